@@ -1,0 +1,62 @@
+package dev.belfry.api.schedule;
+
+import java.util.Objects;
+
+/**
+ * Thrown when a schedule, or a value inside one, is not acceptable. The message quotes the bad value and,
+ * when known, names the plugin and job it came from, so an operator can find it without a stack trace.
+ */
+public final class InvalidScheduleException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final String value;
+    private final String reason;
+    private final String pluginId;
+    private final String jobName;
+
+    /**
+     * Creates an exception for a bad value with no plugin or job context yet.
+     *
+     * @param value  the offending value as the user wrote it
+     * @param reason what is wrong with it, in words that say how to fix it
+     */
+    public InvalidScheduleException(String value, String reason) {
+        this(value, reason, null, null);
+    }
+
+    private InvalidScheduleException(String value, String reason, String pluginId, String jobName) {
+        super(describe(value, reason, pluginId, jobName));
+        this.value = String.valueOf(value);
+        this.reason = Objects.requireNonNull(reason, "reason");
+        this.pluginId = pluginId;
+        this.jobName = jobName;
+    }
+
+    /**
+     * Returns a copy of this exception that also names the plugin and job the schedule belongs to.
+     *
+     * @param pluginId the contributing plugin's id
+     * @param jobName  the job's local name
+     * @return a new exception with the same value and reason
+     */
+    public InvalidScheduleException forJob(String pluginId, String jobName) {
+        InvalidScheduleException e = new InvalidScheduleException(value, reason, pluginId, jobName);
+        e.initCause(this);
+        return e;
+    }
+
+    /** @return the offending value as the user wrote it */
+    public String value() {
+        return value;
+    }
+
+    /** @return what is wrong with the value, without the value itself */
+    public String reason() {
+        return reason;
+    }
+
+    private static String describe(String value, String reason, String pluginId, String jobName) {
+        String where = pluginId == null ? "" : "job " + pluginId + "." + jobName + ": ";
+        return where + "invalid schedule \"" + value + "\": " + reason;
+    }
+}
