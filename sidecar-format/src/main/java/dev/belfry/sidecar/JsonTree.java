@@ -114,6 +114,11 @@ final class JsonTree {
         } catch (IOException e) {
             // Reading from a String cannot fail for I/O reasons; treat anything else as a malformed document.
             throw b.syntaxError(e);
+        } catch (SidecarFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Not expected from Jackson, but a damaged file must never surface as anything else.
+            throw b.syntaxError(new IOException(e.toString(), e));
         }
     }
 
