@@ -1,0 +1,79 @@
+package dev.belfry.sidecar;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+// The real file operations. The only platform special case is documented at forceDirectory.
+final class NioSidecarFileOps implements SidecarFileOps {
+    static final NioSidecarFileOps INSTANCE = new NioSidecarFileOps(
+            System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows"));
+
+    private final boolean windows;
+
+    NioSidecarFileOps(boolean windows) {
+        this.windows = windows;
+    }
+
+    @Override
+    public Path createTempFile(Path dir, String prefix, String suffix) throws IOException {
+        return Files.createTempFile(dir, prefix, suffix);
+    }
+
+    @Override
+    public void write(Path file, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        }
+    }
+
+    @Override
+    public void force(Path file) throws IOException {
+        // fsync works on the inode, so a fresh descriptor flushes what an earlier one wrote.
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public void copy(Path from, Path to) throws IOException {
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void atomicMove(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public void forceDirectory(Path dir) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (AccessDeniedException e) {
+            // Windows cannot open a directory as a channel and raises exactly this. NTFS journals renames itself,
+            // so there is nothing more to flush there. On every other platform the error is real.
+            if (windows) {
+                return;
+            }
+            throw e;
+        }
+        try (ch) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public void deleteIfExists(Path file) throws IOException {
+        Files.deleteIfExists(file);
+    }
+}

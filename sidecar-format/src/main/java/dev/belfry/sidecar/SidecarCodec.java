@@ -1,0 +1,610 @@
+package dev.belfry.sidecar;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.api.schedule.PeriodicMode;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.sidecar.JsonTree.Arr;
+import dev.belfry.sidecar.JsonTree.Bool;
+import dev.belfry.sidecar.JsonTree.Member;
+import dev.belfry.sidecar.JsonTree.Node;
+import dev.belfry.sidecar.JsonTree.Null;
+import dev.belfry.sidecar.JsonTree.Num;
+import dev.belfry.sidecar.JsonTree.Obj;
+import dev.belfry.sidecar.JsonTree.Str;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and writes the sidecar's JSON form. Writing is deterministic: UTF-8, two-space indentation, members in a
+ * fixed order (unknown members last, in the order they were read), absent optional values written as
+ * {@code null}, and a trailing newline. Reading accepts the current format, documents of a newer version with
+ * the same format name (unknown members are kept), and the legacy bare array of job rows.
+ *
+ * <p>Every read error is a {@link SidecarFormatException} naming the source, the line and column of the offending
+ * value and its JSON path. Instances hold no mutable state and may be shared between threads.
+ */
+public final class SidecarCodec {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    static final Set<String> DOCUMENT_KEYS = Set.of("format", "version", "written_at", "jobs");
+    static final Set<String> JOB_KEYS = Set.of("qname", "plugin_id", "schedule", "status", "next_fire_at",
+            "last_started_at", "last_finished_at", "last_outcome", "consecutive_failures", "run_count",
+            "failure_count", "paused", "checkpoint", "version");
+
+    /** Creates a codec. */
+    public SidecarCodec() {
+    }
+
+    // ---------------------------------------------------------------------------------------------- writing
+
+    /**
+     * Writes a document as pretty-printed UTF-8 JSON ending in a newline. The same document always yields the
+     * same bytes.
+     *
+     * @param document the document to write
+     * @return the file content
+     * @throws NullPointerException if {@code document} is null
+     */
+    public byte[] encode(SidecarDocument document) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + 512 * document.jobs().size());
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.setPrettyPrinter(prettyPrinter());
+            g.writeStartObject();
+            g.writeStringField("format", SidecarDocument.FORMAT);
+            g.writeNumberField("version", document.version());
+            g.writeStringField("written_at", document.writtenAt().toString());
+            g.writeArrayFieldStart("jobs");
+            for (JobRecord job : document.jobs()) {
+                writeJob(g, job);
+            }
+            g.writeEndArray();
+            writeUnknown(g, document.unknown());
+            g.writeEndObject();
+        } catch (IOException e) {
+            // Only an in-memory buffer is written to; this cannot happen.
+            throw new UncheckedIOException(e);
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    private static DefaultPrettyPrinter prettyPrinter() {
+        DefaultPrettyPrinter pp = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator(""));
+        // A fixed "\n" rather than the platform separator keeps the bytes identical on every OS.
+        DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+        pp.indentObjectsWith(indenter);
+        pp.indentArraysWith(indenter);
+        return pp;
+    }
+
+    private static void writeJob(JsonGenerator g, JobRecord job) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("qname", job.qname().toString());
+        g.writeStringField("plugin_id", job.pluginId());
+        g.writeFieldName("schedule");
+        writeSchedule(g, job.schedule());
+        g.writeStringField("status", job.status().jsonName());
+        writeInstant(g, "next_fire_at", job.nextFireAt());
+        writeInstant(g, "last_started_at", job.lastStartedAt());
+        writeInstant(g, "last_finished_at", job.lastFinishedAt());
+        g.writeFieldName("last_outcome");
+        if (job.lastOutcome().isPresent()) {
+            RunOutcome o = job.lastOutcome().get();
+            g.writeStartObject();
+            g.writeBooleanField("success", o.success());
+            g.writeStringField("message", o.message());
+            g.writeNumberField("duration_ms", o.duration().toMillis());
+            g.writeEndObject();
+        } else {
+            g.writeNull();
+        }
+        g.writeNumberField("consecutive_failures", job.consecutiveFailures());
+        g.writeNumberField("run_count", job.runCount());
+        g.writeNumberField("failure_count", job.failureCount());
+        g.writeBooleanField("paused", job.paused());
+        g.writeFieldName("checkpoint");
+        if (job.checkpoint().isPresent()) {
+            g.writeString(job.checkpoint().get());
+        } else {
+            g.writeNull();
+        }
+        g.writeNumberField("version", job.version());
+        writeUnknown(g, job.unknown());
+        g.writeEndObject();
+    }
+
+    private static void writeSchedule(JsonGenerator g, Schedule schedule) throws IOException {
+        g.writeStartObject();
+        if (schedule instanceof Schedule.Manual) {
+            g.writeStringField("type", "manual");
+        } else if (schedule instanceof Schedule.Once once) {
+            g.writeStringField("type", "once");
+            g.writeStringField("at", once.at().toString());
+        } else if (schedule instanceof Schedule.Periodic p) {
+            g.writeStringField("type", "periodic");
+            g.writeStringField("every", p.every().toString());
+            g.writeStringField("mode", p.mode().name().toLowerCase(Locale.ROOT));
+            g.writeStringField("initial_delay", p.initialDelay().toString());
+        } else if (schedule instanceof Schedule.Cron c) {
+            g.writeStringField("type", "cron");
+            g.writeStringField("expression", c.expression());
+            g.writeStringField("zone", c.zone().getId());
+        } else {
+            throw new IllegalStateException("unhandled schedule kind " + schedule.getClass().getName());
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeInstant(JsonGenerator g, String name, Optional<Instant> value) throws IOException {
+        g.writeFieldName(name);
+        if (value.isPresent()) {
+            g.writeString(value.get().toString());
+        } else {
+            g.writeNull();
+        }
+    }
+
+    private static void writeUnknown(JsonGenerator g, UnknownFields unknown) throws IOException {
+        for (Map.Entry<String, Node> e : unknown.fields().entrySet()) {
+            g.writeFieldName(e.getKey());
+            writeNode(g, e.getValue());
+        }
+    }
+
+    private static void writeNode(JsonGenerator g, Node n) throws IOException {
+        if (n instanceof Obj o) {
+            g.writeStartObject();
+            for (Member m : o.members().values()) {
+                g.writeFieldName(m.name());
+                writeNode(g, m.value());
+            }
+            g.writeEndObject();
+        } else if (n instanceof Arr a) {
+            g.writeStartArray();
+            for (Node item : a.items()) {
+                writeNode(g, item);
+            }
+            g.writeEndArray();
+        } else if (n instanceof Str s) {
+            g.writeString(s.value());
+        } else if (n instanceof Num x) {
+            // The source text is written back untouched: 1.50 stays 1.50, a 30-digit integer stays exact.
+            g.writeNumber(x.text());
+        } else if (n instanceof Bool b) {
+            g.writeBoolean(b.value());
+        } else if (n instanceof Null) {
+            g.writeNull();
+        } else {
+            throw new IllegalStateException("unhandled JSON node " + n.getClass());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- reading
+
+    /**
+     * Reads a document from a file's bytes.
+     *
+     * <p>Besides the current format this accepts a document of a newer version with the same {@code format} name
+     * (members it does not know are kept in {@link UnknownFields}) and the legacy form, a bare JSON array of job
+     * rows {@code {"qname", "status", "consecutive_failures"}} with optional {@code schedule} and
+     * {@code next_fire_at}. Legacy jobs come back as {@link JobStatus#PENDING} whatever status they had, with a
+     * {@link Schedule.Manual manual} schedule when none is given, all other counters 0, and the document's
+     * {@code writtenAt} set to {@link Instant#EPOCH} because legacy files do not record it.
+     *
+     * @param bytes      the file content, UTF-8 (a leading byte-order mark is ignored)
+     * @param sourceName the name to report in errors, usually the file name
+     * @return the document
+     * @throws SidecarFormatException if the bytes are not a readable sidecar; it names the source, line, column and
+     *                                JSON path of the first problem found
+     * @throws NullPointerException   if an argument is null
+     */
+    public SidecarDocument decode(byte[] bytes, String sourceName) {
+        java.util.Objects.requireNonNull(bytes, "bytes");
+        java.util.Objects.requireNonNull(sourceName, "sourceName");
+        String text = utf8(bytes, sourceName);
+        Node root = JsonTree.parse(text, sourceName);
+        Reader r = new Reader(sourceName);
+        try {
+            if (root instanceof Obj o) {
+                return r.document(o);
+            } else if (root instanceof Arr a) {
+                return r.legacy(a);
+            }
+            throw r.error(root, JsonTree.ROOT, "expected a background-jobs object (or the legacy array of jobs), "
+                    + "found " + JsonTree.describe(root));
+        } catch (SidecarFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A safety net: a value that passed the checks here but was still refused by a constructor.
+            throw r.error(root, JsonTree.ROOT, "unreadable document: " + e.getMessage(), e);
+        }
+    }
+
+    private static String utf8(byte[] bytes, String source) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        out.flip();
+        if (result.isError()) {
+            int line = 1;
+            int column = 1;
+            for (int i = 0; i < out.limit(); i++) {
+                if (out.get(i) == '\n') {
+                    line++;
+                    column = 1;
+                } else {
+                    column++;
+                }
+            }
+            throw new SidecarFormatException(source, line, column, JsonTree.ROOT,
+                    "the file is not valid UTF-8 (bad byte at offset " + in.position() + ")");
+        }
+        // A byte-order mark becomes a space, so columns on the first line still match what an editor shows.
+        if (out.length() > 0 && out.charAt(0) == '\uFEFF') {
+            out.put(0, ' ');
+        }
+        return out.toString();
+    }
+
+    private static final class Reader {
+        private static final String STATUS_NAMES =
+                Arrays.stream(JobStatus.values()).map(JobStatus::jsonName).collect(Collectors.joining(", "));
+
+        private final String source;
+
+        Reader(String source) {
+            this.source = source;
+        }
+
+        SidecarFormatException error(Node at, String path, String problem) {
+            return error(at, path, problem, null);
+        }
+
+        SidecarFormatException error(Node at, String path, String problem, Throwable cause) {
+            return new SidecarFormatException(source, at.loc().line(), at.loc().column(), path, problem, cause);
+        }
+
+        SidecarDocument document(Obj root) {
+            Member formatMember = root.members().get("format");
+            if (formatMember == null) {
+                throw error(root, "format", "missing member \"format\": this is not a Belfry background-jobs file"
+                        + " (expected \"format\": \"" + SidecarDocument.FORMAT + "\")");
+            }
+            Node format = formatMember.value();
+            if (!(format instanceof Str s) || !SidecarDocument.FORMAT.equals(s.value())) {
+                throw error(format, "format", "not a Belfry background-jobs file: format is "
+                        + JsonTree.describe(format) + ", expected \"" + SidecarDocument.FORMAT + "\"");
+            }
+            Node versionNode = required(root, JsonTree.ROOT, "version");
+            int version = (int) integer(versionNode, "version", 1, Integer.MAX_VALUE);
+            Instant writtenAt = instant(required(root, JsonTree.ROOT, "written_at"), "written_at");
+            Arr jobs = array(required(root, JsonTree.ROOT, "jobs"), "jobs");
+            List<JobRecord> records = jobs(jobs, "jobs", this::job);
+            return new SidecarDocument(version, writtenAt, records, unknown(root, DOCUMENT_KEYS));
+        }
+
+        SidecarDocument legacy(Arr root) {
+            List<JobRecord> records = jobs(root, JsonTree.ROOT, this::legacyJob);
+            return new SidecarDocument(SidecarDocument.CURRENT_VERSION, Instant.EPOCH, records,
+                    UnknownFields.none());
+        }
+
+        private interface JobReader {
+            JobRecord read(Obj job, String path);
+        }
+
+        private List<JobRecord> jobs(Arr array, String path, JobReader reader) {
+            List<JobRecord> records = new ArrayList<>(array.items().size());
+            Map<QName, String> seen = new HashMap<>();
+            for (int i = 0; i < array.items().size(); i++) {
+                String at = JsonTree.index(path, i);
+                Obj job = object(array.items().get(i), at, "a job object");
+                JobRecord record = reader.read(job, at);
+                String first = seen.putIfAbsent(record.qname(), at);
+                if (first != null) {
+                    throw error(job.members().get("qname").value(), JsonTree.child(at, "qname"),
+                            "duplicate job \"" + record.qname() + "\" (already defined at " + first + ")");
+                }
+                records.add(record);
+            }
+            return records;
+        }
+
+        private JobRecord job(Obj o, String path) {
+            QName qname = qname(required(o, path, "qname"), JsonTree.child(path, "qname"));
+            String pluginId = pluginId(required(o, path, "plugin_id"), JsonTree.child(path, "plugin_id"));
+            Schedule schedule = schedule(required(o, path, "schedule"), JsonTree.child(path, "schedule"));
+            JobStatus status = status(required(o, path, "status"), JsonTree.child(path, "status"));
+            Optional<Instant> nextFireAt = optionalInstant(o, path, "next_fire_at");
+            Optional<Instant> lastStartedAt = optionalInstant(o, path, "last_started_at");
+            Optional<Instant> lastFinishedAt = optionalInstant(o, path, "last_finished_at");
+            Optional<RunOutcome> lastOutcome = optional(o, "last_outcome")
+                    .map(n -> outcome(n, JsonTree.child(path, "last_outcome")));
+            int consecutiveFailures = (int) count(o, path, "consecutive_failures", Integer.MAX_VALUE);
+            long runCount = count(o, path, "run_count", Long.MAX_VALUE);
+            long failureCount = count(o, path, "failure_count", Long.MAX_VALUE);
+            boolean paused = bool(required(o, path, "paused"), JsonTree.child(path, "paused"));
+            Optional<String> checkpoint = optional(o, "checkpoint")
+                    .map(n -> checkpoint(n, JsonTree.child(path, "checkpoint")));
+            long version = count(o, path, "version", Long.MAX_VALUE);
+            try {
+                return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
+                        lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version,
+                        unknown(o, JOB_KEYS));
+            } catch (IllegalArgumentException e) {
+                throw error(o, path, e.getMessage(), e);
+            }
+        }
+
+        private JobRecord legacyJob(Obj o, String path) {
+            QName qname = qname(required(o, path, "qname"), JsonTree.child(path, "qname"));
+            // The legacy status is checked for shape only: it is not trusted, every legacy job starts PENDING.
+            optional(o, "status").ifPresent(n -> string(n, JsonTree.child(path, "status")));
+            int consecutiveFailures = optional(o, "consecutive_failures")
+                    .map(n -> (int) integer(n, JsonTree.child(path, "consecutive_failures"), 0, Integer.MAX_VALUE))
+                    .orElse(0);
+            Schedule schedule = optional(o, "schedule")
+                    .map(n -> schedule(n, JsonTree.child(path, "schedule")))
+                    .orElse(Schedule.manual());
+            Optional<Instant> nextFireAt = optionalInstant(o, path, "next_fire_at");
+            try {
+                return new JobRecord(qname, qname.namespace(), schedule, JobStatus.PENDING, nextFireAt,
+                        Optional.empty(), Optional.empty(), Optional.empty(), consecutiveFailures, 0, 0, false,
+                        Optional.empty(), 0, UnknownFields.none());
+            } catch (IllegalArgumentException e) {
+                throw error(o, path, e.getMessage(), e);
+            }
+        }
+
+        private Schedule schedule(Node n, String path) {
+            Obj o = object(n, path, "a schedule object such as {\"type\": \"manual\"}");
+            Node typeNode = required(o, path, "type");
+            String type = string(typeNode, JsonTree.child(path, "type"));
+            switch (type.toLowerCase(Locale.ROOT)) {
+                case "manual":
+                    return Schedule.manual();
+                case "once":
+                    return Schedule.once(instant(required(o, path, "at"), JsonTree.child(path, "at")));
+                case "periodic":
+                    return periodic(o, path);
+                case "cron":
+                    return cron(o, path);
+                default:
+                    throw error(typeNode, JsonTree.child(path, "type"), "unknown schedule type "
+                            + JsonTree.quote(type) + " (expected manual, once, periodic or cron)");
+            }
+        }
+
+        private Schedule periodic(Obj o, String path) {
+            String everyPath = JsonTree.child(path, "every");
+            Node everyNode = required(o, path, "every");
+            Duration every = duration(everyNode, everyPath);
+            if (every.compareTo(Schedule.Periodic.MIN_PERIOD) < 0) {
+                throw error(everyNode, everyPath, "period must be at least 1 ms, found " + every);
+            }
+            String modePath = JsonTree.child(path, "mode");
+            Node modeNode = required(o, path, "mode");
+            String modeText = string(modeNode, modePath);
+            PeriodicMode mode;
+            try {
+                mode = PeriodicMode.valueOf(modeText.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw error(modeNode, modePath, "unknown periodic mode " + JsonTree.quote(modeText)
+                        + " (expected fixed_rate or fixed_delay)");
+            }
+            String delayPath = JsonTree.child(path, "initial_delay");
+            Node delayNode = required(o, path, "initial_delay");
+            Duration initialDelay = duration(delayNode, delayPath);
+            if (initialDelay.isNegative()) {
+                throw error(delayNode, delayPath, "initial delay must not be negative, found " + initialDelay);
+            }
+            return Schedule.every(every, mode, initialDelay);
+        }
+
+        private Schedule cron(Obj o, String path) {
+            String exprPath = JsonTree.child(path, "expression");
+            Node exprNode = required(o, path, "expression");
+            String expression = string(exprNode, exprPath);
+            ZoneId zone = zone(required(o, path, "zone"), JsonTree.child(path, "zone"));
+            try {
+                return Schedule.cron(expression, zone);
+            } catch (InvalidScheduleException e) {
+                throw error(exprNode, exprPath, e.getMessage(), e);
+            }
+        }
+
+        private RunOutcome outcome(Node n, String path) {
+            Obj o = object(n, path, "an outcome object");
+            boolean success = bool(required(o, path, "success"), JsonTree.child(path, "success"));
+            String message = string(required(o, path, "message"), JsonTree.child(path, "message"));
+            long millis = integer(required(o, path, "duration_ms"), JsonTree.child(path, "duration_ms"), 0,
+                    Long.MAX_VALUE);
+            return new RunOutcome(success, message, Duration.ofMillis(millis));
+        }
+
+        private QName qname(Node n, String path) {
+            String text = string(n, path);
+            try {
+                return QName.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw error(n, path, e.getMessage(), e);
+            }
+        }
+
+        private String pluginId(Node n, String path) {
+            String text = string(n, path);
+            try {
+                return QName.checkNamespace(text);
+            } catch (IllegalArgumentException e) {
+                throw error(n, path, e.getMessage(), e);
+            }
+        }
+
+        private JobStatus status(Node n, String path) {
+            String text = string(n, path);
+            try {
+                return JobStatus.fromJsonName(text);
+            } catch (IllegalArgumentException e) {
+                throw error(n, path, "unknown job status " + JsonTree.quote(text) + " (expected one of "
+                        + STATUS_NAMES + ")");
+            }
+        }
+
+        private String checkpoint(Node n, String path) {
+            String text = string(n, path);
+            if (text.length() > JobRecord.MAX_CHECKPOINT_LENGTH) {
+                throw error(n, path, "checkpoint is " + text.length() + " characters long, more than the "
+                        + JobRecord.MAX_CHECKPOINT_LENGTH + " allowed");
+            }
+            return text;
+        }
+
+        private Optional<Instant> optionalInstant(Obj o, String path, String name) {
+            return optional(o, name).map(n -> instant(n, JsonTree.child(path, name)));
+        }
+
+        private Instant instant(Node n, String path) {
+            if (n instanceof Str s) {
+                try {
+                    return Instant.parse(s.value());
+                } catch (DateTimeParseException e) {
+                    // fall through to the error below
+                }
+            }
+            throw error(n, path, "expected an ISO-8601 instant such as \"2026-11-23T04:05:06Z\", found "
+                    + JsonTree.describe(n));
+        }
+
+        private Duration duration(Node n, String path) {
+            if (n instanceof Str s) {
+                try {
+                    return Duration.parse(s.value());
+                } catch (DateTimeParseException e) {
+                    // fall through to the error below
+                }
+            }
+            throw error(n, path, "expected an ISO-8601 duration such as \"PT10S\", found " + JsonTree.describe(n));
+        }
+
+        private ZoneId zone(Node n, String path) {
+            String id = string(n, path);
+            try {
+                return ZoneId.of(id);
+            } catch (DateTimeException e) {
+                throw error(n, path, "unknown time zone " + JsonTree.quote(id)
+                        + " (expected a region such as \"Europe/Berlin\", \"UTC\" or an offset such as \"+01:00\")");
+            }
+        }
+
+        private long count(Obj o, String path, String name, long max) {
+            return integer(required(o, path, name), JsonTree.child(path, name), 0, max);
+        }
+
+        private long integer(Node n, String path, long min, long max) {
+            if (!(n instanceof Num x) || !x.integral()) {
+                throw error(n, path, "expected a whole number, found " + JsonTree.describe(n));
+            }
+            BigInteger value = new BigInteger(x.text());
+            if (value.compareTo(BigInteger.valueOf(min)) < 0) {
+                throw error(n, path, min == 0
+                        ? "must not be negative, found " + JsonTree.describe(n)
+                        : "must be at least " + min + ", found " + JsonTree.describe(n));
+            }
+            if (value.compareTo(BigInteger.valueOf(max)) > 0) {
+                throw error(n, path, "number " + JsonTree.describe(n) + " is too large (at most " + max + ")");
+            }
+            return value.longValue();
+        }
+
+        private boolean bool(Node n, String path) {
+            if (n instanceof Bool b) {
+                return b.value();
+            }
+            throw error(n, path, "expected true or false, found " + JsonTree.describe(n));
+        }
+
+        private String string(Node n, String path) {
+            if (n instanceof Str s) {
+                return s.value();
+            }
+            throw error(n, path, "expected a string, found " + JsonTree.describe(n));
+        }
+
+        private Obj object(Node n, String path, String what) {
+            if (n instanceof Obj o) {
+                return o;
+            }
+            throw error(n, path, "expected " + what + ", found " + JsonTree.describe(n));
+        }
+
+        private Arr array(Node n, String path) {
+            if (n instanceof Arr a) {
+                return a;
+            }
+            throw error(n, path, "expected an array, found " + JsonTree.describe(n));
+        }
+
+        private Node required(Obj o, String path, String name) {
+            Member m = o.members().get(name);
+            if (m == null) {
+                // Point at the object that lacks the member: there is no value to point at.
+                throw error(o, JsonTree.child(path, name), "missing required member \"" + name + "\"");
+            }
+            return m.value();
+        }
+
+        private static Optional<Node> optional(Obj o, String name) {
+            Member m = o.members().get(name);
+            return m == null || m.value() instanceof Null ? Optional.empty() : Optional.of(m.value());
+        }
+
+        private static UnknownFields unknown(Obj o, Set<String> known) {
+            Map<String, Node> extra = new LinkedHashMap<>();
+            for (Member m : o.members().values()) {
+                if (!known.contains(m.name())) {
+                    extra.put(m.name(), m.value());
+                }
+            }
+            return UnknownFields.of(extra);
+        }
+    }
+}

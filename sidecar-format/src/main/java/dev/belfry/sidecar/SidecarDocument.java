@@ -1,0 +1,96 @@
+package dev.belfry.sidecar;
+
+import dev.belfry.api.QName;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole sidecar: every job's persisted state, in a stable order.
+ *
+ * <p>A document read from a file written by a newer Belfry keeps that file's {@link #version()} and its
+ * {@link #unknown() unknown members}; {@link #withJobs(List, Instant)} carries both over, so writing the document
+ * back preserves what this version did not understand.
+ *
+ * @param version   the format version; {@value #CURRENT_VERSION} for documents this version creates, at least 1
+ * @param writtenAt when the writer produced the document
+ * @param jobs      the jobs, with no two sharing a qname; unmodifiable
+ * @param unknown   document-level members a newer writer added, kept for writing back
+ */
+public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jobs, UnknownFields unknown) {
+    /** The value of the {@code format} member that identifies a background-jobs sidecar. */
+    public static final String FORMAT = "belfry.background-jobs";
+    /** The format version this code writes. */
+    public static final int CURRENT_VERSION = 1;
+
+    /**
+     * Validates the document and copies the job list.
+     *
+     * @throws IllegalArgumentException if the version is below 1 or two jobs share a qname (the message names it)
+     * @throws NullPointerException     if a component or a job is null
+     */
+    public SidecarDocument {
+        if (version < 1) {
+            throw new IllegalArgumentException("sidecar format version must be at least 1: " + version);
+        }
+        Objects.requireNonNull(writtenAt, "writtenAt");
+        Objects.requireNonNull(unknown, "unknown");
+        jobs = List.copyOf(jobs);
+        Map<QName, Integer> seen = new HashMap<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            Integer first = seen.putIfAbsent(jobs.get(i).qname(), i);
+            if (first != null) {
+                throw new IllegalArgumentException("duplicate job " + jobs.get(i).qname() + " at positions " + first
+                        + " and " + i);
+            }
+        }
+    }
+
+    /**
+     * A document with no jobs, in the current version.
+     *
+     * @param writtenAt when the document is produced
+     * @return the empty document
+     */
+    public static SidecarDocument empty(Instant writtenAt) {
+        return new SidecarDocument(CURRENT_VERSION, writtenAt, List.of(), UnknownFields.none());
+    }
+
+    /**
+     * A document in the current version.
+     *
+     * @param writtenAt when the document is produced
+     * @param jobs      the jobs, qnames unique
+     * @return the document
+     * @throws IllegalArgumentException if two jobs share a qname
+     */
+    public static SidecarDocument of(Instant writtenAt, List<JobRecord> jobs) {
+        return new SidecarDocument(CURRENT_VERSION, writtenAt, jobs, UnknownFields.none());
+    }
+
+    /**
+     * A copy with other jobs and write time, keeping this document's version and unknown members.
+     *
+     * @param newJobs      the jobs, qnames unique
+     * @param newWrittenAt when the copy is produced
+     * @return the copy
+     * @throws IllegalArgumentException if two jobs share a qname
+     */
+    public SidecarDocument withJobs(List<JobRecord> newJobs, Instant newWrittenAt) {
+        return new SidecarDocument(version, newWrittenAt, newJobs, unknown);
+    }
+
+    /**
+     * Looks a job up by name.
+     *
+     * @param qname the job's qualified name
+     * @return the job's record, or empty if the document has none by that name
+     */
+    public Optional<JobRecord> job(QName qname) {
+        Objects.requireNonNull(qname, "qname");
+        return jobs.stream().filter(j -> j.qname().equals(qname)).findFirst();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.belfry.sidecar;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The file-system steps the {@link SidecarStore} performs, one method per step, so that tests (and the host's
+ * fault-injection checks) can record the order of the steps or make any one of them fail. {@link #nio()} is the
+ * real implementation; a decorator that delegates to it is the usual way to inject a fault.
+ *
+ * <p>A durable write is: {@link #createTempFile} in the target directory, {@link #write} the bytes,
+ * {@link #force} them, keep the previous generation ({@link #copy} main to {@code .bak.tmp}, {@link #force},
+ * {@link #atomicMove} to {@code .bak}), {@link #atomicMove} the temp file over the main file, and
+ * {@link #forceDirectory} so the renames themselves survive a power loss.
+ */
+public interface SidecarFileOps {
+
+    /**
+     * The real implementation on {@code java.nio.file}.
+     *
+     * @return file operations backed by NIO
+     */
+    static SidecarFileOps nio() {
+        return NioSidecarFileOps.INSTANCE;
+    }
+
+    /**
+     * Creates a new empty file with a unique name in {@code dir}.
+     *
+     * @param dir    the directory; the same one as the file that will finally be replaced
+     * @param prefix the start of the file name
+     * @param suffix the end of the file name
+     * @return the new file
+     * @throws IOException if the file cannot be created
+     */
+    Path createTempFile(Path dir, String prefix, String suffix) throws IOException;
+
+    /**
+     * Writes {@code bytes} to {@code file}, replacing its content.
+     *
+     * @param file  the file
+     * @param bytes the content
+     * @throws IOException if writing fails
+     */
+    void write(Path file, byte[] bytes) throws IOException;
+
+    /**
+     * Forces a file's content and metadata to the storage device ({@code FileChannel.force(true)}).
+     *
+     * @param file the file
+     * @throws IOException if the file cannot be opened or flushed
+     */
+    void force(Path file) throws IOException;
+
+    /**
+     * Copies {@code from} to {@code to}, replacing {@code to} if it exists.
+     *
+     * @param from the file to copy
+     * @param to   the copy
+     * @throws IOException if copying fails
+     */
+    void copy(Path from, Path to) throws IOException;
+
+    /**
+     * Renames {@code from} to {@code to} atomically, replacing {@code to} if it exists. There is no non-atomic
+     * fallback: a file system that cannot do this fails with
+     * {@link java.nio.file.AtomicMoveNotSupportedException}.
+     *
+     * @param from the file to rename
+     * @param to   its new name, in the same directory
+     * @throws IOException if the rename fails or cannot be atomic
+     */
+    void atomicMove(Path from, Path to) throws IOException;
+
+    /**
+     * Forces a directory's entries to the storage device so renames in it are durable.
+     *
+     * @param dir the directory
+     * @throws IOException if the directory cannot be flushed on a platform that supports flushing directories
+     */
+    void forceDirectory(Path dir) throws IOException;
+
+    /**
+     * Deletes a file if it exists.
+     *
+     * @param file the file
+     * @throws IOException if the file exists and cannot be deleted
+     */
+    void deleteIfExists(Path file) throws IOException;
+}
