@@ -244,7 +244,8 @@ final class JsonTree {
         private Node array(String at, Loc loc) throws IOException {
             List<Node> items = new ArrayList<>();
             while (true) {
-                path = index(at, items.size());
+                // A syntax error between items (a missing comma, a cut-off file) belongs to the array itself.
+                path = at;
                 JsonToken t = parser.nextToken();
                 if (t == JsonToken.END_ARRAY) {
                     return new Arr(loc, items);
@@ -263,7 +264,9 @@ final class JsonTree {
                 at = parser == null ? new Loc(1, 1) : loc(parser.currentLocation());
                 detail = e.getMessage();
             }
-            String problem = e instanceof JsonEOFException
+            boolean truncated = e instanceof JsonEOFException
+                    || (detail != null && detail.contains("end-of-input"));
+            String problem = truncated
                     ? "unexpected end of file: the file is truncated or a closing bracket is missing"
                     : "malformed JSON: " + oneLine(detail);
             return new SidecarFormatException(source, at.line(), at.column(), path, problem, e);

@@ -1,0 +1,295 @@
+package dev.belfry.host.internal.cron;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.belfry.api.schedule.InvalidScheduleException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The cron syntax, one feature at a time, in UTC; expected dates checked against a printed 2027 calendar. */
+class CronCompilerTest {
+
+    /** The next {@code count} fires in UTC after {@code from}, as ISO strings. */
+    static List<String> fires(String expression, ZoneId zone, String from, int count) {
+        CompiledCron cron = CronCompiler.compile(expression, zone);
+        List<String> out = new ArrayList<>();
+        Instant at = Instant.parse(from);
+        for (int i = 0; i < count; i++) {
+            Optional<Instant> next = cron.nextFire(at);
+            if (next.isEmpty()) {
+                break;
+            }
+            at = next.get();
+            out.add(at.toString());
+        }
+        return out;
+    }
+
+    private static List<String> utc(String expression, String from, int count) {
+        return fires(expression, ZoneOffset.UTC, from, count);
+    }
+
+    @Test
+    void shouldStepMinutesWhenStarWithStep() {
+        assertThat(utc("*/5 * * * *", "2027-01-01T00:00:00Z", 3))
+                .containsExactly("2027-01-01T00:05:00Z", "2027-01-01T00:10:00Z", "2027-01-01T00:15:00Z");
+    }
+
+    @Test
+    void shouldStepWithinRangeWhenRangeWithStep() {
+        assertThat(utc("10-50/20 * * * *", "2027-01-01T00:00:00Z", 4)).containsExactly(
+                "2027-01-01T00:10:00Z", "2027-01-01T00:30:00Z", "2027-01-01T00:50:00Z", "2027-01-01T01:10:00Z");
+    }
+
+    @Test
+    void shouldStepToFieldMaximumWhenStartWithStep() {
+        assertThat(utc("5/15 * * * *", "2027-01-01T00:00:00Z", 5)).containsExactly("2027-01-01T00:05:00Z",
+                "2027-01-01T00:20:00Z", "2027-01-01T00:35:00Z", "2027-01-01T00:50:00Z", "2027-01-01T01:05:00Z");
+    }
+
+    @Test
+    void shouldMatchEveryListElementWhenList() {
+        assertThat(utc("0 1,5-6,22 * * *", "2027-01-01T00:00:00Z", 5)).containsExactly("2027-01-01T01:00:00Z",
+                "2027-01-01T05:00:00Z", "2027-01-01T06:00:00Z", "2027-01-01T22:00:00Z", "2027-01-02T01:00:00Z");
+    }
+
+    @Test
+    void shouldFireStrictlyAfterWhenAfterIsAFireInstant() {
+        assertThat(utc("0 3 * * *", "2027-01-01T03:00:00Z", 1)).containsExactly("2027-01-02T03:00:00Z");
+    }
+
+    @Test
+    void shouldHonourNanosecondsWhenAfterIsBetweenSeconds() {
+        CompiledCron cron = CronCompiler.compile("* * * * * *", ZoneOffset.UTC);
+        assertThat(cron.nextFire(Instant.parse("2027-01-01T00:00:00.000000001Z")))
+                .contains(Instant.parse("2027-01-01T00:00:01Z"));
+        assertThat(cron.nextFire(Instant.parse("2026-12-31T23:59:59.999Z")))
+                .contains(Instant.parse("2027-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldFireOnSecondsWhenSixFields() {
+        assertThat(utc("*/15 * * * * *", "2027-01-01T00:00:00Z", 3))
+                .containsExactly("2027-01-01T00:00:15Z", "2027-01-01T00:00:30Z", "2027-01-01T00:00:45Z");
+        assertThat(utc("30 0 9 * * *", "2027-01-01T00:00:00Z", 2))
+                .containsExactly("2027-01-01T09:00:30Z", "2027-01-02T09:00:30Z");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "@yearly,   2027-01-01T00:00:00Z, 2028-01-01T00:00:00Z",
+            "@annually, 2027-06-01T00:00:00Z, 2028-01-01T00:00:00Z",
+            "@monthly,  2027-01-15T00:00:00Z, 2027-02-01T00:00:00Z",
+            "@weekly,   2027-01-01T00:00:00Z, 2027-01-03T00:00:00Z",
+            "@daily,    2027-01-01T12:00:00Z, 2027-01-02T00:00:00Z",
+            "@midnight, 2027-01-01T12:00:00Z, 2027-01-02T00:00:00Z",
+            "@hourly,   2027-01-01T12:30:00Z, 2027-01-01T13:00:00Z",
+            "@DAILY,    2027-01-01T12:00:00Z, 2027-01-02T00:00:00Z",
+    })
+    void shouldExpandMacroWhenExpressionIsAMacro(String macro, String from, String expected) {
+        assertThat(utc(macro, from, 1)).containsExactly(expected);
+    }
+
+    @Test
+    void shouldClassifyMacrosWhenCompiled() {
+        assertThat(CronCompiler.compile("@daily", ZoneOffset.UTC).fixedTime()).isTrue();
+        assertThat(CronCompiler.compile("@hourly", ZoneOffset.UTC).fixedTime()).isFalse();
+        assertThat(CronCompiler.compile("@hourly", ZoneOffset.UTC).expression()).isEqualTo("@hourly");
+    }
+
+    @Test
+    void shouldReadNamesWhenMonthsAndDaysAreNamedInAnyCase() {
+        assertThat(utc("0 0 1 jan,Mar *", "2027-01-01T00:00:00Z", 2))
+                .containsExactly("2027-03-01T00:00:00Z", "2028-01-01T00:00:00Z");
+        // 2027-01-01 is a Friday.
+        assertThat(utc("0 12 * * mon-FRI", "2027-01-01T13:00:00Z", 2))
+                .containsExactly("2027-01-04T12:00:00Z", "2027-01-05T12:00:00Z");
+        assertThat(utc("0 12 * * SAT-SUN", "2027-01-01T13:00:00Z", 3))
+                .containsExactly("2027-01-02T12:00:00Z", "2027-01-03T12:00:00Z", "2027-01-09T12:00:00Z");
+    }
+
+    @Test
+    void shouldTreatZeroAndSevenAsSundayWhenDayOfWeek() {
+        List<String> sundays = List.of("2027-01-03T00:00:00Z", "2027-01-10T00:00:00Z");
+        assertThat(utc("0 0 * * 0", "2027-01-01T00:00:00Z", 2)).isEqualTo(sundays);
+        assertThat(utc("0 0 * * 7", "2027-01-01T00:00:00Z", 2)).isEqualTo(sundays);
+        assertThat(utc("0 0 * * SUN", "2027-01-01T00:00:00Z", 2)).isEqualTo(sundays);
+        assertThat(utc("0 0 * * 5-7", "2027-01-01T12:00:00Z", 3))
+                .containsExactly("2027-01-02T00:00:00Z", "2027-01-03T00:00:00Z", "2027-01-08T00:00:00Z");
+    }
+
+    @Test
+    void shouldMatchEitherDayFieldWhenBothAreRestricted() {
+        // Vixie: 13th OR Friday. Jan 2027: Fridays 1, 8, 15; the 13th is a Wednesday.
+        assertThat(utc("0 0 13 * 5", "2027-01-01T00:00:00Z", 4)).containsExactly("2027-01-08T00:00:00Z",
+                "2027-01-13T00:00:00Z", "2027-01-15T00:00:00Z", "2027-01-22T00:00:00Z");
+    }
+
+    @Test
+    void shouldMatchBothDayFieldsWhenOneStartsWithStar() {
+        // */2 starts with *, so odd days AND Fridays: Jan 15, 29, Feb 5, 19.
+        assertThat(utc("0 0 */2 * 5", "2027-01-01T00:00:00Z", 4)).containsExactly("2027-01-15T00:00:00Z",
+                "2027-01-29T00:00:00Z", "2027-02-05T00:00:00Z", "2027-02-19T00:00:00Z");
+        assertThat(utc("0 0 * * 1", "2027-01-01T00:00:00Z", 1)).containsExactly("2027-01-04T00:00:00Z");
+    }
+
+    @Test
+    void shouldIgnoreQuestionMarkWhenInADayField() {
+        assertThat(utc("0 0 ? * 1", "2027-01-01T00:00:00Z", 1)).containsExactly("2027-01-04T00:00:00Z");
+        assertThat(utc("0 0 1 * ?", "2027-01-01T00:00:00Z", 1)).containsExactly("2027-02-01T00:00:00Z");
+        assertThat(utc("0 0 ? * ?", "2027-01-01T00:00:00Z", 1)).containsExactly("2027-01-02T00:00:00Z");
+    }
+
+    @Test
+    void shouldFireOnLastDayWhenL() {
+        assertThat(utc("0 0 L * *", "2027-02-01T00:00:00Z", 2))
+                .containsExactly("2027-02-28T00:00:00Z", "2027-03-31T00:00:00Z");
+        assertThat(utc("0 0 L 2 *", "2027-03-01T00:00:00Z", 1)).containsExactly("2028-02-29T00:00:00Z");
+    }
+
+    @Test
+    void shouldCountBackFromLastDayWhenLMinusN() {
+        assertThat(utc("0 0 L-3 * *", "2027-02-01T00:00:00Z", 2))
+                .containsExactly("2027-02-25T00:00:00Z", "2027-03-28T00:00:00Z");
+        // L-30 exists only in 31-day months (the 1st); February and April have none.
+        assertThat(utc("0 0 L-30 * *", "2027-02-01T00:00:00Z", 2))
+                .containsExactly("2027-03-01T00:00:00Z", "2027-05-01T00:00:00Z");
+    }
+
+    @Test
+    void shouldFireOnLastWeekdayWhenLW() {
+        // Jan 31 2027 is a Sunday: Friday the 29th.
+        assertThat(utc("0 0 LW * *", "2027-01-01T00:00:00Z", 2))
+                .containsExactly("2027-01-29T00:00:00Z", "2027-02-26T00:00:00Z");
+    }
+
+    @Test
+    void shouldMoveToNearestWeekdayWhenNW() {
+        // 2027-05-15 is a Saturday (Friday 14th); 2027-08-15 a Sunday (Monday 16th); 2027-06-15 a Tuesday.
+        assertThat(utc("0 0 15W * *", "2027-05-01T00:00:00Z", 4)).containsExactly("2027-05-14T00:00:00Z",
+                "2027-06-15T00:00:00Z", "2027-07-15T00:00:00Z", "2027-08-16T00:00:00Z");
+    }
+
+    @Test
+    void shouldNotCrossIntoPreviousMonthWhenOneWIsASaturday() {
+        // 2027-05-01 is a Saturday: Monday the 3rd, not Friday April 30.
+        assertThat(utc("0 0 1W * *", "2027-04-15T00:00:00Z", 1)).containsExactly("2027-05-03T00:00:00Z");
+    }
+
+    @Test
+    void shouldNotCrossIntoNextMonthWhenThirtyOneWIsASunday() {
+        // 2027-01-31 is a Sunday: Friday the 29th. February has no 31st; 2027-03-31 is a Wednesday.
+        assertThat(utc("0 0 31W * *", "2027-01-01T00:00:00Z", 2))
+                .containsExactly("2027-01-29T00:00:00Z", "2027-03-31T00:00:00Z");
+    }
+
+    @Test
+    void shouldFireOnLastGivenWeekdayWhenNL() {
+        assertThat(utc("0 0 * * 5L", "2027-01-01T00:00:00Z", 2))
+                .containsExactly("2027-01-29T00:00:00Z", "2027-02-26T00:00:00Z");
+        assertThat(utc("0 0 * * 7L", "2027-01-01T00:00:00Z", 1)).containsExactly("2027-01-31T00:00:00Z");
+    }
+
+    @Test
+    void shouldFireOnKthWeekdayWhenHash() {
+        assertThat(utc("0 0 * * 1#2", "2027-02-01T00:00:00Z", 1)).containsExactly("2027-02-08T00:00:00Z");
+        assertThat(utc("0 0 * * MON#2", "2027-02-01T00:00:00Z", 1)).containsExactly("2027-02-08T00:00:00Z");
+    }
+
+    @Test
+    void shouldSkipMonthsWithoutItWhenFifthWeekdayIsMissing() {
+        // 2027 months with five Fridays: January, April, July, October, December.
+        assertThat(utc("0 0 * * 5#5", "2027-01-30T00:00:00Z", 2))
+                .containsExactly("2027-04-30T00:00:00Z", "2027-07-30T00:00:00Z");
+    }
+
+    @Test
+    void shouldCombineSpecialsWhenListed() {
+        assertThat(utc("0 0 1,L * *", "2027-02-01T00:00:00Z", 2))
+                .containsExactly("2027-02-28T00:00:00Z", "2027-03-01T00:00:00Z");
+        assertThat(utc("0 0 * * 1L,5#2", "2027-02-01T00:00:00Z", 2))
+                .containsExactly("2027-02-12T00:00:00Z", "2027-02-22T00:00:00Z");
+    }
+
+    @Test
+    void shouldFindRareDateWhenLeapDayOnAWeekday() {
+        // A fifth Monday in February needs a leap year whose February 1st is a Monday: 2016, then 2044.
+        assertThat(utc("0 0 * 2 1#5", "2027-01-01T00:00:00Z", 1)).containsExactly("2044-02-29T00:00:00Z");
+    }
+
+    @Test
+    void shouldCacheWhenCompiledTwice() {
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        assertThat(CronCompiler.compile("0  3 * * *", berlin)).isSameAs(CronCompiler.compile("0 3 * * *", berlin));
+        assertThat(CronCompiler.compile("0 3 * * *", berlin)).isNotSameAs(CronCompiler.compile("0 3 * * *",
+                ZoneOffset.UTC));
+    }
+
+    @Test
+    void shouldDescribeInEnglishWhenAsked() {
+        assertThat(CronCompiler.describe("0 3 * * *")).isEqualTo("at 03:00");
+        assertThat(CronCompiler.describe("@hourly")).isEqualTo("every hour");
+        assertThat(CronCompiler.describe("0 9 * * 1-5")).isEqualTo("at 09:00 every day between Monday and Friday");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "0 0 32 * *          | field 3 (day-of-month) \"32\": value out of range 1-31",
+            "60 * * * *          | field 1 (minute) \"60\": value out of range 0-59",
+            "0 24 * * *          | field 2 (hour) \"24\": value out of range 0-23",
+            "0 0 * 13 *          | field 4 (month) \"13\": value out of range 1-12",
+            "0 0 * * 8           | field 5 (day-of-week) \"8\": value out of range 0-7",
+            "60 * * * * *        | field 1 (second) \"60\": value out of range 0-59",
+            "0 0 1,32 * *        | field 3 (day-of-month) \"32\": value out of range 1-31",
+            "*/0 * * * *         | field 1 (minute) \"*/0\": step out of range 1-59",
+            "*/x * * * *         | field 1 (minute) \"*/x\": step is not a number",
+            "0 0 L/2 * *         | field 3 (day-of-month) \"L/2\": a step needs *, a range or a start value before /",
+            "5-2 * * * *         | field 1 (minute) \"5-2\": range runs backwards (no wrap-around; split it, e.g. 22-23,0-2)",
+            "* * * * * * *       | expected 5 or 6 fields, found 7",
+            "hello world         | expected 5 or 6 fields, found 2",
+            "xx * * * *          | field 1 (minute) \"xx\": not a number",
+            "0 0 * foo *         | field 4 (month) \"foo\": not a number 1-12 or a month name JAN-DEC",
+            "0 0 * * funday      | field 5 (day-of-week) \"funday\": not a number 0-7 or a day name SUN-SAT",
+            "0 0 1,,2 * *        | field 3 (day-of-month) \"\": empty list element",
+            "? * * * *           | field 1 (minute) \"?\": ? is allowed only in day-of-month and day-of-week",
+            "0 0 1,? * *         | field 3 (day-of-month) \"?\": ? must stand alone as the whole field",
+            "0 L * * *           | field 2 (hour) \"L\": L, W and # are allowed only in day-of-month and day-of-week",
+            "0 0 L-31 * *        | field 3 (day-of-month) \"L-31\": days before the last out of range 1-30",
+            "0 0 32W * *         | field 3 (day-of-month) \"32W\": value out of range 1-31",
+            "0 0 W * *           | field 3 (day-of-month) \"W\": W needs a day before it, e.g. 15W, or LW for the last weekday",
+            "0 0 * * L           | field 5 (day-of-week) \"L\": L in day-of-week needs a weekday before it, e.g. 5L for the last Friday",
+            "0 0 * * 5#6         | field 5 (day-of-week) \"5#6\": occurrence out of range 1-5",
+            "0 0 * * 5#0         | field 5 (day-of-week) \"5#0\": occurrence out of range 1-5",
+            "0 0 * * 9#1         | field 5 (day-of-week) \"9#1\": value out of range 0-7",
+            "0 0 30 2 *          | never matches (day 30 of February)",
+            "0 0 31 4,6,9,11 *   | never matches (day 31 of April, June, September or November)",
+            "0 0 31 2,4 *        | never matches (day 31 of February or April)",
+            "0 0 L-30 2 *        | never matches (day L-30 of February)",
+            "0 0 */30 2 2#2      | never matches (day */30 and day-of-week 2#2 never coincide in February)",
+            "@fortnightly        | unknown macro \"@fortnightly\" (known: @yearly @annually @monthly @weekly @daily @midnight @hourly)",
+    })
+    void shouldRejectWithFieldAndReasonWhenInvalid(String expression, String reason) {
+        assertThatThrownBy(() -> CronCompiler.compile(expression, ZoneOffset.UTC))
+                .isInstanceOfSatisfying(InvalidScheduleException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(reason);
+                    assertThat(e.value()).isEqualTo(expression);
+                    assertThat(e.getMessage()).isEqualTo("invalid schedule \"" + expression + "\": " + reason)
+                            .doesNotContain("\n");
+                });
+    }
+
+    @Test
+    void shouldRejectWhenDescribingInvalidExpression() {
+        assertThatThrownBy(() -> CronCompiler.describe("0 0 32 * *"))
+                .isInstanceOf(InvalidScheduleException.class)
+                .hasMessageContaining("field 3 (day-of-month)");
+    }
+}
