@@ -520,47 +520,54 @@ public final class Engine implements AutoCloseable {
     private void attachOne(String pluginId, QName qname, JobSpec spec, BackgroundJob code, boolean dynamic,
                            Instant now) {
         JobSlot slot = jobs.get(qname);
-        JobRecord base;
-        if (slot == null) {
+        boolean known = slot != null;
+        if (!known) {
             slot = new JobSlot(JobRecord.pending(qname, pluginId, spec.schedule()));
             jobs.put(qname, slot);
-            base = slot.record;
-            slot.nextFire = NextFire.firstFire(spec.schedule(), now).orElse(null);
-            log.info("job {} registered ({})", qname, describe(spec.schedule()));
-        } else {
-            base = slot.record;
-            if (!base.schedule().equals(spec.schedule())) {
-                base = base.withSchedule(spec.schedule());
-                slot.completed = false;
-                slot.failed = false;
-                slot.nextFire = NextFire.firstFire(spec.schedule(), now).orElse(null);
-            } else if (slot.nextFire == null && !slot.completed && !slot.cancelled) {
-                slot.nextFire = NextFire.firstFire(spec.schedule(), now).orElse(null);
-            }
-            log.info("job {} {} ({})", qname, slot.orphaned ? "reattached" : "attached", describe(spec.schedule()));
+        }
+        JobRecord base = slot.record;
+        Schedule schedule = spec.schedule();
+        if (!base.schedule().equals(schedule)) {
+            base = base.withSchedule(schedule);
+            slot.completed = false;
+            slot.failed = false;
+            slot.nextFire = null;
         }
         slot.spec = spec;
         slot.code = code;
         slot.dynamic = dynamic;
+        boolean wasOrphaned = slot.orphaned;
         slot.orphaned = false;
         slot.orphanedAt = null;
         slot.record = base;
-        Instant due = slot.nextFire;
-        setNextFire(slot, Optional.ofNullable(due));
+
+        // A run cut off by a crash: its fire is retried if the policy allows, else a one-shot job has failed.
+        boolean retryCrashedFire = false;
         if (slot.crashedFire != null) {
-            int attempt = base.consecutiveFailures() + 1;
-            if (attempt <= spec.retry().maxAttempts() && armable(slot)) {
-                Duration delay = spec.retry().delayBeforeRetry(attempt - 1, random.getAsDouble());
-                scheduleRetry(slot, slot.crashedFire, attempt, now.plus(delay));
-            } else if (spec.schedule() instanceof Schedule.Once || spec.schedule() instanceof Schedule.Manual) {
+            retryCrashedFire = base.consecutiveFailures() + 1 <= spec.retry().maxAttempts();
+            if (!retryCrashedFire && (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual)) {
                 slot.failed = !slot.completed;
             }
-            slot.crashedFire = null;
         }
+        // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it.
+        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0;
+        if (slot.nextFire == null && !slot.completed && !slot.cancelled && !slot.failed && !onceAlreadyFired) {
+            slot.nextFire = NextFire.firstFire(schedule, now).orElse(null);
+        }
+        Instant due = slot.nextFire;
+        setNextFire(slot, Optional.ofNullable(due));
+        if (retryCrashedFire && armable(slot)) {
+            Duration delay = spec.retry().delayBeforeRetry(base.consecutiveFailures(), random.getAsDouble());
+            scheduleRetry(slot, slot.crashedFire, base.consecutiveFailures() + 1, now.plus(delay));
+        }
+        slot.crashedFire = null;
+        log.info("job {} {} ({})", qname, !known ? "registered" : wasOrphaned ? "reattached" : "attached",
+                describe(schedule));
+        commit(slot, slot.record);
         if (due != null && armable(slot) && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
             applyMisfirePolicy(slot, due, now);
+            commit(slot, slot.record);
         }
-        commit(slot, slot.record);
     }
 
     /**
