@@ -7,6 +7,9 @@ import dev.belfry.api.QName;
 import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.JobOperationException;
+import dev.belfry.host.JobView;
+import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.sidecar.JobRecord;
@@ -733,15 +736,6 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- operations
 
-    /** What a trigger led to. */
-    public enum TriggerOutcome {
-        /** A run started. */
-        STARTED,
-        /** The fire waits: for the running run (QUEUE_ONE) or for a free worker. */
-        QUEUED,
-        /** The job is running and its overlap policy skips further fires. */
-        SKIPPED
-    }
 
     /**
      * Fires a job now, whatever its schedule (Manual jobs included), through its overlap policy.

@@ -13,6 +13,8 @@ import dev.belfry.api.RetryPolicy;
 import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.JobOperationException;
+import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.cron.CronCompiler;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.testing.FakeClock;
@@ -179,7 +181,7 @@ class EngineTest {
         assertThat(engine().runDue()).isZero();
         assertThat(record("manual").status()).isEqualTo(JobStatus.IDLE);
 
-        assertThat(engine().trigger(QName.parse("demo.manual"))).isEqualTo(Engine.TriggerOutcome.STARTED);
+        assertThat(engine().trigger(QName.parse("demo.manual"))).isEqualTo(TriggerOutcome.STARTED);
         runs.runAll();
 
         assertThat(job.scheduledFors()).containsExactly(clock.instant());

@@ -1,4 +1,4 @@
-package dev.belfry.host.internal.engine;
+package dev.belfry.host;
 
 /** An operation on a job that cannot be done: the job does not exist, or its state does not allow it. */
 public final class JobOperationException extends RuntimeException {
@@ -14,7 +14,7 @@ public final class JobOperationException extends RuntimeException {
 
     private final Reason reason;
 
-    JobOperationException(Reason reason, String message) {
+    public JobOperationException(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }

@@ -1,4 +1,4 @@
-package dev.belfry.host.internal.engine;
+package dev.belfry.host;
 
 import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
