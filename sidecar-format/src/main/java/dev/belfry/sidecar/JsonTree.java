@@ -30,6 +30,7 @@ final class JsonTree {
                     .maxNumberLength(200)
                     .build())
             .build();
+    private static final Pattern SIMPLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern JACKSON_LOCATION =
             Pattern.compile("\\s*\\[Source: [^;\\]]*(?:\\([^)]*\\))?[^;\\]]*; line: (\\d+), column: (\\d+)]");
 
@@ -75,6 +76,10 @@ final class JsonTree {
 
     /** Joins an object member name onto a path. */
     static String child(String path, String name) {
+        if (!SIMPLE_NAME.matcher(name).matches()) {
+            // Empty names, names with dots or spaces: bracket form keeps the path unambiguous.
+            return path + "[" + quote(name) + "]";
+        }
         return ROOT.equals(path) ? name : path + "." + name;
     }
 
@@ -109,6 +114,11 @@ final class JsonTree {
         } catch (IOException e) {
             // Reading from a String cannot fail for I/O reasons; treat anything else as a malformed document.
             throw b.syntaxError(e);
+        } catch (SidecarFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Not expected from Jackson, but a damaged file must never surface as anything else.
+            throw b.syntaxError(new IOException(e.toString(), e));
         }
     }
 
@@ -221,7 +231,7 @@ final class JsonTree {
             Map<String, Member> members = new LinkedHashMap<>();
             while (true) {
                 path = at;
-                JsonToken t = parser.nextToken();
+                JsonToken t = nextMemberToken(at);
                 if (t == JsonToken.END_OBJECT) {
                     return new Obj(loc, members);
                 }
@@ -238,6 +248,21 @@ final class JsonTree {
                 path = memberPath;
                 parser.nextToken();
                 members.put(name, new Member(name, nameLoc, value(memberPath)));
+            }
+        }
+
+        // Jackson reads a scalar value together with the member name before it, so a bad number or literal fails
+        // on the call that was meant to return the name. Attribute such errors to the member just named.
+        private JsonToken nextMemberToken(String at) throws IOException {
+            String previous = parser.currentName();
+            try {
+                return parser.nextToken();
+            } catch (JsonProcessingException e) {
+                String name = parser.currentName();
+                if (name != null && !name.equals(previous)) {
+                    path = child(at, name);
+                }
+                throw e;
             }
         }
 

@@ -122,6 +122,8 @@ class SidecarCodecErrorTest {
                         "duplicate job \"a.one\" (already defined at jobs[0])"),
                 Arguments.of("duplicate member", withJob2("\"paused\": false,", "\"paused\": false, " + MARK
                         + "\"status\": \"idle\","), "jobs[1].status", "duplicate member \"status\""),
+                Arguments.of("duplicate empty member name", withJob2("\"paused\": false,", "\"paused\": false, "
+                        + "\"\": 1, " + MARK + "\"\": 2,"), "jobs[1][\"\"]", "duplicate member \"\""),
                 Arguments.of("missing required member", withJob2("\"status\": \"idle\", ", "")
                         .replace("    {\"qname\": \"a.two\"", "    " + MARK + "{\"qname\": \"a.two\""),
                         "jobs[1].status", "missing required member \"status\""),

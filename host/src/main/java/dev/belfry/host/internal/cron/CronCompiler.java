@@ -145,7 +145,8 @@ public final class CronCompiler {
         }
     }
 
-    private static CronDefinition definition(boolean seconds) {
+    /** Belfry's cron-utils definition; package-private so tests can ask cron-utils itself for comparison. */
+    static CronDefinition definition(boolean seconds) {
         CronDefinitionBuilder builder = CronDefinitionBuilder.defineCron();
         if (seconds) {
             builder = builder.withSeconds().withValidRange(0, 59).withStrictRange().and();

@@ -5,6 +5,8 @@ import java.time.Month;
 import java.time.format.TextStyle;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Expands macros and checks every field of an expression against Belfry's cron grammar before cron-utils sees
@@ -64,13 +66,46 @@ final class CronSyntax {
             return "0";
         }
 
-        /** The expression cron-utils parses: macros expanded, names and letters upper-cased. */
+        /**
+         * The expression cron-utils parses: macros expanded, letters upper-cased, month and day names replaced
+         * by numbers. cron-utils reads the name SUN as 7 even at the start of a range ({@code SUN-MON} fails),
+         * while Belfry reads it as 0 there and as 7 only at a range end ({@code SAT-SUN}).
+         */
         String normalized() {
-            return String.join(" ", texts);
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < texts.length; i++) {
+                out.append(i == 0 ? "" : " ").append(withNumbers(texts[i], kinds[i]));
+            }
+            return out.toString();
         }
     }
 
     private CronSyntax() {
+    }
+
+    private static final Pattern NAME = Pattern.compile("[A-Z]{3}");
+    private static final Pattern SUNDAY_SEVEN_STEP = Pattern.compile("(^|,)7/\\d+");
+
+    private static String withNumbers(String text, Field field) {
+        if (field != Field.MONTH && field != Field.DAY_OF_WEEK) {
+            return text;
+        }
+        Matcher m = NAME.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            int value = nameValue(m.group(), field);
+            boolean rangeEnd = m.start() > 0 && text.charAt(m.start() - 1) == '-';
+            if (field == Field.DAY_OF_WEEK && value == 0 && rangeEnd) {
+                value = 7;
+            }
+            m.appendReplacement(out, Integer.toString(value));
+        }
+        m.appendTail(out);
+        if (field == Field.DAY_OF_WEEK) {
+            // cron-utils maps a step's start 7 to 0, turning 7/2 (just Sunday) into 0/2 (Sun Tue Thu Sat).
+            return SUNDAY_SEVEN_STEP.matcher(out).replaceAll("$17");
+        }
+        return out.toString();
     }
 
     /**

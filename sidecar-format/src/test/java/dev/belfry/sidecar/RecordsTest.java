@@ -1,0 +1,134 @@
+package dev.belfry.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RecordsTest {
+    private static final QName Q = QName.parse("hello-jobs.greeting");
+
+    @Test
+    void shouldWriteLowerSnakeCaseWhenStatusIsSerialised() {
+        assertThat(JobStatus.FAILED_RETRYING.jsonName()).isEqualTo("failed_retrying");
+        assertThat(JobStatus.ORPHANED.jsonName()).isEqualTo("orphaned");
+    }
+
+    @Test
+    void shouldParseStatusInAnyCaseWhenReading() {
+        assertThat(JobStatus.fromJsonName("failed_retrying")).isEqualTo(JobStatus.FAILED_RETRYING);
+        assertThat(JobStatus.fromJsonName("FAILED_RETRYING")).isEqualTo(JobStatus.FAILED_RETRYING);
+        assertThat(JobStatus.fromJsonName("Paused")).isEqualTo(JobStatus.PAUSED);
+        assertThatThrownBy(() -> JobStatus.fromJsonName("sleeping"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"sleeping\"").hasMessageContaining("failed_retrying");
+    }
+
+    @Test
+    void shouldStartPendingAndEmptyWhenJobIsNew() {
+        JobRecord job = JobRecord.pending(Q, "hello-jobs", Schedule.manual());
+
+        assertThat(job.status()).isEqualTo(JobStatus.PENDING);
+        assertThat(job.nextFireAt()).isEmpty();
+        assertThat(job.lastOutcome()).isEmpty();
+        assertThat(job.runCount()).isZero();
+        assertThat(job.version()).isZero();
+        assertThat(job.unknown().isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldChangeOnlyTheNamedFieldAndNotTheVersionWhenCopying() {
+        JobRecord job = Fixtures.cronJob();
+
+        JobRecord changed = job.withStatus(JobStatus.RUNNING)
+                .withLastStartedAt(Optional.of(Instant.EPOCH))
+                .withRunCount(4);
+
+        assertThat(changed.version()).isEqualTo(job.version());
+        assertThat(changed.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(changed.runCount()).isEqualTo(4);
+        assertThat(changed.withStatus(job.status()).withLastStartedAt(job.lastStartedAt()).withRunCount(3))
+                .isEqualTo(job);
+        assertThat(changed.withVersion(8).version()).isEqualTo(8);
+    }
+
+    @Test
+    void shouldRejectNegativeCountersWhenConstructing() {
+        JobRecord job = Fixtures.cronJob();
+
+        assertThatThrownBy(() -> job.withRunCount(-1)).hasMessageContaining("runCount").hasMessageContaining("-1");
+        assertThatThrownBy(() -> job.withFailureCount(-2)).hasMessageContaining("failureCount");
+        assertThatThrownBy(() -> job.withConsecutiveFailures(-3)).hasMessageContaining("consecutiveFailures");
+        assertThatThrownBy(() -> job.withVersion(-4)).hasMessageContaining("version");
+    }
+
+    @Test
+    void shouldRejectCheckpointOverLimitWhenConstructing() {
+        JobRecord job = Fixtures.cronJob();
+
+        assertThat(job.withCheckpoint(Optional.of("x".repeat(JobRecord.MAX_CHECKPOINT_LENGTH))).checkpoint())
+                .hasValueSatisfying(c -> assertThat(c).hasSize(65_536));
+        assertThatThrownBy(() -> job.withCheckpoint(Optional.of("x".repeat(JobRecord.MAX_CHECKPOINT_LENGTH + 1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("65537");
+    }
+
+    @Test
+    void shouldRejectInvalidPluginIdWhenConstructing() {
+        assertThatThrownBy(() -> JobRecord.pending(Q, "bad id", Schedule.manual()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad id");
+    }
+
+    @Test
+    void shouldRejectNegativeDurationWhenRecordingOutcome() {
+        assertThatThrownBy(() -> new RunOutcome(true, "", Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldRejectDuplicateQnamesWhenBuildingDocument() {
+        JobRecord a = JobRecord.pending(Q, "hello-jobs", Schedule.manual());
+
+        assertThatThrownBy(() -> SidecarDocument.of(Instant.EPOCH, List.of(a, Fixtures.manualJob(), a)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("hello-jobs.greeting").hasMessageContaining("0 and 2");
+    }
+
+    @Test
+    void shouldFindJobByQnameAndKeepVersionAndUnknownWhenReplacingJobs() {
+        SidecarDocument doc = new SidecarCodec().decode(Fixtures.resource("golden/v2-unknown-fields.json"), "v2");
+
+        SidecarDocument changed = doc.withJobs(List.of(Fixtures.manualJob()), Instant.EPOCH);
+
+        assertThat(changed.version()).isEqualTo(2);
+        assertThat(changed.unknown()).isEqualTo(doc.unknown());
+        assertThat(changed.job(Fixtures.manualJob().qname())).contains(Fixtures.manualJob());
+        assertThat(changed.job(Q)).isEmpty();
+        assertThatThrownBy(() -> changed.jobs().add(Fixtures.cronJob()))
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void shouldExposeOnlyNamesWhenHoldingUnknownFields() {
+        assertThat(UnknownFields.none().isEmpty()).isTrue();
+        assertThat(UnknownFields.none().names()).isEmpty();
+        SidecarDocument doc = new SidecarCodec().decode(Fixtures.resource("golden/v2-unknown-fields.json"), "v2");
+
+        assertThat(doc.unknown().toString()).isEqualTo("UnknownFields[host_id, retention]");
+        assertThatThrownBy(() -> doc.unknown().names().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void shouldFormatOneLineMessageWhenFormatExceptionIsCreated() {
+        SidecarFormatException e = new SidecarFormatException("background_jobs.json", 14, 25, "jobs[3].next_fire_at",
+                "expected an ISO-8601 instant, found \"yesterday\"");
+
+        assertThat(e.getMessage()).isEqualTo("background_jobs.json:14:25: jobs[3].next_fire_at: "
+                + "expected an ISO-8601 instant, found \"yesterday\"");
+    }
+}
