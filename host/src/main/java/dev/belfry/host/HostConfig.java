@@ -46,6 +46,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         }
     }
 
+
     private static void requirePositive(String name, Duration d) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.isZero()) {
@@ -102,42 +103,51 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
 
         /** @param n runs at once @return this builder */
         public Builder maxConcurrentRuns(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1: " + n);
+            }
             this.maxConcurrentRuns = n;
             return this;
         }
 
         /** @param d the misfire threshold @return this builder */
         public Builder misfireThreshold(Duration d) {
+            requirePositive("misfireThreshold", d);
             this.misfireThreshold = d;
             return this;
         }
 
         /** @param d the commit interval @return this builder */
         public Builder commitInterval(Duration d) {
+            requirePositive("commitInterval", d);
             this.commitInterval = d;
             return this;
         }
 
         /** @param d the shutdown grace @return this builder */
         public Builder shutdownGrace(Duration d) {
+            requireNotNegative("shutdownGrace", d);
             this.shutdownGrace = d;
             return this;
         }
 
         /** @param d the plugin stop grace @return this builder */
         public Builder pluginStopGrace(Duration d) {
+            requireNotNegative("pluginStopGrace", d);
             this.pluginStopGrace = d;
             return this;
         }
 
         /** @param d the orphan retention @return this builder */
         public Builder orphanRetention(Duration d) {
+            requireNotNegative("orphanRetention", d);
             this.orphanRetention = d;
             return this;
         }
 
         /** @param d the plugin scan interval, zero for none @return this builder */
         public Builder pluginScanInterval(Duration d) {
+            requireNotNegative("pluginScanInterval", d);
             this.pluginScanInterval = d;
             return this;
         }

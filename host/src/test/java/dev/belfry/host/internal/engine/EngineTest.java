@@ -212,6 +212,34 @@ class EngineTest {
         assertThat(record("once").nextFireAt()).isEmpty();
     }
 
+    @Test
+    void shouldNeverFireACompletedOnceJobAgainAfterARestart() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "once"), "demo", once)
+                .withStatus(JobStatus.COMPLETED).withRunCount(1)));
+        TestJob job = register(JobSpec.builder("once", once).build());
+        clock.advance(Duration.ofDays(1));
+        engine().runDue();
+
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("once").status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(engine().nextDue()).isEmpty();
+    }
+
+    @Test
+    void shouldFireAOnceJobMissedDuringDowntimeExactlyOnce() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "once"), "demo", once)
+                .withStatus(JobStatus.SCHEDULED).withNextFireAt(Optional.of(Instant.parse("2027-01-04T11:00:00Z")))));
+        TestJob job = register(JobSpec.builder("once", once).build());
+        runs.runAll();
+        clock.advance(Duration.ofDays(1));
+        engine().runDue();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T11:00:00Z"));
+        assertThat(record("once").status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
     // ------------------------------------------------------------------------------------------ overlap
 
     @Test
