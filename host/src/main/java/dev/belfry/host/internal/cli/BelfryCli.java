@@ -1,14 +1,94 @@
 package dev.belfry.host.internal.cli;
 
+import dev.belfry.api.schedule.InvalidScheduleException;
+import java.io.PrintWriter;
+import java.time.Clock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code belfry} command: entry point of the distribution's launcher. */
-@Command(name = "belfry", mixinStandardHelpOptions = true, version = "belfry 0.1.0",
-        description = "Belfry: a plugin host that fires background jobs on time.")
+/**
+ * The {@code belfry} command, entry point of the distribution's launcher. Exit codes: 0 ok, 1 the operation
+ * failed, 2 bad usage or bad input (with a one-line message on standard error).
+ */
+@Command(name = "belfry", mixinStandardHelpOptions = true, versionProvider = BelfryCli.Version.class,
+        description = "Belfry: a plugin host that fires background jobs on time.",
+        subcommands = {RunCommand.class, CronCommand.class, SidecarCommand.class, CommandLine.HelpCommand.class})
 public final class BelfryCli {
 
+    /** Exit code for a command whose operation failed. */
+    static final int EXIT_FAILED = 1;
+    /** Exit code for bad usage or bad input. */
+    static final int EXIT_USAGE = 2;
+
+    private BelfryCli() {
+    }
+
+    /**
+     * Runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the arguments
+     */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BelfryCli()).execute(args));
+        System.exit(run(Clock.systemUTC(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Runs the command line in-process; tests call this with a fixed clock and captured output.
+     *
+     * @param clock what "now" is for commands that default to it
+     * @param out   standard output
+     * @param err   standard error
+     * @param args  the arguments
+     * @return the exit code
+     */
+    public static int run(Clock clock, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new BelfryCli(), new Factory(clock));
+        cli.setOut(out);
+        cli.setErr(err);
+        // One line that says what is wrong, instead of picocli's usage dump: the usage is one --help away.
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("belfry: " + e.getMessage() + " (see: " + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help)");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof InvalidScheduleException || e instanceof BadInputException) {
+                err.println("belfry: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+            err.println("belfry: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return EXIT_FAILED;
+        });
+        return cli.execute(args);
+    }
+
+    /** Bad input found while running a command (not by picocli's parser): exit code 2, one line. */
+    static final class BadInputException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadInputException(String message) {
+            super(message);
+        }
+    }
+
+    /** Creates commands, handing the injected clock to those that want it. */
+    private record Factory(Clock clock) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            try {
+                return type.getDeclaredConstructor(Clock.class).newInstance(clock);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(type);
+            }
+        }
+    }
+
+    /** Reads the version from the host jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = BelfryCli.class.getPackage().getImplementationVersion();
+            return new String[] {"belfry " + (v == null ? "(development build)" : v)};
+        }
     }
 }

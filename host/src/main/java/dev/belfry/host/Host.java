@@ -1,0 +1,274 @@
+package dev.belfry.host;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.Engine;
+import dev.belfry.host.internal.engine.EngineListener;
+import dev.belfry.host.internal.engine.EngineSettings;
+import dev.belfry.host.internal.engine.FireClaim;
+import dev.belfry.host.internal.engine.RunExecutor;
+import dev.belfry.host.internal.plugins.LoadedPlugin;
+import dev.belfry.host.internal.plugins.PluginListener;
+import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.internal.plugins.ScheduleValidator;
+import dev.belfry.host.internal.state.DataDirLock;
+import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.sidecar.LoadResult;
+import dev.belfry.sidecar.SidecarFormatException;
+import dev.belfry.sidecar.SidecarStore;
+import dev.belfry.sidecar.SidecarUnusableException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Belfry host: it holds the data directory, loads the plugins folder, fires the plugins' jobs and
+ * persists their state. The only public entry point; everything else is internal.
+ *
+ * <pre>{@code
+ * try (Host host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).build())) {
+ *     host.trigger(QName.parse("hello-jobs.say-hello"));
+ * }
+ * }</pre>
+ */
+public final class Host implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Host.class);
+    /** The version plugins' {@code Plugin-Requires} is checked against. */
+    public static final String VERSION = "0.1.0";
+    private static final int PROBLEMS_KEPT = 200;
+
+    private final HostConfig config;
+    private final DataDirLock lock;
+    private final StateWriter writer;
+    private final Engine engine;
+    private final ExecutorService workers;
+    private final PluginSupervisor plugins;
+    private final Deque<PluginProblem> problems = new ArrayDeque<>();
+    private volatile boolean closing;
+    private boolean closed;
+
+    private Host(HostConfig config, DataDirLock lock, LoadResult loaded) {
+        this.config = config;
+        this.lock = lock;
+        this.writer = new StateWriter(new SidecarStore(config.dataDir(), config.clock()), config.clock(),
+                config.commitInterval(), loaded.document());
+        this.workers = RunExecutor.workerThreads();
+        EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
+                Duration.ofSeconds(10), config.orphanRetention());
+        this.engine = new Engine(config.clock(), writer, FireClaim.ALWAYS, workers::execute, settings,
+                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), EngineListener.NONE);
+        this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
+                ScheduleValidator.compiling());
+    }
+
+    /**
+     * Starts a host: locks the data directory, loads the state (recovering from a corrupt sidecar where it can),
+     * loads the plugins and starts firing.
+     *
+     * @param config how to run
+     * @return the running host
+     * @throws HostStartException with a one-line reason if it cannot start (directory in use, state unusable, ...)
+     */
+    public static Host start(HostConfig config) {
+        DataDirLock lock;
+        try {
+            lock = DataDirLock.acquire(config.dataDir());
+        } catch (IOException e) {
+            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw new HostStartException(e.getMessage(), e);
+        }
+        try {
+            LoadResult loaded = loadState(config);
+            Host host = new Host(config, lock, loaded);
+            host.begin(loaded);
+            return host;
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e instanceof HostStartException h ? h : new HostStartException("host failed to start: " + e, e);
+        }
+    }
+
+    private static LoadResult loadState(HostConfig config) {
+        SidecarStore store = new SidecarStore(config.dataDir(), config.clock());
+        try {
+            LoadResult result = store.loadOrReset(config.resetState());
+            for (LoadResult.Quarantined q : result.quarantined()) {
+                log.error("state file {} was unusable and moved to {}: {}", q.original(), q.movedTo(),
+                        q.error().map(SidecarFormatException::getMessage).orElse("reset requested"));
+            }
+            if (result.recovered()) {
+                log.warn("state restored from {} ({} jobs)", result.source(), result.document().jobs().size());
+            }
+            return result;
+        } catch (SidecarUnusableException e) {
+            throw new HostStartException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void begin(LoadResult loaded) {
+        log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", VERSION, config.dataDir(),
+                config.pluginsDir(), loaded.document().jobs().size());
+        engine.restore(loaded.document().jobs());
+        if (!Files.isDirectory(config.pluginsDir())) {
+            log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does",
+                    config.pluginsDir());
+        }
+        plugins.scan();
+        engine.orphanJobsOfMissingPlugins(new HashSet<>(plugins.pluginIds()));
+        engine.start();
+        if (!config.pluginScanInterval().isZero()) {
+            plugins.watch(config.pluginScanInterval());
+        }
+        log.info("Belfry started: {} plugin(s), {} job(s)", plugins.pluginIds().size(), engine.jobs().size());
+    }
+
+    /** @return the configuration the host runs with */
+    public HostConfig config() {
+        return config;
+    }
+
+    /** @return every job, by name */
+    public List<JobView> jobs() {
+        return engine.jobs();
+    }
+
+    /**
+     * @param qname a job's name
+     * @return the job, if it exists
+     */
+    public Optional<JobView> job(QName qname) {
+        return engine.job(qname);
+    }
+
+    /**
+     * Fires a job now, whatever its schedule, through its overlap policy.
+     *
+     * @param qname the job
+     * @return what happened
+     * @throws JobOperationException if there is no such job or it cannot run
+     */
+    public TriggerOutcome trigger(QName qname) {
+        return engine.trigger(qname);
+    }
+
+    /**
+     * @param qname the job to stop firing until resumed
+     * @throws JobOperationException if there is no such job
+     */
+    public void pause(QName qname) {
+        engine.pause(qname);
+    }
+
+    /**
+     * @param qname the job to let fire again (its missed fires go through its misfire policy)
+     * @throws JobOperationException if there is no such job
+     */
+    public void resume(QName qname) {
+        engine.resume(qname);
+    }
+
+    /**
+     * Cancels a job: a dynamic job is removed, a declared job is disabled until resumed.
+     *
+     * @param qname the job
+     * @throws JobOperationException if there is no such job
+     */
+    public void cancel(QName qname) {
+        engine.cancel(qname);
+    }
+
+    /** @return the ids of the running plugins, in start order */
+    public List<String> plugins() {
+        return plugins.pluginIds();
+    }
+
+    /** @return the latest plugin problems (refused plugins and jobs), oldest first */
+    public List<PluginProblem> pluginProblems() {
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
+    }
+
+    /** Checks the plugins folder now, instead of waiting for the next scan. */
+    public void rescanPlugins() {
+        plugins.scan();
+    }
+
+    /**
+     * @return completes once every state change so far is on disk
+     */
+    public java.util.concurrent.CompletableFuture<Void> flushState() {
+        return writer.flush();
+    }
+
+    /**
+     * Shuts down gracefully: stops firing, lets running runs finish within the shutdown grace, cancels the rest,
+     * stops the plugins in reverse start order, writes the state and releases the data directory.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closing = true;
+        log.info("Belfry shutting down (grace {})", config.shutdownGrace());
+        engine.shutdown(config.shutdownGrace());
+        plugins.close();
+        writer.close();
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(lock);
+        log.info("Belfry stopped");
+    }
+
+    private static void closeQuietly(DataDirLock lock) {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.warn("releasing the data directory lock failed: {}", e.getMessage());
+        }
+    }
+
+    /** Connects the plugin layer to the engine. */
+    private final class Wiring implements PluginListener {
+        @Override
+        public void pluginStarted(LoadedPlugin plugin) {
+            engine.attach(plugin.id(), plugin.jobs());
+        }
+
+        @Override
+        public void pluginStopping(String pluginId) {
+            if (!closing) { // at shutdown the engine has already stopped every run; jobs keep their state
+                engine.detach(pluginId, config.pluginStopGrace());
+            }
+        }
+
+        @Override
+        public void problem(PluginProblem problem) {
+            synchronized (problems) {
+                if (problems.size() == PROBLEMS_KEPT) {
+                    problems.removeFirst();
+                }
+                problems.addLast(problem);
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.belfry.host;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link Host} runs. Immutable; build with {@link #builder()}, where every value has a default.
+ *
+ * @param dataDir            where state lives (the sidecar under {@code _system/}); default {@code ./data}
+ * @param pluginsDir         the folder of plugin jars and exploded plugins; default {@code ./plugins}
+ * @param clock              the only source of time; default the system clock in UTC
+ * @param maxConcurrentRuns  runs executing at once across all jobs; default 4 per core, at least 8
+ * @param misfireThreshold   how late a fire may be before its misfire policy applies; default 5 s
+ * @param commitInterval     the sidecar's group-commit interval, the bound on unwritten state; default 50 ms
+ * @param shutdownGrace      how long runs may take to finish at shutdown before they are cancelled; default 30 s
+ * @param pluginStopGrace    how long a stopping plugin's cancelled runs may take to end; default 10 s
+ * @param orphanRetention    how long an orphaned job's state is kept; default 30 days
+ * @param pluginScanInterval how often the plugins folder is checked for changes; zero turns hot deployment off;
+ *                           default 500 ms
+ * @param resetState         start empty if the sidecar and its backup are both unusable (they are quarantined)
+ */
+public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConcurrentRuns,
+                         Duration misfireThreshold, Duration commitInterval, Duration shutdownGrace,
+                         Duration pluginStopGrace, Duration orphanRetention, Duration pluginScanInterval,
+                         boolean resetState) {
+
+    /**
+     * Validates the values.
+     *
+     * @throws IllegalArgumentException naming the value that is out of range
+     */
+    public HostConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(pluginsDir, "pluginsDir");
+        Objects.requireNonNull(clock, "clock");
+        requirePositive("commitInterval", commitInterval);
+        requirePositive("misfireThreshold", misfireThreshold);
+        requireNotNegative("shutdownGrace", shutdownGrace);
+        requireNotNegative("pluginStopGrace", pluginStopGrace);
+        requireNotNegative("orphanRetention", orphanRetention);
+        requireNotNegative("pluginScanInterval", pluginScanInterval);
+        if (maxConcurrentRuns < 1) {
+            throw new IllegalArgumentException("maxConcurrentRuns must be at least 1: " + maxConcurrentRuns);
+        }
+    }
+
+
+    private static void requirePositive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive: " + d);
+        }
+    }
+
+    private static void requireNotNegative(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative: " + d);
+        }
+    }
+
+    /** @return a builder with every default */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link HostConfig}. */
+    public static final class Builder {
+        private Path dataDir = Path.of("data");
+        private Path pluginsDir = Path.of("plugins");
+        private Clock clock = Clock.systemUTC();
+        private int maxConcurrentRuns = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+        private Duration misfireThreshold = Duration.ofSeconds(5);
+        private Duration commitInterval = Duration.ofMillis(50);
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Duration pluginStopGrace = Duration.ofSeconds(10);
+        private Duration orphanRetention = Duration.ofDays(30);
+        private Duration pluginScanInterval = Duration.ofMillis(500);
+        private boolean resetState;
+
+        private Builder() {
+        }
+
+        /** @param dir the data directory @return this builder */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** @param dir the plugins folder @return this builder */
+        public Builder pluginsDir(Path dir) {
+            this.pluginsDir = dir;
+            return this;
+        }
+
+        /** @param c the clock @return this builder */
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        /** @param n runs at once @return this builder */
+        public Builder maxConcurrentRuns(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1: " + n);
+            }
+            this.maxConcurrentRuns = n;
+            return this;
+        }
+
+        /** @param d the misfire threshold @return this builder */
+        public Builder misfireThreshold(Duration d) {
+            requirePositive("misfireThreshold", d);
+            this.misfireThreshold = d;
+            return this;
+        }
+
+        /** @param d the commit interval @return this builder */
+        public Builder commitInterval(Duration d) {
+            requirePositive("commitInterval", d);
+            this.commitInterval = d;
+            return this;
+        }
+
+        /** @param d the shutdown grace @return this builder */
+        public Builder shutdownGrace(Duration d) {
+            requireNotNegative("shutdownGrace", d);
+            this.shutdownGrace = d;
+            return this;
+        }
+
+        /** @param d the plugin stop grace @return this builder */
+        public Builder pluginStopGrace(Duration d) {
+            requireNotNegative("pluginStopGrace", d);
+            this.pluginStopGrace = d;
+            return this;
+        }
+
+        /** @param d the orphan retention @return this builder */
+        public Builder orphanRetention(Duration d) {
+            requireNotNegative("orphanRetention", d);
+            this.orphanRetention = d;
+            return this;
+        }
+
+        /** @param d the plugin scan interval, zero for none @return this builder */
+        public Builder pluginScanInterval(Duration d) {
+            requireNotNegative("pluginScanInterval", d);
+            this.pluginScanInterval = d;
+            return this;
+        }
+
+        /** @param reset whether to start empty when the state is unusable @return this builder */
+        public Builder resetState(boolean reset) {
+            this.resetState = reset;
+            return this;
+        }
+
+        /** @return the config @throws IllegalArgumentException if a value is out of range */
+        public HostConfig build() {
+            return new HostConfig(dataDir, pluginsDir, clock, maxConcurrentRuns, misfireThreshold, commitInterval,
+                    shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.belfry.host;
+
+import dev.belfry.sidecar.JobRecord;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A snapshot of one job for operators: its persisted state and the runs executing now.
+ *
+ * @param record  the job's state as last committed
+ * @param dynamic whether plugin code added it at run time (cancel removes it) rather than declaring it
+ * @param running the runs executing now
+ */
+public record JobView(JobRecord record, boolean dynamic, List<RunView> running) {
+
+    /**
+     * One run executing now.
+     *
+     * @param id           the run's id, unique within this host's life
+     * @param scheduledFor the fire it is for
+     * @param firedAt      when it started
+     * @param attempt      its attempt number
+     * @param progress     its last reported progress, 0 to 1
+     * @param message      its last progress message
+     */
+    public record RunView(long id, Instant scheduledFor, Instant firedAt, int attempt, double progress,
+                          String message) {
+    }
+}

@@ -1,0 +1,109 @@
+package dev.belfry.host.internal.cli;
+
+import dev.belfry.host.HostConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code belfry run --config FILE}: lines of {@code key = value}, {@code #} comments. Every error names the
+ * file, the line and the key. Durations are written {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h},
+ * {@code 30d} or ISO-8601 ({@code PT30S}).
+ */
+final class HostConfigFile {
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
+
+    private static final Map<String, BiConsumer<HostConfig.Builder, String>> KEYS = Map.of(
+            "data-dir", (b, v) -> b.dataDir(Path.of(v)),
+            "plugins-dir", (b, v) -> b.pluginsDir(Path.of(v)),
+            "max-concurrent-runs", (b, v) -> b.maxConcurrentRuns(positiveInt(v)),
+            "misfire-threshold", (b, v) -> b.misfireThreshold(duration(v)),
+            "commit-interval", (b, v) -> b.commitInterval(duration(v)),
+            "shutdown-grace", (b, v) -> b.shutdownGrace(duration(v)),
+            "plugin-stop-grace", (b, v) -> b.pluginStopGrace(duration(v)),
+            "orphan-retention", (b, v) -> b.orphanRetention(duration(v)),
+            "plugin-scan-interval", (b, v) -> b.pluginScanInterval(duration(v)));
+
+    private HostConfigFile() {
+    }
+
+    /**
+     * Applies the file's settings to the builder.
+     *
+     * @throws BelfryCli.BadInputException naming file, line and key on any error
+     */
+    static void apply(Path file, HostConfig.Builder builder) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (NoSuchFileException e) {
+            throw new BelfryCli.BadInputException("--config: no such file: " + file);
+        } catch (IOException e) {
+            throw new BelfryCli.BadInputException("--config: cannot read " + file + ": " + e.getMessage());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String where = file + ":" + (i + 1) + ": ";
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                throw new BelfryCli.BadInputException(where + "expected key = value, found \"" + line + "\"");
+            }
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            BiConsumer<HostConfig.Builder, String> setter = KEYS.get(key);
+            if (setter == null) {
+                throw new BelfryCli.BadInputException(where + "unknown key \"" + key + "\" (known: "
+                        + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())) + ")");
+            }
+            try {
+                setter.accept(builder, value);
+            } catch (IllegalArgumentException e) {
+                throw new BelfryCli.BadInputException(where + key + ": " + e.getMessage());
+            }
+        }
+    }
+
+    static Duration duration(String text) {
+        Matcher m = SIMPLE_DURATION.matcher(text.toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+        try {
+            return Duration.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a duration (write e.g. 50ms, 30s, 10m, 1h,"
+                    + " 30d or PT30S)");
+        }
+    }
+
+    private static int positiveInt(String text) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("\"" + text + "\" is not a whole number of at least 1");
+    }
+}

@@ -1,0 +1,81 @@
+package dev.belfry.host.internal.cli;
+
+import dev.belfry.host.Host;
+import dev.belfry.host.HostConfig;
+import dev.belfry.host.HostStartException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code belfry run}: the host in the foreground until SIGTERM or Ctrl-C, then a graceful shutdown (stop firing,
+ * let runs finish within the grace period, cancel the rest, write the state).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the host in the foreground: load the plugins folder and fire its jobs.")
+final class RunCommand implements Callable<Integer> {
+    private final Clock clock;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default ./data).")
+    Path data;
+
+    @Option(names = "--plugins", paramLabel = "DIR", description = "Plugins folder (default ./plugins).")
+    Path plugins;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Settings file of key = value lines (see docs/operations.md); options given here win.")
+    Path configFile;
+
+    @Option(names = "--graph", paramLabel = "off|embedded|URI", defaultValue = "off",
+            description = "Neo4j mirror of the job graph. Only 'off' is available in this version.")
+    String graph;
+
+    @Option(names = "--reset-state",
+            description = "Start empty if the state file and its backup are both unusable (they are kept aside).")
+    boolean resetState;
+
+    RunCommand(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!"off".equals(graph)) {
+            throw new BelfryCli.BadInputException("--graph " + graph + ": the Neo4j mirror is not available in this"
+                    + " version; use --graph off");
+        }
+        HostConfig.Builder builder = HostConfig.builder().clock(clock);
+        if (configFile != null) {
+            HostConfigFile.apply(configFile, builder);
+        }
+        if (data != null) {
+            builder.dataDir(data);
+        }
+        if (plugins != null) {
+            builder.pluginsDir(plugins);
+        }
+        HostConfig config = builder.resetState(resetState).build();
+        Host host;
+        try {
+            host = Host.start(config);
+        } catch (HostStartException e) {
+            spec.commandLine().getErr().println("belfry: " + e.getMessage());
+            return BelfryCli.EXIT_FAILED;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            host.close();
+            stopped.countDown();
+        }, "belfry-shutdown"));
+        stopped.await(); // until SIGTERM / Ctrl-C runs the hook
+        return 0;
+    }
+}

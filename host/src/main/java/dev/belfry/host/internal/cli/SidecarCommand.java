@@ -1,0 +1,112 @@
+package dev.belfry.host.internal.cli;
+
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.SidecarCodec;
+import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code belfry sidecar}: check and inspect a sidecar state file offline (the host need not run). */
+@Command(name = "sidecar", description = "Check and inspect a sidecar state file.", mixinStandardHelpOptions = true,
+        subcommands = {SidecarCommand.Validate.class, SidecarCommand.Dump.class})
+final class SidecarCommand {
+
+    static SidecarDocument read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new BelfryCli.BadInputException("no such file: " + file);
+        } catch (IOException e) {
+            throw new BelfryCli.BadInputException("cannot read " + file + ": " + e.getMessage());
+        }
+        return new SidecarCodec().decode(bytes, file.toString());
+    }
+
+    /** {@code belfry sidecar validate}: exit 0 if valid, 1 with the located error if not. */
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Check a sidecar file; on error print where (file:line:column: field) and exit 1.")
+    static final class Validate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path file;
+
+        @Override
+        public Integer call() {
+            try {
+                SidecarDocument doc = read(file);
+                spec.commandLine().getOut().println(file + ": valid, format version " + doc.version() + ", "
+                        + doc.jobs().size() + " job(s)");
+                return 0;
+            } catch (SidecarFormatException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return BelfryCli.EXIT_FAILED;
+            }
+        }
+    }
+
+    /** {@code belfry sidecar dump}: the jobs of a sidecar file as a table. */
+    @Command(name = "dump", mixinStandardHelpOptions = true, description = "Print the jobs of a sidecar file as a table.")
+    static final class Dump implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path file;
+
+        @Override
+        public Integer call() {
+            SidecarDocument doc;
+            try {
+                doc = read(file);
+            } catch (SidecarFormatException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return BelfryCli.EXIT_FAILED;
+            }
+            TextTable table = new TextTable("QNAME", "STATUS", "SCHEDULE", "NEXT FIRE", "LAST FINISHED", "OUTCOME",
+                    "RUNS", "FAILS", "PAUSED");
+            for (JobRecord j : doc.jobs()) {
+                table.row(j.qname(), j.status().jsonName(), schedule(j.schedule()), instant(j.nextFireAt()),
+                        instant(j.lastFinishedAt()),
+                        j.lastOutcome().map(o -> o.success() ? "ok" : "failed: " + o.message()).orElse("-"),
+                        j.runCount(), j.failureCount(), j.paused() ? "yes" : "no");
+            }
+            table.print(spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    static String instant(Optional<Instant> at) {
+        return at.map(Instant::toString).orElse("-");
+    }
+
+    static String schedule(Schedule s) {
+        if (s instanceof Schedule.Cron c) {
+            return "cron " + c.expression() + (c.zone().getId().equals("Z") ? "" : " " + c.zone().getId());
+        }
+        if (s instanceof Schedule.Periodic p) {
+            return "every " + p.every().toString().substring(2).toLowerCase()
+                    + (p.mode() == dev.belfry.api.schedule.PeriodicMode.FIXED_DELAY ? " after end" : "");
+        }
+        if (s instanceof Schedule.Once o) {
+            return "once " + o.at();
+        }
+        if (s instanceof Schedule.Manual) {
+            return "manual";
+        }
+        throw new IllegalStateException("unknown schedule kind: " + s);
+    }
+}

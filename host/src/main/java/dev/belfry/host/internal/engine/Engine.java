@@ -1,0 +1,1035 @@
+package dev.belfry.host.internal.engine;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.OverlapPolicy;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.api.schedule.PeriodicMode;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.JobOperationException;
+import dev.belfry.host.JobView;
+import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.plugins.PluginJob;
+import dev.belfry.host.internal.plugins.ScheduleValidator;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.RunOutcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduling engine: one timer thread that sleeps exactly until the earliest due fire, drains everything due
+ * on each wake, applies each job's policies (overlap, claim, timeout, retry, misfire) and hands runs to workers.
+ *
+ * <p>Time comes only from the injected {@link Clock}. Tests do not start the timer thread: they move a fake clock
+ * and call {@link #runDue()}, so every policy can be checked step by step without sleeping.
+ *
+ * <p>All job state is guarded by one lock. The timer thread, worker threads (when a run ends) and operators take
+ * it briefly; nothing slow (I/O, plugin code, waiting for a commit) ever happens while holding it.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    private static final CompletableFuture<Void> NO_WAIT = CompletableFuture.completedFuture(null);
+
+    private final Clock clock;
+    private final StateSink sink;
+    private final FireClaim claim;
+    private final RunExecutor executor;
+    private final EngineSettings settings;
+    private final DoubleSupplier random;
+    private final ScheduleValidator validator;
+    private final EngineListener listener;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Map<QName, JobSlot> jobs = new HashMap<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final ArrayDeque<WaitingFire> waitingForWorker = new ArrayDeque<>();
+    private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
+    private long timerSeq;
+    private long runSeq;
+    private int executing;
+    private int abandonedStillRunning;
+    private long dispatched;
+    private long skipped;
+    private long misfired;
+    private long timedOut;
+    private Instant nextOrphanPrune = Instant.MIN;
+    private Thread timerThread;
+    private volatile boolean stopping;
+
+    /**
+     * @param clock     the only source of time
+     * @param sink      where state changes go
+     * @param claim     decides whether a due fire runs here
+     * @param executor  runs job code; must not run it on the calling thread
+     * @param settings  tunables
+     * @param random    uniform numbers in [0, 1) for retry jitter
+     * @param validator checks schedules of dynamic jobs
+     * @param listener  told of finished runs
+     */
+    public Engine(Clock clock, StateSink sink, FireClaim claim, RunExecutor executor, EngineSettings settings,
+                  DoubleSupplier random, ScheduleValidator validator, EngineListener listener) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.claim = Objects.requireNonNull(claim, "claim");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.random = Objects.requireNonNull(random, "random");
+        this.validator = Objects.requireNonNull(validator, "validator");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    /** Starts the timer thread. Without it nothing fires by itself (tests call {@link #runDue()} instead). */
+    public void start() {
+        lock.lock();
+        try {
+            if (timerThread != null) {
+                return;
+            }
+            timerThread = new Thread(this::timerLoop, "belfry-timer");
+            timerThread.setDaemon(true);
+            timerThread.start();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void timerLoop() {
+        lock.lock();
+        try {
+            while (!stopping) {
+                try {
+                    runDueLocked(clock.instant());
+                } catch (RuntimeException | LinkageError e) {
+                    // The loop must survive any single bad step, or every job stops firing.
+                    log.error("engine step failed; carrying on", e);
+                }
+                long sleep = settings.maxTimerSleep().toNanos();
+                Timer head = timers.peek();
+                if (head != null) {
+                    sleep = Math.min(sleep, Duration.between(clock.instant(), head.due).toNanos());
+                }
+                if (sleep > 0 && !stopping) {
+                    wake.awaitNanos(sleep);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Handles everything due at the clock's current instant: fires, retries, timeouts.
+     *
+     * @return how many runs were dispatched to workers by this step
+     */
+    public int runDue() {
+        lock.lock();
+        try {
+            return runDueLocked(clock.instant());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return when the next timer falls due, if any */
+    public Optional<Instant> nextDue() {
+        lock.lock();
+        try {
+            while (!timers.isEmpty() && timers.peek().cancelled) {
+                timers.poll();
+            }
+            return timers.isEmpty() ? Optional.empty() : Optional.of(timers.peek().due);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int runDueLocked(Instant now) {
+        long before = dispatched;
+        for (Timer t = timers.peek(); t != null && !t.due.isAfter(now); t = timers.peek()) {
+            timers.poll();
+            if (t.cancelled) {
+                continue;
+            }
+            switch (t.kind) {
+                case FIRE -> onFireDue(t.slot, t.due, now);
+                case RETRY -> onRetryDue(t.slot, now);
+                case TIMEOUT -> onTimeout(t.run, now);
+                default -> throw new IllegalStateException("unknown timer kind " + t.kind);
+            }
+        }
+        dispatchWaiting(now);
+        if (!now.isBefore(nextOrphanPrune)) {
+            pruneOrphans(now);
+            nextOrphanPrune = now.plus(Duration.ofHours(1));
+        }
+        return (int) (dispatched - before);
+    }
+
+    // ---------------------------------------------------------------- fires
+
+    private void onFireDue(JobSlot slot, Instant due, Instant now) {
+        slot.fireTimer = null;
+        if (!armable(slot)) {
+            return;
+        }
+        if (Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
+            applyMisfirePolicy(slot, due, now);
+        } else {
+            setNextFire(slot, fixedDelay(slot) ? Optional.empty() : NextFire.nextFire(slot.spec.schedule(), due));
+            dropRetry(slot); // a newer fire supersedes a retry of an older one
+            fire(slot, due, 1, now);
+        }
+        commit(slot, slot.record);
+    }
+
+    private void applyMisfirePolicy(JobSlot slot, Instant firstMissed, Instant now) {
+        Misfires.Plan plan = Misfires.plan(slot.spec.schedule(), slot.spec.misfire(), firstMissed, now);
+        misfired += plan.missed();
+        log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname, plan.missed(),
+                firstMissed, slot.spec.misfire(), plan.toRun().size());
+        setNextFire(slot, plan.nextRegular());
+        dropRetry(slot);
+        slot.backlog.addAll(plan.toRun());
+        pumpBacklog(slot, now);
+    }
+
+    private void onRetryDue(JobSlot slot, Instant now) {
+        slot.retryTimer = null;
+        if (armable(slot)) {
+            fire(slot, slot.retryFor, slot.retryAttempt, now);
+        }
+        commit(slot, slot.record);
+    }
+
+    /** The overlap gate and the claim, then a worker (or the queue for one). */
+    private void fire(JobSlot slot, Instant scheduledFor, int attempt, Instant now) {
+        if (slot.busy()) {
+            OverlapPolicy overlap = slot.spec.overlap();
+            if (overlap == OverlapPolicy.QUEUE_ONE && slot.queuedFor == null) {
+                slot.queuedFor = scheduledFor;
+                return;
+            }
+            if (overlap != OverlapPolicy.ALLOW) {
+                skipped++;
+                log.debug("job {} is still running: fire for {} skipped", slot.qname, scheduledFor);
+                return;
+            }
+        }
+        if (!claimed(slot, scheduledFor)) {
+            return;
+        }
+        if (executing >= settings.maxConcurrentRuns()) {
+            slot.waitingForWorker++;
+            waitingForWorker.add(new WaitingFire(slot, scheduledFor, attempt));
+            return;
+        }
+        dispatch(slot, scheduledFor, attempt, now);
+    }
+
+    private boolean claimed(JobSlot slot, Instant scheduledFor) {
+        try {
+            return claim.claim(slot.qname, scheduledFor);
+        } catch (RuntimeException e) {
+            log.error("claim for job {} at {} failed; not running it here", slot.qname, scheduledFor, e);
+            return false;
+        }
+    }
+
+    private void dispatch(JobSlot slot, Instant scheduledFor, int attempt, Instant now) {
+        Run run = new Run(this, ++runSeq, slot, slot.code, scheduledFor, now, attempt);
+        slot.runs.add(run);
+        executing++;
+        dispatched++;
+        long ticket = commit(slot, slot.record.withLastStartedAt(Optional.of(now))
+                .withRunCount(slot.record.runCount() + 1));
+        slot.spec.timeout().ifPresent(limit -> run.timeoutTimer = push(Kind.TIMEOUT, now.plus(limit), slot, run));
+        CompletableFuture<Void> startCommitted = slot.spec.durableStart() ? sink.durable(ticket) : NO_WAIT;
+        try {
+            executor.execute(() -> run.execute(startCommitted));
+        } catch (RejectedExecutionException e) {
+            giveUp(run, "no worker thread could be started: " + e.getMessage(), true, now);
+        }
+    }
+
+    private void dispatchWaiting(Instant now) {
+        while (executing < settings.maxConcurrentRuns() && !waitingForWorker.isEmpty()) {
+            WaitingFire w = waitingForWorker.poll();
+            w.slot.waitingForWorker--;
+            if (runnable(w.slot) && jobs.get(w.slot.qname) == w.slot) {
+                dispatch(w.slot, w.scheduledFor, w.attempt, now);
+                commit(w.slot, w.slot.record);
+            }
+        }
+    }
+
+    private void pumpBacklog(JobSlot slot, Instant now) {
+        if (!slot.busy() && !slot.backlog.isEmpty() && runnable(slot)) {
+            fire(slot, slot.backlog.poll(), 1, now);
+        }
+    }
+
+    // ---------------------------------------------------------------- run endings
+
+    /** Called by a run's thread when its code returned or threw. */
+    void runFinished(Run run, Throwable failure) {
+        lock.lock();
+        try {
+            if (run.abandoned) {
+                abandonedStillRunning--;
+                log.info("abandoned run {} of job {} returned after all", run.id, run.slot.qname);
+                return;
+            }
+            Instant now = clock.instant();
+            String error = failure != null ? describe(failure)
+                    : run.cancelReason().map(reason -> "cancelled: " + reason).orElse(null);
+            boolean mayRetry = run.cancelReason().isEmpty();
+            end(run, error, mayRetry, now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void onTimeout(Run run, Instant now) {
+        run.timeoutTimer = null;
+        if (run.abandoned || !run.slot.runs.contains(run)) {
+            return;
+        }
+        Duration limit = run.slot.spec == null ? Duration.between(run.firedAt, now) : run.slot.spec.timeout().get();
+        timedOut++;
+        run.cancel("timed out after " + limit);
+        // The run is recorded as timed out now, whether or not its code heeds the cancellation; if it does not,
+        // its thread is left behind and no longer counts against the worker cap.
+        giveUp(run, "timed out after " + limit, true, now);
+    }
+
+    private void giveUp(Run run, String error, boolean mayRetry, Instant now) {
+        run.abandoned = true;
+        abandonedStillRunning++;
+        end(run, error, mayRetry, now);
+    }
+
+    private void end(Run run, String error, boolean mayRetry, Instant now) {
+        JobSlot slot = run.slot;
+        slot.runs.remove(run);
+        executing--;
+        if (run.timeoutTimer != null) {
+            run.timeoutTimer.cancelled = true;
+            run.timeoutTimer = null;
+        }
+        listener.runFinished(new RunResult(slot.qname, run.id, run.scheduledFor, run.firedAt, now, run.attempt,
+                Optional.ofNullable(error)));
+        if (jobs.get(slot.qname) != slot) {
+            return; // the job was removed while this run was going
+        }
+        recordOutcome(slot, run, error, mayRetry, now);
+        if (slot.queuedFor != null && !slot.busy() && runnable(slot)) {
+            Instant queued = slot.queuedFor;
+            slot.queuedFor = null;
+            fire(slot, queued, 1, now);
+        } else {
+            pumpBacklog(slot, now);
+        }
+        commit(slot, slot.record);
+        dispatchWaiting(now);
+    }
+
+    private void recordOutcome(JobSlot slot, Run run, String error, boolean mayRetry, Instant now) {
+        Schedule schedule = slot.record.schedule();
+        JobRecord r = slot.record.withLastFinishedAt(Optional.of(now))
+                .withLastOutcome(Optional.of(new RunOutcome(error == null, error == null ? "" : error,
+                        Duration.between(run.firedAt, now))));
+        if (error == null) {
+            r = r.withConsecutiveFailures(0);
+            slot.failed = false;
+            if (schedule instanceof Schedule.Once && run.scheduledFor.equals(((Schedule.Once) schedule).at())) {
+                slot.completed = true;
+            }
+        } else {
+            r = r.withConsecutiveFailures(r.consecutiveFailures() + 1).withFailureCount(r.failureCount() + 1);
+            log.warn("run {} of job {} (attempt {}) failed: {}", run.id, slot.qname, run.attempt, error);
+            if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
+                Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
+                scheduleRetry(slot, run.scheduledFor, run.attempt + 1, now.plus(delay));
+            } else if (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual) {
+                slot.failed = !slot.completed;
+            }
+        }
+        slot.record = r; // committed by the caller together with the status it leads to
+        if (fixedDelay(slot) && slot.nextFire == null && !slot.cancelled && !slot.orphaned) {
+            setNextFire(slot, Optional.of(now.plus(((Schedule.Periodic) schedule).every())));
+        }
+    }
+
+    // ---------------------------------------------------------------- timers and state
+
+    private void setNextFire(JobSlot slot, Optional<Instant> next) {
+        cancel(slot.fireTimer);
+        slot.fireTimer = null;
+        slot.nextFire = next.orElse(null);
+        if (slot.nextFire != null && armable(slot)) {
+            slot.fireTimer = push(Kind.FIRE, slot.nextFire, slot, null);
+        }
+    }
+
+    private void scheduleRetry(JobSlot slot, Instant retryFor, int attempt, Instant at) {
+        dropRetry(slot);
+        slot.retryFor = retryFor;
+        slot.retryAttempt = attempt;
+        slot.retryTimer = push(Kind.RETRY, at, slot, null);
+    }
+
+    private void dropRetry(JobSlot slot) {
+        cancel(slot.retryTimer);
+        slot.retryTimer = null;
+        slot.retryFor = null;
+    }
+
+    private Timer push(Kind kind, Instant due, JobSlot slot, Run run) {
+        Timer t = new Timer(due, ++timerSeq, kind, slot, run);
+        timers.add(t);
+        if (timers.peek() == t) {
+            wake.signal(); // the timer thread may be sleeping towards a later instant
+        }
+        return t;
+    }
+
+    private static void cancel(Timer t) {
+        if (t != null) {
+            t.cancelled = true;
+        }
+    }
+
+    /**
+     * Derives the job's status from its facts, checks the step, and hands the record to the sink if it changed.
+     *
+     * @return the ticket of the change (or of the last one, if nothing changed)
+     */
+    private long commit(JobSlot slot, JobRecord base) {
+        JobStatus status = slot.derivedStatus();
+        JobRecord next = base.withStatus(status).withNextFireAt(Optional.ofNullable(slot.nextFire))
+                .withPaused(slot.paused).withVersion(slot.record.version());
+        if (next.equals(slot.record) && slot.lastTicket != 0) {
+            return slot.lastTicket;
+        }
+        StatusRules.check(slot.qname, slot.record.status(), status);
+        slot.record = next.withVersion(slot.record.version() + 1);
+        slot.lastTicket = sink.put(slot.record);
+        return slot.lastTicket;
+    }
+
+    private static boolean runnable(JobSlot slot) {
+        return slot.code != null && !slot.orphaned && !slot.cancelled;
+    }
+
+    private static boolean armable(JobSlot slot) {
+        return runnable(slot) && !slot.paused && !slot.completed;
+    }
+
+    private static boolean fixedDelay(JobSlot slot) {
+        return slot.record.schedule() instanceof Schedule.Periodic p && p.mode() == PeriodicMode.FIXED_DELAY;
+    }
+
+    // ---------------------------------------------------------------- plugins come and go
+
+    /**
+     * Restores jobs from the sidecar at start-up, before any plugin is loaded. A job found RUNNING was cut off by
+     * a crash: that run is recorded as failed ("host stopped during run"), and once the job's plugin is back its
+     * retry policy decides whether the fire is tried again.
+     *
+     * @param records the persisted jobs
+     */
+    public void restore(Collection<JobRecord> records) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (JobRecord record : records) {
+                JobSlot slot = new JobSlot(record);
+                slot.lastTicket = 0;
+                jobs.put(record.qname(), slot);
+                if (record.status() == JobStatus.RUNNING) {
+                    Instant started = record.lastStartedAt().orElse(now);
+                    slot.record = record.withLastFinishedAt(Optional.of(now))
+                            .withLastOutcome(Optional.of(new RunOutcome(false, "host stopped during run",
+                                    Duration.between(started, now).isNegative() ? Duration.ZERO
+                                            : Duration.between(started, now))))
+                            .withConsecutiveFailures(record.consecutiveFailures() + 1)
+                            .withFailureCount(record.failureCount() + 1);
+                    slot.crashedFire = record.schedule() instanceof Schedule.Once once ? once.at() : started;
+                    log.warn("job {} was running when the host stopped; recorded as a failed run", record.qname());
+                    commit(slot, slot.record);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A plugin started: registers its jobs, or reattaches them (with history, counters and checkpoint) if they are
+     * known. Known jobs of the plugin that it no longer provides become orphaned.
+     *
+     * @param pluginId the plugin
+     * @param provided its valid jobs
+     */
+    public void attach(String pluginId, List<PluginJob> provided) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            Set<QName> names = new TreeSet<>();
+            for (PluginJob job : provided) {
+                names.add(job.qname());
+                attachOne(pluginId, job.qname(), job.spec(), job.job(), false, now);
+            }
+            for (JobSlot slot : List.copyOf(jobs.values())) {
+                if (slot.pluginId.equals(pluginId) && !names.contains(slot.qname) && slot.code == null
+                        && !slot.orphaned) {
+                    orphan(slot, now);
+                    commit(slot, slot.record);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void attachOne(String pluginId, QName qname, JobSpec spec, BackgroundJob code, boolean dynamic,
+                           Instant now) {
+        JobSlot slot = jobs.get(qname);
+        boolean known = slot != null;
+        if (!known) {
+            slot = new JobSlot(JobRecord.pending(qname, pluginId, spec.schedule()));
+            jobs.put(qname, slot);
+        }
+        JobRecord base = slot.record;
+        Schedule schedule = spec.schedule();
+        if (!base.schedule().equals(schedule)) {
+            base = base.withSchedule(schedule);
+            slot.completed = false;
+            slot.failed = false;
+            slot.nextFire = null;
+        }
+        slot.spec = spec;
+        slot.code = code;
+        slot.dynamic = dynamic;
+        boolean wasOrphaned = slot.orphaned;
+        slot.orphaned = false;
+        slot.orphanedAt = null;
+        slot.record = base;
+
+        // A run cut off by a crash: its fire is retried if the policy allows, else a one-shot job has failed.
+        boolean retryCrashedFire = false;
+        if (slot.crashedFire != null) {
+            retryCrashedFire = base.consecutiveFailures() + 1 <= spec.retry().maxAttempts();
+            if (!retryCrashedFire && (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual)) {
+                slot.failed = !slot.completed;
+            }
+        }
+        // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it.
+        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0;
+        if (slot.nextFire == null && !slot.completed && !slot.cancelled && !slot.failed && !onceAlreadyFired) {
+            slot.nextFire = NextFire.firstFire(schedule, now).orElse(null);
+        }
+        Instant due = slot.nextFire;
+        setNextFire(slot, Optional.ofNullable(due));
+        if (retryCrashedFire && armable(slot)) {
+            Duration delay = spec.retry().delayBeforeRetry(base.consecutiveFailures(), random.getAsDouble());
+            scheduleRetry(slot, slot.crashedFire, base.consecutiveFailures() + 1, now.plus(delay));
+        }
+        slot.crashedFire = null;
+        log.info("job {} {} ({})", qname, !known ? "registered" : wasOrphaned ? "reattached" : "attached",
+                describe(schedule));
+        commit(slot, slot.record);
+        if (due != null && armable(slot) && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
+            applyMisfirePolicy(slot, due, now);
+            commit(slot, slot.record);
+        }
+    }
+
+    /**
+     * A plugin is stopping: its runs are cancelled and given {@code grace} to end, runs still going after that are
+     * abandoned (recorded as failed), and its jobs become orphaned, keeping their state.
+     *
+     * @param pluginId the plugin
+     * @param grace    how long its runs may take to end after cancellation
+     */
+    public void detach(String pluginId, Duration grace) {
+        List<Run> cancelled = new ArrayList<>();
+        lock.lock();
+        try {
+            for (JobSlot slot : jobs.values()) {
+                if (slot.pluginId.equals(pluginId)) {
+                    slot.code = null; // nothing new starts from here on
+                    cancel(slot.fireTimer);
+                    slot.fireTimer = null;
+                    dropRetry(slot);
+                    slot.queuedFor = null;
+                    slot.backlog.clear();
+                    for (Run run : slot.runs) {
+                        run.cancel("plugin " + pluginId + " is stopping");
+                        cancelled.add(run);
+                    }
+                }
+            }
+            schedulers.remove(pluginId);
+        } finally {
+            lock.unlock();
+        }
+        awaitRuns(cancelled, grace);
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (Run run : cancelled) {
+                if (!run.abandoned && run.slot.runs.contains(run)) {
+                    giveUp(run, "plugin " + pluginId + " stopped during the run", false, now);
+                }
+            }
+            for (JobSlot slot : jobs.values()) {
+                if (slot.pluginId.equals(pluginId) && !slot.orphaned) {
+                    orphan(slot, now);
+                    slot.spec = null;
+                    commit(slot, slot.record);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After the first plugin scan: jobs whose plugin did not load are orphaned.
+     *
+     * @param startedPlugins ids of the plugins that are running
+     */
+    public void orphanJobsOfMissingPlugins(Set<String> startedPlugins) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (JobSlot slot : jobs.values()) {
+                if (slot.code == null && !slot.orphaned && !startedPlugins.contains(slot.pluginId)) {
+                    orphan(slot, now);
+                    commit(slot, slot.record);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void orphan(JobSlot slot, Instant now) {
+        slot.orphaned = true;
+        slot.orphanedAt = now;
+        slot.code = null;
+    }
+
+    private void pruneOrphans(Instant now) {
+        Instant cutoff = now.minus(settings.orphanRetention());
+        for (JobSlot slot : List.copyOf(jobs.values())) {
+            if (slot.orphaned && slot.runs.isEmpty() && slot.orphanedAt != null && slot.orphanedAt.isBefore(cutoff)) {
+                jobs.remove(slot.qname);
+                sink.remove(slot.qname);
+                log.info("orphaned job {} pruned after {} without its plugin", slot.qname, settings.orphanRetention());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- dynamic jobs
+
+    QName addDynamic(String namespace, BackgroundJob job, boolean replace) {
+        Objects.requireNonNull(job, "job");
+        JobSpec spec = job.spec();
+        if (spec == null) {
+            throw new IllegalArgumentException("spec() of " + job.getClass().getName() + " returned null");
+        }
+        try {
+            validator.validate(spec.schedule());
+        } catch (InvalidScheduleException e) {
+            throw e.forJob(namespace, spec.name());
+        }
+        QName qname = new QName(namespace, spec.name());
+        lock.lock();
+        try {
+            JobSlot slot = jobs.get(qname);
+            if (slot != null && slot.code != null && !slot.dynamic) {
+                throw new IllegalStateException("job " + qname + " is declared by plugin " + namespace
+                        + "; a dynamic job cannot take its name");
+            }
+            if (slot != null && slot.code != null && !replace) {
+                throw new IllegalStateException("job " + qname + " already exists; use replace to change it");
+            }
+            attachOne(namespace, qname, spec, job, true, clock.instant());
+            return qname;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean cancelInNamespace(QName qname) {
+        lock.lock();
+        try {
+            if (!jobs.containsKey(qname)) {
+                return false;
+            }
+            cancel(qname);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Set<QName> jobsOf(String namespace) {
+        lock.lock();
+        try {
+            Set<QName> out = new TreeSet<>();
+            for (JobSlot slot : jobs.values()) {
+                if (slot.pluginId.equals(namespace) && !slot.orphaned) {
+                    out.add(slot.qname);
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    NamespacedScheduler schedulerFor(String pluginId) {
+        return schedulers.computeIfAbsent(pluginId, id -> new NamespacedScheduler(this, id));
+    }
+
+    void saveCheckpoint(JobSlot slot, String text) {
+        lock.lock();
+        try {
+            if (jobs.get(slot.qname) == slot) {
+                commit(slot, slot.record.withCheckpoint(Optional.of(text)));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- operations
+
+
+    /**
+     * Fires a job now, whatever its schedule (Manual jobs included), through its overlap policy.
+     *
+     * @param qname the job
+     * @return what happened
+     * @throws JobOperationException if there is no such job or it has no code to run
+     */
+    public TriggerOutcome trigger(QName qname) {
+        lock.lock();
+        try {
+            JobSlot slot = require(qname);
+            if (!runnable(slot)) {
+                throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname
+                        + " cannot run: it is " + slot.derivedStatus().name().toLowerCase()
+                        + (slot.code == null ? " (plugin " + slot.pluginId + " provides no code for it)" : ""));
+            }
+            Instant now = clock.instant();
+            long before = dispatched;
+            int queuedBefore = slot.waitingForWorker + (slot.queuedFor == null ? 0 : 1);
+            fire(slot, now, 1, now);
+            commit(slot, slot.record);
+            if (dispatched > before) {
+                return TriggerOutcome.STARTED;
+            }
+            int queuedAfter = slot.waitingForWorker + (slot.queuedFor == null ? 0 : 1);
+            return queuedAfter > queuedBefore ? TriggerOutcome.QUEUED : TriggerOutcome.SKIPPED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops a job firing until resumed; a run in progress goes on. Its missed fires are handled by its misfire
+     * policy on resume.
+     *
+     * @param qname the job
+     * @throws JobOperationException if there is no such job
+     */
+    public void pause(QName qname) {
+        lock.lock();
+        try {
+            JobSlot slot = require(qname);
+            slot.paused = true;
+            cancel(slot.fireTimer);
+            slot.fireTimer = null;
+            dropRetry(slot);
+            slot.queuedFor = null;
+            slot.backlog.clear();
+            commit(slot, slot.record);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lets a paused job fire again (and re-enables a cancelled declared job). Fires missed meanwhile go through the
+     * job's misfire policy.
+     *
+     * @param qname the job
+     * @throws JobOperationException if there is no such job
+     */
+    public void resume(QName qname) {
+        lock.lock();
+        try {
+            JobSlot slot = require(qname);
+            Instant now = clock.instant();
+            slot.paused = false;
+            if (slot.cancelled) {
+                slot.cancelled = false;
+                slot.nextFire = slot.spec == null ? null : NextFire.firstFire(slot.spec.schedule(), now).orElse(null);
+            } else if (slot.nextFire == null && slot.spec != null && !slot.completed) {
+                slot.nextFire = NextFire.firstFire(slot.spec.schedule(), now).orElse(null);
+            }
+            Instant due = slot.nextFire;
+            if (due != null && armable(slot)
+                    && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
+                applyMisfirePolicy(slot, due, now);
+            } else {
+                setNextFire(slot, Optional.ofNullable(due));
+            }
+            commit(slot, slot.record);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Cancels a job: its runs in progress are cancelled; a dynamic job is removed, a declared job is disabled
+     * (state kept; {@link #resume} enables it again).
+     *
+     * @param qname the job
+     * @throws JobOperationException if there is no such job
+     */
+    public void cancel(QName qname) {
+        lock.lock();
+        try {
+            JobSlot slot = require(qname);
+            for (Run run : slot.runs) {
+                run.cancel("job cancelled by an operator");
+            }
+            cancel(slot.fireTimer);
+            slot.fireTimer = null;
+            dropRetry(slot);
+            slot.queuedFor = null;
+            slot.backlog.clear();
+            slot.nextFire = null;
+            if (slot.dynamic || slot.orphaned) {
+                jobs.remove(qname);
+                sink.remove(qname);
+                log.info("job {} removed", qname);
+            } else {
+                slot.cancelled = true;
+                commit(slot, slot.record);
+                log.info("job {} cancelled (disabled until resumed)", qname);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return every job, by name */
+    public List<JobView> jobs() {
+        lock.lock();
+        try {
+            return jobs.values().stream().sorted((a, b) -> a.qname.compareTo(b.qname)).map(Engine::view).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @param qname a job's name
+     * @return the job, if it exists
+     */
+    public Optional<JobView> job(QName qname) {
+        lock.lock();
+        try {
+            return Optional.ofNullable(jobs.get(qname)).map(Engine::view);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return counters since start: runs dispatched, fires skipped by overlap, fires missed, runs timed out */
+    public EngineStats stats() {
+        lock.lock();
+        try {
+            return new EngineStats(jobs.size(), dispatched, skipped, misfired, timedOut, executing,
+                    abandonedStillRunning, waitingForWorker.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static JobView view(JobSlot slot) {
+        List<JobView.RunView> runs = slot.runs.stream().map(r -> new JobView.RunView(r.id, r.scheduledFor,
+                r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
+        return new JobView(slot.record, slot.dynamic, runs);
+    }
+
+    private JobSlot require(QName qname) {
+        JobSlot slot = jobs.get(qname);
+        if (slot == null) {
+            throw new JobOperationException(JobOperationException.Reason.NOT_FOUND, "no job named " + qname);
+        }
+        return slot;
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Stops firing, lets runs in progress finish within {@code grace}, cancels the rest and gives them a short
+     * while more, then records any still going as failed. The caller flushes the state afterwards.
+     *
+     * @param grace how long runs may take to finish on their own
+     */
+    public void shutdown(Duration grace) {
+        stopping = true;
+        Thread t;
+        lock.lock();
+        try {
+            t = timerThread;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (t != null) {
+            try {
+                t.join(Math.max(1, settings.maxTimerSleep().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        awaitRuns(runningRuns(), grace);
+        List<Run> rest = runningRuns();
+        for (Run run : rest) {
+            run.cancel("host shutting down");
+        }
+        awaitRuns(rest, Duration.ofSeconds(2).compareTo(grace) < 0 ? Duration.ofSeconds(2) : grace);
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (Run run : rest) {
+                if (!run.abandoned && run.slot.runs.contains(run)) {
+                    giveUp(run, "host shut down during the run", false, now);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    private List<Run> runningRuns() {
+        lock.lock();
+        try {
+            List<Run> out = new ArrayList<>();
+            jobs.values().forEach(s -> out.addAll(s.runs));
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void awaitRuns(List<Run> runs, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos(); // elapsed time, not wall time: a real wait
+        for (Run run : runs) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !run.awaitDone(Duration.ofNanos(left))) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String describe(Throwable t) {
+        String message = t.getMessage();
+        String text = t.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
+        return text.length() > 2_000 ? text.substring(0, 2_000) + "..." : text;
+    }
+
+    private static String describe(Schedule schedule) {
+        if (schedule instanceof Schedule.Cron c) {
+            return "cron \"" + c.expression() + "\" in " + c.zone();
+        }
+        if (schedule instanceof Schedule.Periodic p) {
+            return "every " + p.every() + " " + p.mode().name().toLowerCase();
+        }
+        if (schedule instanceof Schedule.Once o) {
+            return "once at " + o.at();
+        }
+        if (schedule instanceof Schedule.Manual) {
+            return "manual";
+        }
+        throw new IllegalStateException("unknown schedule kind: " + schedule);
+    }
+
+    enum Kind { FIRE, RETRY, TIMEOUT }
+
+    /** An entry of the timer heap; cancelled entries stay in the heap and are skipped when they come up. */
+    static final class Timer implements Comparable<Timer> {
+        final Instant due;
+        final long seq;
+        final Kind kind;
+        final JobSlot slot;
+        final Run run;
+        boolean cancelled;
+
+        Timer(Instant due, long seq, Kind kind, JobSlot slot, Run run) {
+            this.due = due;
+            this.seq = seq;
+            this.kind = kind;
+            this.slot = slot;
+            this.run = run;
+        }
+
+        @Override
+        public int compareTo(Timer other) {
+            int c = due.compareTo(other.due);
+            return c != 0 ? c : Long.compare(seq, other.seq);
+        }
+    }
+
+    private record WaitingFire(JobSlot slot, Instant scheduledFor, int attempt) {
+    }
+}

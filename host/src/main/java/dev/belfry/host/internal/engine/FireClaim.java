@@ -1,0 +1,23 @@
+package dev.belfry.host.internal.engine;
+
+import dev.belfry.api.QName;
+import java.time.Instant;
+
+/**
+ * The one place that decides "this fire runs here, now", between a fire falling due and its dispatch. A single
+ * host always says yes; a multi-host lease would say yes on exactly one host. Nothing else in the engine assumes
+ * it is alone.
+ */
+@FunctionalInterface
+public interface FireClaim {
+
+    /** The claim of a host that is alone: every fire runs here. */
+    FireClaim ALWAYS = (job, scheduledFor) -> true;
+
+    /**
+     * @param job          the job that is due
+     * @param scheduledFor the instant the fire is for
+     * @return true if this host runs the fire; false if it must not (the fire is then not run here)
+     */
+    boolean claim(QName job, Instant scheduledFor);
+}

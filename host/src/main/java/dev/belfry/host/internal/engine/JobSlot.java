@@ -1,0 +1,105 @@
+package dev.belfry.host.internal.engine;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the engine knows about one job. The persisted part is {@link #record}; the rest is the live state it
+ * is derived from. All fields are guarded by the engine's lock; {@code record} is also read by the job's own run
+ * (its checkpoint), hence volatile.
+ */
+final class JobSlot {
+    final QName qname;
+    final String pluginId;
+    volatile JobRecord record;
+
+    /** The job's spec and code; both null while no plugin provides it (pending or orphaned). */
+    JobSpec spec;
+    BackgroundJob code;
+    boolean dynamic;
+
+    boolean orphaned;
+    Instant orphanedAt;
+    boolean cancelled;
+    boolean paused;
+    /** A Once job that succeeded. */
+    boolean completed;
+    /** A Once or Manual job whose last fire failed with no retries left. */
+    boolean failed;
+
+    /** The next regular fire, armed or (while paused or pending) remembered. */
+    Instant nextFire;
+    Engine.Timer fireTimer;
+
+    /** A retry waiting for its time: the fire it retries and the attempt it will be. */
+    Engine.Timer retryTimer;
+    Instant retryFor;
+    int retryAttempt;
+
+    /** Runs executing now, not counting abandoned ones. */
+    final List<Run> runs = new ArrayList<>(1);
+    /** Fires waiting for a free worker. */
+    int waitingForWorker;
+    /** The fire a crash cut off, to be retried once the job's code is back. */
+    Instant crashedFire;
+    /** The sink's ticket of the last committed change (0: none yet from this engine). */
+    long lastTicket;
+
+    /** QUEUE_ONE: the fire waiting for the running one to finish. */
+    Instant queuedFor;
+    /** FIRE_ALL: missed fires still to run, oldest first. */
+    final ArrayDeque<Instant> backlog = new ArrayDeque<>(0);
+
+    JobSlot(JobRecord record) {
+        this.qname = record.qname();
+        this.pluginId = record.pluginId();
+        this.record = record;
+        this.paused = record.paused();
+        this.nextFire = record.nextFireAt().orElse(null);
+        this.orphaned = record.status() == JobStatus.ORPHANED;
+        this.cancelled = record.status() == JobStatus.CANCELLED;
+        this.completed = record.status() == JobStatus.COMPLETED;
+        this.failed = record.status() == JobStatus.FAILED;
+    }
+
+    /** @return whether a fire of this job is executing or waiting for a worker */
+    boolean busy() {
+        return !runs.isEmpty() || waitingForWorker > 0;
+    }
+
+    /** The status these facts amount to; the one place a status is decided. */
+    JobStatus derivedStatus() {
+        if (!runs.isEmpty()) {
+            return JobStatus.RUNNING;
+        }
+        if (orphaned) {
+            return JobStatus.ORPHANED;
+        }
+        if (cancelled) {
+            return JobStatus.CANCELLED;
+        }
+        if (completed) {
+            return JobStatus.COMPLETED;
+        }
+        if (code == null) {
+            return JobStatus.PENDING;
+        }
+        if (paused) {
+            return JobStatus.PAUSED;
+        }
+        if (retryTimer != null) {
+            return JobStatus.FAILED_RETRYING;
+        }
+        if (failed) {
+            return JobStatus.FAILED;
+        }
+        return nextFire != null ? JobStatus.SCHEDULED : JobStatus.IDLE;
+    }
+}

@@ -1,0 +1,203 @@
+package dev.belfry.host.internal.engine;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobContext;
+import dev.belfry.api.JobScheduler;
+import dev.belfry.api.QName;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of one job: the {@link JobContext} its code sees, its cancellation, and the thread it runs on. Fields
+ * that the engine changes are guarded by the engine's lock; what the run's own thread reads is volatile.
+ */
+final class Run implements JobContext {
+    private static final Logger log = LoggerFactory.getLogger(Run.class);
+
+    final long id;
+    final JobSlot slot;
+    final BackgroundJob code;
+    final Instant scheduledFor;
+    final Instant firedAt;
+    final int attempt;
+    private final Engine engine;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final List<Runnable> cancelCallbacks = new ArrayList<>();
+
+    private volatile String cancelReason;
+    private volatile Thread thread;
+    private volatile double progress;
+    private volatile String progressMessage = "";
+    /** Set by the engine when it stops waiting for this run (timeout, plugin stop); guarded by the engine lock. */
+    boolean abandoned;
+    /** The engine's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
+    Engine.Timer timeoutTimer;
+
+    Run(Engine engine, long id, JobSlot slot, BackgroundJob code, Instant scheduledFor, Instant firedAt,
+        int attempt) {
+        this.engine = engine;
+        this.id = id;
+        this.slot = slot;
+        this.code = code;
+        this.scheduledFor = scheduledFor;
+        this.firedAt = firedAt;
+        this.attempt = attempt;
+    }
+
+    /**
+     * The body handed to the executor: waits for a durable start if asked, runs the job's code with the plugin's
+     * class loader as context loader, and reports the outcome. Never throws.
+     */
+    void execute(CompletableFuture<Void> startCommitted) {
+        thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        Throwable failure = null;
+        try {
+            awaitStartCommitted(startCommitted);
+            if (cancelReason == null) {
+                thread.setContextClassLoader(code.getClass().getClassLoader());
+                code.run(this);
+            }
+        } catch (Throwable t) {
+            // Anything a plugin throws, Errors included, is the run's failure and never the host's.
+            failure = t;
+        } finally {
+            thread.setContextClassLoader(previous);
+            Thread.interrupted(); // the worker thread is reused: leave no interrupt behind
+            thread = null;
+            try {
+                engine.runFinished(this, failure);
+            } finally {
+                done.countDown();
+            }
+        }
+    }
+
+    private void awaitStartCommitted(CompletableFuture<Void> startCommitted) throws Exception {
+        try {
+            startCommitted.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the start of the run could not be made durable, so the job was not run: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Cancels the run: sets the flag, runs callbacks, interrupts its thread. Idempotent. */
+    void cancel(String reason) {
+        List<Runnable> callbacks;
+        synchronized (cancelCallbacks) {
+            if (cancelReason != null) {
+                return;
+            }
+            cancelReason = reason;
+            callbacks = List.copyOf(cancelCallbacks);
+            cancelCallbacks.clear();
+        }
+        for (Runnable callback : callbacks) {
+            runCallback(callback);
+        }
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    Optional<String> cancelReason() {
+        return Optional.ofNullable(cancelReason);
+    }
+
+    boolean awaitDone(Duration timeout) throws InterruptedException {
+        return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    double progressFraction() {
+        return progress;
+    }
+
+    String progressMessage() {
+        return progressMessage;
+    }
+
+    private void runCallback(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("cancel callback of job {} failed: {}", slot.qname, e.toString());
+        }
+    }
+
+    @Override
+    public QName qname() {
+        return slot.qname;
+    }
+
+    @Override
+    public Instant scheduledFor() {
+        return scheduledFor;
+    }
+
+    @Override
+    public Instant firedAt() {
+        return firedAt;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelReason != null;
+    }
+
+    @Override
+    public void onCancel(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        synchronized (cancelCallbacks) {
+            if (cancelReason == null) {
+                cancelCallbacks.add(callback);
+                return;
+            }
+        }
+        runCallback(callback);
+    }
+
+    @Override
+    public void progress(double fraction, String message) {
+        if (!Double.isNaN(fraction)) {
+            progress = Math.max(0.0, Math.min(1.0, fraction));
+        }
+        progressMessage = message == null ? "" : message;
+    }
+
+    @Override
+    public Optional<String> checkpoint() {
+        return slot.record.checkpoint();
+    }
+
+    @Override
+    public void saveCheckpoint(String text) {
+        Objects.requireNonNull(text, "checkpoint");
+        if (text.length() > MAX_CHECKPOINT_CHARS) {
+            throw new IllegalArgumentException("job " + slot.qname + ": checkpoint is " + text.length()
+                    + " characters long, more than the " + MAX_CHECKPOINT_CHARS + " allowed");
+        }
+        engine.saveCheckpoint(slot, text);
+    }
+
+    @Override
+    public JobScheduler scheduler() {
+        return engine.schedulerFor(slot.pluginId);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.belfry.host.internal.plugins;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+
+/**
+ * A job a started plugin contributes, already validated: its qualified name, the spec read once from
+ * {@link BackgroundJob#spec()}, and the instance whose {@code run} the engine calls.
+ *
+ * @param qname the job's qualified name
+ * @param spec  its spec
+ * @param job   the plugin's instance
+ */
+public record PluginJob(QName qname, JobSpec spec, BackgroundJob job) {
+}

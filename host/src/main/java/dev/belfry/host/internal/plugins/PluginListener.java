@@ -1,0 +1,27 @@
+package dev.belfry.host.internal.plugins;
+
+/** What the plugin layer tells the engine. Calls come from the thread that scans the plugins folder. */
+public interface PluginListener {
+
+    /**
+     * A plugin started; its valid jobs should be registered (or reattached, if they are known from before).
+     *
+     * @param plugin the started plugin
+     */
+    void pluginStarted(LoadedPlugin plugin);
+
+    /**
+     * A plugin is about to stop (its file was removed or replaced, or the host is shutting down). When this returns,
+     * none of the plugin's job code may be running any more; the plugin's class loader is closed afterwards.
+     *
+     * @param pluginId the plugin's id
+     */
+    void pluginStopping(String pluginId);
+
+    /**
+     * A plugin or one of its jobs was refused.
+     *
+     * @param problem what and why
+     */
+    void problem(PluginProblem problem);
+}

@@ -1,0 +1,499 @@
+package dev.belfry.host.internal.plugins;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.pf4j.PluginDependency;
+import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginState;
+import org.pf4j.PluginWrapper;
+import org.pf4j.VersionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the plugins folder and the running plugins in step: loads new jars and folders, stops removed or replaced
+ * ones (their dependents first), and refuses bad ones with a reason naming the file. One plugin's failure never
+ * stops another from loading, and a plugin that waits for a missing dependency loads as soon as it appears.
+ *
+ * <p>A new or changed file is acted on only once it has looked the same on two scans in a row, so a jar that is
+ * still being copied is never loaded half-written; the first scan at start-up loads at once.
+ */
+public final class PluginSupervisor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PluginSupervisor.class);
+
+    private final Path pluginsDir;
+    private final BelfryPluginManager manager;
+    private final PluginListener listener;
+    private final ScheduleValidator validator;
+
+    /** Fingerprints from the previous scan, to tell whether a file has settled. */
+    private Map<Path, Fingerprint> previousScan = Map.of();
+    /** Files acted on for good (loaded, or refused for a reason of their own), with the fingerprint acted on. */
+    private final Map<Path, Fingerprint> settled = new HashMap<>();
+    /** Loaded plugins by file, in start order. */
+    private final Map<Path, String> loaded = new LinkedHashMap<>();
+    /** Files waiting for something outside them (a dependency, a free plugin id), with the reason last reported. */
+    private final Map<Path, String> waiting = new HashMap<>();
+    private boolean firstScanDone;
+    private ScheduledExecutorService scanner;
+
+    /**
+     * @param pluginsDir    the folder of plugin jars and exploded plugin folders
+     * @param systemVersion the host version plugins' {@code Plugin-Requires} is checked against
+     * @param listener      told of every start, stop and problem
+     * @param validator     checks each job's schedule before it is accepted
+     */
+    public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
+                            ScheduleValidator validator) {
+        this.pluginsDir = Objects.requireNonNull(pluginsDir, "pluginsDir");
+        this.manager = new BelfryPluginManager(pluginsDir, systemVersion);
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.validator = Objects.requireNonNull(validator, "validator");
+    }
+
+    /**
+     * Rescans the folder every {@code interval} on a background thread, for hot deployment.
+     *
+     * @param interval time between scans
+     */
+    public synchronized void watch(Duration interval) {
+        if (scanner != null) {
+            return;
+        }
+        scanner = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "belfry-plugin-scanner");
+            t.setDaemon(true);
+            return t;
+        });
+        scanner.scheduleWithFixedDelay(this::scanQuietly, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void scanQuietly() {
+        try {
+            scan();
+        } catch (RuntimeException | LinkageError e) {
+            // The scanner must outlive any one bad scan; the next scan tries again.
+            log.error("plugin folder scan failed: {}", oneLine(e), e);
+        }
+    }
+
+    /**
+     * Brings the running plugins in line with the folder once.
+     */
+    public synchronized void scan() {
+        Map<Path, Fingerprint> current = listFolder();
+        for (Path file : new ArrayList<>(loaded.keySet())) {
+            Fingerprint was = settled.get(file);
+            String id = loaded.get(file);
+            // id is null when an earlier iteration already stopped this plugin as a dependent.
+            if (id != null && (!current.containsKey(file) || !current.get(file).equals(was))) {
+                log.info("plugin {} ({}) was {}; stopping it", id, file.getFileName(),
+                        current.containsKey(file) ? "replaced" : "removed");
+                unload(id);
+            }
+        }
+        settled.keySet().removeIf(f -> !current.containsKey(f) || !current.get(f).equals(settled.get(f)));
+        waiting.keySet().removeIf(f -> !current.containsKey(f));
+
+        List<Path> candidates = new ArrayList<>();
+        for (Map.Entry<Path, Fingerprint> e : current.entrySet()) {
+            Path file = e.getKey();
+            boolean steady = !firstScanDone || e.getValue().equals(previousScan.get(file));
+            if (!settled.containsKey(file) && steady) {
+                candidates.add(file);
+            }
+        }
+        previousScan = current;
+        firstScanDone = true;
+        if (!candidates.isEmpty()) {
+            loadAll(candidates, current);
+        }
+    }
+
+    /** @return the ids of the running plugins, in start order */
+    public synchronized List<String> pluginIds() {
+        return List.copyOf(loaded.values());
+    }
+
+    /**
+     * Stops every plugin, dependents before what they depend on, and the folder watch.
+     */
+    @Override
+    public synchronized void close() {
+        if (scanner != null) {
+            scanner.shutdownNow();
+        }
+        List<String> ids = new ArrayList<>(loaded.values());
+        for (int i = ids.size() - 1; i >= 0; i--) {
+            if (loaded.containsValue(ids.get(i))) {
+                unload(ids.get(i));
+            }
+        }
+    }
+
+    private void loadAll(List<Path> files, Map<Path, Fingerprint> fingerprints) {
+        Map<String, Candidate> byId = new TreeMap<>();
+        for (Path file : files) {
+            PluginDescriptor d;
+            try {
+                d = manager.readDescriptor(file);
+                QName.checkNamespace(d.getPluginId());
+            } catch (RuntimeException | LinkageError e) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: " + oneLine(e)));
+                continue;
+            }
+            String id = d.getPluginId();
+            String requiresProblem = checkRequires(d);
+            if (requiresProblem != null) {
+                refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, requiresProblem));
+                continue;
+            }
+            Path other = loadedFileOf(id);
+            if (other == null && byId.containsKey(id)) {
+                other = byId.get(id).file;
+            }
+            if (other != null) {
+                wait(file, PluginProblem.ofPlugin(file, id, "plugin id is already used by " + other.getFileName()
+                        + "; remove one of the two files"));
+                continue;
+            }
+            byId.put(id, new Candidate(file, d));
+        }
+
+        // Accept candidates whose dependencies are running or accepted, until nothing changes.
+        List<Candidate> order = new ArrayList<>();
+        Set<String> available = new LinkedHashSet<>(loaded.values());
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (Candidate c : byId.values()) {
+                if (!order.contains(c) && dependencyProblem(c.descriptor, available, byId, false) == null) {
+                    order.add(c);
+                    available.add(c.descriptor.getPluginId());
+                    progress = true;
+                }
+            }
+        }
+        for (Candidate c : byId.values()) {
+            if (!order.contains(c)) {
+                wait(c.file, PluginProblem.ofPlugin(c.file, c.descriptor.getPluginId(),
+                        dependencyProblem(c.descriptor, available, byId, true)));
+            }
+        }
+        for (Candidate c : order) {
+            load(c, fingerprints);
+        }
+    }
+
+    /** @return why the descriptor's dependencies are not met, or null if they are */
+    private String dependencyProblem(PluginDescriptor d, Set<String> available, Map<String, Candidate> candidates,
+                                     boolean explain) {
+        VersionManager versions = manager.getVersionManager();
+        for (PluginDependency dep : d.getDependencies()) {
+            String depId = dep.getPluginId();
+            if (!available.contains(depId)) {
+                if (dep.isOptional()) {
+                    continue;
+                }
+                if (!explain) {
+                    return "missing";
+                }
+                if (!candidates.containsKey(depId)) {
+                    return "depends on plugin " + depId + ", which is not in the plugins folder; it loads when "
+                            + depId + " is added";
+                }
+                return isOnCycle(depId, candidates)
+                        ? "dependency cycle through plugin " + depId
+                        : "depends on plugin " + depId + ", which cannot start yet";
+            }
+            String depVersion = versionOf(depId, candidates);
+            String wanted = dep.getPluginVersionSupport();
+            try {
+                if (!versions.checkVersionConstraint(depVersion, wanted)) {
+                    return "depends on plugin " + depId + " " + wanted + ", but version " + depVersion
+                            + " is present";
+                }
+            } catch (RuntimeException e) {
+                return "dependency on " + depId + " has an unusable version constraint \"" + wanted + "\": "
+                        + oneLine(e);
+            }
+        }
+        return null;
+    }
+
+    private boolean isOnCycle(String start, Map<String, Candidate> candidates) {
+        Set<String> seen = new LinkedHashSet<>();
+        List<String> todo = new ArrayList<>(List.of(start));
+        while (!todo.isEmpty()) {
+            Candidate c = candidates.get(todo.remove(todo.size() - 1));
+            if (c == null) {
+                continue;
+            }
+            for (PluginDependency dep : c.descriptor.getDependencies()) {
+                if (dep.getPluginId().equals(start)) {
+                    return true;
+                }
+                if (seen.add(dep.getPluginId())) {
+                    todo.add(dep.getPluginId());
+                }
+            }
+        }
+        return false;
+    }
+
+    private String versionOf(String id, Map<String, Candidate> candidates) {
+        Candidate c = candidates.get(id);
+        if (c != null) {
+            return c.descriptor.getVersion();
+        }
+        return manager.getPlugin(id).getDescriptor().getVersion();
+    }
+
+    private String checkRequires(PluginDescriptor d) {
+        String requires = d.getRequires() == null ? "" : d.getRequires().trim();
+        if (requires.isEmpty() || "*".equals(requires)) {
+            return null;
+        }
+        try {
+            String constraint = requires.matches("^\\d+\\.\\d+\\.\\d+$") ? ">=" + requires : requires;
+            return manager.getVersionManager().checkVersionConstraint(manager.getSystemVersion(), constraint)
+                    ? null
+                    : "requires host version " + requires + ", but this host is " + manager.getSystemVersion();
+        } catch (RuntimeException e) {
+            return "unusable Plugin-Requires \"" + requires + "\": " + oneLine(e);
+        }
+    }
+
+    private void load(Candidate c, Map<Path, Fingerprint> fingerprints) {
+        Path file = c.file;
+        String id = c.descriptor.getPluginId();
+        try {
+            manager.loadPlugin(file);
+            PluginState state = manager.startPlugin(id);
+            if (state != PluginState.STARTED) {
+                PluginWrapper w = manager.getPlugin(id);
+                Throwable why = w == null ? null : w.getFailedException();
+                throw new IllegalStateException("plugin did not start (state " + state + ")"
+                        + (why == null ? "" : ": " + oneLine(why)));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            discard(id);
+            refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, "failed to start: " + oneLine(e)));
+            return;
+        }
+        settled.put(file, fingerprints.get(file));
+        waiting.remove(file);
+        loaded.put(file, id);
+        LoadedPlugin plugin = new LoadedPlugin(id, c.descriptor.getVersion(), file,
+                c.descriptor.getDependencies().stream().map(PluginDependency::getPluginId).toList(),
+                collectJobs(file, id), manager.getPluginClassLoader(id));
+        log.info("plugin {} {} loaded from {} with {} job(s)", id, plugin.version(), file.getFileName(),
+                plugin.jobs().size());
+        try {
+            listener.pluginStarted(plugin);
+        } catch (RuntimeException e) {
+            log.error("registering the jobs of plugin {} failed: {}", id, oneLine(e), e);
+        }
+    }
+
+    private List<PluginJob> collectJobs(Path file, String id) {
+        ClassLoader loader = manager.getPluginClassLoader(id);
+        Map<String, List<PluginJob>> byName = new TreeMap<>();
+        for (String className : manager.getExtensionClassNames(id)) {
+            try {
+                Class<?> type = Class.forName(className, false, loader);
+                if (!BackgroundJob.class.isAssignableFrom(type)) {
+                    continue;
+                }
+                BackgroundJob job = (BackgroundJob) manager.getExtensionFactory().create(type);
+                if (job == null) {
+                    throw new IllegalStateException("PF4J could not create an instance");
+                }
+                JobSpec spec = job.spec();
+                if (spec == null) {
+                    throw new IllegalStateException("spec() returned null");
+                }
+                try {
+                    validator.validate(spec.schedule());
+                } catch (InvalidScheduleException e) {
+                    listener.problem(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()));
+                    continue;
+                }
+                byName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
+                        .add(new PluginJob(new QName(id, spec.name()), spec, job));
+            } catch (RuntimeException | LinkageError | ClassNotFoundException e) {
+                listener.problem(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: "
+                        + oneLine(e)));
+            }
+        }
+        List<PluginJob> jobs = new ArrayList<>();
+        byName.forEach((name, list) -> {
+            if (list.size() == 1) {
+                jobs.add(list.get(0));
+            } else {
+                String classes = list.stream().map(j -> j.job().getClass().getName()).collect(Collectors.joining(", "));
+                listener.problem(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
+                        + "\" (" + classes + "); none of them is registered"));
+            }
+        });
+        return jobs;
+    }
+
+    /** Stops a plugin, its dependents first; they load again on the next scan if they can. */
+    private void unload(String id) {
+        for (String dependent : dependentsOf(id)) {
+            if (loaded.containsValue(dependent)) {
+                log.info("stopping plugin {} because it depends on {}", dependent, id);
+                unload(dependent);
+            }
+        }
+        Path file = loadedFileOf(id);
+        try {
+            listener.pluginStopping(id);
+        } catch (RuntimeException e) {
+            log.error("stopping the jobs of plugin {} failed: {}", id, oneLine(e), e);
+        }
+        discard(id);
+        loaded.remove(file);
+        settled.remove(file);
+        log.info("plugin {} stopped", id);
+    }
+
+    private void discard(String id) {
+        if (manager.getPlugin(id) == null) {
+            return;
+        }
+        try {
+            manager.unloadPlugin(id);
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("plugin {} did not stop cleanly: {}", id, oneLine(e));
+        }
+    }
+
+    private List<String> dependentsOf(String id) {
+        List<String> out = new ArrayList<>();
+        for (String other : loaded.values()) {
+            PluginWrapper w = manager.getPlugin(other);
+            if (w != null && w.getDescriptor().getDependencies().stream().anyMatch(d -> d.getPluginId().equals(id))) {
+                out.add(other);
+            }
+        }
+        return out;
+    }
+
+    private Path loadedFileOf(String id) {
+        for (Map.Entry<Path, String> e : loaded.entrySet()) {
+            if (e.getValue().equals(id)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    private void refuse(Path file, Map<Path, Fingerprint> fingerprints, PluginProblem problem) {
+        settled.put(file, fingerprints.get(file));
+        waiting.remove(file);
+        log.error("plugin refused: {}", problem);
+        listener.problem(problem);
+    }
+
+    /** Reports a problem that may go away by itself (once per distinct reason). */
+    private void wait(Path file, PluginProblem problem) {
+        if (!problem.message().equals(waiting.put(file, problem.message()))) {
+            log.warn("plugin waiting: {}", problem);
+            listener.problem(problem);
+        }
+    }
+
+    private Map<Path, Fingerprint> listFolder() {
+        Map<Path, Fingerprint> out = new TreeMap<>();
+        if (!Files.isDirectory(pluginsDir)) {
+            return out;
+        }
+        try (Stream<Path> entries = Files.list(pluginsDir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                if (Files.isDirectory(p) || (Files.isRegularFile(p) && name.endsWith(".jar"))) {
+                    Fingerprint f = Fingerprint.of(p);
+                    if (f != null) {
+                        out.put(p, f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.error("cannot list plugins folder {}: {}", pluginsDir, oneLine(e));
+        }
+        return out;
+    }
+
+    /** One line for a log or an operator: the exception and, if different, its root cause. */
+    static String oneLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = describe(e) + (root == e ? "" : " (caused by " + describe(root) + ")");
+        return text.replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    }
+
+    private record Candidate(Path file, PluginDescriptor descriptor) {
+    }
+
+    /** What a file or folder looked like: size, newest modification and entry count. */
+    private record Fingerprint(long size, long modifiedMillis, long entries) {
+        static Fingerprint of(Path p) {
+            try {
+                if (Files.isRegularFile(p)) {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                    return new Fingerprint(a.size(), a.lastModifiedTime().toMillis(), 1);
+                }
+                long[] acc = new long[3];
+                try (Stream<Path> walk = Files.walk(p)) {
+                    walk.forEach(f -> {
+                        try {
+                            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                            acc[0] += a.isRegularFile() ? a.size() : 0;
+                            acc[1] = Math.max(acc[1], a.lastModifiedTime().toMillis());
+                            acc[2]++;
+                        } catch (IOException e) {
+                            acc[2] += 1_000_000; // unreadable now: differs from any steady state
+                        }
+                    });
+                }
+                return new Fingerprint(acc[0], acc[1], acc[2]);
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return null; // vanished while being looked at
+            }
+        }
+    }
+}

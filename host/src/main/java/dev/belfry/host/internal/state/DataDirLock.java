@@ -1,0 +1,76 @@
+package dev.belfry.host.internal.state;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An exclusive lock on a data directory, so two hosts never write the same sidecar. The operating system releases
+ * it when the process dies, so a crash never leaves a stale lock behind.
+ */
+public final class DataDirLock implements AutoCloseable {
+    /** The lock file, under the data directory's {@code _system} folder. */
+    public static final String FILE = "host.lock";
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DataDirLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * @param dataDir the data directory
+     * @return the held lock
+     * @throws IllegalStateException if another process (or this one) holds it, naming the directory
+     * @throws IOException           if the lock file cannot be created
+     */
+    public static DataDirLock acquire(Path dataDir) throws IOException {
+        Path dir = Files.createDirectories(dataDir.resolve("_system"));
+        Path file = dir.resolve(FILE);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            String holder = readHolder(channel);
+            channel.close();
+            throw new IllegalStateException("data directory " + dataDir + " is in use by another Belfry host"
+                    + (holder.isEmpty() ? "" : " (" + holder + ")") + "; stop it or use another --data directory");
+        }
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")
+                .getBytes(StandardCharsets.UTF_8)), 0);
+        return new DataDirLock(channel, lock);
+    }
+
+    private static String readHolder(FileChannel channel) {
+        try {
+            ByteBuffer buf = ByteBuffer.allocate(64);
+            channel.read(buf, 0);
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package dev.belfry.host.internal.state;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.StateSink;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit of job state to the sidecar: the engine's changes land in memory at once, and one writer thread
+ * rewrites the whole document with the durable atomic protocol, at most once per commit interval, so any number of
+ * changes in between cost one write. A change is on disk within about one interval plus one write. A durable start
+ * does not wait for the interval: it asks for a commit now.
+ *
+ * <p>A failed write changes nothing on disk (the protocol keeps the old file); the writer keeps the state, reports
+ * the error, and tries again, so the next successful commit contains everything.
+ */
+public final class StateWriter implements StateSink, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StateWriter.class);
+    private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+
+    private final SidecarStore store;
+    private final Clock clock;
+    private final Duration interval;
+    private final SidecarDocument template;
+    private final Map<QName, JobRecord> state = new TreeMap<>();
+    private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
+    private final Thread thread;
+
+    private long submitted;
+    private long committed;
+    private boolean urgent;
+    private boolean closing;
+    private long commits;
+    private long failures;
+    private Optional<String> lastError = Optional.empty();
+    private Optional<Instant> lastCommitAt = Optional.empty();
+    private Duration lastCommitTook = Duration.ZERO;
+    private long lastCommitBytes;
+
+    /**
+     * @param store    where the document is written
+     * @param clock    stamps the document's {@code written_at}
+     * @param interval the commit interval: the bound on how long a change stays only in memory, before write time
+     * @param initial  the document loaded at start (its jobs and unknown fields are carried on)
+     */
+    public StateWriter(SidecarStore store, Clock clock, Duration interval, SidecarDocument initial) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.interval = Objects.requireNonNull(interval, "interval");
+        this.template = Objects.requireNonNull(initial, "initial");
+        initial.jobs().forEach(j -> state.put(j.qname(), j));
+        thread = new Thread(this::writeLoop, "belfry-sidecar-writer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public synchronized long put(JobRecord record) {
+        state.put(record.qname(), record);
+        return changed();
+    }
+
+    @Override
+    public synchronized long remove(QName qname) {
+        state.remove(qname);
+        return changed();
+    }
+
+    private long changed() {
+        submitted++;
+        notifyAll();
+        return submitted;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> durable(long ticket) {
+        if (ticket <= committed) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        waiters.computeIfAbsent(ticket, t -> new ArrayList<>(1)).add(f);
+        urgent = true;
+        notifyAll();
+        return f;
+    }
+
+    /**
+     * @return completes once every change made so far is on disk
+     */
+    public synchronized CompletableFuture<Void> flush() {
+        return durable(submitted);
+    }
+
+    /** @return the writer's state for health reports */
+    public synchronized WriterHealth health() {
+        return new WriterHealth(commits, failures, submitted - committed, lastCommitAt, lastCommitTook,
+                lastCommitBytes, lastError);
+    }
+
+    private void writeLoop() {
+        while (true) {
+            List<JobRecord> snapshot;
+            long ticket;
+            synchronized (this) {
+                try {
+                    while (submitted == committed && !closing) {
+                        wait();
+                    }
+                    if (submitted == committed) {
+                        return; // closing with nothing left to write
+                    }
+                    // Coalesce: let changes gather for up to one interval, unless someone waits on durability.
+                    long deadline = System.nanoTime() + interval.toNanos();
+                    long left;
+                    while (!urgent && !closing && (left = deadline - System.nanoTime()) > 0) {
+                        TimeUnit.NANOSECONDS.timedWait(this, left);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                urgent = false;
+                snapshot = List.copyOf(state.values());
+                ticket = submitted;
+            }
+            write(snapshot, ticket);
+        }
+    }
+
+    private void write(List<JobRecord> snapshot, long ticket) {
+        long started = System.nanoTime();
+        try {
+            store.write(template.withJobs(snapshot, clock.instant()));
+            synchronized (this) {
+                committed = ticket;
+                commits++;
+                lastCommitAt = Optional.of(clock.instant());
+                lastCommitTook = Duration.ofNanos(System.nanoTime() - started);
+                lastCommitBytes = sizeOfFile();
+                if (lastError.isPresent()) {
+                    log.info("sidecar written again after {} failed attempt(s)", failures);
+                }
+                lastError = Optional.empty();
+                completeWaiters(ticket, null);
+            }
+        } catch (IOException | RuntimeException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            synchronized (this) {
+                failures++;
+                if (lastError.isEmpty()) {
+                    log.error("writing the sidecar {} failed; state is kept in memory and retried: {}", store.file(),
+                            message);
+                }
+                lastError = Optional.of(message);
+                // Waiters must not hang on a disk that is failing: they hear of it now; the state is retried below.
+                completeWaiters(ticket, e instanceof IOException io ? io : new IOException(message, e));
+                try {
+                    if (!closing) {
+                        TimeUnit.NANOSECONDS.timedWait(this, RETRY_AFTER_FAILURE.toNanos());
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private void completeWaiters(long upTo, IOException failure) {
+        Map<Long, List<CompletableFuture<Void>>> done = waiters.headMap(upTo, true);
+        for (List<CompletableFuture<Void>> list : done.values()) {
+            for (CompletableFuture<Void> f : list) {
+                if (failure == null) {
+                    f.complete(null);
+                } else {
+                    f.completeExceptionally(failure);
+                }
+            }
+        }
+        done.clear();
+    }
+
+    private long sizeOfFile() {
+        try {
+            return java.nio.file.Files.size(store.file());
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Writes what is pending and stops the writer thread. If the last write fails, the error is logged; the state
+     * on disk is then the last successful commit.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closing = true;
+            notifyAll();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            if (submitted != committed) {
+                log.error("sidecar writer closed with {} change(s) not on disk: {}", submitted - committed,
+                        lastError.orElse("writer did not finish in time"));
+            }
+        }
+    }
+
+    /**
+     * The writer's health.
+     *
+     * @param commits         successful writes since start
+     * @param failures        failed writes since start
+     * @param pendingChanges  changes made but not yet on disk
+     * @param lastCommitAt    when the last successful write finished
+     * @param lastCommitTook  how long it took
+     * @param lastCommitBytes the file's size after it
+     * @param lastError       the error of the last write, if it failed
+     */
+    public record WriterHealth(long commits, long failures, long pendingChanges, Optional<Instant> lastCommitAt,
+                               Duration lastCommitTook, long lastCommitBytes, Optional<String> lastError) {
+    }
+}

@@ -1,0 +1,93 @@
+package dev.belfry.host.internal.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.RunOutcome;
+import dev.belfry.sidecar.SidecarCodec;
+import dev.belfry.sidecar.SidecarDocument;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SidecarCommandTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int belfry(String... args) {
+        return BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    private Path writeValid() throws IOException {
+        JobRecord nightly = JobRecord.pending(QName.parse("reports.nightly"), "reports",
+                        Schedule.cron("0 3 * * *", ZoneId.of("Europe/Berlin")))
+                .withStatus(JobStatus.FAILED_RETRYING)
+                .withNextFireAt(Optional.of(Instant.parse("2027-01-05T02:00:00Z")))
+                .withLastFinishedAt(Optional.of(Instant.parse("2027-01-04T02:00:03Z")))
+                .withLastOutcome(Optional.of(new RunOutcome(false, "db down\nretrying", Duration.ofSeconds(3))))
+                .withRunCount(12).withFailureCount(2);
+        JobRecord manual = JobRecord.pending(QName.parse("reports.rebuild"), "reports", Schedule.manual());
+        Path file = dir.resolve("background_jobs.json");
+        Files.write(file, new SidecarCodec().encode(SidecarDocument.of(Instant.parse("2027-01-04T12:00:00Z"),
+                List.of(nightly, manual))));
+        return file;
+    }
+
+    @Test
+    void shouldConfirmAValidFile() throws IOException {
+        Path file = writeValid();
+
+        assertThat(belfry("sidecar", "validate", file.toString())).isZero();
+        assertThat(out.toString()).isEqualTo(file + ": valid, format version 1, 2 job(s)" + System.lineSeparator());
+    }
+
+    @Test
+    void shouldExitOneWithFileLineColumnAndFieldWhenInvalid() throws IOException {
+        Path file = writeValid();
+        Files.writeString(file, Files.readString(file).replace("\"failed_retrying\"", "\"exploded\""));
+
+        assertThat(belfry("sidecar", "validate", file.toString())).isEqualTo(1);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .startsWith(file + ":").contains("jobs[0].status").contains("exploded");
+    }
+
+    @Test
+    void shouldExitTwoWhenTheFileDoesNotExist() {
+        assertThat(belfry("sidecar", "validate", dir.resolve("nope.json").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("no such file").contains("nope.json");
+    }
+
+    @Test
+    void shouldDumpTheJobsAsAnAlignedTable() throws IOException {
+        Path file = writeValid();
+
+        assertThat(belfry("sidecar", "dump", file.toString())).isZero();
+
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("QNAME").contains("STATUS").contains("NEXT FIRE");
+        assertThat(lines.get(1)).startsWith("reports.nightly").contains("failed_retrying")
+                .contains("cron 0 3 * * * Europe/Berlin").contains("2027-01-05T02:00:00Z")
+                .contains("failed: db down retrying").contains("12");
+        assertThat(lines.get(2)).startsWith("reports.rebuild").contains("pending").contains("manual");
+        int statusColumn = lines.get(0).indexOf("STATUS");
+        assertThat(lines.get(1).indexOf("failed_retrying")).isEqualTo(statusColumn);
+        assertThat(lines.get(2).indexOf("pending")).isEqualTo(statusColumn);
+    }
+}

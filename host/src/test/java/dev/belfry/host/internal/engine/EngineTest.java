@@ -1,0 +1,784 @@
+package dev.belfry.host.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobContext;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.MisfirePolicy;
+import dev.belfry.api.OverlapPolicy;
+import dev.belfry.api.QName;
+import dev.belfry.api.RetryPolicy;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.api.schedule.PeriodicMode;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.JobOperationException;
+import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.cron.CronCompiler;
+import dev.belfry.host.internal.plugins.PluginJob;
+import dev.belfry.host.testing.FakeClock;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class EngineTest {
+    private static final Duration SECOND = Duration.ofSeconds(1);
+
+    private final FakeClock clock = FakeClock.at("2027-01-04T12:00:00Z");
+    private final MemorySink sink = new MemorySink();
+    private final HeldRuns runs = new HeldRuns();
+    private final List<String> claimsRefused = new ArrayList<>();
+    private EngineSettings settings = new EngineSettings(8, Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofDays(30));
+    private RunExecutor executor = runs;
+    private Engine engine;
+    private ExecutorService realThreads;
+
+    @AfterEach
+    void tearDown() {
+        if (realThreads != null) {
+            realThreads.shutdownNow();
+        }
+    }
+
+    private Engine engine() {
+        if (engine == null) {
+            engine = new Engine(clock, sink, (job, at) -> !claimsRefused.contains(job.toString()), executor, settings,
+                    () -> 0.5, schedule -> {
+                        if (schedule instanceof Schedule.Cron c) {
+                            CronCompiler.compile(c.expression(), c.zone());
+                        }
+                    }, EngineListener.NONE);
+        }
+        return engine;
+    }
+
+    /** A job whose runs are recorded and whose behaviour the test chooses. */
+    static final class TestJob implements BackgroundJob {
+        final JobSpec spec;
+        final Behaviour behaviour;
+        final List<JobContext> contexts = new CopyOnWriteArrayList<>();
+
+        interface Behaviour {
+            void run(JobContext ctx) throws Exception;
+        }
+
+        TestJob(JobSpec spec, Behaviour behaviour) {
+            this.spec = spec;
+            this.behaviour = behaviour;
+        }
+
+        @Override
+        public JobSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public void run(JobContext context) throws Exception {
+            contexts.add(context);
+            behaviour.run(context);
+        }
+
+        List<Instant> scheduledFors() {
+            return contexts.stream().map(JobContext::scheduledFor).toList();
+        }
+
+        List<Integer> attempts() {
+            return contexts.stream().map(JobContext::attempt).toList();
+        }
+    }
+
+    private TestJob register(JobSpec spec, TestJob.Behaviour behaviour) {
+        TestJob job = new TestJob(spec, behaviour);
+        engine().attach("demo", List.of(new PluginJob(new QName("demo", spec.name()), spec, job)));
+        return job;
+    }
+
+    private TestJob register(JobSpec spec) {
+        return register(spec, ctx -> { });
+    }
+
+    private void at(String isoInstant) {
+        clock.set(Instant.parse(isoInstant));
+    }
+
+    private JobRecord record(String name) {
+        return sink.require("demo." + name);
+    }
+
+    // ------------------------------------------------------------------------------------------ firing
+
+    @Test
+    void shouldFireACronJobAtEachMatchingInstantWhenTheClockReachesIt() {
+        TestJob job = register(JobSpec.builder("every5", Schedule.cron("*/5 * * * *")).build());
+        assertThat(engine().nextDue()).contains(Instant.parse("2027-01-04T12:05:00Z"));
+
+        at("2027-01-04T12:04:59Z");
+        assertThat(engine().runDue()).isZero();
+
+        at("2027-01-04T12:05:00Z");
+        assertThat(engine().runDue()).isEqualTo(1);
+        assertThat(record("every5").status()).isEqualTo(JobStatus.RUNNING);
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:05:00Z"));
+        JobRecord r = record("every5");
+        assertThat(r.status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(r.runCount()).isEqualTo(1);
+        assertThat(r.nextFireAt()).contains(Instant.parse("2027-01-04T12:10:00Z"));
+        assertThat(r.lastOutcome()).hasValueSatisfying(o -> assertThat(o.success()).isTrue());
+    }
+
+    @Test
+    void shouldKeepAFixedRateJobOnItsGridWhenItsRunsAreSlowOrLate() {
+        TestJob job = register(JobSpec.builder("rate", Schedule.every(Duration.ofSeconds(10))).build());
+        // first fire at registration (no initial delay)
+        engine().runDue();
+        clock.advance(Duration.ofSeconds(7));
+        runs.runAll(); // a slow run: finishes 7 s in
+
+        clock.advance(Duration.ofSeconds(4)); // 11 s: one second late for the 10 s fire
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:00Z"),
+                Instant.parse("2027-01-04T12:00:10Z"));
+        assertThat(record("rate").nextFireAt()).contains(Instant.parse("2027-01-04T12:00:20Z"));
+    }
+
+    @Test
+    void shouldCountAFixedDelayJobsPeriodFromTheEndOfItsRun() {
+        TestJob job = register(JobSpec.builder("delay", Schedule.every(Duration.ofSeconds(10), PeriodicMode.FIXED_DELAY,
+                Duration.ofSeconds(1))).build());
+        clock.advance(SECOND);
+        engine().runDue();
+        clock.advance(Duration.ofSeconds(3));
+        runs.runAll(); // ends at 12:00:04
+
+        assertThat(record("delay").nextFireAt()).contains(Instant.parse("2027-01-04T12:00:14Z"));
+        at("2027-01-04T12:00:14Z");
+        engine().runDue();
+        runs.runAll();
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:01Z"),
+                Instant.parse("2027-01-04T12:00:14Z"));
+    }
+
+    @Test
+    void shouldNeverFireAManualJobByItselfButRunItWhenTriggered() {
+        TestJob job = register(JobSpec.builder("manual", Schedule.manual()).build());
+        clock.advance(Duration.ofDays(3));
+        assertThat(engine().runDue()).isZero();
+        assertThat(record("manual").status()).isEqualTo(JobStatus.IDLE);
+
+        assertThat(engine().trigger(QName.parse("demo.manual"))).isEqualTo(TriggerOutcome.STARTED);
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(clock.instant());
+        assertThat(record("manual").status()).isEqualTo(JobStatus.IDLE);
+        assertThat(record("manual").runCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseToTriggerAnUnknownJob() {
+        assertThatThrownBy(() -> engine().trigger(QName.parse("demo.nope")))
+                .isInstanceOf(JobOperationException.class)
+                .hasMessage("no job named demo.nope")
+                .extracting(e -> ((JobOperationException) e).reason())
+                .isEqualTo(JobOperationException.Reason.NOT_FOUND);
+    }
+
+    @Test
+    void shouldCompleteAOnceJobAndNeverFireItAgain() {
+        TestJob job = register(JobSpec.builder("once", Schedule.once(Instant.parse("2027-01-04T13:00:00Z"))).build());
+        at("2027-01-04T13:00:00Z");
+        engine().runDue();
+        runs.runAll();
+        clock.advance(Duration.ofDays(400));
+        engine().runDue();
+
+        assertThat(job.contexts).hasSize(1);
+        assertThat(record("once").status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(record("once").nextFireAt()).isEmpty();
+    }
+
+    @Test
+    void shouldNeverFireACompletedOnceJobAgainAfterARestart() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "once"), "demo", once)
+                .withStatus(JobStatus.COMPLETED).withRunCount(1)));
+        TestJob job = register(JobSpec.builder("once", once).build());
+        clock.advance(Duration.ofDays(1));
+        engine().runDue();
+
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("once").status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(engine().nextDue()).isEmpty();
+    }
+
+    @Test
+    void shouldFireAOnceJobMissedDuringDowntimeExactlyOnce() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "once"), "demo", once)
+                .withStatus(JobStatus.SCHEDULED).withNextFireAt(Optional.of(Instant.parse("2027-01-04T11:00:00Z")))));
+        TestJob job = register(JobSpec.builder("once", once).build());
+        runs.runAll();
+        clock.advance(Duration.ofDays(1));
+        engine().runDue();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T11:00:00Z"));
+        assertThat(record("once").status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    // ------------------------------------------------------------------------------------------ overlap
+
+    @Test
+    void shouldSkipFiresWhileTheJobIsStillRunningByDefault() {
+        TestJob job = register(JobSpec.builder("slow", Schedule.every(Duration.ofSeconds(10))).build());
+        engine().runDue();                    // 12:00:00 starts and keeps running
+        clock.advance(Duration.ofSeconds(10));
+        engine().runDue();                    // 12:00:10: still running: skipped
+        clock.advance(Duration.ofSeconds(10));
+        engine().runDue();                    // 12:00:20: skipped too
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:00Z"));
+        assertThat(engine().stats().firesSkipped()).isEqualTo(2);
+        assertThat(record("slow").nextFireAt()).contains(Instant.parse("2027-01-04T12:00:30Z"));
+    }
+
+    @Test
+    void shouldQueueOneFireAndSkipTheRestWhenTheOverlapPolicyIsQueueOne() {
+        TestJob job = register(JobSpec.builder("q", Schedule.every(Duration.ofSeconds(10)))
+                .overlap(OverlapPolicy.QUEUE_ONE).build());
+        engine().runDue();
+        clock.advance(Duration.ofSeconds(10));
+        engine().runDue();                    // queued
+        clock.advance(Duration.ofSeconds(10));
+        engine().runDue();                    // skipped: one is queued already
+        assertThat(runs.size()).isEqualTo(1);
+
+        runs.runOne();                        // first run ends: the queued fire starts
+        assertThat(runs.size()).isEqualTo(1);
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:00Z"),
+                Instant.parse("2027-01-04T12:00:10Z"));
+    }
+
+    @Test
+    void shouldRunFiresSideBySideWhenTheOverlapPolicyIsAllow() {
+        TestJob job = register(JobSpec.builder("par", Schedule.every(Duration.ofSeconds(10)))
+                .overlap(OverlapPolicy.ALLOW).build());
+        engine().runDue();
+        clock.advance(Duration.ofSeconds(10));
+        engine().runDue();
+
+        assertThat(runs.size()).isEqualTo(2);
+        assertThat(engine().job(QName.parse("demo.par")).orElseThrow().running()).hasSize(2);
+        runs.runAll();
+        assertThat(job.contexts).hasSize(2);
+    }
+
+    // ------------------------------------------------------------------------------------------ retries
+
+    @Test
+    void shouldRetryAFailedRunWithExponentialBackoffForTheSameFire() {
+        int[] calls = {0};
+        TestJob job = register(JobSpec.builder("flaky", Schedule.every(Duration.ofHours(1)))
+                .retry(new RetryPolicy(3, SECOND, 2.0, Duration.ofMinutes(1), 0.0)).build(), ctx -> {
+                    if (++calls[0] < 3) {
+                        throw new IllegalStateException("upstream said no");
+                    }
+                });
+        engine().runDue();
+        runs.runAll();
+
+        JobRecord afterFirst = record("flaky");
+        assertThat(afterFirst.status()).isEqualTo(JobStatus.FAILED_RETRYING);
+        assertThat(afterFirst.consecutiveFailures()).isEqualTo(1);
+        assertThat(afterFirst.lastOutcome().orElseThrow().message())
+                .isEqualTo("java.lang.IllegalStateException: upstream said no");
+        assertThat(engine().nextDue()).contains(Instant.parse("2027-01-04T12:00:01Z"));
+
+        clock.advance(SECOND);
+        engine().runDue();
+        runs.runAll();
+        assertThat(engine().nextDue()).contains(Instant.parse("2027-01-04T12:00:03Z")); // backoff doubled: 2 s
+
+        clock.advance(Duration.ofSeconds(2));
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(job.attempts()).containsExactly(1, 2, 3);
+        assertThat(job.scheduledFors()).containsOnly(Instant.parse("2027-01-04T12:00:00Z"));
+        JobRecord done = record("flaky");
+        assertThat(done.status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(done.consecutiveFailures()).isZero();
+        assertThat(done.failureCount()).isEqualTo(2);
+        assertThat(done.runCount()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldMarkAOnceJobFailedWhenItsRetriesAreExhausted() {
+        register(JobSpec.builder("once", Schedule.once(Instant.parse("2027-01-04T12:00:00Z")))
+                .retry(new RetryPolicy(2, SECOND, 2.0, SECOND, 0.0)).build(), ctx -> {
+                    throw new java.io.IOException("disk full");
+                });
+        engine().runDue();
+        runs.runAll();
+        clock.advance(SECOND);
+        engine().runDue();
+        runs.runAll();
+
+        JobRecord r = record("once");
+        assertThat(r.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(r.consecutiveFailures()).isEqualTo(2);
+        assertThat(engine().nextDue()).isEmpty();
+    }
+
+    @Test
+    void shouldGoOnWithItsScheduleWhenAPeriodicJobExhaustsItsRetries() {
+        TestJob job = register(JobSpec.builder("p", Schedule.every(Duration.ofMinutes(1)))
+                .retry(new RetryPolicy(2, SECOND, 2.0, SECOND, 0.0)).build(), ctx -> {
+                    throw new IllegalStateException("nope");
+                });
+        engine().runDue();
+        runs.runAll();
+        clock.advance(SECOND);
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(record("p").status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(record("p").consecutiveFailures()).isEqualTo(2);
+        at("2027-01-04T12:01:00Z");
+        engine().runDue();
+        runs.runAll();
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:00Z"),
+                Instant.parse("2027-01-04T12:00:00Z"), Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(record("p").consecutiveFailures()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRecordAnErrorThrownByAJobWithoutHarmingTheEngine() {
+        register(JobSpec.builder("err", Schedule.every(Duration.ofMinutes(1))).build(), ctx -> {
+            throw new StackOverflowError("deep");
+        });
+        TestJob healthy = register(JobSpec.builder("ok", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(record("err").lastOutcome().orElseThrow().message()).isEqualTo("java.lang.StackOverflowError: deep");
+        assertThat(healthy.contexts).hasSize(1);
+        assertThat(record("ok").lastOutcome().orElseThrow().success()).isTrue();
+    }
+
+    // ------------------------------------------------------------------------------------------ timeouts
+
+    @Test
+    void shouldRecordATimeoutAndAbandonARunThatIgnoresCancellation() throws Exception {
+        realThreads = RunExecutor.workerThreads();
+        executor = realThreads::execute;
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        TestJob job = register(JobSpec.builder("stuck", Schedule.every(Duration.ofMinutes(1)))
+                .timeout(Duration.ofSeconds(30)).build(), ctx -> {
+                    started.countDown();
+                    while (true) {
+                        try {
+                            if (release.await(10, TimeUnit.SECONDS)) {
+                                return;
+                            }
+                        } catch (InterruptedException ignored) {
+                            // a badly behaved job: swallows the interrupt and carries on
+                        }
+                    }
+                });
+        engine().runDue();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+        clock.advance(Duration.ofSeconds(30));
+        engine().runDue();
+
+        JobRecord r = record("stuck");
+        assertThat(r.lastOutcome().orElseThrow().message()).isEqualTo("timed out after PT30S");
+        assertThat(r.status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(job.contexts.get(0).isCancelled()).isTrue();
+        assertThat(engine().stats().abandonedStillRunning()).isEqualTo(1);
+        assertThat(engine().stats().runsExecuting()).isZero();
+
+        release.countDown(); // the abandoned thread finally returns: nothing is recorded twice
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (engine().stats().abandonedStillRunning() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(engine().stats().abandonedStillRunning()).isZero();
+        assertThat(record("stuck").failureCount()).isEqualTo(1);
+        assertThat(record("stuck").runCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldLetTheNextFireRunAfterATimeoutWhenTheOverlapPolicyIsSkip() {
+        register(JobSpec.builder("t", Schedule.every(Duration.ofMinutes(1))).timeout(Duration.ofSeconds(30)).build());
+        engine().runDue();               // held: never runs on its own
+        clock.advance(Duration.ofSeconds(30));
+        engine().runDue();               // timed out
+        at("2027-01-04T12:01:00Z");
+
+        assertThat(engine().runDue()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------------------------------ misfires
+
+    private void restoreWithNextFire(String name, Schedule schedule, String nextFireAt) {
+        JobRecord r = JobRecord.pending(new QName("demo", name), "demo", schedule)
+                .withStatus(JobStatus.SCHEDULED).withNextFireAt(Optional.of(Instant.parse(nextFireAt)));
+        engine().restore(List.of(r));
+    }
+
+    @Test
+    void shouldRunOnceForAllFiresMissedDuringDowntimeByDefault() {
+        Schedule hourly = Schedule.cron("0 * * * *");
+        restoreWithNextFire("hourly", hourly, "2027-01-04T09:00:00Z"); // down since 08:30: 09, 10, 11, 12 missed
+        TestJob job = register(JobSpec.builder("hourly", hourly).build());
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T09:00:00Z"));
+        assertThat(record("hourly").nextFireAt()).contains(Instant.parse("2027-01-04T13:00:00Z"));
+        assertThat(engine().stats().firesMissed()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldSkipMissedFiresWhenTheMisfirePolicyIsSkip() {
+        Schedule hourly = Schedule.cron("0 * * * *");
+        restoreWithNextFire("hourly", hourly, "2027-01-04T09:00:00Z");
+        TestJob job = register(JobSpec.builder("hourly", hourly).misfire(MisfirePolicy.skip()).build());
+        runs.runAll();
+
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("hourly").nextFireAt()).contains(Instant.parse("2027-01-04T13:00:00Z"));
+    }
+
+    @Test
+    void shouldRunTheLatestMissedFiresOneAfterAnotherWhenTheMisfirePolicyIsFireAll() {
+        Schedule hourly = Schedule.cron("0 * * * *");
+        restoreWithNextFire("hourly", hourly, "2027-01-04T09:00:00Z");
+        TestJob job = register(JobSpec.builder("hourly", hourly).misfire(MisfirePolicy.fireAll(3)).build());
+        assertThat(runs.size()).isEqualTo(1); // one at a time
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T10:00:00Z"),
+                Instant.parse("2027-01-04T11:00:00Z"), Instant.parse("2027-01-04T12:00:00Z"));
+    }
+
+    @Test
+    void shouldApplyTheMisfirePolicyWhenAPausedJobIsResumed() {
+        TestJob job = register(JobSpec.builder("m", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue();
+        runs.runAll();
+        engine().pause(QName.parse("demo.m"));
+        assertThat(record("m").status()).isEqualTo(JobStatus.PAUSED);
+        assertThat(record("m").paused()).isTrue();
+
+        clock.advance(Duration.ofMinutes(10));
+        assertThat(engine().runDue()).isZero();
+
+        engine().resume(QName.parse("demo.m"));
+        runs.runAll();
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:00Z"),
+                Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(record("m").status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(record("m").nextFireAt()).contains(Instant.parse("2027-01-04T12:11:00Z"));
+    }
+
+    @Test
+    void shouldTreatAStalledEngineLikeDowntime() {
+        TestJob job = register(JobSpec.builder("s", Schedule.every(Duration.ofSeconds(1)))
+                .misfire(MisfirePolicy.skip()).build());
+        engine().runDue();
+        runs.runAll();
+        clock.advance(Duration.ofMinutes(1)); // the timer thread did not get to run for a minute
+
+        engine().runDue();
+
+        assertThat(job.contexts).hasSize(1);
+        assertThat(record("s").nextFireAt()).contains(Instant.parse("2027-01-04T12:01:01Z"));
+    }
+
+    // ------------------------------------------------------------------------------------------ pause, cancel
+
+    @Test
+    void shouldDisableADeclaredJobOnCancelAndEnableItAgainOnResume() {
+        TestJob job = register(JobSpec.builder("c", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue();
+        runs.runAll();
+        engine().cancel(QName.parse("demo.c"));
+        clock.advance(Duration.ofMinutes(5));
+        engine().runDue();
+
+        assertThat(record("c").status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(job.contexts).hasSize(1);
+
+        engine().resume(QName.parse("demo.c"));
+        engine().runDue();
+        runs.runAll();
+        assertThat(job.contexts).hasSize(2);
+    }
+
+    // ------------------------------------------------------------------------------------------ durability
+
+    @Test
+    void shouldNotRunTheJobsCodeBeforeADurableStartIsCommitted() throws Exception {
+        realThreads = RunExecutor.workerThreads();
+        executor = realThreads::execute;
+        sink.holdCommits();
+        CountDownLatch ran = new CountDownLatch(1);
+        register(JobSpec.builder("d", Schedule.once(Instant.parse("2027-01-04T12:00:00Z"))).build(),
+                ctx -> ran.countDown());
+        engine().runDue();
+
+        assertThat(ran.await(200, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(record("d").status()).isEqualTo(JobStatus.RUNNING);
+        sink.completeCommits();
+        assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void shouldFailTheRunWithoutRunningTheCodeWhenADurableStartCannotBeCommitted() {
+        sink.holdCommits();
+        TestJob job = register(JobSpec.builder("d", Schedule.once(Instant.parse("2027-01-04T12:00:00Z"))).build());
+        engine().runDue();
+        sink.failCommits("No space left on device");
+        runs.runAll();
+
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("d").lastOutcome().orElseThrow().message())
+                .contains("could not be made durable").contains("No space left on device");
+        assertThat(record("d").status()).isEqualTo(JobStatus.FAILED);
+    }
+
+    @Test
+    void shouldRecordARunCutOffByACrashAsFailedAndRetryIt() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        JobRecord crashed = JobRecord.pending(new QName("demo", "report"), "demo", once)
+                .withStatus(JobStatus.RUNNING).withLastStartedAt(Optional.of(Instant.parse("2027-01-04T11:00:00Z")))
+                .withRunCount(1);
+        engine().restore(List.of(crashed));
+
+        JobRecord recovered = record("report");
+        assertThat(recovered.status()).isEqualTo(JobStatus.PENDING);
+        assertThat(recovered.lastOutcome().orElseThrow().message()).isEqualTo("host stopped during run");
+        assertThat(recovered.failureCount()).isEqualTo(1);
+
+        TestJob job = register(JobSpec.builder("report", once)
+                .retry(new RetryPolicy(3, SECOND, 2.0, SECOND, 0.0)).build());
+        assertThat(record("report").status()).isEqualTo(JobStatus.FAILED_RETRYING);
+        clock.advance(SECOND);
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(job.attempts()).containsExactly(2);
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T11:00:00Z"));
+        assertThat(record("report").status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    @Test
+    void shouldMarkACrashedOnceJobFailedWhenItHasNoRetries() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "report"), "demo", once)
+                .withStatus(JobStatus.RUNNING).withRunCount(1)));
+        TestJob job = register(JobSpec.builder("report", once).build());
+        clock.advance(Duration.ofHours(1));
+        engine().runDue();
+
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("report").status()).isEqualTo(JobStatus.FAILED);
+    }
+
+    // ------------------------------------------------------------------------------------------ seams, limits
+
+    @Test
+    void shouldNotRunAFireTheClaimRefuses() {
+        claimsRefused.add("demo.elsewhere");
+        TestJob job = register(JobSpec.builder("elsewhere", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue();
+
+        assertThat(runs.size()).isZero();
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("elsewhere").nextFireAt()).contains(Instant.parse("2027-01-04T12:01:00Z"));
+    }
+
+    @Test
+    void shouldMakeDueFiresWaitForAFreeWorkerInOrder() {
+        settings = new EngineSettings(1, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
+        TestJob a = register(JobSpec.builder("a", Schedule.every(Duration.ofMinutes(1))).build());
+        TestJob b = register(JobSpec.builder("b", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue();
+        assertThat(runs.size()).isEqualTo(1);
+        assertThat(engine().stats().firesWaitingForWorker()).isEqualTo(1);
+
+        runs.runAll();
+
+        assertThat(a.contexts).hasSize(1);
+        assertThat(b.contexts).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------------------------------ plugins
+
+    @Test
+    void shouldOrphanAStoppedPluginsJobsAndReattachThemWithTheirHistory() {
+        TestJob job = register(JobSpec.builder("w", Schedule.every(Duration.ofMinutes(1))).build(),
+                ctx -> ctx.saveCheckpoint("watermark=42"));
+        engine().runDue();
+        runs.runAll();
+
+        engine().detach("demo", Duration.ZERO);
+        assertThat(record("w").status()).isEqualTo(JobStatus.ORPHANED);
+        clock.advance(Duration.ofMinutes(3));
+        assertThat(engine().runDue()).isZero();
+
+        List<String> seen = new ArrayList<>();
+        register(JobSpec.builder("w", Schedule.every(Duration.ofMinutes(1))).build(),
+                ctx -> seen.add(ctx.checkpoint().orElse("none")));
+        runs.runAll();
+
+        assertThat(seen).containsExactly("watermark=42");
+        assertThat(record("w").runCount()).isEqualTo(2);
+        assertThat(job.contexts).hasSize(1);
+    }
+
+    @Test
+    void shouldCancelRunsOfAStoppingPluginAndRecordThemAsFailed() {
+        register(JobSpec.builder("long", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue(); // held: still "running" when the plugin stops
+
+        engine().detach("demo", Duration.ZERO);
+
+        JobRecord r = record("long");
+        assertThat(r.status()).isEqualTo(JobStatus.ORPHANED);
+        assertThat(r.lastOutcome().orElseThrow().message()).isEqualTo("plugin demo stopped during the run");
+        runs.runAll(); // the held run finally executes: sees it was cancelled, nothing recorded twice
+        assertThat(record("long").failureCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldOrphanJobsWhosePluginDidNotComeBack() {
+        restoreWithNextFire("gone", Schedule.every(Duration.ofMinutes(1)), "2027-01-04T12:01:00Z");
+
+        engine().orphanJobsOfMissingPlugins(java.util.Set.of("other"));
+
+        assertThat(record("gone").status()).isEqualTo(JobStatus.ORPHANED);
+    }
+
+    @Test
+    void shouldPruneOrphansOlderThanTheRetention() {
+        register(JobSpec.builder("old", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().detach("demo", Duration.ZERO);
+        engine().runDue();
+        clock.advance(Duration.ofDays(31));
+
+        engine().runDue();
+
+        assertThat(sink.get("demo.old")).isEmpty();
+        assertThat(engine().job(QName.parse("demo.old"))).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------ dynamic jobs
+
+    @Test
+    void shouldLetAJobScheduleDynamicJobsOnlyInItsOwnNamespace() {
+        TestJob follow = new TestJob(JobSpec.builder("follow-up", Schedule.once(Instant.parse("2027-01-04T12:30:00Z")))
+                .build(), ctx -> { });
+        register(JobSpec.builder("planner", Schedule.manual()).build(), ctx -> {
+            assertThat(ctx.scheduler().namespace()).isEqualTo("demo");
+            assertThat(ctx.scheduler().add(follow)).isEqualTo(QName.parse("demo.follow-up"));
+            assertThatThrownBy(() -> ctx.scheduler().add(follow)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already exists");
+        });
+        engine().trigger(QName.parse("demo.planner"));
+        runs.runAll();
+
+        assertThat(record("follow-up").nextFireAt()).contains(Instant.parse("2027-01-04T12:30:00Z"));
+        at("2027-01-04T12:30:00Z");
+        engine().runDue();
+        runs.runAll();
+        assertThat(follow.contexts).hasSize(1);
+        assertThat(engine().job(QName.parse("demo.follow-up")).orElseThrow().dynamic()).isTrue();
+    }
+
+    @Test
+    void shouldRemoveADynamicJobWhenItIsCancelled() {
+        register(JobSpec.builder("planner", Schedule.manual()).build(), ctx -> {
+            ctx.scheduler().add(new TestJob(JobSpec.builder("tmp", Schedule.every(Duration.ofMinutes(1))).build(),
+                    c -> { }));
+            assertThat(ctx.scheduler().cancel("tmp")).isTrue();
+            assertThat(ctx.scheduler().cancel("never-existed")).isFalse();
+        });
+        engine().trigger(QName.parse("demo.planner"));
+        runs.runAll();
+
+        assertThat(sink.get("demo.tmp")).isEmpty();
+        assertThat(engine().job(QName.parse("demo.tmp"))).isEmpty();
+    }
+
+    @Test
+    void shouldRejectADynamicJobWithAnInvalidScheduleNamingPluginAndJob() {
+        register(JobSpec.builder("planner", Schedule.manual()).build(), ctx ->
+                assertThatThrownBy(() -> ctx.scheduler().add(new TestJob(
+                        JobSpec.builder("bad", Schedule.cron("0 25 * * *")).build(), c -> { })))
+                        .isInstanceOf(InvalidScheduleException.class)
+                        .hasMessageStartingWith("job demo.bad: invalid schedule \"0 25 * * *\""));
+        engine().trigger(QName.parse("demo.planner"));
+        runs.runAll();
+
+        assertThat(record("planner").lastOutcome().orElseThrow().success()).isTrue();
+    }
+
+    @Test
+    void shouldKeepACheckpointAcrossRunsAndPersistIt() {
+        TestJob job = register(JobSpec.builder("cp", Schedule.every(Duration.ofMinutes(1))).build(), ctx -> {
+            long n = ctx.checkpoint().map(Long::parseLong).orElse(0L);
+            ctx.saveCheckpoint(Long.toString(n + 1));
+        });
+        for (int i = 0; i < 3; i++) {
+            engine().runDue();
+            runs.runAll();
+            clock.advance(Duration.ofMinutes(1));
+        }
+
+        assertThat(job.contexts).hasSize(3);
+        assertThat(record("cp").checkpoint()).contains("3");
+    }
+
+    @Test
+    void shouldRefuseACheckpointOverTheLimit() {
+        register(JobSpec.builder("big", Schedule.manual()).build(), ctx ->
+                ctx.saveCheckpoint("x".repeat(JobContext.MAX_CHECKPOINT_CHARS + 1)));
+        engine().trigger(QName.parse("demo.big"));
+        runs.runAll();
+
+        assertThat(record("big").lastOutcome().orElseThrow().message()).contains("more than the 65536 allowed");
+        assertThat(record("big").checkpoint()).isEmpty();
+    }
+
+    @Test
+    void shouldRaiseTheRecordVersionOnEveryCommittedChange() {
+        register(JobSpec.builder("v", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().runDue();
+        runs.runAll();
+
+        List<Long> versions = sink.history.stream().filter(r -> r.qname().toString().equals("demo.v"))
+                .map(JobRecord::version).toList();
+        assertThat(versions).isSorted().doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(3);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.belfry.host.internal.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+
+/**
+ * A {@link RunExecutor} that holds every run until the test releases it, then runs it on the test's own thread:
+ * runs start and end exactly when the test says, with no thread scheduling in between.
+ */
+final class HeldRuns implements RunExecutor {
+    private final Queue<Runnable> held = new ArrayDeque<>();
+
+    @Override
+    public synchronized void execute(Runnable run) {
+        held.add(run);
+    }
+
+    synchronized int size() {
+        return held.size();
+    }
+
+    /** Runs the oldest held run to completion. */
+    void runOne() {
+        Runnable r;
+        synchronized (this) {
+            r = held.poll();
+        }
+        if (r == null) {
+            throw new IllegalStateException("no run is held");
+        }
+        r.run();
+    }
+
+    /** Runs every held run, including runs that those runs cause, until none is left. */
+    int runAll() {
+        int count = 0;
+        while (true) {
+            List<Runnable> batch;
+            synchronized (this) {
+                if (held.isEmpty()) {
+                    return count;
+                }
+                batch = new ArrayList<>(held);
+                held.clear();
+            }
+            for (Runnable r : batch) {
+                r.run();
+                count++;
+            }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package dev.belfry.host.internal.plugins;
+
+import static dev.belfry.host.testing.PluginJarBuilder.plugin;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.testing.PluginJarBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PluginSupervisorTest {
+
+    @TempDir
+    Path plugins;
+
+    private final Recorder recorder = new Recorder();
+    private PluginSupervisor supervisor;
+
+    @AfterEach
+    void stop() {
+        if (supervisor != null) {
+            supervisor.close();
+        }
+    }
+
+    /** Source of a job class with the given name and schedule expression (Java). */
+    static String job(String pkg, String cls, String jobName, String scheduleJava) {
+        return "package " + pkg + ";\n"
+                + "import dev.belfry.api.*;\n"
+                + "import dev.belfry.api.schedule.Schedule;\n"
+                + "public class " + cls + " implements BackgroundJob {\n"
+                + "  public JobSpec spec() { return JobSpec.builder(\"" + jobName + "\", " + scheduleJava + ").build(); }\n"
+                + "  public void run(JobContext c) { }\n"
+                + "}\n";
+    }
+
+    static PluginJarBuilder withJob(String id, String jobName) {
+        String pkg = "p." + id.replace('-', '_');
+        return plugin(id).extension(pkg + ".Job1", job(pkg, "Job1", jobName, "Schedule.manual()"));
+    }
+
+    private PluginSupervisor supervisor() {
+        supervisor = new PluginSupervisor(plugins, "1.0.0", recorder, schedule -> {
+            if (schedule instanceof Schedule.Cron c && c.expression().startsWith("61")) {
+                throw new InvalidScheduleException(c.expression(), "field 1 (minute) \"61\": out of range 0-59");
+            }
+        });
+        return supervisor;
+    }
+
+    @Test
+    void shouldStartAPluginAndHandOverItsValidJobs() {
+        String pkg = "p.alpha";
+        plugin("alpha")
+                .extension(pkg + ".Nightly", job(pkg, "Nightly", "nightly", "Schedule.cron(\"0 3 * * *\")"))
+                .extension(pkg + ".Manual", job(pkg, "Manual", "on-demand", "Schedule.manual()"))
+                .writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).containsOnlyKeys("alpha");
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().toString())
+                .containsExactlyInAnyOrder("alpha.nightly", "alpha.on-demand");
+        assertThat(recorder.problems).isEmpty();
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+    }
+
+    @Test
+    void shouldGiveJobsTheHostsPluginApiClasses() {
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        BackgroundJob job = recorder.started.get("alpha").jobs().get(0).job();
+        assertThat(job).isInstanceOf(BackgroundJob.class);
+        assertThat(job.getClass().getClassLoader()).isNotSameAs(BackgroundJob.class.getClassLoader());
+    }
+
+    @Test
+    void shouldRefuseAJarWithoutPluginIdNamingTheFileAndStillLoadTheOthers() {
+        withJob("alpha", "one").withoutPluginId().writeTo(plugins, "broken.jar");
+        withJob("beta", "one").writeTo(plugins, "beta.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).containsOnlyKeys("beta");
+        assertThat(recorder.problemLines()).singleElement().asString()
+                .startsWith("broken.jar: no usable plugin descriptor");
+    }
+
+    @Test
+    void shouldRefuseAPluginWhoseStartThrowsAndStillLoadTheOthers() {
+        plugin("gamma").pluginClass("p.gamma.GammaPlugin")
+                .source("p.gamma.GammaPlugin", "package p.gamma;\n"
+                        + "public class GammaPlugin extends org.pf4j.Plugin {\n"
+                        + "  public void start() { throw new IllegalStateException(\"database is down\"); }\n"
+                        + "}\n")
+                .writeTo(plugins, "gamma.jar");
+        withJob("beta", "one").writeTo(plugins, "beta.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).containsOnlyKeys("beta");
+        assertThat(recorder.problemLines()).singleElement().asString()
+                .startsWith("gamma.jar: plugin gamma: failed to start")
+                .contains("database is down");
+    }
+
+    @Test
+    void shouldRefuseAPluginThatNeedsANewerHost() {
+        withJob("alpha", "one").requires(">=2.0.0").writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly(
+                "alpha.jar: plugin alpha: requires host version >=2.0.0, but this host is 1.0.0");
+    }
+
+    @Test
+    void shouldWaitForAMissingDependencyAndLoadOnceItArrives() throws IOException {
+        withJob("child", "one").dependencies("parent").writeTo(plugins, "child.jar");
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly("child.jar: plugin child: depends on plugin parent,"
+                + " which is not in the plugins folder; it loads when parent is added");
+
+        withJob("parent", "one").writeTo(plugins, "parent.jar");
+        supervisor.scan(); // sees the new jar
+        supervisor.scan(); // the jar has settled: load
+
+        assertThat(recorder.startOrder).containsExactly("parent", "child");
+    }
+
+    @Test
+    void shouldRefuseADependencyOfTheWrongVersion() {
+        withJob("parent", "one").version("1.2.0").writeTo(plugins, "parent.jar");
+        withJob("child", "one").dependencies("parent@>=2.0.0").writeTo(plugins, "child.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).containsOnlyKeys("parent");
+        assertThat(recorder.problemLines()).containsExactly(
+                "child.jar: plugin child: depends on plugin parent >=2.0.0, but version 1.2.0 is present");
+    }
+
+    @Test
+    void shouldRefuseBothPluginsOfADependencyCycle() {
+        withJob("left", "one").dependencies("right").writeTo(plugins, "left.jar");
+        withJob("right", "one").dependencies("left").writeTo(plugins, "right.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
+                "left.jar: plugin left: dependency cycle through plugin right",
+                "right.jar: plugin right: dependency cycle through plugin left");
+    }
+
+    @Test
+    void shouldRejectOnlyTheJobWithAnInvalidScheduleNamingPluginAndJob() {
+        String pkg = "p.alpha";
+        plugin("alpha")
+                .extension(pkg + ".Bad", job(pkg, "Bad", "bad-cron", "Schedule.cron(\"61 * * * *\")"))
+                .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
+                .writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
+        assertThat(recorder.problemLines()).containsExactly("alpha.jar: plugin alpha: job bad-cron: job alpha.bad-cron:"
+                + " invalid schedule \"61 * * * *\": field 1 (minute) \"61\": out of range 0-59");
+    }
+
+    @Test
+    void shouldRejectEveryJobOfADuplicatedNameButKeepTheOthers() {
+        String pkg = "p.alpha";
+        plugin("alpha")
+                .extension(pkg + ".A", job(pkg, "A", "same", "Schedule.manual()"))
+                .extension(pkg + ".B", job(pkg, "B", "same", "Schedule.manual()"))
+                .extension(pkg + ".C", job(pkg, "C", "other", "Schedule.manual()"))
+                .writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("other");
+        assertThat(recorder.problemLines()).singleElement().asString()
+                .startsWith("alpha.jar: plugin alpha: job same: two or more jobs are named \"same\"")
+                .contains("p.alpha.A").contains("p.alpha.B");
+    }
+
+    @Test
+    void shouldReportAJobWhoseClassIsMissingOrWhoseSpecThrows() {
+        String pkg = "p.alpha";
+        plugin("alpha")
+                .indexOnly(pkg + ".Ghost")
+                .extension(pkg + ".Throws", "package p.alpha;\n"
+                        + "public class Throws implements dev.belfry.api.BackgroundJob {\n"
+                        + "  public dev.belfry.api.JobSpec spec() { throw new IllegalStateException(\"no config\"); }\n"
+                        + "  public void run(dev.belfry.api.JobContext c) { }\n"
+                        + "}\n")
+                .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
+                .writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
+        assertThat(recorder.problemLines()).hasSize(2).anySatisfy(l -> assertThat(l)
+                        .startsWith("alpha.jar: plugin alpha: job class p.alpha.Ghost refused: ClassNotFoundException"))
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("alpha.jar: plugin alpha: job class p.alpha.Throws refused")
+                        .contains("no config"));
+    }
+
+    @Test
+    void shouldStopARemovedPluginAfterItsDependentsAndReloadTheDependentWhenItReturns() throws IOException {
+        Path parent = withJob("parent", "one").writeTo(plugins, "parent.jar");
+        withJob("child", "one").dependencies("parent").writeTo(plugins, "child.jar");
+        supervisor().scan();
+        assertThat(recorder.startOrder).containsExactly("parent", "child");
+
+        Files.delete(parent);
+        supervisor.scan();
+
+        assertThat(recorder.stopOrder).containsExactly("child", "parent");
+        assertThat(supervisor.pluginIds()).isEmpty();
+
+        withJob("parent", "one").writeTo(plugins, "parent.jar");
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("parent", "child");
+    }
+
+    @Test
+    void shouldReplaceAChangedJarOnlyOnceItHasSettled() throws IOException {
+        Path jar = withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        supervisor().scan();
+
+        withJob("alpha", "two").version("1.1.0").writeTo(plugins, "alpha.jar");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 5_000));
+        supervisor.scan();
+
+        assertThat(recorder.stopOrder).containsExactly("alpha");
+        assertThat(supervisor.pluginIds()).isEmpty();
+
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+        assertThat(recorder.started.get("alpha").version()).isEqualTo("1.1.0");
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("two");
+    }
+
+    @Test
+    void shouldLoadAnExplodedPluginFolder() throws IOException {
+        Path jar = withJob("folder", "one").writeTo(Files.createTempDirectory("jar"), "folder.jar");
+        Path dir = Files.createDirectories(plugins.resolve("folder"));
+        try (var fs = java.nio.file.FileSystems.newFileSystem(jar)) {
+            Path root = fs.getPath("/");
+            try (var walk = Files.walk(root)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path target = dir.resolve(root.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target);
+                    }
+                }
+            }
+        }
+        // An exploded plugin keeps its classes under classes/ (PF4J's layout) and its manifest in META-INF.
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        Files.move(dir.resolve("p"), classes.resolve("p"));
+        Files.createDirectories(classes.resolve("META-INF"));
+        Files.move(dir.resolve("META-INF/extensions.idx"), classes.resolve("META-INF/extensions.idx"));
+
+        supervisor().scan();
+
+        assertThat(recorder.problemLines()).isEmpty();
+        assertThat(recorder.started.get("folder").jobs()).extracting(j -> j.qname().toString())
+                .containsExactly("folder.one");
+    }
+
+    @Test
+    void shouldStopEveryPluginInReverseStartOrderOnClose() {
+        withJob("parent", "one").writeTo(plugins, "parent.jar");
+        withJob("child", "one").dependencies("parent").writeTo(plugins, "child.jar");
+        supervisor().scan();
+
+        supervisor.close();
+
+        assertThat(recorder.stopOrder).containsExactly("child", "parent");
+    }
+
+    /** Records what the supervisor reports. */
+    static final class Recorder implements PluginListener {
+        final Map<String, LoadedPlugin> started = new TreeMap<>();
+        final List<String> startOrder = new ArrayList<>();
+        final List<String> stopOrder = new ArrayList<>();
+        final List<PluginProblem> problems = new ArrayList<>();
+
+        @Override
+        public void pluginStarted(LoadedPlugin plugin) {
+            started.put(plugin.id(), plugin);
+            startOrder.add(plugin.id());
+        }
+
+        @Override
+        public void pluginStopping(String pluginId) {
+            stopOrder.add(pluginId);
+        }
+
+        @Override
+        public void problem(PluginProblem problem) {
+            problems.add(problem);
+        }
+
+        List<String> problemLines() {
+            return problems.stream().map(PluginProblem::toString).collect(Collectors.toList());
+        }
+    }
+}

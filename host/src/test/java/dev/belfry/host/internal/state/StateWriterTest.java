@@ -1,0 +1,151 @@
+package dev.belfry.host.internal.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.testing.FakeClock;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarFileOps;
+import dev.belfry.sidecar.SidecarStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateWriterTest {
+    @TempDir
+    Path data;
+
+    private final FakeClock clock = FakeClock.at("2027-01-04T12:00:00Z");
+    private final AtomicInteger writes = new AtomicInteger();
+    private final AtomicBoolean diskFails = new AtomicBoolean();
+
+    /** Real NIO, counting writes, and failing the data write while {@code diskFails} is set. */
+    private SidecarFileOps ops() {
+        SidecarFileOps nio = SidecarFileOps.nio();
+        return new SidecarFileOps() {
+            @Override
+            public Path createTempFile(Path dir, String prefix, String suffix) throws IOException {
+                return nio.createTempFile(dir, prefix, suffix);
+            }
+
+            @Override
+            public void write(Path file, byte[] bytes) throws IOException {
+                if (diskFails.get()) {
+                    throw new IOException("No space left on device");
+                }
+                writes.incrementAndGet();
+                nio.write(file, bytes);
+            }
+
+            @Override
+            public void force(Path file) throws IOException {
+                nio.force(file);
+            }
+
+            @Override
+            public void copy(Path from, Path to) throws IOException {
+                nio.copy(from, to);
+            }
+
+            @Override
+            public void atomicMove(Path from, Path to) throws IOException {
+                nio.atomicMove(from, to);
+            }
+
+            @Override
+            public void forceDirectory(Path dir) throws IOException {
+                nio.forceDirectory(dir);
+            }
+
+            @Override
+            public void deleteIfExists(Path file) throws IOException {
+                nio.deleteIfExists(file);
+            }
+        };
+    }
+
+    private static JobRecord job(String name, long runs) {
+        return JobRecord.pending(new QName("demo", name), "demo", Schedule.manual()).withRunCount(runs);
+    }
+
+    private SidecarDocument onDisk() throws IOException {
+        return new SidecarStore(data, clock).load().document();
+    }
+
+    @Test
+    void shouldCoalesceManyChangesIntoFewWritesAndPersistTheLatestState() throws Exception {
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        try (StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(200),
+                SidecarDocument.empty(clock.instant()))) {
+            for (int i = 1; i <= 1_000; i++) {
+                writer.put(job("j" + (i % 10), i));
+            }
+            writer.flush().get(10, TimeUnit.SECONDS);
+
+            assertThat(writes.get()).isLessThan(10);
+            assertThat(onDisk().jobs()).hasSize(10);
+            assertThat(onDisk().job(QName.parse("demo.j0")).orElseThrow().runCount()).isEqualTo(1_000);
+            assertThat(writer.health().pendingChanges()).isZero();
+        }
+    }
+
+    @Test
+    void shouldReportADurableTicketOnlyOnceItIsOnDisk() throws Exception {
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        try (StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1),
+                SidecarDocument.empty(clock.instant()))) {
+            long ticket = writer.put(job("a", 1));
+
+            // a durable wait does not sit out the (hour-long) interval: it asks for a commit now
+            writer.durable(ticket).get(10, TimeUnit.SECONDS);
+
+            assertThat(onDisk().job(QName.parse("demo.a"))).isPresent();
+        }
+    }
+
+    @Test
+    void shouldFailWaitersWhileTheDiskFailsAndWriteEverythingOnceItRecovers() throws Exception {
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        try (StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(10),
+                SidecarDocument.empty(clock.instant()))) {
+            writer.put(job("before", 1));
+            writer.flush().get(10, TimeUnit.SECONDS);
+
+            diskFails.set(true);
+            long ticket = writer.put(job("during", 2));
+            assertThatThrownBy(() -> writer.durable(ticket).get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("No space left on device");
+            assertThat(writer.health().lastError()).hasValueSatisfying(e -> assertThat(e).contains("No space left"));
+            assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("before");
+
+            diskFails.set(false);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (writer.health().pendingChanges() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the writer retries on its own after a failure
+            }
+            assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("before", "during");
+            assertThat(writer.health().lastError()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldWritePendingChangesWhenClosed() throws Exception {
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1), SidecarDocument.empty(Instant.EPOCH));
+        writer.put(job("last", 7));
+
+        writer.close();
+
+        assertThat(onDisk().job(QName.parse("demo.last")).orElseThrow().runCount()).isEqualTo(7);
+    }
+}
