@@ -990,7 +990,7 @@ public final class Engine implements AutoCloseable {
 
     private static String describe(Schedule schedule) {
         if (schedule instanceof Schedule.Cron c) {
-            return "cron \"" + c.expression() + "\" in " + c.zone();
+            return "cron \"" + c.expression() + "\" in " + (c.zone().equals(java.time.ZoneOffset.UTC) ? "UTC" : c.zone());
         }
         if (schedule instanceof Schedule.Periodic p) {
             return "every " + p.every() + " " + p.mode().name().toLowerCase();
