@@ -43,6 +43,12 @@ final class ZoneTimeline {
     private final long coverEnd;
     /** The offset in force before the first stored transition (or always, for a fixed zone). */
     private final int initialOffset;
+    /**
+     * Whether the transitions' local windows follow each other without overlapping, which the local binary
+     * search needs. True for every zone in the tz database for 1900-2300; if a future release broke it, local
+     * look-ups would fall back to ZoneRules rather than go wrong.
+     */
+    private final boolean localOrdered;
 
     private ZoneTimeline(ZoneRules rules) {
         this.rules = rules;
@@ -69,6 +75,11 @@ final class ZoneTimeline {
             localHigh[i] = instants[i] + Math.max(offsetBefore[i], offsetAfter[i]);
         }
         initialOffset = rules.getOffset(Instant.ofEpochSecond(WINDOW_START)).getTotalSeconds();
+        boolean ordered = true;
+        for (int i = 1; i < n; i++) {
+            ordered &= localHigh[i - 1] <= localLow[i];
+        }
+        localOrdered = ordered;
         if (rules.isFixedOffset()) {
             coverStart = Long.MIN_VALUE;
             coverEnd = Long.MAX_VALUE;
@@ -88,7 +99,7 @@ final class ZoneTimeline {
     }
 
     private boolean coversLocal(long local) {
-        return local - MAX_OFFSET >= coverStart && local + MAX_OFFSET < coverEnd;
+        return localOrdered && local - MAX_OFFSET >= coverStart && local + MAX_OFFSET < coverEnd;
     }
 
     /** @return index of the last transition at or before {@code epochSecond}, or -1 */

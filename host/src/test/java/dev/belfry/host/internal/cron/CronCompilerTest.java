@@ -226,6 +226,25 @@ class CronCompilerTest {
     }
 
     @Test
+    void shouldFindLeapDayWhenFebruaryTwentyNinth() {
+        assertThat(utc("0 0 29 2 *", "2027-03-01T00:00:00Z", 2))
+                .containsExactly("2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z");
+        // Both day fields restricted: the 29th OR a Monday. February 2027 starts on a Monday.
+        assertThat(utc("0 0 29 2 1", "2027-01-01T00:00:00Z", 1)).containsExactly("2027-02-01T00:00:00Z");
+    }
+
+    @Test
+    void shouldRejectOrReturnEmptyWhenExpressionCanNeverFire() {
+        // Provable from the calendar alone: rejected at compile time (messages tested above).
+        assertThatThrownBy(() -> CronCompiler.compile("0 0 31 2,4 *", ZoneOffset.UTC))
+                .isInstanceOf(InvalidScheduleException.class);
+        // Not provable from the calendar: 02:xx on Berlin's last Sunday of March is always in the gap now.
+        // The bounded search (400 years of local days) gives up and reports no fire.
+        CompiledCron gapOnly = CronCompiler.compile("* 2 * 3 0L", ZoneId.of("Europe/Berlin"));
+        assertThat(gapOnly.nextFire(Instant.parse("2030-01-01T00:00:00Z"))).isEmpty();
+    }
+
+    @Test
     void shouldCacheWhenCompiledTwice() {
         ZoneId berlin = ZoneId.of("Europe/Berlin");
         assertThat(CronCompiler.compile("0  3 * * *", berlin)).isSameAs(CronCompiler.compile("0 3 * * *", berlin));
