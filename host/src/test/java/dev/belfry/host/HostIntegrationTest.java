@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.testing.Eventually;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +139,31 @@ class HostIntegrationTest {
         assertThat(host.plugins()).containsExactly("hello-jobs");
         assertThat(host.pluginProblems()).singleElement().asString().startsWith("broken.jar: ");
         Eventually.await(PATIENCE, () -> job("hello-jobs.heartbeat").runCount() >= 1, () -> "heartbeat ran");
+    }
+
+    @Test
+    void shouldRecordARunThatACrashCutOffWhenTheSidecarWasLeftRunning() throws Exception {
+        // What a kill -9 in the middle of a run leaves behind: the job's last committed state is RUNNING.
+        JobRecord cutOff = JobRecord.pending(QName.parse("hello-jobs.say-hello"), "hello-jobs",
+                        Schedule.manual())
+                .withStatus(JobStatus.RUNNING).withRunCount(1)
+                .withLastStartedAt(Optional.of(Instant.parse("2027-01-04T11:59:00Z")));
+        new SidecarStore(data, Clock.systemUTC())
+                .write(SidecarDocument.of(Instant.parse("2027-01-04T11:59:01Z"), List.of(cutOff)));
+        deploy("hello-jobs");
+
+        start();
+
+        JobRecord recovered = job("hello-jobs.say-hello");
+        assertThat(recovered.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(recovered.lastOutcome()).hasValueSatisfying(o -> {
+            assertThat(o.success()).isFalse();
+            assertThat(o.message()).isEqualTo("host stopped during run");
+        });
+        assertThat(recovered.failureCount()).isEqualTo(1);
+        assertThat(recovered.runCount()).isEqualTo(1);
+        host.flushState().get();
+        assertThat(persisted("hello-jobs.say-hello").orElseThrow().status()).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
