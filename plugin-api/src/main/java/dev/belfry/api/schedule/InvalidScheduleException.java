@@ -9,9 +9,13 @@ import java.util.Objects;
 public final class InvalidScheduleException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The offending value as written. */
     private final String value;
+    /** What is wrong with it. */
     private final String reason;
+    /** The plugin the schedule came from, or null if not known. */
     private final String pluginId;
+    /** The job the schedule belongs to, or null if not known. */
     private final String jobName;
 
     /**
