@@ -23,6 +23,12 @@ import java.util.Optional;
  * @param runCount            runs started in total; not negative
  * @param failureCount        runs failed in total; not negative
  * @param paused              whether an operator paused the job
+ * @param orphanedAt          when the job's plugin went away, while the job is {@link JobStatus#ORPHANED}; empty
+ *                            otherwise. Persisted so that pruning orphans after a retention survives restarts.
+ *                            The record does not tie it to {@code status}: the engine keeps the two in step and
+ *                            may change them in either order
+ * @param dynamic             {@code true} for a job plugin code added at run time through its {@code JobScheduler}
+ *                            (cancelling it removes it), {@code false} for a job a plugin declares as an extension
  * @param checkpoint          opaque progress text the job saved for its next run, at most
  *                            {@value #MAX_CHECKPOINT_LENGTH} characters
  * @param version             the record's revision, raised by the engine on every committed change; not negative
@@ -41,6 +47,8 @@ public record JobRecord(
         long runCount,
         long failureCount,
         boolean paused,
+        Optional<Instant> orphanedAt,
+        boolean dynamic,
         Optional<String> checkpoint,
         long version,
         UnknownFields unknown) {
@@ -65,6 +73,7 @@ public record JobRecord(
         Objects.requireNonNull(lastStartedAt, "lastStartedAt");
         Objects.requireNonNull(lastFinishedAt, "lastFinishedAt");
         Objects.requireNonNull(lastOutcome, "lastOutcome");
+        Objects.requireNonNull(orphanedAt, "orphanedAt");
         Objects.requireNonNull(checkpoint, "checkpoint");
         Objects.requireNonNull(unknown, "unknown");
         requireNotNegative("consecutiveFailures", consecutiveFailures, qname);
@@ -78,7 +87,8 @@ public record JobRecord(
     }
 
     /**
-     * A job the host has just learned about: {@link JobStatus#PENDING}, never run, no fire time yet, version 0.
+     * A job the host has just learned about: {@link JobStatus#PENDING}, never run, no fire time yet, not orphaned,
+     * declared rather than dynamic (use {@link #withDynamic(boolean)} for a job added at run time), version 0.
      *
      * @param qname    the job's qualified name
      * @param pluginId the contributing plugin's id
@@ -89,7 +99,8 @@ public record JobRecord(
      */
     public static JobRecord pending(QName qname, String pluginId, Schedule schedule) {
         return new JobRecord(qname, pluginId, schedule, JobStatus.PENDING, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), 0, 0, 0, false, Optional.empty(), 0, UnknownFields.none());
+                Optional.empty(), Optional.empty(), 0, 0, 0, false, Optional.empty(), false, Optional.empty(), 0,
+                UnknownFields.none());
     }
 
     /**
@@ -98,7 +109,8 @@ public record JobRecord(
      */
     public JobRecord withSchedule(Schedule newSchedule) {
         return new JobRecord(qname, pluginId, newSchedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -107,7 +119,8 @@ public record JobRecord(
      */
     public JobRecord withStatus(JobStatus newStatus) {
         return new JobRecord(qname, pluginId, schedule, newStatus, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -116,7 +129,8 @@ public record JobRecord(
      */
     public JobRecord withNextFireAt(Optional<Instant> at) {
         return new JobRecord(qname, pluginId, schedule, status, at, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -125,7 +139,8 @@ public record JobRecord(
      */
     public JobRecord withLastStartedAt(Optional<Instant> at) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, at, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -134,7 +149,8 @@ public record JobRecord(
      */
     public JobRecord withLastFinishedAt(Optional<Instant> at) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, at,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -143,7 +159,8 @@ public record JobRecord(
      */
     public JobRecord withLastOutcome(Optional<RunOutcome> outcome) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                outcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version, unknown);
+                outcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -153,7 +170,8 @@ public record JobRecord(
      */
     public JobRecord withConsecutiveFailures(int count) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, count, runCount, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, count, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -163,7 +181,8 @@ public record JobRecord(
      */
     public JobRecord withRunCount(long count) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, count, failureCount, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, count, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -173,7 +192,8 @@ public record JobRecord(
      */
     public JobRecord withFailureCount(long count) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, count, paused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, count, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -182,7 +202,28 @@ public record JobRecord(
      */
     public JobRecord withPaused(boolean isPaused) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, isPaused, checkpoint, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, isPaused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
+    }
+
+    /**
+     * @param at when the copy's plugin went away, or empty if the job is not orphaned
+     * @return a copy with another orphan time
+     */
+    public JobRecord withOrphanedAt(Optional<Instant> at) {
+        return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, at, dynamic, checkpoint,
+                version, unknown);
+    }
+
+    /**
+     * @param isDynamic whether the copy was added at run time by plugin code rather than declared
+     * @return a copy with another dynamic flag
+     */
+    public JobRecord withDynamic(boolean isDynamic) {
+        return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, isDynamic, checkpoint,
+                version, unknown);
     }
 
     /**
@@ -192,7 +233,8 @@ public record JobRecord(
      */
     public JobRecord withCheckpoint(Optional<String> text) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, text, version, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, text,
+                version, unknown);
     }
 
     /**
@@ -202,7 +244,8 @@ public record JobRecord(
      */
     public JobRecord withVersion(long newVersion) {
         return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, newVersion, unknown);
+                lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                newVersion, unknown);
     }
 
     private static void requireNotNegative(String what, long value, QName qname) {

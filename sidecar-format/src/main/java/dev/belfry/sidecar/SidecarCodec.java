@@ -59,7 +59,7 @@ public final class SidecarCodec {
     static final Set<String> DOCUMENT_KEYS = Set.of("format", "version", "written_at", "jobs");
     static final Set<String> JOB_KEYS = Set.of("qname", "plugin_id", "schedule", "status", "next_fire_at",
             "last_started_at", "last_finished_at", "last_outcome", "consecutive_failures", "run_count",
-            "failure_count", "paused", "checkpoint", "version");
+            "failure_count", "paused", "orphaned_at", "dynamic", "checkpoint", "version");
 
     /** Creates a codec. */
     public SidecarCodec() {
@@ -135,6 +135,8 @@ public final class SidecarCodec {
         g.writeNumberField("run_count", job.runCount());
         g.writeNumberField("failure_count", job.failureCount());
         g.writeBooleanField("paused", job.paused());
+        writeInstant(g, "orphaned_at", job.orphanedAt());
+        g.writeBooleanField("dynamic", job.dynamic());
         g.writeFieldName("checkpoint");
         if (job.checkpoint().isPresent()) {
             g.writeString(job.checkpoint().get());
@@ -363,13 +365,16 @@ public final class SidecarCodec {
             long runCount = count(o, path, "run_count", Long.MAX_VALUE);
             long failureCount = count(o, path, "failure_count", Long.MAX_VALUE);
             boolean paused = bool(required(o, path, "paused"), JsonTree.child(path, "paused"));
+            // orphaned_at and dynamic came after the first files of format version 1 were written: both optional.
+            Optional<Instant> orphanedAt = optionalInstant(o, path, "orphaned_at");
+            boolean dynamic = optionalBool(o, path, "dynamic", false);
             Optional<String> checkpoint = optional(o, "checkpoint")
                     .map(n -> checkpoint(n, JsonTree.child(path, "checkpoint")));
             long version = count(o, path, "version", Long.MAX_VALUE);
             try {
                 return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
-                        lastOutcome, consecutiveFailures, runCount, failureCount, paused, checkpoint, version,
-                        unknown(o, JOB_KEYS));
+                        lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic,
+                        checkpoint, version, unknown(o, JOB_KEYS));
             } catch (IllegalArgumentException e) {
                 throw error(o, path, e.getMessage(), e);
             }
@@ -389,7 +394,7 @@ public final class SidecarCodec {
             try {
                 return new JobRecord(qname, qname.namespace(), schedule, JobStatus.PENDING, nextFireAt,
                         Optional.empty(), Optional.empty(), Optional.empty(), consecutiveFailures, 0, 0, false,
-                        Optional.empty(), 0, UnknownFields.none());
+                        Optional.empty(), false, Optional.empty(), 0, UnknownFields.none());
             } catch (IllegalArgumentException e) {
                 throw error(o, path, e.getMessage(), e);
             }
@@ -553,6 +558,13 @@ public final class SidecarCodec {
                 throw error(n, path, "number " + JsonTree.describe(n) + " is too large (at most " + max + ")");
             }
             return value.longValue();
+        }
+
+        // Omitted means ifOmitted. Unlike the optional instants, null is not taken as absent: the writer never
+        // produces it, and a flag has no third state.
+        private boolean optionalBool(Obj o, String path, String name, boolean ifOmitted) {
+            Member m = o.members().get(name);
+            return m == null ? ifOmitted : bool(m.value(), JsonTree.child(path, name));
         }
 
         private boolean bool(Node n, String path) {

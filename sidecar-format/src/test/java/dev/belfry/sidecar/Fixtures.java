@@ -27,7 +27,7 @@ final class Fixtures {
                 Optional.of(Instant.parse("2026-11-23T02:00:00.125Z")),
                 Optional.of(Instant.parse("2026-11-23T02:00:00.137Z")),
                 Optional.of(new RunOutcome(false, "boom: \"quoted\" and ünïcödé", Duration.ofMillis(12))),
-                2, 3, 1, true, Optional.of("{\"offset\":42}"), 7, UnknownFields.none());
+                2, 3, 1, true, Optional.empty(), false, Optional.of("{\"offset\":42}"), 7, UnknownFields.none());
     }
 
     static JobRecord manualJob() {
@@ -39,6 +39,7 @@ final class Fixtures {
         return JobRecord.pending(QName.parse("reports.nightly.once"), "reports.nightly", Schedule.once(at))
                 .withStatus(JobStatus.SCHEDULED)
                 .withNextFireAt(Optional.of(at))
+                .withDynamic(true)
                 .withVersion(1);
     }
 
@@ -55,9 +56,33 @@ final class Fixtures {
                 .withVersion(42);
     }
 
+    /** A job added at run time whose plugin has gone away: the only one with orphaned_at set. */
+    static JobRecord orphanedJob() {
+        return JobRecord.pending(QName.parse("retired-plugin.cleanup"), "retired-plugin",
+                        Schedule.cron("@daily", ZoneId.of("UTC")))
+                .withStatus(JobStatus.ORPHANED)
+                .withLastStartedAt(Optional.of(Instant.parse("2026-11-20T00:00:00Z")))
+                .withLastFinishedAt(Optional.of(Instant.parse("2026-11-20T00:00:01.500Z")))
+                .withLastOutcome(Optional.of(new RunOutcome(true, "", Duration.ofMillis(1500))))
+                .withRunCount(12)
+                .withOrphanedAt(Optional.of(Instant.parse("2026-11-21T09:30:00Z")))
+                .withDynamic(true)
+                .withVersion(13);
+    }
+
     /** The document in golden/v1-full.json. */
     static SidecarDocument fullDocument() {
-        return SidecarDocument.of(WRITTEN_AT, List.of(cronJob(), manualJob(), onceJob(), periodicJob()));
+        return SidecarDocument.of(WRITTEN_AT,
+                List.of(cronJob(), manualJob(), onceJob(), periodicJob(), orphanedJob()));
+    }
+
+    /**
+     * The document in golden/v1-without-orphaned-at-and-dynamic.json, a file written before those members existed:
+     * the first four jobs of {@link #fullDocument()}, none of them dynamic or orphaned.
+     */
+    static SidecarDocument documentWithoutOrphanedAtAndDynamic() {
+        return SidecarDocument.of(WRITTEN_AT,
+                List.of(cronJob(), manualJob(), onceJob().withDynamic(false), periodicJob()));
     }
 
     static byte[] resource(String name) {

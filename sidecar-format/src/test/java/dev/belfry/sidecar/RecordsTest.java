@@ -39,7 +39,35 @@ class RecordsTest {
         assertThat(job.lastOutcome()).isEmpty();
         assertThat(job.runCount()).isZero();
         assertThat(job.version()).isZero();
+        assertThat(job.orphanedAt()).isEmpty();
+        assertThat(job.dynamic()).isFalse();
         assertThat(job.unknown().isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldChangeOnlyOrphanedAtOrDynamicAndNotTheVersionWhenCopying() {
+        JobRecord job = Fixtures.cronJob();
+        Instant gone = Instant.parse("2026-11-21T09:30:00Z");
+
+        JobRecord orphaned = job.withStatus(JobStatus.ORPHANED).withOrphanedAt(Optional.of(gone));
+        JobRecord dynamic = job.withDynamic(true);
+
+        assertThat(orphaned.orphanedAt()).contains(gone);
+        assertThat(orphaned.dynamic()).isFalse();
+        assertThat(orphaned.version()).isEqualTo(job.version());
+        assertThat(orphaned.withStatus(job.status()).withOrphanedAt(Optional.empty())).isEqualTo(job);
+        assertThat(dynamic.dynamic()).isTrue();
+        assertThat(dynamic.orphanedAt()).isEmpty();
+        assertThat(dynamic.version()).isEqualTo(job.version());
+        assertThat(dynamic.withDynamic(false)).isEqualTo(job);
+        assertThat(dynamic.withStatus(JobStatus.RUNNING).withRunCount(9).withVersion(8).dynamic()).isTrue();
+        assertThat(orphaned.withPaused(false).withCheckpoint(Optional.empty()).orphanedAt()).contains(gone);
+    }
+
+    @Test
+    void shouldRejectNullOrphanedAtWhenCopying() {
+        assertThatThrownBy(() -> Fixtures.cronJob().withOrphanedAt(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("orphanedAt");
     }
 
     @Test

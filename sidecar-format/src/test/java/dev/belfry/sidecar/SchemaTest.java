@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,8 +38,31 @@ class SchemaTest {
         Set<String> written = new TreeSet<>();
         collectMemberNames(mapper.readTree(new SidecarCodec().encode(Fixtures.fullDocument())), written);
 
-        assertThat(written).contains("duration_ms", "initial_delay", "expression", "zone", "at", "checkpoint");
+        assertThat(written).contains("duration_ms", "initial_delay", "expression", "zone", "at", "checkpoint",
+                "orphaned_at", "dynamic");
         assertThat(declared).containsAll(written);
+    }
+
+    @Test
+    void shouldListJobMembersInTheOrderTheCodecWritesThem() throws IOException {
+        List<String> declared = new ArrayList<>();
+        schema().at("/$defs/job/properties").fieldNames().forEachRemaining(declared::add);
+        JsonNode job = mapper.readTree(new SidecarCodec().encode(Fixtures.fullDocument())).path("jobs").path(0);
+        List<String> written = new ArrayList<>();
+        job.fieldNames().forEachRemaining(written::add);
+
+        assertThat(declared).containsExactlyElementsOf(written);
+    }
+
+    @Test
+    void shouldRequireNeitherOrphanedAtNorDynamicSoOlderFilesStayValid() throws IOException {
+        List<String> required = new ArrayList<>();
+        schema().at("/$defs/job/required").forEach(n -> required.add(n.asText()));
+
+        assertThat(required).contains("paused").doesNotContain("orphaned_at", "dynamic");
+        assertThat(schema().at("/$defs/job/properties/orphaned_at/$ref").asText())
+                .isEqualTo("#/$defs/nullableInstant");
+        assertThat(schema().at("/$defs/job/properties/dynamic/type").asText()).isEqualTo("boolean");
     }
 
     @Test

@@ -69,6 +69,14 @@ class SidecarCodecErrorTest {
                         "jobs[1].version", "expected a whole number, found 1.5"),
                 Arguments.of("paused is a string", withJob2("\"paused\": false", "\"paused\": " + MARK + "\"no\""),
                         "jobs[1].paused", "expected true or false"),
+                Arguments.of("dynamic is a string", withJob2("\"paused\": false", "\"paused\": false, "
+                        + "\"dynamic\": " + MARK + "\"yes\""), "jobs[1].dynamic",
+                        "expected true or false, found \"yes\""),
+                Arguments.of("dynamic is a number", withJob2("\"paused\": false", "\"paused\": false, "
+                        + "\"dynamic\": " + MARK + "1"), "jobs[1].dynamic", "expected true or false, found 1"),
+                // Omitted dynamic means false, but an explicit null is not taken as omitted: a flag has no third state.
+                Arguments.of("dynamic is null", withJob2("\"paused\": false", "\"paused\": false, "
+                        + "\"dynamic\": " + MARK + "null"), "jobs[1].dynamic", "expected true or false, found null"),
                 Arguments.of("schedule is a string", withJob2("\"schedule\": {\"type\": \"manual\"}",
                         "\"schedule\": " + MARK + "\"manual\""), "jobs[1].schedule", "expected a schedule object"),
                 Arguments.of("jobs is an object", "{\"format\": \"belfry.background-jobs\", \"version\": 1, "
@@ -83,6 +91,11 @@ class SidecarCodecErrorTest {
                 Arguments.of("instant is a number", withJob2("\"paused\": false", "\"paused\": false, "
                         + "\"last_started_at\": " + MARK + "1700000000"), "jobs[1].last_started_at",
                         "found 1700000000"),
+                Arguments.of("bad orphaned_at", withJob2("\"paused\": false", "\"paused\": false, "
+                        + "\"orphaned_at\": " + MARK + "\"2026-11-21 09:30\""), "jobs[1].orphaned_at",
+                        "expected an ISO-8601 instant such as \"2026-11-23T04:05:06Z\", found \"2026-11-21 09:30\""),
+                Arguments.of("orphaned_at is a boolean", withJob2("\"paused\": false", "\"paused\": false, "
+                        + "\"orphaned_at\": " + MARK + "true"), "jobs[1].orphaned_at", "found true"),
                 Arguments.of("bad written_at", valid().replace("\"2026-11-23T04:05:06Z\"",
                         MARK + "\"2026-13-01T00:00:00Z\""), "written_at", "expected an ISO-8601 instant"),
                 Arguments.of("bad zone", withJob2("{\"type\": \"manual\"}",
@@ -194,6 +207,40 @@ class SidecarCodecErrorTest {
         assertThat(e.line()).isEqualTo(2);
         assertThat(e.column()).isEqualTo(15);
         assertThat(e.problem()).contains("not valid UTF-8");
+    }
+
+    @Test
+    void shouldNameFirstJobsDynamicFieldAndItsPositionWhenDynamicIsNotABoolean() {
+        String input = """
+                {
+                  "format": "belfry.background-jobs",
+                  "version": 1,
+                  "written_at": "2026-11-23T04:05:06Z",
+                  "jobs": [
+                    {
+                      "qname": "a.one",
+                      "plugin_id": "a",
+                      "schedule": {"type": "manual"},
+                      "status": "idle",
+                      "consecutive_failures": 0,
+                      "run_count": 0,
+                      "failure_count": 0,
+                      "paused": false,
+                      "dynamic": "yes",
+                      "version": 0
+                    }
+                  ]
+                }
+                """;
+
+        SidecarFormatException e = catchThrowableOfType(SidecarFormatException.class,
+                () -> codec.decode(bytes(input), "background_jobs.json"));
+
+        assertThat(e.getMessage()).isEqualTo(
+                "background_jobs.json:15:18: jobs[0].dynamic: expected true or false, found \"yes\"");
+        assertThat(e.field()).isEqualTo("jobs[0].dynamic");
+        assertThat(e.line()).isEqualTo(15);
+        assertThat(e.column()).isEqualTo(18);
     }
 
     @Test

@@ -95,7 +95,8 @@ class SidecarCodecTest {
             JobRecord j = jobs.get(i);
             jobs.set(i, new JobRecord(QName.of("p", "j" + i), j.pluginId(), j.schedule(), j.status(),
                     j.nextFireAt(), j.lastStartedAt(), j.lastFinishedAt(), j.lastOutcome(), j.consecutiveFailures(),
-                    j.runCount(), j.failureCount(), j.paused(), j.checkpoint(), j.version(), j.unknown()));
+                    j.runCount(), j.failureCount(), j.paused(), j.orphanedAt(), j.dynamic(), j.checkpoint(),
+                    j.version(), j.unknown()));
         }
         SidecarDocument doc = SidecarDocument.of(Fixtures.WRITTEN_AT, jobs);
 
@@ -128,6 +129,71 @@ class SidecarCodecTest {
         SidecarDocument doc = codec.decode(bytes(json), "omitted.json");
 
         assertThat(doc.jobs()).containsExactly(Fixtures.manualJob());
+        assertThat(doc.jobs().get(0).orphanedAt()).isEmpty();
+        assertThat(doc.jobs().get(0).dynamic()).isFalse();
+    }
+
+    @Test
+    void shouldReadJobsAsDeclaredAndNotOrphanedWhenFileWasWrittenBeforeOrphanedAtAndDynamicExisted() {
+        byte[] older = resource("golden/v1-without-orphaned-at-and-dynamic.json");
+
+        SidecarDocument doc = codec.decode(older, "older.json");
+
+        assertThat(doc).isEqualTo(Fixtures.documentWithoutOrphanedAtAndDynamic());
+        assertThat(doc.jobs()).allSatisfy(j -> {
+            assertThat(j.orphanedAt()).isEmpty();
+            assertThat(j.dynamic()).isFalse();
+            assertThat(j.unknown().isEmpty()).isTrue();
+        });
+        String rewritten = text(codec.encode(doc));
+        assertThat(rewritten.split("\"orphaned_at\": null,\n      \"dynamic\": false,\n", -1)).hasSize(5);
+    }
+
+    @Test
+    void shouldRoundTripEveryCombinationOfOrphanedAtAndDynamicWhenEncodedAndDecoded() {
+        List<Optional<Instant>> orphanTimes = List.of(Optional.empty(), Optional.of(Instant.EPOCH),
+                Optional.of(Instant.parse("2026-11-21T09:30:00.123456789Z")));
+        List<JobRecord> jobs = new ArrayList<>();
+        for (Optional<Instant> at : orphanTimes) {
+            for (boolean dynamic : new boolean[] {false, true}) {
+                jobs.add(JobRecord.pending(QName.of("p", "j" + jobs.size()), "p", Schedule.manual())
+                        .withStatus(at.isPresent() ? JobStatus.ORPHANED : JobStatus.IDLE)
+                        .withOrphanedAt(at)
+                        .withDynamic(dynamic));
+            }
+        }
+        SidecarDocument doc = SidecarDocument.of(Fixtures.WRITTEN_AT, jobs);
+
+        assertThat(roundTrip(doc)).isEqualTo(doc);
+        assertThat(text(codec.encode(doc)))
+                .contains("\"paused\": false,\n      \"orphaned_at\": \"2026-11-21T09:30:00.123456789Z\",\n"
+                        + "      \"dynamic\": true,\n      \"checkpoint\": null,");
+    }
+
+    @Test
+    void shouldReadOrphanedAtAndDynamicAndWriteThemInPlaceWhenAnOlderBelfryKeptThemAsUnknownMembers() {
+        // A Belfry that predates the two members keeps them as unknown ones and writes them after "version".
+        String json = """
+                {"format": "belfry.background-jobs", "version": 1, "written_at": "2026-11-23T04:05:06Z",
+                 "jobs": [{"qname": "hello-jobs.manual", "plugin_id": "hello-jobs", "schedule": {"type": "manual"},
+                           "status": "orphaned", "next_fire_at": null, "last_started_at": null,
+                           "last_finished_at": null, "last_outcome": null, "consecutive_failures": 0,
+                           "run_count": 0, "failure_count": 0, "paused": false, "checkpoint": null, "version": 2,
+                           "orphaned_at": "2026-11-21T09:30:00Z", "priority": 7, "dynamic": true}]}
+                """;
+
+        SidecarDocument doc = codec.decode(bytes(json), "kept-by-older.json");
+
+        JobRecord job = doc.jobs().get(0);
+        assertThat(job.orphanedAt()).contains(Instant.parse("2026-11-21T09:30:00Z"));
+        assertThat(job.dynamic()).isTrue();
+        assertThat(job.unknown().names()).containsExactly("priority");
+        assertThat(text(codec.encode(doc))).contains("\"paused\": false,\n"
+                + "      \"orphaned_at\": \"2026-11-21T09:30:00Z\",\n"
+                + "      \"dynamic\": true,\n"
+                + "      \"checkpoint\": null,\n"
+                + "      \"version\": 2,\n"
+                + "      \"priority\": 7\n");
     }
 
     @Test
@@ -175,6 +241,10 @@ class SidecarCodecTest {
                 JobRecord.pending(QName.parse("reports.nightly.build"), "reports.nightly",
                                 Schedule.cron("0 2 * * *", ZoneId.of("UTC")))
                         .withConsecutiveFailures(1));
+        assertThat(doc.jobs()).allSatisfy(j -> {
+            assertThat(j.orphanedAt()).isEmpty();
+            assertThat(j.dynamic()).isFalse();
+        });
     }
 
     @Test
