@@ -7,11 +7,11 @@ import java.util.List;
 /**
  * A snapshot of one job for operators: its persisted state and the runs executing now.
  *
- * @param record  the job's state as last committed
- * @param dynamic whether plugin code added it at run time (cancel removes it) rather than declaring it
+ * @param record  the job's state as last committed (its {@code dynamic()} tells a job plugin code added at run
+ *                time, which cancel removes, from one a plugin declares)
  * @param running the runs executing now
  */
-public record JobView(JobRecord record, boolean dynamic, List<RunView> running) {
+public record JobView(JobRecord record, List<RunView> running) {
 
     /**
      * One run executing now.

@@ -435,7 +435,8 @@ public final class Engine implements AutoCloseable {
     private long commit(JobSlot slot, JobRecord base) {
         JobStatus status = slot.derivedStatus();
         JobRecord next = base.withStatus(status).withNextFireAt(Optional.ofNullable(slot.nextFire))
-                .withPaused(slot.paused).withVersion(slot.record.version());
+                .withPaused(slot.paused).withOrphanedAt(Optional.ofNullable(slot.orphanedAt))
+                .withDynamic(slot.dynamic).withVersion(slot.record.version());
         if (next.equals(slot.record) && slot.lastTicket != 0) {
             return slot.lastTicket;
         }
@@ -472,8 +473,10 @@ public final class Engine implements AutoCloseable {
             Instant now = clock.instant();
             for (JobRecord record : records) {
                 JobSlot slot = new JobSlot(record);
-                slot.lastTicket = 0;
                 jobs.put(record.qname(), slot);
+                if (slot.orphaned && slot.orphanedAt == null) {
+                    slot.orphanedAt = now; // written before orphaned_at existed: the retention counts from now
+                }
                 if (record.status() == JobStatus.RUNNING) {
                     Instant started = record.lastStartedAt().orElse(now);
                     slot.record = record.withLastFinishedAt(Optional.of(now))
@@ -894,7 +897,7 @@ public final class Engine implements AutoCloseable {
     private static JobView view(JobSlot slot) {
         List<JobView.RunView> runs = slot.runs.stream().map(r -> new JobView.RunView(r.id, r.scheduledFor,
                 r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
-        return new JobView(slot.record, slot.dynamic, runs);
+        return new JobView(slot.record, runs);
     }
 
     private JobSlot require(QName qname) {

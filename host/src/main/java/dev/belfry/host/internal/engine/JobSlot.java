@@ -64,6 +64,8 @@ final class JobSlot {
         this.paused = record.paused();
         this.nextFire = record.nextFireAt().orElse(null);
         this.orphaned = record.status() == JobStatus.ORPHANED;
+        this.orphanedAt = record.orphanedAt().orElse(null);
+        this.dynamic = record.dynamic();
         this.cancelled = record.status() == JobStatus.CANCELLED;
         this.completed = record.status() == JobStatus.COMPLETED;
         this.failed = record.status() == JobStatus.FAILED;

@@ -681,6 +681,32 @@ class EngineTest {
     }
 
     @Test
+    void shouldKeepCountingAnOrphansRetentionAcrossARestart() {
+        JobRecord orphan = JobRecord.pending(new QName("demo", "old"), "demo", Schedule.manual())
+                .withStatus(JobStatus.ORPHANED).withOrphanedAt(Optional.of(Instant.parse("2026-11-01T00:00:00Z")));
+        engine().restore(List.of(orphan));
+
+        engine().runDue(); // 2027-01-04: more than 30 days after the plugin went away
+
+        assertThat(engine().job(QName.parse("demo.old"))).isEmpty();
+    }
+
+    @Test
+    void shouldPersistWhenAJobWasOrphanedAndWhetherItIsDynamic() {
+        register(JobSpec.builder("planner", Schedule.manual()).build(), ctx -> ctx.scheduler().add(new TestJob(
+                JobSpec.builder("tmp", Schedule.every(Duration.ofMinutes(1))).build(), c -> { })));
+        engine().trigger(QName.parse("demo.planner"));
+        runs.runAll();
+        assertThat(record("tmp").dynamic()).isTrue();
+        assertThat(record("planner").dynamic()).isFalse();
+
+        engine().detach("demo", Duration.ZERO);
+
+        assertThat(record("tmp").orphanedAt()).contains(clock.instant());
+        assertThat(record("tmp").dynamic()).isTrue();
+    }
+
+    @Test
     void shouldPruneOrphansOlderThanTheRetention() {
         register(JobSpec.builder("old", Schedule.every(Duration.ofMinutes(1))).build());
         engine().detach("demo", Duration.ZERO);
@@ -713,7 +739,7 @@ class EngineTest {
         engine().runDue();
         runs.runAll();
         assertThat(follow.contexts).hasSize(1);
-        assertThat(engine().job(QName.parse("demo.follow-up")).orElseThrow().dynamic()).isTrue();
+        assertThat(engine().job(QName.parse("demo.follow-up")).orElseThrow().record().dynamic()).isTrue();
     }
 
     @Test
