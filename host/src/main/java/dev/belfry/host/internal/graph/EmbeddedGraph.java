@@ -1,0 +1,171 @@
+package dev.belfry.host.internal.graph;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.ConnectorPortRegister;
+import org.neo4j.configuration.connectors.ConnectorType;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.io.ByteUnit;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded Neo4j server: a real Neo4j 5 in the host's process, store under {@code <data>/graph}, Bolt on
+ * 127.0.0.1 only, authentication on. The mirror reaches it through the Java driver exactly as it would a remote
+ * server, and standard Neo4j tools can connect to it with the credentials in {@code <data>/graph/credentials}.
+ *
+ * <p>Files it keeps in its folder: {@value #BOLT_URL_FILE} (the address in use, rewritten at every start) and
+ * {@value #CREDENTIALS_FILE} ({@code user=} and {@code password=} lines, mode 0600, generated at first start
+ * unless a password is configured).
+ */
+public final class EmbeddedGraph implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedGraph.class);
+    /** The file holding the Bolt URI of the running server. */
+    public static final String BOLT_URL_FILE = "bolt.url";
+    /** The file holding the user and password. */
+    public static final String CREDENTIALS_FILE = "credentials";
+    /** The user the host connects as. */
+    public static final String USER = "neo4j";
+
+    private final DatabaseManagementService dbms;
+    private final GraphEndpoint endpoint;
+
+    private EmbeddedGraph(DatabaseManagementService dbms, GraphEndpoint endpoint) {
+        this.dbms = dbms;
+        this.endpoint = endpoint;
+    }
+
+    /**
+     * Starts the server (this takes seconds: call it off the host's start-up path).
+     *
+     * @param graphDir           the server's folder, {@code <data>/graph}
+     * @param boltPort           the Bolt port on 127.0.0.1; 0 picks a free one
+     * @param configuredPassword a password to use instead of the generated one
+     * @return the running server
+     * @throws IOException           if its files cannot be written
+     * @throws IllegalStateException if Neo4j fails to start (for example the port is taken)
+     */
+    public static EmbeddedGraph start(Path graphDir, int boltPort, Optional<String> configuredPassword)
+            throws IOException {
+        Files.createDirectories(graphDir);
+        String password = configuredPassword.isPresent() ? configuredPassword.get() : credentials(graphDir);
+        if (configuredPassword.isPresent()) {
+            writeCredentials(graphDir, password);
+        }
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(graphDir)
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", boltPort))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", boltPort))
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                // Modest by default: the graph mirrors job state, it is not a data warehouse.
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size")
+                .build();
+        try {
+            // Set (or reset) the password through the system database, which the embedded API reaches without
+            // authentication; CHANGE NOT REQUIRED so drivers can connect straight away.
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+            var address = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class)
+                    .getLocalAddress(ConnectorType.BOLT);
+            URI uri = URI.create("bolt://127.0.0.1:" + address.getPort());
+            writeAtomically(graphDir.resolve(BOLT_URL_FILE), uri + "\n", false);
+            log.info("embedded Neo4j listening on {} (store {}, credentials in {})", uri, graphDir,
+                    graphDir.resolve(CREDENTIALS_FILE));
+            return new EmbeddedGraph(dbms, new GraphEndpoint(uri, USER, password));
+        } catch (RuntimeException | IOException e) {
+            dbms.shutdown();
+            throw e;
+        }
+    }
+
+    /** @return how to reach this server */
+    public GraphEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * Reads the credentials a host wrote into a graph folder.
+     *
+     * @param graphDir the folder
+     * @return the endpoint from {@value #BOLT_URL_FILE} and {@value #CREDENTIALS_FILE}, if both exist
+     * @throws IOException if they exist but cannot be read
+     */
+    public static Optional<GraphEndpoint> readEndpoint(Path graphDir) throws IOException {
+        Path url = graphDir.resolve(BOLT_URL_FILE);
+        Path creds = graphDir.resolve(CREDENTIALS_FILE);
+        if (!Files.exists(url) || !Files.exists(creds)) {
+            return Optional.empty();
+        }
+        Properties p = readCredentials(creds);
+        return Optional.of(new GraphEndpoint(URI.create(Files.readString(url).strip()),
+                p.getProperty("user", USER), p.getProperty("password", "")));
+    }
+
+    private static String credentials(Path graphDir) throws IOException {
+        Path file = graphDir.resolve(CREDENTIALS_FILE);
+        if (Files.exists(file)) {
+            String password = readCredentials(file).getProperty("password");
+            if (password != null && !password.isEmpty()) {
+                return password;
+            }
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        writeCredentials(graphDir, password);
+        return password;
+    }
+
+    private static Properties readCredentials(Path file) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    private static void writeCredentials(Path graphDir, String password) throws IOException {
+        writeAtomically(graphDir.resolve(CREDENTIALS_FILE), "# Neo4j credentials of the embedded graph server\n"
+                + "user=" + USER + "\npassword=" + password + "\n", true);
+    }
+
+    /** Writes a file whole (temp and rename), owner-only when it holds a secret: created 0600, never widened. */
+    private static void writeAtomically(Path file, String text, boolean secret) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        if (secret && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("cannot create " + tmp + ": it exists", e);
+            }
+        }
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Stops the server. */
+    @Override
+    public void close() {
+        dbms.shutdown();
+        log.info("embedded Neo4j stopped");
+    }
+}
