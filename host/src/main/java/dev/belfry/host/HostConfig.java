@@ -20,11 +20,12 @@ import java.util.Objects;
  * @param pluginScanInterval how often the plugins folder is checked for changes; zero turns hot deployment off;
  *                           default 500 ms
  * @param resetState         start empty if the sidecar and its backup are both unusable (they are quarantined)
+ * @param graph              where the job graph is mirrored; default the embedded Neo4j
  */
 public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConcurrentRuns,
                          Duration misfireThreshold, Duration commitInterval, Duration shutdownGrace,
                          Duration pluginStopGrace, Duration orphanRetention, Duration pluginScanInterval,
-                         boolean resetState) {
+                         boolean resetState, GraphConfig graph) {
 
     /**
      * Validates the values.
@@ -35,6 +36,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(pluginsDir, "pluginsDir");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(graph, "graph");
         requirePositive("commitInterval", commitInterval);
         requirePositive("misfireThreshold", misfireThreshold);
         requireNotNegative("shutdownGrace", shutdownGrace);
@@ -79,6 +81,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         private Duration orphanRetention = Duration.ofDays(30);
         private Duration pluginScanInterval = Duration.ofMillis(500);
         private boolean resetState;
+        private GraphConfig graph = GraphConfig.embedded();
 
         private Builder() {
         }
@@ -158,10 +161,16 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
             return this;
         }
 
+        /** @param g where the job graph is mirrored @return this builder */
+        public Builder graph(GraphConfig g) {
+            this.graph = Objects.requireNonNull(g, "graph");
+            return this;
+        }
+
         /** @return the config @throws IllegalArgumentException if a value is out of range */
         public HostConfig build() {
             return new HostConfig(dataDir, pluginsDir, clock, maxConcurrentRuns, misfireThreshold, commitInterval,
-                    shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState);
+                    shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState, graph);
         }
     }
 }

@@ -43,7 +43,7 @@ class HostIntegrationTest {
     }
 
     private Host start() {
-        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins)
+        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off())
                 .pluginScanInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofSeconds(5)).build());
         return host;
     }
@@ -170,7 +170,8 @@ class HostIntegrationTest {
     void shouldRefuseASecondHostOnTheSameDataDirectory() {
         start();
 
-        assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).build()))
+        assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins)
+                .graph(GraphConfig.off()).build()))
                 .isInstanceOf(HostStartException.class)
                 .hasMessageContaining("is in use by another Belfry host");
     }
@@ -184,7 +185,8 @@ class HostIntegrationTest {
         host = null;
         assertThat(file).exists(); // never silently replaced
 
-        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).resetState(true).build());
+        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off())
+                .resetState(true).build());
         assertThat(host.jobs()).isEmpty();
         try (var files = Files.list(data.resolve("_system"))) {
             assertThat(files.map(p -> p.getFileName().toString()))

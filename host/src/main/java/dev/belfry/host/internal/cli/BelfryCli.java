@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "belfry", mixinStandardHelpOptions = true, versionProvider = BelfryCli.Version.class,
         description = "Belfry: a plugin host that fires background jobs on time.",
-        subcommands = {RunCommand.class, CronCommand.class, SidecarCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, QueryCommand.class, CronCommand.class, SidecarCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BelfryCli {
 
     /** Exit code for a command whose operation failed. */

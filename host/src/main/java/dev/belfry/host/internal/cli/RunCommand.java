@@ -34,9 +34,17 @@ final class RunCommand implements Callable<Integer> {
             description = "Settings file of key = value lines (see docs/operations.md); options given here win.")
     Path configFile;
 
-    @Option(names = "--graph", paramLabel = "off|embedded|URI", defaultValue = "off",
-            description = "Neo4j mirror of the job graph. Only 'off' is available in this version.")
+    @Option(names = "--graph", paramLabel = "off|embedded|URI", defaultValue = "embedded",
+            description = "Mirror of the job graph: the embedded Neo4j (default), an external server"
+                    + " (bolt://HOST:PORT, password from --graph-password-env/-file), or off.")
     String graph;
+
+    @Option(names = "--graph-port", paramLabel = "PORT", defaultValue = "7687",
+            description = "Bolt port of the embedded Neo4j on 127.0.0.1 (default 7687; 0 picks a free one).")
+    int graphPort;
+
+    @picocli.CommandLine.Mixin
+    GraphOptions graphOptions;
 
     @Option(names = "--reset-state",
             description = "Start empty if the state file and its backup are both unusable (they are kept aside).")
@@ -48,11 +56,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!"off".equals(graph)) {
-            throw new BelfryCli.BadInputException("--graph " + graph + ": the Neo4j mirror is not available in this"
-                    + " version; use --graph off");
-        }
-        HostConfig.Builder builder = HostConfig.builder().clock(clock);
+        HostConfig.Builder builder = HostConfig.builder().clock(clock).graph(graphOptions.config(graph, graphPort));
         if (configFile != null) {
             HostConfigFile.apply(configFile, builder);
         }

@@ -99,6 +99,11 @@ public final class StateWriter implements StateSink, AutoCloseable {
         return f;
     }
 
+    /** @return every job's latest state, committed or not: what a full resync of a mirror should show */
+    public synchronized List<JobRecord> snapshot() {
+        return List.copyOf(state.values());
+    }
+
     /**
      * @return completes once every change made so far is on disk
      */
