@@ -1,13 +1,11 @@
 package dev.belfry.host.internal.graph;
 
+import dev.belfry.host.internal.state.SmallFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
@@ -86,7 +84,7 @@ public final class EmbeddedGraph implements AutoCloseable {
             var address = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class)
                     .getLocalAddress(ConnectorType.BOLT);
             URI uri = URI.create("bolt://127.0.0.1:" + address.getPort());
-            writeAtomically(graphDir.resolve(BOLT_URL_FILE), uri + "\n", false);
+            SmallFiles.writeAtomically(graphDir.resolve(BOLT_URL_FILE), uri + "\n", false);
             log.info("embedded Neo4j listening on {} (store {}, credentials in {})", uri, graphDir,
                     graphDir.resolve(CREDENTIALS_FILE));
             return new EmbeddedGraph(dbms, new GraphEndpoint(uri, USER, password));
@@ -143,23 +141,8 @@ public final class EmbeddedGraph implements AutoCloseable {
     }
 
     private static void writeCredentials(Path graphDir, String password) throws IOException {
-        writeAtomically(graphDir.resolve(CREDENTIALS_FILE), "# Neo4j credentials of the embedded graph server\n"
-                + "user=" + USER + "\npassword=" + password + "\n", true);
-    }
-
-    /** Writes a file whole (temp and rename), owner-only when it holds a secret: created 0600, never widened. */
-    private static void writeAtomically(Path file, String text, boolean secret) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        if (secret && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (FileAlreadyExistsException e) {
-                throw new IOException("cannot create " + tmp + ": it exists", e);
-            }
-        }
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        SmallFiles.writeAtomically(graphDir.resolve(CREDENTIALS_FILE),
+                "# Neo4j credentials of the embedded graph server\nuser=" + USER + "\npassword=" + password + "\n", true);
     }
 
     /** Stops the server. */

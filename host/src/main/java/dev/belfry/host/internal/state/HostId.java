@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /**
@@ -32,9 +31,7 @@ public final class HostId {
             }
         }
         String id = UUID.randomUUID().toString();
-        Path tmp = file.resolveSibling(FILE + ".tmp");
-        Files.writeString(tmp, id + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        SmallFiles.writeAtomically(file, id + "\n", false);
         return id;
     }
 }

@@ -1,0 +1,33 @@
+package dev.belfry.host.internal.state;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Writes the host's small files (ids, URLs, tokens, credentials) whole, never half. */
+public final class SmallFiles {
+    private SmallFiles() {
+    }
+
+    /**
+     * Writes a file through a temporary file and an atomic rename, so a reader sees the old text or the new one.
+     *
+     * @param file      the file
+     * @param text      its new content
+     * @param ownerOnly create it readable and writable by the owner only (0600), for secrets; it is never widened
+     * @throws IOException if it cannot be written
+     */
+    public static void writeAtomically(Path file, String text, boolean ownerOnly) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        if (ownerOnly && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
