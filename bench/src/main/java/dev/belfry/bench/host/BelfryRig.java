@@ -1,0 +1,147 @@
+package dev.belfry.bench.host;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobContext;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.PeriodicMode;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.engine.Engine;
+import dev.belfry.host.internal.engine.EngineListener;
+import dev.belfry.host.internal.engine.EngineSettings;
+import dev.belfry.host.internal.engine.FireClaim;
+import dev.belfry.host.internal.engine.StateSink;
+import dev.belfry.host.internal.plugins.PluginJob;
+import dev.belfry.host.internal.plugins.ScheduleValidator;
+import dev.belfry.sidecar.JobRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+
+/** Builds Belfry engines and jobs the way the host does, minus the plugin loading. */
+final class BelfryRig {
+    /** The plugin id every benchmark job is registered under. */
+    static final String PLUGIN = "bench";
+    /** Worker threads for both schedulers: Belfry's maxConcurrentRuns and Quartz's threadCount. */
+    static final int WORKERS = 8;
+
+    private BelfryRig() {
+    }
+
+    /** The host's default settings apart from the worker cap, which both schedulers share. */
+    static EngineSettings settings() {
+        return new EngineSettings(WORKERS, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
+    }
+
+    static Engine engine(Clock clock, StateSink sink, ExecutorService workers, EngineListener listener) {
+        SplittableRandom random = new SplittableRandom(42); // only read under the engine's lock
+        return new Engine(clock, sink, FireClaim.ALWAYS, workers::execute, settings(), random::nextDouble,
+                ScheduleValidator.compiling(), listener);
+    }
+
+    static QName name(int i) {
+        return new QName(PLUGIN, "job-" + i);
+    }
+
+    /**
+     * {@code n} fixed-rate jobs with period {@code period}, their first fires spread evenly over one period, so
+     * together they fire {@code n / period} times per second.
+     */
+    static List<PluginJob> periodicJobs(int n, Duration period, Consumer<JobContext> body) {
+        long spacing = period.toNanos() / n;
+        List<PluginJob> jobs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Schedule schedule = Schedule.every(period, PeriodicMode.FIXED_RATE, Duration.ofNanos(i * spacing));
+            jobs.add(job(i, schedule, body));
+        }
+        return jobs;
+    }
+
+    /**
+     * {@code n} one-shot jobs all due at {@code at}. A one-shot job asks for a durable start by default (its start
+     * is committed to the sidecar before its code runs); {@code durableStart} false turns that off.
+     */
+    static List<PluginJob> onceJobs(int n, Instant at, boolean durableStart, Consumer<JobContext> body) {
+        List<PluginJob> jobs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            QName qname = name(i);
+            JobSpec spec = JobSpec.builder(qname.name(), Schedule.once(at)).durableStart(durableStart).build();
+            jobs.add(new PluginJob(qname, spec, new Probe(spec, body)));
+        }
+        return jobs;
+    }
+
+    /** The sidecar records a host would find for {@link #periodicJobs} before their plugin is back. */
+    static List<JobRecord> pendingRecords(List<PluginJob> jobs) {
+        List<JobRecord> records = new ArrayList<>(jobs.size());
+        for (PluginJob job : jobs) {
+            records.add(JobRecord.pending(job.qname(), PLUGIN, job.spec().schedule()));
+        }
+        return records;
+    }
+
+    private static PluginJob job(int i, Schedule schedule, Consumer<JobContext> body) {
+        QName qname = name(i);
+        JobSpec spec = JobSpec.builder(qname.name(), schedule).build();
+        return new PluginJob(qname, spec, new Probe(spec, body));
+    }
+
+    /** A plugin job whose run only calls the benchmark's probe; one instance per job, as plugins have. */
+    private static final class Probe implements BackgroundJob {
+        private final JobSpec spec;
+        private final Consumer<JobContext> body;
+
+        Probe(JobSpec spec, Consumer<JobContext> body) {
+            this.spec = spec;
+            this.body = body;
+        }
+
+        @Override
+        public JobSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public void run(JobContext context) {
+            body.accept(context);
+        }
+    }
+
+    /**
+     * Keeps the latest record of every job in memory and nothing else: the engine's own cost, without the sidecar
+     * writer. Only the engine calls it, under its lock.
+     */
+    static final class MemorySink implements StateSink {
+        private final Map<QName, JobRecord> state = new HashMap<>();
+        private long ticket;
+
+        @Override
+        public synchronized long put(JobRecord record) {
+            state.put(record.qname(), record);
+            return ++ticket;
+        }
+
+        @Override
+        public synchronized long remove(QName qname) {
+            state.remove(qname);
+            return ++ticket;
+        }
+
+        @Override
+        public CompletableFuture<Void> durable(long ticket) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        synchronized long puts() {
+            return ticket;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.belfry.bench.host;
+
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The JVM, GC, heap and machine that every number of the run belongs to. */
+final class Machine {
+    private Machine() {
+    }
+
+    static String describe() {
+        Runtime rt = Runtime.getRuntime();
+        String gcs = ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
+                .collect(Collectors.joining(", "));
+        List<String> vmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        return String.join("\n",
+                "JVM:     " + System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")
+                        + " (" + System.getProperty("java.vendor") + ")",
+                "VM args: " + (vmOptions.isEmpty() ? "(none)" : String.join(" ", vmOptions)),
+                "GC:      " + gcs,
+                "Heap:    max " + mib(rt.maxMemory()) + " MiB (-Xmx or the JVM's default)",
+                "Cores:   " + rt.availableProcessors() + " available to the JVM",
+                "CPU:     " + procLine("/proc/cpuinfo", "model name"),
+                "Memory:  " + procLine("/proc/meminfo", "MemTotal"),
+                "OS:      " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
+    }
+
+    static long mib(long bytes) {
+        return bytes / (1024 * 1024);
+    }
+
+    /** Total GC pause time and count so far, to report what collections cost during a measured window. */
+    static long[] gcTimeAndCount() {
+        long time = 0;
+        long count = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            time += Math.max(0, gc.getCollectionTime());
+            count += Math.max(0, gc.getCollectionCount());
+        }
+        return new long[] {time, count};
+    }
+
+    /** CPU time of this process, so a result can say how much of the two shared cores it used. */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    private static String procLine(String file, String key) {
+        try {
+            return Files.readAllLines(Path.of(file)).stream()
+                    .filter(l -> l.toLowerCase(Locale.ROOT).startsWith(key.toLowerCase(Locale.ROOT)))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+}
