@@ -4,14 +4,14 @@ import dev.belfry.api.QName;
 import dev.belfry.host.internal.admin.AdminApi;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.admin.AdminServer;
+import dev.belfry.host.internal.admin.HostMetrics;
 import dev.belfry.host.internal.admin.Metrics;
 import dev.belfry.host.internal.admin.RunHistory;
-import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.Engine;
-import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.EngineSettings;
 import dev.belfry.host.internal.engine.FireClaim;
 import dev.belfry.host.internal.engine.RunExecutor;
+import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
 import dev.belfry.host.internal.plugins.PluginProblem;
@@ -19,18 +19,25 @@ import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.host.internal.state.DataDirLock;
 import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarFormatException;
 import dev.belfry.sidecar.SidecarStore;
 import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +71,7 @@ public final class Host implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
     private AdminServer admin;
+    private final HostMetrics jmx;
     private volatile boolean closing;
     private boolean closed;
 
@@ -79,6 +87,8 @@ public final class Host implements AutoCloseable {
                 () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), history);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
                 ScheduleValidator.compiling());
+        this.jmx = new HostMetrics(this::jobsByStatus, engine::stats, metrics,
+                writer::health);
     }
 
     /**
@@ -142,11 +152,12 @@ public final class Host implements AutoCloseable {
         if (!config.pluginScanInterval().isZero()) {
             plugins.watch(config.pluginScanInterval());
         }
+        jmx.register(config.dataDir().toAbsolutePath().toString());
         if (config.adminPort() != 0) {
             try {
                 admin = AdminServer.start(config.dataDir(), Math.max(0, config.adminPort()),
                         new AdminApi(new Backend()));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + config.adminPort() + ": "
                         + e.getMessage() + " (choose another --admin-port, or 0 to turn it off)", e);
             }
@@ -229,7 +240,7 @@ public final class Host implements AutoCloseable {
     /**
      * @return completes once every state change so far is on disk
      */
-    public java.util.concurrent.CompletableFuture<Void> flushState() {
+    public CompletableFuture<Void> flushState() {
         return writer.flush();
     }
 
@@ -248,6 +259,7 @@ public final class Host implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        jmx.close();
         engine.shutdown(config.shutdownGrace());
         plugins.close();
         writer.close();
@@ -270,8 +282,14 @@ public final class Host implements AutoCloseable {
     }
 
     /** @return the admin API's URL, if it is on */
-    public Optional<java.net.URI> adminUrl() {
+    public Optional<URI> adminUrl() {
         return Optional.ofNullable(admin).map(AdminServer::url);
+    }
+
+    private Map<String, Long> jobsByStatus() {
+        Map<String, Long> out = new TreeMap<>();
+        engine.jobs().forEach(j -> out.merge(j.record().status().jsonName(), 1L, Long::sum));
+        return out;
     }
 
     /** What the admin API sees of this host. */
@@ -312,10 +330,10 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
-        public List<java.util.Map<String, Object>> plugins() {
+        public List<Map<String, Object>> plugins() {
             List<JobView> all = engine.jobs();
             return plugins.plugins().stream().map(p -> {
-                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                Map<String, Object> m = new LinkedHashMap<>();
                 m.put("id", p.id());
                 m.put("version", p.version());
                 m.put("state", "started");
@@ -333,23 +351,23 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
-        public java.util.Map<String, Object> health() {
+        public Map<String, Object> health() {
             var stats = engine.stats();
             var writerHealth = writer.health();
-            java.util.Map<String, Object> engineMap = new java.util.LinkedHashMap<>();
+            Map<String, Object> engineMap = new LinkedHashMap<>();
             engineMap.put("jobs", stats.jobs());
             engineMap.put("runs_executing", stats.runsExecuting());
             engineMap.put("runs_dispatched", stats.runsDispatched());
             engineMap.put("fires_waiting_for_worker", stats.firesWaitingForWorker());
             engineMap.put("abandoned_runs", stats.abandonedStillRunning());
-            java.util.Map<String, Object> sidecar = new java.util.LinkedHashMap<>();
+            Map<String, Object> sidecar = new LinkedHashMap<>();
             sidecar.put("healthy", writerHealth.lastError().isEmpty());
             sidecar.put("commits", writerHealth.commits());
             sidecar.put("failures", writerHealth.failures());
             sidecar.put("pending_changes", writerHealth.pendingChanges());
             sidecar.put("last_commit_at", writerHealth.lastCommitAt().map(Object::toString).orElse(null));
             sidecar.put("last_error", writerHealth.lastError().orElse(null));
-            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            Map<String, Object> out = new LinkedHashMap<>();
             out.put("status", writerHealth.lastError().isEmpty() ? "ok" : "degraded");
             out.put("version", VERSION);
             out.put("engine", engineMap);
@@ -361,11 +379,9 @@ public final class Host implements AutoCloseable {
 
         @Override
         public String metrics() {
-            java.util.Map<dev.belfry.sidecar.JobStatus, Long> byStatus = new java.util.EnumMap<>(
-                    dev.belfry.sidecar.JobStatus.class);
-            engine.jobs().forEach(j -> byStatus.merge(j.record().status(), 1L, Long::sum));
-            return dev.belfry.host.internal.admin.Metrics.render(byStatus, engine.stats(), metrics, writer.health(),
-                    java.util.Map.of());
+            Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
+            jobsByStatus().forEach((status, n) -> byStatus.put(JobStatus.fromJsonName(status), n));
+            return Metrics.render(byStatus, engine.stats(), metrics, writer.health(), Map.of());
         }
     }
 

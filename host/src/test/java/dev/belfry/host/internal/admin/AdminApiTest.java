@@ -200,6 +200,18 @@ class AdminApiTest {
     }
 
     @Test
+    void shouldOfferTheSameMetricsOverJmx() throws Exception {
+        var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        var name = new javax.management.ObjectName("dev.belfry:type=Host,data="
+                + javax.management.ObjectName.quote(data.toAbsolutePath().toString()));
+
+        assertThat(server.isRegistered(name)).isTrue();
+        assertThat((Long) server.getAttribute(name, "SidecarCommitsTotal")).isGreaterThanOrEqualTo(0L);
+        var byStatus = (javax.management.openmbean.TabularData) server.getAttribute(name, "JobsByStatus");
+        assertThat(byStatus.size()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void shouldServePrometheusMetrics() throws Exception {
         HttpResponse<String> r = get("/metrics");
 
