@@ -1,11 +1,17 @@
 package dev.belfry.host;
 
 import dev.belfry.api.QName;
+import dev.belfry.host.internal.admin.AdminApi;
+import dev.belfry.host.internal.admin.AdminBackend;
+import dev.belfry.host.internal.admin.AdminServer;
+import dev.belfry.host.internal.admin.HostMetrics;
+import dev.belfry.host.internal.admin.Metrics;
+import dev.belfry.host.internal.admin.RunHistory;
 import dev.belfry.host.internal.engine.Engine;
-import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.EngineSettings;
 import dev.belfry.host.internal.engine.FireClaim;
 import dev.belfry.host.internal.engine.RunExecutor;
+import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
 import dev.belfry.host.internal.plugins.PluginProblem;
@@ -13,18 +19,25 @@ import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.host.internal.state.DataDirLock;
 import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarFormatException;
 import dev.belfry.sidecar.SidecarStore;
 import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +59,7 @@ public final class Host implements AutoCloseable {
     /** The version plugins' {@code Plugin-Requires} is checked against. */
     public static final String VERSION = "0.1.0";
     private static final int PROBLEMS_KEPT = 200;
+    private static final int RUNS_KEPT_PER_JOB = 20;
 
     private final HostConfig config;
     private final DataDirLock lock;
@@ -54,6 +68,10 @@ public final class Host implements AutoCloseable {
     private final ExecutorService workers;
     private final PluginSupervisor plugins;
     private final Deque<PluginProblem> problems = new ArrayDeque<>();
+    private final Metrics metrics = new Metrics();
+    private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
+    private AdminServer admin;
+    private final HostMetrics jmx;
     private volatile boolean closing;
     private boolean closed;
 
@@ -66,9 +84,11 @@ public final class Host implements AutoCloseable {
         EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
                 Duration.ofSeconds(10), config.orphanRetention());
         this.engine = new Engine(config.clock(), writer, FireClaim.ALWAYS, workers::execute, settings,
-                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), EngineListener.NONE);
+                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), history);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
                 ScheduleValidator.compiling());
+        this.jmx = new HostMetrics(this::jobsByStatus, engine::stats, metrics,
+                writer::health);
     }
 
     /**
@@ -131,6 +151,16 @@ public final class Host implements AutoCloseable {
         engine.start();
         if (!config.pluginScanInterval().isZero()) {
             plugins.watch(config.pluginScanInterval());
+        }
+        jmx.register(config.dataDir().toAbsolutePath().toString());
+        if (config.adminPort() != 0) {
+            try {
+                admin = AdminServer.start(config.dataDir(), Math.max(0, config.adminPort()),
+                        new AdminApi(new Backend()));
+            } catch (IOException e) {
+                throw new HostStartException("admin API cannot listen on 127.0.0.1:" + config.adminPort() + ": "
+                        + e.getMessage() + " (choose another --admin-port, or 0 to turn it off)", e);
+            }
         }
         log.info("Belfry started: {} plugin(s), {} job(s)", plugins.pluginIds().size(), engine.jobs().size());
     }
@@ -210,7 +240,7 @@ public final class Host implements AutoCloseable {
     /**
      * @return completes once every state change so far is on disk
      */
-    public java.util.concurrent.CompletableFuture<Void> flushState() {
+    public CompletableFuture<Void> flushState() {
         return writer.flush();
     }
 
@@ -226,6 +256,10 @@ public final class Host implements AutoCloseable {
         closed = true;
         closing = true;
         log.info("Belfry shutting down (grace {})", config.shutdownGrace());
+        if (admin != null) {
+            admin.close();
+        }
+        jmx.close();
         engine.shutdown(config.shutdownGrace());
         plugins.close();
         writer.close();
@@ -244,6 +278,110 @@ public final class Host implements AutoCloseable {
             lock.close();
         } catch (IOException e) {
             log.warn("releasing the data directory lock failed: {}", e.getMessage());
+        }
+    }
+
+    /** @return the admin API's URL, if it is on */
+    public Optional<URI> adminUrl() {
+        return Optional.ofNullable(admin).map(AdminServer::url);
+    }
+
+    private Map<String, Long> jobsByStatus() {
+        Map<String, Long> out = new TreeMap<>();
+        engine.jobs().forEach(j -> out.merge(j.record().status().jsonName(), 1L, Long::sum));
+        return out;
+    }
+
+    /** What the admin API sees of this host. */
+    private final class Backend implements AdminBackend {
+        @Override
+        public List<JobView> jobs() {
+            return engine.jobs();
+        }
+
+        @Override
+        public Optional<JobView> job(QName qname) {
+            return engine.job(qname);
+        }
+
+        @Override
+        public List<RunResult> runs(QName qname) {
+            return history.of(qname);
+        }
+
+        @Override
+        public TriggerOutcome trigger(QName qname) {
+            return engine.trigger(qname);
+        }
+
+        @Override
+        public void pause(QName qname) {
+            engine.pause(qname);
+        }
+
+        @Override
+        public void resume(QName qname) {
+            engine.resume(qname);
+        }
+
+        @Override
+        public void cancel(QName qname) {
+            engine.cancel(qname);
+        }
+
+        @Override
+        public List<Map<String, Object>> plugins() {
+            List<JobView> all = engine.jobs();
+            return plugins.plugins().stream().map(p -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", p.id());
+                m.put("version", p.version());
+                m.put("state", "started");
+                m.put("file", p.file().getFileName().toString());
+                m.put("dependencies", p.dependencies());
+                m.put("jobs", all.stream().filter(j -> j.record().pluginId().equals(p.id()))
+                        .map(j -> j.record().qname().toString()).toList());
+                return m;
+            }).toList();
+        }
+
+        @Override
+        public boolean reload(String pluginId) {
+            return plugins.reload(pluginId);
+        }
+
+        @Override
+        public Map<String, Object> health() {
+            var stats = engine.stats();
+            var writerHealth = writer.health();
+            Map<String, Object> engineMap = new LinkedHashMap<>();
+            engineMap.put("jobs", stats.jobs());
+            engineMap.put("runs_executing", stats.runsExecuting());
+            engineMap.put("runs_dispatched", stats.runsDispatched());
+            engineMap.put("fires_waiting_for_worker", stats.firesWaitingForWorker());
+            engineMap.put("abandoned_runs", stats.abandonedStillRunning());
+            Map<String, Object> sidecar = new LinkedHashMap<>();
+            sidecar.put("healthy", writerHealth.lastError().isEmpty());
+            sidecar.put("commits", writerHealth.commits());
+            sidecar.put("failures", writerHealth.failures());
+            sidecar.put("pending_changes", writerHealth.pendingChanges());
+            sidecar.put("last_commit_at", writerHealth.lastCommitAt().map(Object::toString).orElse(null));
+            sidecar.put("last_error", writerHealth.lastError().orElse(null));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("status", writerHealth.lastError().isEmpty() ? "ok" : "degraded");
+            out.put("version", VERSION);
+            out.put("engine", engineMap);
+            out.put("sidecar", sidecar);
+            out.put("plugins", plugins.pluginIds().size());
+            out.put("plugin_problems", pluginProblems().stream().map(Object::toString).toList());
+            return out;
+        }
+
+        @Override
+        public String metrics() {
+            Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
+            jobsByStatus().forEach((status, n) -> byStatus.put(JobStatus.fromJsonName(status), n));
+            return Metrics.render(byStatus, engine.stats(), metrics, writer.health(), Map.of());
         }
     }
 

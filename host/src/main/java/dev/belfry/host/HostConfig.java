@@ -21,11 +21,18 @@ import java.util.Objects;
  *                           default 500 ms
  * @param resetState         start empty if the sidecar and its backup are both unusable (they are quarantined)
  * @param graph              where the job graph is mirrored; default the embedded Neo4j
+ * @param adminPort          the admin API's port on 127.0.0.1; 0 turns it off; {@value #ANY_FREE_PORT} picks a
+ *                           free port; default {@value #DEFAULT_ADMIN_PORT}
  */
 public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConcurrentRuns,
                          Duration misfireThreshold, Duration commitInterval, Duration shutdownGrace,
                          Duration pluginStopGrace, Duration orphanRetention, Duration pluginScanInterval,
-                         boolean resetState, GraphConfig graph) {
+                         boolean resetState, GraphConfig graph, int adminPort) {
+
+    /** The admin API's default port. */
+    public static final int DEFAULT_ADMIN_PORT = 7688;
+    /** An admin port value that lets the system pick a free port (tests, several hosts on one machine). */
+    public static final int ANY_FREE_PORT = -1;
 
     /**
      * Validates the values.
@@ -45,6 +52,14 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         requireNotNegative("pluginScanInterval", pluginScanInterval);
         if (maxConcurrentRuns < 1) {
             throw new IllegalArgumentException("maxConcurrentRuns must be at least 1: " + maxConcurrentRuns);
+        }
+        checkAdminPort(adminPort);
+    }
+
+    private static void checkAdminPort(int port) {
+        if (port < ANY_FREE_PORT || port > 65_535) {
+            throw new IllegalArgumentException("adminPort must be between 0 (off) and 65535, or -1 for any free port: "
+                    + port);
         }
     }
 
@@ -82,6 +97,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         private Duration pluginScanInterval = Duration.ofMillis(500);
         private boolean resetState;
         private GraphConfig graph = GraphConfig.embedded();
+        private int adminPort = DEFAULT_ADMIN_PORT;
 
         private Builder() {
         }
@@ -167,10 +183,18 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
             return this;
         }
 
+        /** @param port the admin port: 0 off, -1 any free port @return this builder */
+        public Builder adminPort(int port) {
+            checkAdminPort(port);
+            this.adminPort = port;
+            return this;
+        }
+
         /** @return the config @throws IllegalArgumentException if a value is out of range */
         public HostConfig build() {
             return new HostConfig(dataDir, pluginsDir, clock, maxConcurrentRuns, misfireThreshold, commitInterval,
-                    shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState, graph);
+                    shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState, graph,
+                    adminPort);
         }
     }
 }

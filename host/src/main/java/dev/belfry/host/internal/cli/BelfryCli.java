@@ -12,14 +12,16 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "belfry", mixinStandardHelpOptions = true, versionProvider = BelfryCli.Version.class,
         description = "Belfry: a plugin host that fires background jobs on time.",
-        subcommands = {RunCommand.class, QueryCommand.class, CronCommand.class, SidecarCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatusCommand.class, JobsCommand.class, PluginsCommand.class,
+                QueryCommand.class, CronCommand.class, SidecarCommand.class, CommandLine.HelpCommand.class})
 public final class BelfryCli {
 
     /** Exit code for a command whose operation failed. */
     static final int EXIT_FAILED = 1;
     /** Exit code for bad usage or bad input. */
     static final int EXIT_USAGE = 2;
+    /** Exit code when no host is running where one was expected. */
+    static final int EXIT_NOT_RUNNING = 3;
 
     private BelfryCli() {
     }
@@ -56,6 +58,10 @@ public final class BelfryCli {
             if (e instanceof InvalidScheduleException || e instanceof BadInputException) {
                 err.println("belfry: " + e.getMessage());
                 return EXIT_USAGE;
+            }
+            if (e instanceof AdminClient.HostNotRunning || e instanceof GraphOptions.HostNotRunningException) {
+                err.println("belfry: " + e.getMessage());
+                return EXIT_NOT_RUNNING;
             }
             err.println("belfry: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return EXIT_FAILED;

@@ -31,7 +31,8 @@ final class HostConfigFile {
             "shutdown-grace", (b, v) -> b.shutdownGrace(duration(v)),
             "plugin-stop-grace", (b, v) -> b.pluginStopGrace(duration(v)),
             "orphan-retention", (b, v) -> b.orphanRetention(duration(v)),
-            "plugin-scan-interval", (b, v) -> b.pluginScanInterval(duration(v)));
+            "plugin-scan-interval", (b, v) -> b.pluginScanInterval(duration(v)),
+            "admin-port", (b, v) -> b.adminPort(port(v)));
 
     private HostConfigFile() {
     }
@@ -92,6 +93,14 @@ final class HostConfigFile {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("\"" + text + "\" is not a duration (write e.g. 50ms, 30s, 10m, 1h,"
                     + " 30d or PT30S)");
+        }
+    }
+
+    private static int port(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a port number");
         }
     }
 

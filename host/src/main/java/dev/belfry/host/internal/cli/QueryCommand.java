@@ -42,7 +42,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "query", mixinStandardHelpOptions = true,
         description = "Run a Cypher query against the job graph (the running host's embedded Neo4j, or --graph).")
 final class QueryCommand implements Callable<Integer> {
-    static final int EXIT_NOT_RUNNING = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Spec
@@ -77,13 +76,7 @@ final class QueryCommand implements Callable<Integer> {
             throw new BelfryCli.BadInputException("--format must be table, json or csv: " + format);
         }
         Map<String, Object> parameters = parseParams();
-        GraphEndpoint endpoint;
-        try {
-            endpoint = graphOptions.endpoint(graph, data);
-        } catch (GraphOptions.HostNotRunningException e) {
-            spec.commandLine().getErr().println("belfry: " + e.getMessage());
-            return EXIT_NOT_RUNNING;
-        }
+        GraphEndpoint endpoint = graphOptions.endpoint(graph, data);
         Config config = Config.builder().withConnectionTimeout(5, TimeUnit.SECONDS)
                 .withLogging(org.neo4j.driver.Logging.none()).build();
         try (Driver driver = GraphDatabase.driver(endpoint.uri(), AuthTokens.basic(endpoint.user(),
@@ -96,7 +89,7 @@ final class QueryCommand implements Callable<Integer> {
         } catch (ServiceUnavailableException e) {
             spec.commandLine().getErr().println("belfry: no Neo4j answers at " + endpoint.uri() + " (" + oneLine(e)
                     + "); start the host with `belfry run --data " + data + "`, or check --graph");
-            return EXIT_NOT_RUNNING;
+            return BelfryCli.EXIT_NOT_RUNNING;
         } catch (AuthenticationException e) {
             spec.commandLine().getErr().println("belfry: " + endpoint.uri() + " refused user " + endpoint.user()
                     + ": " + oneLine(e));

@@ -39,6 +39,10 @@ final class RunCommand implements Callable<Integer> {
                     + " (bolt://HOST:PORT, password from --graph-password-env/-file), or off.")
     String graph;
 
+    @Option(names = "--admin-port", paramLabel = "PORT",
+            description = "Port of the admin API on 127.0.0.1 (default " + HostConfig.DEFAULT_ADMIN_PORT + "; 0 turns it off).")
+    Integer adminPort;
+
     @Option(names = "--graph-port", paramLabel = "PORT", defaultValue = "7687",
             description = "Bolt port of the embedded Neo4j on 127.0.0.1 (default 7687; 0 picks a free one).")
     int graphPort;
@@ -65,6 +69,13 @@ final class RunCommand implements Callable<Integer> {
         }
         if (plugins != null) {
             builder.pluginsDir(plugins);
+        }
+        if (adminPort != null) {
+            try {
+                builder.adminPort(adminPort);
+            } catch (IllegalArgumentException e) {
+                throw new BelfryCli.BadInputException("--admin-port: " + e.getMessage());
+            }
         }
         HostConfig config = builder.resetState(resetState).build();
         Host host;

@@ -1,6 +1,6 @@
 package dev.belfry.host.internal.cli;
 
-import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.engine.Schedules;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
@@ -79,7 +79,7 @@ final class SidecarCommand {
             TextTable table = new TextTable("QNAME", "STATUS", "SCHEDULE", "NEXT FIRE", "LAST FINISHED", "OUTCOME",
                     "RUNS", "FAILS", "PAUSED");
             for (JobRecord j : doc.jobs()) {
-                table.row(j.qname(), j.status().jsonName(), schedule(j.schedule()), instant(j.nextFireAt()),
+                table.row(j.qname(), j.status().jsonName(), Schedules.describe(j.schedule()), instant(j.nextFireAt()),
                         instant(j.lastFinishedAt()),
                         j.lastOutcome().map(o -> o.success() ? "ok" : "failed: " + o.message()).orElse("-"),
                         j.runCount(), j.failureCount(), j.paused() ? "yes" : "no");
@@ -91,22 +91,5 @@ final class SidecarCommand {
 
     static String instant(Optional<Instant> at) {
         return at.map(Instant::toString).orElse("-");
-    }
-
-    static String schedule(Schedule s) {
-        if (s instanceof Schedule.Cron c) {
-            return "cron " + c.expression() + (c.zone().getId().equals("Z") ? "" : " " + c.zone().getId());
-        }
-        if (s instanceof Schedule.Periodic p) {
-            return "every " + p.every().toString().substring(2).toLowerCase()
-                    + (p.mode() == dev.belfry.api.schedule.PeriodicMode.FIXED_DELAY ? " after end" : "");
-        }
-        if (s instanceof Schedule.Once o) {
-            return "once " + o.at();
-        }
-        if (s instanceof Schedule.Manual) {
-            return "manual";
-        }
-        throw new IllegalStateException("unknown schedule kind: " + s);
     }
 }

@@ -568,7 +568,7 @@ public final class Engine implements AutoCloseable {
         }
         slot.crashedFire = null;
         log.info("job {} {} ({})", qname, !known ? "registered" : wasOrphaned ? "reattached" : "attached",
-                describe(schedule));
+                Schedules.describe(schedule));
         commit(slot, slot.record);
         if (due != null && armable(slot) && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
             applyMisfirePolicy(slot, due, now);
@@ -989,22 +989,6 @@ public final class Engine implements AutoCloseable {
         String message = t.getMessage();
         String text = t.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
         return text.length() > 2_000 ? text.substring(0, 2_000) + "..." : text;
-    }
-
-    private static String describe(Schedule schedule) {
-        if (schedule instanceof Schedule.Cron c) {
-            return "cron \"" + c.expression() + "\" in " + (c.zone().equals(java.time.ZoneOffset.UTC) ? "UTC" : c.zone());
-        }
-        if (schedule instanceof Schedule.Periodic p) {
-            return "every " + p.every() + " " + p.mode().name().toLowerCase();
-        }
-        if (schedule instanceof Schedule.Once o) {
-            return "once at " + o.at();
-        }
-        if (schedule instanceof Schedule.Manual) {
-            return "manual";
-        }
-        throw new IllegalStateException("unknown schedule kind: " + schedule);
     }
 
     enum Kind { FIRE, RETRY, TIMEOUT }

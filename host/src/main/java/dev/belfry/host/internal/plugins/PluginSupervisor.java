@@ -132,6 +132,49 @@ public final class PluginSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * A running plugin as operators see it.
+     *
+     * @param id           its id
+     * @param version      its version
+     * @param file         its jar or folder
+     * @param dependencies the plugins it depends on
+     */
+    public record RunningPlugin(String id, String version, Path file, List<String> dependencies) {
+    }
+
+    /** @return the running plugins, in start order */
+    public synchronized List<RunningPlugin> plugins() {
+        List<RunningPlugin> out = new ArrayList<>();
+        loaded.forEach((file, id) -> {
+            PluginDescriptor d = manager.getPlugin(id).getDescriptor();
+            out.add(new RunningPlugin(id, d.getVersion(), file,
+                    d.getDependencies().stream().map(PluginDependency::getPluginId).toList()));
+        });
+        return out;
+    }
+
+    /**
+     * Stops a running plugin (its dependents first) and starts it again from its file, without waiting for the
+     * folder to change; its dependents start again on the next scan.
+     *
+     * @param id the plugin
+     * @return false if no plugin of that id is running
+     */
+    public synchronized boolean reload(String id) {
+        Path file = loadedFileOf(id);
+        if (file == null) {
+            return false;
+        }
+        log.info("reloading plugin {} from {}", id, file.getFileName());
+        unload(id);
+        Map<Path, Fingerprint> now = listFolder();
+        if (now.containsKey(file)) {
+            loadAll(List.of(file), now);
+        }
+        return true;
+    }
+
     /** @return the ids of the running plugins, in start order */
     public synchronized List<String> pluginIds() {
         return List.copyOf(loaded.values());

@@ -1,0 +1,51 @@
+package dev.belfry.host.internal.admin;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.JobView;
+import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.engine.RunResult;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the admin API needs from the host; the host implements it. */
+public interface AdminBackend {
+
+    /** @return every job */
+    List<JobView> jobs();
+
+    /** @param qname a job @return the job, if it exists */
+    Optional<JobView> job(QName qname);
+
+    /** @param qname a job @return its last runs, newest first */
+    List<RunResult> runs(QName qname);
+
+    /** @param qname a job @return what triggering it did */
+    TriggerOutcome trigger(QName qname);
+
+    /** @param qname the job to pause */
+    void pause(QName qname);
+
+    /** @param qname the job to resume */
+    void resume(QName qname);
+
+    /** @param qname the job to cancel */
+    void cancel(QName qname);
+
+    /** @return the plugins the host knows, as JSON-ready maps (id, version, state, file, dependencies) */
+    List<Map<String, Object>> plugins();
+
+    /**
+     * Stops and starts a plugin again from its file.
+     *
+     * @param pluginId the plugin
+     * @return false if no such plugin is running
+     */
+    boolean reload(String pluginId);
+
+    /** @return the health of engine, state writer and graph mirror, as JSON-ready maps */
+    Map<String, Object> health();
+
+    /** @return the metrics in Prometheus text format */
+    String metrics();
+}

@@ -1,0 +1,111 @@
+package dev.belfry.host.internal.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.belfry.host.internal.admin.AdminServer;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Talks to a running host's admin API, found through its data directory ({@code admin.url}, {@code admin.token}).
+ */
+final class AdminClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final URI base;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final Path dataDir;
+
+    private AdminClient(URI base, String token, Path dataDir) {
+        this.base = base;
+        this.token = token;
+        this.dataDir = dataDir;
+    }
+
+    /** @throws HostNotRunning if the data directory names no running host */
+    static AdminClient forDataDir(Path dataDir) {
+        Path url = dataDir.resolve(AdminServer.URL_FILE);
+        Path token = dataDir.resolve(AdminServer.TOKEN_FILE);
+        if (!Files.exists(url) || !Files.exists(token)) {
+            throw new HostNotRunning(dataDir);
+        }
+        try {
+            return new AdminClient(URI.create(Files.readString(url).strip()), Files.readString(token).strip(), dataDir);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BelfryCli.BadInputException("cannot read the admin address in " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    JsonNode get(String path) {
+        return send("GET", path);
+    }
+
+    JsonNode post(String path) {
+        return send("POST", path);
+    }
+
+    private JsonNode send(String method, String path) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token)
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new HostNotRunning(dataDir);
+        } catch (IOException e) {
+            throw new OperationFailed("the host at " + base + " did not answer: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationFailed("interrupted");
+        }
+        String body = response.body();
+        int status = response.statusCode();
+        if (status == 200) {
+            if (path.startsWith("/metrics")) {
+                return JSON.getNodeFactory().textNode(body);
+            }
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new OperationFailed("the host sent an unreadable answer: " + e.getMessage());
+            }
+        }
+        String error = body;
+        try {
+            error = JSON.readTree(body).path("error").asText(body);
+        } catch (IOException ignored) {
+            // not JSON: show it as it is
+        }
+        if (status == 400 || status == 404) {
+            throw new BelfryCli.BadInputException(error);
+        }
+        throw new OperationFailed(error);
+    }
+
+    /** The data directory names no running host: exit code 3, with how to start one. */
+    static final class HostNotRunning extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HostNotRunning(Path dataDir) {
+            super("no Belfry host is running on data directory " + dataDir + "; start one with: belfry run --data "
+                    + dataDir);
+        }
+    }
+
+    /** The host refused or failed the operation: exit code 1. */
+    static final class OperationFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        OperationFailed(String message) {
+            super(message);
+        }
+    }
+}

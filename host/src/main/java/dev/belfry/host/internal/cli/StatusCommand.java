@@ -1,0 +1,48 @@
+package dev.belfry.host.internal.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code belfry status}: is the host healthy, and what is it doing. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Health of a running host.")
+final class StatusCommand extends JobsCommand.HostOptions implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        JsonNode h = client().get("/health");
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            JobsCommand.printJson(out, h);
+            return 0;
+        }
+        JsonNode e = h.get("engine");
+        JsonNode s = h.get("sidecar");
+        TextTable t = new TextTable("PART", "STATE", "DETAIL");
+        t.row("host", h.get("status").asText(), "Belfry " + h.get("version").asText() + ", "
+                + h.get("plugins").asInt() + " plugin(s)");
+        t.row("engine", "running", e.get("jobs").asInt() + " jobs, " + e.get("runs_executing").asInt()
+                + " running, " + e.get("fires_waiting_for_worker").asInt() + " waiting for a worker");
+        t.row("sidecar", s.get("healthy").asBoolean() ? "ok" : "failing", s.get("healthy").asBoolean()
+                ? s.get("commits").asLong() + " commits, " + s.get("pending_changes").asLong() + " pending"
+                : s.get("last_error").asText());
+        JsonNode g = h.path("graph");
+        if (!g.isMissingNode()) {
+            t.row("graph", g.path("connected").asBoolean() ? "connected" : g.path("enabled").asBoolean(true)
+                    ? "down" : "off", g.path("detail").asText(""));
+        }
+        t.print(out);
+        for (JsonNode p : h.path("plugin_problems")) {
+            out.println("plugin problem: " + p.asText());
+        }
+        return 0;
+    }
+}
