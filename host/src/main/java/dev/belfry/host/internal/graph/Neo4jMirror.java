@@ -1,0 +1,488 @@
+package dev.belfry.host.internal.graph;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.graph.MirrorQueue.JobChange;
+import dev.belfry.host.internal.graph.MirrorQueue.PluginsChange;
+import dev.belfry.host.internal.graph.MirrorQueue.RunChange;
+import dev.belfry.sidecar.JobRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.Config;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.GraphDatabase;
+import org.neo4j.driver.Logging;
+import org.neo4j.driver.Session;
+import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.exceptions.ClientException;
+import org.neo4j.driver.exceptions.SecurityException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mirrors the host's jobs, plugins and recent runs into Neo4j through the Bolt driver, from one thread
+ * ({@value #THREAD_NAME}). Callers only touch a bounded in-memory queue; the thread writes batches of up to
+ * {@value #BATCH_SIZE} rows with {@code UNWIND} in managed transactions, and resyncs everything from the sidecar
+ * state whenever it (re)connects. If Neo4j is down or refuses the credentials, the mirror says so once in the log,
+ * reports itself disconnected, and retries with exponential backoff for as long as it runs.
+ *
+ * <p>See {@code docs/graph-model.md} for the model and the queries it is meant for.
+ */
+public final class Neo4jMirror implements GraphMirror {
+    private static final Logger log = LoggerFactory.getLogger(Neo4jMirror.class);
+
+    /** The mirror thread's name. */
+    public static final String THREAD_NAME = "belfry-graph-mirror";
+    /** Rows per transaction. */
+    static final int BATCH_SIZE = 1_000;
+    /** Runs that may wait; beyond that the oldest are dropped. */
+    static final int RUN_CAPACITY = 10_000;
+    static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    /** How often to look for the endpoint while the embedded server is still starting. */
+    private static final Duration ENDPOINT_POLL = Duration.ofMillis(500);
+    /** How long an idle thread waits for work before looking around again. */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+    /** How long {@link #close()} lets the thread finish its current write before interrupting it. */
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+    /** Bounds a driver call: connecting, and retrying a transaction inside {@code executeWrite}. */
+    private static final Duration DRIVER_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration DROP_WARNING_INTERVAL = Duration.ofMinutes(1);
+
+    private final Supplier<Optional<GraphEndpoint>> endpoint;
+    private final Supplier<List<JobRecord>> fullState;
+    private final Clock clock;
+    private final GraphWriter writer;
+    private final MirrorQueue queue;
+    private final String runPrefix;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final AtomicReference<Driver> driver = new AtomicReference<>();
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private volatile Thread thread;
+    private volatile boolean connected;
+    private volatile Optional<String> lastError = Optional.empty();
+    private volatile Optional<Instant> lastSyncAt = Optional.empty();
+
+    // Mirror thread only.
+    private boolean outageLogged;
+    private long droppedReported;
+    private Instant droppedReportedAt = Instant.EPOCH;
+    private volatile int outageWarnings;
+
+    /**
+     * Creates a mirror; nothing happens until {@link #start()}.
+     *
+     * @param endpoint      where Neo4j is; empty until the embedded server is up (asked again at every connection)
+     * @param fullState     the sidecar state snapshot, read on the mirror thread for every resync
+     * @param hostId        this host's id, the {@code _Host} node's key
+     * @param hostStartedAt when this host process started; with the host id it makes run ids unique across restarts
+     * @param runsPerJob    how many recent runs per job the graph keeps, 0 to 10000 (0 keeps none)
+     * @param clock         the time source for lag, {@code updated_at} and {@code lastSyncAt}
+     * @throws IllegalArgumentException if {@code runsPerJob} is out of range or {@code hostId} is blank
+     * @throws NullPointerException     if an argument is null
+     */
+    public Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState,
+                       String hostId, Instant hostStartedAt, int runsPerJob, Clock clock) {
+        this(endpoint, fullState, hostId, hostStartedAt, runsPerJob, clock, INITIAL_BACKOFF, MAX_BACKOFF,
+                RUN_CAPACITY);
+    }
+
+    /** For tests: shorter backoff and a smaller run queue. */
+    Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState, String hostId,
+                Instant hostStartedAt, int runsPerJob, Clock clock, Duration initialBackoff, Duration maxBackoff,
+                int runCapacity) {
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.fullState = Objects.requireNonNull(fullState, "fullState");
+        Objects.requireNonNull(hostId, "hostId");
+        Objects.requireNonNull(hostStartedAt, "hostStartedAt");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (hostId.isBlank()) {
+            throw new IllegalArgumentException("host id must not be blank: \"" + hostId + "\"");
+        }
+        if (runsPerJob < 0 || runsPerJob > 10_000) {
+            throw new IllegalArgumentException("runs kept per job must be between 0 and 10000: " + runsPerJob);
+        }
+        if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("backoff must be positive and at most its maximum: " + initialBackoff
+                    + ", " + maxBackoff);
+        }
+        this.writer = new GraphWriter(hostId, hostStartedAt, runsPerJob);
+        this.queue = new MirrorQueue(runCapacity);
+        this.runPrefix = GraphRows.runPrefix(hostId, hostStartedAt);
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+    }
+
+    /**
+     * Starts the mirror thread. Changes handed over before this call are kept and written once it connects.
+     *
+     * @throws IllegalStateException if the mirror was started before or is closed
+     */
+    public void start() {
+        if (closed.get()) {
+            throw new IllegalStateException("graph mirror is closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("graph mirror already started");
+        }
+        Thread t = new Thread(this::loop, THREAD_NAME);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    @Override
+    public void jobChanged(JobRecord record) {
+        if (record == null || closed.get()) {
+            return;
+        }
+        try {
+            queue.jobChanged(record, clock.instant());
+        } catch (RuntimeException e) {
+            log.debug("graph mirror ignored a job change", e);
+        }
+    }
+
+    @Override
+    public void jobRemoved(QName qname) {
+        if (qname == null || closed.get()) {
+            return;
+        }
+        try {
+            queue.jobRemoved(qname, clock.instant());
+        } catch (RuntimeException e) {
+            log.debug("graph mirror ignored a job removal", e);
+        }
+    }
+
+    @Override
+    public void runFinished(RunResult result) {
+        if (result == null || closed.get()) {
+            return;
+        }
+        try {
+            queue.runFinished(result, clock.instant());
+        } catch (RuntimeException e) {
+            log.debug("graph mirror ignored a run", e);
+        }
+    }
+
+    @Override
+    public void pluginsChanged(List<PluginNode> plugins) {
+        if (plugins == null || closed.get()) {
+            return;
+        }
+        try {
+            queue.pluginsChanged(plugins, clock.instant());
+        } catch (RuntimeException e) {
+            log.debug("graph mirror ignored a plugin list", e);
+        }
+    }
+
+    @Override
+    public MirrorStatus status() {
+        Instant now = clock.instant();
+        Optional<Duration> lag = queue.oldest().map(o -> o.isAfter(now) ? Duration.ZERO : Duration.between(o, now));
+        return new MirrorStatus(true, connected, queue.depth(), lag, lastError, lastSyncAt, rowsWritten.get());
+    }
+
+    /** @return how many outages were logged (once each, however many retries they took) */
+    int outageWarnings() {
+        return outageWarnings;
+    }
+
+    /** @return runs dropped since the start: the queue was full, or Neo4j refused a batch of them */
+    long runsDropped() {
+        return queue.runsDropped();
+    }
+
+    /**
+     * Stops the thread (letting it finish the write in progress for a few seconds, then interrupting it) and closes
+     * the driver. Waits at most about seven seconds plus the driver's own close.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stop.countDown();
+        queue.close();
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(CLOSE_GRACE.toMillis());
+                if (t.isAlive()) {
+                    t.interrupt();
+                    t.join(2_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                log.warn("graph mirror thread did not stop within {}; closing its connection anyway", CLOSE_GRACE);
+            }
+        }
+        closeDriver();
+        connected = false;
+    }
+
+    // ---------------------------------------------------------------- the mirror thread
+
+    private void loop() {
+        Duration backoff = initialBackoff;
+        try {
+            while (!stopping()) {
+                if (driver.get() == null) {
+                    Optional<GraphEndpoint> ep = currentEndpoint();
+                    if (ep.isEmpty()) {
+                        pause(ENDPOINT_POLL);
+                        continue;
+                    }
+                    try {
+                        connectAndResync(ep.get());
+                        backoff = initialBackoff;
+                    } catch (RuntimeException e) {
+                        failed(ep.get(), e);
+                        pause(backoff);
+                        backoff = doubled(backoff);
+                    }
+                    continue;
+                }
+                try {
+                    if (queue.awaitWork(IDLE_WAIT) && !stopping()) {
+                        flush();
+                    }
+                    reportDroppedRuns();
+                } catch (RuntimeException e) {
+                    failed(null, e);
+                    pause(backoff);
+                    backoff = doubled(backoff);
+                }
+            }
+            if (connected) {
+                flush(); // one last batch, best-effort; the next start resyncs anyway
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("graph mirror: last write at close failed", e);
+        } finally {
+            closeDriver();
+            connected = false;
+        }
+    }
+
+    private Optional<GraphEndpoint> currentEndpoint() {
+        try {
+            return Objects.requireNonNullElse(endpoint.get(), Optional.empty());
+        } catch (RuntimeException e) {
+            log.debug("graph endpoint not available", e);
+            return Optional.empty();
+        }
+    }
+
+    private void connectAndResync(GraphEndpoint ep) {
+        Config config = Config.builder()
+                .withConnectionTimeout(DRIVER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .withConnectionAcquisitionTimeout(DRIVER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .withMaxTransactionRetryTime(DRIVER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .withMaxConnectionPoolSize(2)
+                .withUserAgent("belfry-graph-mirror")
+                // The driver would log every retry; the mirror logs an outage once, itself.
+                .withLogging(Logging.none())
+                .build();
+        Driver d = GraphDatabase.driver(ep.uri(), AuthTokens.basic(ep.user(), ep.password()), config);
+        closeDriver();
+        driver.set(d);
+        if (closed.get()) {
+            closeDriver();
+            return;
+        }
+        d.verifyConnectivity();
+        int jobs = resync(d);
+        connected = true;
+        lastError = Optional.empty();
+        if (outageLogged) {
+            log.info("graph mirror reconnected to {}; resynced {} jobs", ep, jobs);
+        } else {
+            log.info("graph mirror connected to {}; synced {} jobs", ep, jobs);
+        }
+        outageLogged = false;
+    }
+
+    /** Makes the graph match the sidecar state: upserts every job, deletes the rest, syncs the plugins. */
+    private int resync(Driver d) {
+        List<JobRecord> state = List.copyOf(fullState.get());
+        Instant now = clock.instant();
+        Optional<List<PluginNode>> plugins = queue.knownPlugins();
+        try (Session s = d.session()) {
+            for (String statement : GraphWriter.SCHEMA) {
+                s.executeWrite(tx -> tx.run(statement).consume());
+            }
+            List<String> qnames = new ArrayList<>(state.size());
+            for (int from = 0; from < state.size(); from += BATCH_SIZE) {
+                List<Map<String, Object>> rows = state.subList(from, Math.min(state.size(), from + BATCH_SIZE))
+                        .stream().map(GraphRows::job).toList();
+                rowsWritten.addAndGet(s.executeWrite(
+                        tx -> writer.upsertJobs(tx, rows, true, plugins.isPresent(), now)));
+            }
+            state.forEach(r -> qnames.add(r.qname().toString()));
+            rowsWritten.addAndGet(s.executeWrite(tx -> writer.deleteJobsExcept(tx, qnames)));
+            if (plugins.isPresent()) {
+                rowsWritten.addAndGet(s.executeWrite(tx -> writer.syncPlugins(tx, plugins.get())));
+            } else {
+                s.executeWrite(tx -> {
+                    writer.mergeHost(tx);
+                    return null;
+                });
+            }
+        }
+        lastSyncAt = Optional.of(clock.instant());
+        return state.size();
+    }
+
+    /** Writes one batch of each kind that is waiting. A failure gives the batch back and is thrown. */
+    private void flush() {
+        Driver d = driver.get();
+        if (d == null) {
+            return;
+        }
+        try (Session s = d.session()) {
+            List<JobChange> jobs = queue.takeJobs(BATCH_SIZE);
+            if (!jobs.isEmpty()) {
+                boolean pluginsKnown = queue.knownPlugins().isPresent();
+                Instant now = clock.instant();
+                try {
+                    rowsWritten.addAndGet(s.executeWrite(tx -> writeJobs(tx, jobs, pluginsKnown, now)));
+                    queue.written();
+                } catch (RuntimeException e) {
+                    queue.giveBackJobs(jobs);
+                    throw e;
+                }
+            }
+            List<RunChange> runs = queue.takeRuns(BATCH_SIZE);
+            if (!runs.isEmpty()) {
+                List<Map<String, Object>> rows = runs.stream().map(r -> GraphRows.run(r.result(), runPrefix))
+                        .toList();
+                try {
+                    rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows)));
+                    queue.written();
+                } catch (ClientException e) {
+                    if (e instanceof SecurityException) {
+                        queue.giveBackRuns(runs);
+                        throw e;
+                    }
+                    // Neo4j refused the statement itself: retrying cannot help, and runs are best-effort history.
+                    queue.written();
+                    queue.dropped(runs.size());
+                    lastError = Optional.of(describe(e));
+                    log.warn("graph mirror dropped {} runs Neo4j refused: {}", runs.size(), describe(e));
+                } catch (RuntimeException e) {
+                    queue.giveBackRuns(runs);
+                    throw e;
+                }
+            }
+            Optional<PluginsChange> plugins = queue.takePlugins();
+            if (plugins.isPresent()) {
+                try {
+                    rowsWritten.addAndGet(s.executeWrite(tx -> writer.syncPlugins(tx, plugins.get().plugins())));
+                    queue.written();
+                } catch (RuntimeException e) {
+                    queue.giveBackPlugins(plugins.get());
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** One job batch in one transaction: removals first (also for jobs that came back), then upserts. */
+    int writeJobs(TransactionContext tx, List<JobChange> jobs, boolean pluginsKnown, Instant now) {
+        List<String> deletions = jobs.stream().filter(c -> c.isRemoval() || c.removeFirst())
+                .map(c -> c.qname().toString()).toList();
+        List<Map<String, Object>> rows = jobs.stream().filter(c -> !c.isRemoval())
+                .map(c -> GraphRows.job(c.record().orElseThrow())).toList();
+        int written = 0;
+        if (!deletions.isEmpty()) {
+            written += writer.deleteJobs(tx, deletions);
+        }
+        if (!rows.isEmpty()) {
+            written += writer.upsertJobs(tx, rows, false, pluginsKnown, now);
+        }
+        return written;
+    }
+
+    private void failed(GraphEndpoint ep, RuntimeException e) {
+        connected = false;
+        String why = describe(e);
+        closeDriver();
+        if (!outageLogged) {
+            outageLogged = true;
+            outageWarnings++;
+            log.warn("graph mirror cannot write to Neo4j{}: {}; the host carries on, and the mirror retries in the"
+                    + " background (backoff up to {}) and resyncs once it is back", ep == null ? "" : " at " + ep,
+                    why, maxBackoff);
+        } else {
+            log.debug("graph mirror still cannot write to Neo4j: {}", why);
+        }
+        lastError = Optional.of(why);
+    }
+
+    private void reportDroppedRuns() {
+        long dropped = queue.runsDropped();
+        Instant now = clock.instant();
+        if (dropped > droppedReported
+                && Duration.between(droppedReportedAt, now).compareTo(DROP_WARNING_INTERVAL) >= 0) {
+            log.warn("graph mirror dropped {} runs so far: more finished than it could write", dropped);
+            droppedReported = dropped;
+            droppedReportedAt = now;
+        }
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message.strip());
+    }
+
+    private Duration doubled(Duration backoff) {
+        Duration next = backoff.multipliedBy(2);
+        return next.compareTo(maxBackoff) > 0 ? maxBackoff : next;
+    }
+
+    private boolean stopping() {
+        return stop.getCount() == 0;
+    }
+
+    /** Sleeps, waking early on close. */
+    private void pause(Duration d) throws InterruptedException {
+        stop.await(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void closeDriver() {
+        Driver d = driver.getAndSet(null);
+        if (d != null) {
+            try {
+                d.close();
+            } catch (RuntimeException e) {
+                log.debug("closing the graph driver failed", e);
+            }
+        }
+    }
+}

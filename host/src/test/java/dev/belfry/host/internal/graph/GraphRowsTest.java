@@ -1,0 +1,62 @@
+package dev.belfry.host.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.belfry.api.schedule.PeriodicMode;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.api.QName;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** How host values become graph rows, without Neo4j. */
+class GraphRowsTest {
+
+    @Test
+    void shouldDescribeEveryScheduleKind() {
+        List<Schedule> examples = List.of(Schedule.manual(), Schedule.once(Instant.parse("2027-01-01T00:00:00Z")),
+                Schedule.every(Duration.ofSeconds(10), PeriodicMode.FIXED_DELAY, Duration.ofSeconds(5)),
+                Schedule.cron("0 3 * * *", ZoneId.of("Europe/Berlin")));
+        assertThat(examples).<Class<?>>extracting(s -> s.getClass())
+                .as("a new schedule kind needs a graph form").containsExactlyInAnyOrder(
+                        Schedule.class.getPermittedSubclasses());
+
+        assertThat(examples).extracting(GraphRows::scheduleType).containsExactly("manual", "once", "periodic", "cron");
+        assertThat(examples).extracting(GraphRows::scheduleText).containsExactly("manual", "2027-01-01T00:00:00Z",
+                "every PT10S fixed_delay after PT5S", "0 3 * * *");
+        assertThat(GraphRows.scheduleText(Schedule.every(Duration.ofMinutes(5)))).isEqualTo("every PT5M fixed_rate");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldGiveRunsAnIdUniqueAcrossRestartsAndUtcDateTimes() {
+        Instant fired = Instant.parse("2026-11-23T04:05:06.123Z");
+        RunResult result = new RunResult(QName.parse("p.a"), 42, fired.minusSeconds(1), fired, fired.plusMillis(1500),
+                2, Optional.of("boom"));
+
+        Map<String, Object> row = GraphRows.run(result, GraphRows.runPrefix("h1", Instant.ofEpochMilli(1_000)));
+
+        assertThat(row.get("run_id")).isEqualTo("h1/1000/42");
+        Map<String, Object> props = (Map<String, Object>) row.get("props");
+        assertThat(props.get("started_at")).isEqualTo(OffsetDateTime.of(2026, 11, 23, 4, 5, 6, 123_000_000,
+                ZoneOffset.UTC));
+        assertThat(props).containsEntry("duration_ms", 1500L).containsEntry("outcome", "failed")
+                .containsEntry("error", "boom").containsEntry("attempt", 2L);
+    }
+
+    @Test
+    void shouldBeANoOpWhenTheMirrorIsOff() {
+        GraphMirror off = GraphMirror.off();
+        off.jobChanged(TestJobs.job("p.a", 1));
+        off.close();
+        assertThat(off.status().enabled()).isFalse();
+        assertThat(off.status().queueDepth()).isZero();
+    }
+}
