@@ -11,7 +11,15 @@ import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineSettings;
 import dev.belfry.host.internal.engine.FireClaim;
 import dev.belfry.host.internal.engine.RunExecutor;
+import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.graph.GraphMirror;
+import dev.belfry.host.internal.graph.GraphRuntime;
+import dev.belfry.host.internal.graph.MirrorStatus;
+import dev.belfry.host.internal.graph.MirroringSink;
+import dev.belfry.host.internal.graph.Neo4jMirror;
+import dev.belfry.host.internal.graph.PluginNode;
+import dev.belfry.host.internal.state.HostId;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
 import dev.belfry.host.internal.plugins.PluginProblem;
@@ -71,20 +79,42 @@ public final class Host implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
     private AdminServer admin;
+    private final GraphRuntime graph;
+    private final GraphMirror mirror;
+    /** Plugins as the graph shows them: running ones, and ones that went away while their jobs remain. */
+    private final Map<String, PluginNode> pluginNodes = new TreeMap<>();
     private final HostMetrics jmx;
     private volatile boolean closing;
     private boolean closed;
 
-    private Host(HostConfig config, DataDirLock lock, LoadResult loaded) {
+    private Host(HostConfig config, DataDirLock lock, LoadResult loaded, String hostId) {
         this.config = config;
         this.lock = lock;
         this.writer = new StateWriter(new SidecarStore(config.dataDir(), config.clock()), config.clock(),
                 config.commitInterval(), loaded.document());
+        if (config.graph().mode() == GraphConfig.Mode.OFF) {
+            this.graph = null;
+            this.mirror = GraphMirror.off();
+        } else {
+            this.graph = GraphRuntime.start(config.graph(), config.dataDir());
+            Neo4jMirror neo4j = new Neo4jMirror(graph::endpoint, writer::snapshot, hostId, config.clock().instant(),
+                    config.graph().runsPerJob(), config.clock());
+            neo4j.start();
+            this.mirror = neo4j;
+        }
         this.workers = RunExecutor.workerThreads();
         EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
                 Duration.ofSeconds(10), config.orphanRetention());
-        this.engine = new Engine(config.clock(), writer, FireClaim.ALWAYS, workers::execute, settings,
-                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), history);
+        EngineListener runs = new EngineListener() {
+            @Override
+            public void runFinished(RunResult result) {
+                history.runFinished(result);
+                mirror.runFinished(result);
+            }
+        };
+        this.engine = new Engine(config.clock(), new MirroringSink(writer, mirror), FireClaim.ALWAYS,
+                workers::execute, settings, () -> ThreadLocalRandom.current().nextDouble(),
+                ScheduleValidator.compiling(), runs);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
                 ScheduleValidator.compiling());
         this.jmx = new HostMetrics(this::jobsByStatus, engine::stats, metrics,
@@ -110,9 +140,12 @@ public final class Host implements AutoCloseable {
         }
         try {
             LoadResult loaded = loadState(config);
-            Host host = new Host(config, lock, loaded);
+            Host host = new Host(config, lock, loaded, HostId.of(config.dataDir()));
             host.begin(loaded);
             return host;
+        } catch (IOException e) {
+            closeQuietly(lock);
+            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(lock);
             throw e instanceof HostStartException h ? h : new HostStartException("host failed to start: " + e, e);
@@ -263,6 +296,10 @@ public final class Host implements AutoCloseable {
         engine.shutdown(config.shutdownGrace());
         plugins.close();
         writer.close();
+        mirror.close();
+        if (graph != null) {
+            graph.close();
+        }
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);
@@ -284,6 +321,20 @@ public final class Host implements AutoCloseable {
     /** @return the admin API's URL, if it is on */
     public Optional<URI> adminUrl() {
         return Optional.ofNullable(admin).map(AdminServer::url);
+    }
+
+    private Map<String, Object> graphHealth() {
+        MirrorStatus m = mirror.status();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("enabled", m.enabled());
+        out.put("connected", m.connected());
+        out.put("queue_depth", m.queueDepth());
+        out.put("lag_ms", m.lag().map(Duration::toMillis).orElse(null));
+        out.put("last_error", m.lastError().orElse(null));
+        out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
+        out.put("detail", !m.enabled() ? "off" : graph.endpoint().map(Object::toString).orElse("starting")
+                + (m.lastError().map(e -> ": " + e).orElse("")));
+        return out;
     }
 
     private Map<String, Long> jobsByStatus() {
@@ -372,6 +423,7 @@ public final class Host implements AutoCloseable {
             out.put("version", VERSION);
             out.put("engine", engineMap);
             out.put("sidecar", sidecar);
+            out.put("graph", graphHealth());
             out.put("plugins", plugins.pluginIds().size());
             out.put("plugin_problems", pluginProblems().stream().map(Object::toString).toList());
             return out;
@@ -381,7 +433,13 @@ public final class Host implements AutoCloseable {
         public String metrics() {
             Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
             jobsByStatus().forEach((status, n) -> byStatus.put(JobStatus.fromJsonName(status), n));
-            return Metrics.render(byStatus, engine.stats(), metrics, writer.health(), Map.of());
+            MirrorStatus m = mirror.status();
+            Map<String, Double> graphGauges = !m.enabled() ? Map.of() : Map.of(
+                    "connected", m.connected() ? 1.0 : 0.0,
+                    "queue_depth", (double) m.queueDepth(),
+                    "lag_seconds", m.lag().map(d -> d.toNanos() / 1e9).orElse(0.0),
+                    "rows_written", (double) m.rowsWritten());
+            return Metrics.render(byStatus, engine.stats(), metrics, writer.health(), graphGauges);
         }
     }
 
@@ -390,13 +448,27 @@ public final class Host implements AutoCloseable {
         @Override
         public void pluginStarted(LoadedPlugin plugin) {
             engine.attach(plugin.id(), plugin.jobs());
+            pluginState(new PluginNode(plugin.id(), plugin.version(), "started", plugin.dependencies()));
         }
 
         @Override
         public void pluginStopping(String pluginId) {
             if (!closing) { // at shutdown the engine has already stopped every run; jobs keep their state
                 engine.detach(pluginId, config.pluginStopGrace());
+                PluginNode was = pluginNodes.get(pluginId);
+                if (was != null) {
+                    pluginState(new PluginNode(was.id(), was.version(), "stopped", was.dependsOn()));
+                }
             }
+        }
+
+        private void pluginState(PluginNode node) {
+            List<PluginNode> all;
+            synchronized (pluginNodes) {
+                pluginNodes.put(node.id(), node);
+                all = List.copyOf(pluginNodes.values());
+            }
+            mirror.pluginsChanged(all);
         }
 
         @Override

@@ -1,0 +1,111 @@
+package dev.belfry.host.internal.graph;
+
+import dev.belfry.host.GraphConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the mirror's Neo4j is: a fixed external endpoint, or the embedded server, which this class starts on its
+ * own thread so that the host fires jobs at once and never waits for the graph (it takes seconds to start). If the
+ * embedded server fails to start (the port is taken, say), it logs once and keeps trying with backoff.
+ */
+public final class GraphRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GraphRuntime.class);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(2);
+    private static final Duration LAST_RETRY = Duration.ofMinutes(2);
+
+    private final AtomicReference<GraphEndpoint> endpoint = new AtomicReference<>();
+    private final AtomicReference<EmbeddedGraph> embedded = new AtomicReference<>();
+    private volatile Thread starter;
+    private volatile boolean closing;
+
+    private GraphRuntime(GraphEndpoint fixed) {
+        this.endpoint.set(fixed);
+    }
+
+    /**
+     * @param config  the host's graph configuration (not OFF)
+     * @param dataDir the data directory; the embedded server lives in its {@code graph} folder
+     * @return the runtime; for the embedded server, starting in the background
+     */
+    public static GraphRuntime start(GraphConfig config, Path dataDir) {
+        if (config.mode() == GraphConfig.Mode.EXTERNAL) {
+            return new GraphRuntime(new GraphEndpoint(config.uri().orElseThrow(), config.user(),
+                    config.password().orElse("")));
+        }
+        if (config.mode() != GraphConfig.Mode.EMBEDDED) {
+            throw new IllegalArgumentException("no graph runtime for mode " + config.mode());
+        }
+        GraphRuntime runtime = new GraphRuntime(null);
+        Thread t = new Thread(() -> runtime.startEmbedded(config, dataDir.resolve("graph")), "belfry-graph-start");
+        t.setDaemon(true);
+        runtime.starter = t;
+        t.start();
+        return runtime;
+    }
+
+    private void startEmbedded(GraphConfig config, Path graphDir) {
+        Duration wait = FIRST_RETRY;
+        boolean reported = false;
+        while (!closing) {
+            try {
+                EmbeddedGraph graph = EmbeddedGraph.start(graphDir, config.boltPort(), config.password());
+                synchronized (this) {
+                    if (closing) {
+                        graph.close();
+                        return;
+                    }
+                    embedded.set(graph);
+                    endpoint.set(graph.endpoint());
+                }
+                if (reported) {
+                    log.info("embedded Neo4j started after earlier failures");
+                }
+                return;
+            } catch (Exception | LinkageError e) {
+                if (!reported) {
+                    log.error("embedded Neo4j did not start ({}); jobs fire regardless; retrying with backoff", e.toString());
+                    reported = true;
+                }
+                try {
+                    Thread.sleep(wait.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                wait = wait.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : wait.multipliedBy(2);
+            }
+        }
+    }
+
+    /** @return the endpoint, once there is one */
+    public Optional<GraphEndpoint> endpoint() {
+        return Optional.ofNullable(endpoint.get());
+    }
+
+    /** Stops the embedded server, if this runtime started one. */
+    @Override
+    public void close() {
+        EmbeddedGraph graph;
+        synchronized (this) {
+            closing = true;
+            graph = embedded.getAndSet(null);
+        }
+        Thread t = starter;
+        if (t != null) {
+            t.interrupt(); // ends a backoff sleep; a start in progress finishes and then closes what it started
+            try {
+                t.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (graph != null) {
+            graph.close();
+        }
+    }
+}
