@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Config;
@@ -22,7 +23,8 @@ import org.neo4j.driver.Session;
  * folder), stopped by a shutdown hook. Starting Neo4j takes seconds, so no test starts its own.
  *
  * <p>{@link #stop()} and {@link #start()} restart it on the same folder and port, for outage tests; such a test
- * must leave it running. Tests run one after another and call {@link #wipe()} first: a mirror's resync deletes
+ * must leave it running. Every start sets a new password: {@code EmbeddedGraph.start} sets the password at each
+ * start, and Neo4j refuses to "change" it to the one it already has, so a restart with the stored password fails. Tests run one after another and call {@link #wipe()} first: a mirror's resync deletes
  * whatever the graph has that its state lacks.
  */
 final class GraphTestServer {
@@ -30,16 +32,29 @@ final class GraphTestServer {
 
     private final Path dir;
     private final int port;
-    private final Driver driver;
     private volatile EmbeddedGraph graph;
+    private volatile GraphEndpoint endpoint;
+    private volatile Driver driver;
 
     private GraphTestServer(Path dir, EmbeddedGraph graph) {
         this.dir = dir;
-        this.graph = graph;
         this.port = graph.endpoint().uri().getPort();
-        GraphEndpoint ep = graph.endpoint();
-        this.driver = GraphDatabase.driver(ep.uri(), AuthTokens.basic(ep.user(), ep.password()),
+        started(graph);
+    }
+
+    private void started(EmbeddedGraph g) {
+        graph = g;
+        endpoint = g.endpoint();
+        Driver old = driver;
+        driver = GraphDatabase.driver(endpoint.uri(), AuthTokens.basic(endpoint.user(), endpoint.password()),
                 Config.builder().withLogging(Logging.none()).build());
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private static Optional<String> freshPassword() {
+        return Optional.of("test-" + UUID.randomUUID());
     }
 
     /** @return the shared server, started if this is the first use */
@@ -47,7 +62,7 @@ final class GraphTestServer {
         if (instance == null) {
             try {
                 Path dir = Files.createTempDirectory("belfry-graph-test");
-                instance = new GraphTestServer(dir, EmbeddedGraph.start(dir.resolve("graph"), 0, Optional.empty()));
+                instance = new GraphTestServer(dir, EmbeddedGraph.start(dir.resolve("graph"), 0, freshPassword()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -56,10 +71,9 @@ final class GraphTestServer {
         return instance;
     }
 
-    /** @return how to reach the server (also while it is stopped: the same address and password come back) */
+    /** @return how to reach the server: while it is stopped, where it was; after a restart, its new password */
     GraphEndpoint endpoint() {
-        return new GraphEndpoint(java.net.URI.create("bolt://127.0.0.1:" + port), EmbeddedGraph.USER,
-                graph.endpoint().password());
+        return endpoint;
     }
 
     /** Stops the server, keeping its folder. */
@@ -75,7 +89,7 @@ final class GraphTestServer {
     synchronized void start() {
         if (graph == null) {
             try {
-                graph = EmbeddedGraph.start(dir.resolve("graph"), port, Optional.empty());
+                started(EmbeddedGraph.start(dir.resolve("graph"), port, freshPassword()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
