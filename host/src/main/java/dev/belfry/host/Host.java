@@ -326,6 +326,8 @@ public final class Host implements AutoCloseable {
     private Map<String, Object> graphHealth() {
         MirrorStatus m = mirror.status();
         Map<String, Object> out = new LinkedHashMap<>();
+        boolean starting = m.enabled() && graph.endpoint().isEmpty();
+        out.put("state", !m.enabled() ? "off" : m.connected() ? "connected" : starting ? "starting" : "down");
         out.put("enabled", m.enabled());
         out.put("connected", m.connected());
         out.put("queue_depth", m.queueDepth());

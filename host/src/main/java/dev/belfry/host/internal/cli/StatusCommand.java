@@ -36,8 +36,7 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
                 : s.get("last_error").asText());
         JsonNode g = h.path("graph");
         if (!g.isMissingNode()) {
-            t.row("graph", g.path("connected").asBoolean() ? "connected" : g.path("enabled").asBoolean(true)
-                    ? "down" : "off", g.path("detail").asText(""));
+            t.row("graph", g.path("state").asText("unknown"), g.path("detail").asText(""));
         }
         t.print(out);
         for (JsonNode p : h.path("plugin_problems")) {
