@@ -90,8 +90,8 @@ public final class Host implements AutoCloseable {
     private Host(HostConfig config, DataDirLock lock, LoadResult loaded, String hostId) {
         this.config = config;
         this.lock = lock;
-        this.writer = new StateWriter(new SidecarStore(config.dataDir(), config.clock()), config.clock(),
-                config.commitInterval(), loaded.document());
+        this.writer = new StateWriter(new SidecarStore(config.dataDir(), config.clock(), config.sidecarFileOps()),
+                config.clock(), config.commitInterval(), loaded.document());
         if (config.graph().mode() == GraphConfig.Mode.OFF) {
             this.graph = null;
             this.mirror = GraphMirror.off();

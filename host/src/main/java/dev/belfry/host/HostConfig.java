@@ -1,5 +1,6 @@
 package dev.belfry.host;
 
+import dev.belfry.sidecar.SidecarFileOps;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,11 +24,14 @@ import java.util.Objects;
  * @param graph              where the job graph is mirrored; default the embedded Neo4j
  * @param adminPort          the admin API's port on 127.0.0.1; 0 turns it off; {@value #ANY_FREE_PORT} picks a
  *                           free port; default {@value #DEFAULT_ADMIN_PORT}
+ * @param sidecarFileOps     the file operations the state file is written with; default real NIO (a seam for
+ *                           fault-injection tests and unusual file systems)
  */
 public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConcurrentRuns,
                          Duration misfireThreshold, Duration commitInterval, Duration shutdownGrace,
                          Duration pluginStopGrace, Duration orphanRetention, Duration pluginScanInterval,
-                         boolean resetState, GraphConfig graph, int adminPort) {
+                         boolean resetState, GraphConfig graph, int adminPort,
+                         SidecarFileOps sidecarFileOps) {
 
     /** The admin API's default port. */
     public static final int DEFAULT_ADMIN_PORT = 7688;
@@ -44,6 +48,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         Objects.requireNonNull(pluginsDir, "pluginsDir");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(sidecarFileOps, "sidecarFileOps");
         requirePositive("commitInterval", commitInterval);
         requirePositive("misfireThreshold", misfireThreshold);
         requireNotNegative("shutdownGrace", shutdownGrace);
@@ -98,6 +103,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         private boolean resetState;
         private GraphConfig graph = GraphConfig.embedded();
         private int adminPort = DEFAULT_ADMIN_PORT;
+        private SidecarFileOps sidecarFileOps = SidecarFileOps.nio();
 
         private Builder() {
         }
@@ -190,11 +196,17 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
             return this;
         }
 
+        /** @param ops the state file's file operations @return this builder */
+        public Builder sidecarFileOps(SidecarFileOps ops) {
+            this.sidecarFileOps = Objects.requireNonNull(ops, "sidecarFileOps");
+            return this;
+        }
+
         /** @return the config @throws IllegalArgumentException if a value is out of range */
         public HostConfig build() {
             return new HostConfig(dataDir, pluginsDir, clock, maxConcurrentRuns, misfireThreshold, commitInterval,
                     shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState, graph,
-                    adminPort);
+                    adminPort, sidecarFileOps);
         }
     }
 }
