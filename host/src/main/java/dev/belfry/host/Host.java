@@ -20,6 +20,7 @@ import dev.belfry.host.internal.graph.MirroringSink;
 import dev.belfry.host.internal.graph.Neo4jMirror;
 import dev.belfry.host.internal.graph.PluginNode;
 import dev.belfry.host.internal.state.HostId;
+import dev.belfry.host.internal.plugins.ExitGuard;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
 import dev.belfry.host.internal.plugins.PluginProblem;
@@ -84,6 +85,8 @@ public final class Host implements AutoCloseable {
     /** Plugins as the graph shows them: running ones, and ones that went away while their jobs remain. */
     private final Map<String, PluginNode> pluginNodes = new TreeMap<>();
     private final HostMetrics jmx;
+    /** Refuses System.exit from plugin code while the host runs (see ExitGuard for where that is possible). */
+    private ExitGuard exitGuard;
     private volatile boolean closing;
     private boolean closed;
 
@@ -172,6 +175,7 @@ public final class Host implements AutoCloseable {
     }
 
     private void begin(LoadResult loaded) {
+        exitGuard = ExitGuard.acquire(); // before any plugin code runs, Plugin.start included
         log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", VERSION, config.dataDir(),
                 config.pluginsDir(), loaded.document().jobs().size());
         engine.restore(loaded.document().jobs());
@@ -305,6 +309,9 @@ public final class Host implements AutoCloseable {
             workers.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (exitGuard != null) {
+            exitGuard.close(); // after the plugins' stop(), which is plugin code too
         }
         closeQuietly(lock);
         log.info("Belfry stopped");
