@@ -76,10 +76,7 @@ public final class EmbeddedGraph implements AutoCloseable {
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size")
                 .build();
         try {
-            // Set (or reset) the password through the system database, which the embedded API reaches without
-            // authentication; CHANGE NOT REQUIRED so drivers can connect straight away.
-            dbms.database("system").executeTransactionally(
-                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            setPassword(dbms, password);
             GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
             var address = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class)
                     .getLocalAddress(ConnectorType.BOLT);
@@ -91,6 +88,22 @@ public final class EmbeddedGraph implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             dbms.shutdown();
             throw e;
+        }
+    }
+
+    /**
+     * Sets the password through the system database, which the embedded API reaches without authentication;
+     * CHANGE NOT REQUIRED so drivers can connect straight away. On a restart the store already has it, and Neo4j
+     * refuses to "change" a password to itself: that refusal means the password is already right.
+     */
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        try {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("Old password and new password cannot be the same")) {
+                throw e;
+            }
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Config;
@@ -23,9 +22,9 @@ import org.neo4j.driver.Session;
  * folder), stopped by a shutdown hook. Starting Neo4j takes seconds, so no test starts its own.
  *
  * <p>{@link #stop()} and {@link #start()} restart it on the same folder and port, for outage tests; such a test
- * must leave it running. Every start sets a new password: {@code EmbeddedGraph.start} sets the password at each
- * start, and Neo4j refuses to "change" it to the one it already has, so a restart with the stored password fails. Tests run one after another and call {@link #wipe()} first: a mirror's resync deletes
- * whatever the graph has that its state lacks.
+ * must leave it running. Like a host, it starts with a generated password kept in the folder's credentials file and
+ * restarts with the stored one. Tests run one after another and call {@link #wipe()} first: a mirror's resync
+ * deletes whatever the graph has that its state lacks.
  */
 final class GraphTestServer {
     private static GraphTestServer instance;
@@ -53,16 +52,12 @@ final class GraphTestServer {
         }
     }
 
-    private static Optional<String> freshPassword() {
-        return Optional.of("test-" + UUID.randomUUID());
-    }
-
     /** @return the shared server, started if this is the first use */
     static synchronized GraphTestServer get() {
         if (instance == null) {
             try {
                 Path dir = Files.createTempDirectory("belfry-graph-test");
-                instance = new GraphTestServer(dir, EmbeddedGraph.start(dir.resolve("graph"), 0, freshPassword()));
+                instance = new GraphTestServer(dir, EmbeddedGraph.start(dir.resolve("graph"), 0, Optional.empty()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -71,7 +66,12 @@ final class GraphTestServer {
         return instance;
     }
 
-    /** @return how to reach the server: while it is stopped, where it was; after a restart, its new password */
+    /** @return the server's folder, as a host's {@code <data>/graph} */
+    Path graphDir() {
+        return dir.resolve("graph");
+    }
+
+    /** @return how to reach the server (while it is stopped: where it was) */
     GraphEndpoint endpoint() {
         return endpoint;
     }
@@ -89,7 +89,7 @@ final class GraphTestServer {
     synchronized void start() {
         if (graph == null) {
             try {
-                started(EmbeddedGraph.start(dir.resolve("graph"), port, freshPassword()));
+                started(EmbeddedGraph.start(dir.resolve("graph"), port, Optional.empty()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

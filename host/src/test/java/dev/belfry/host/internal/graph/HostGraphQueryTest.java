@@ -96,6 +96,19 @@ class HostGraphQueryTest {
     }
 
     @Test
+    void shouldKeepGeneratedCredentialsOwnerOnlyAndTheBoltAddressOnLoopback() throws IOException {
+        Path graphDir = server.graphDir();
+
+        assertThat(Files.getPosixFilePermissions(graphDir.resolve(EmbeddedGraph.CREDENTIALS_FILE)))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        assertThat(Files.readString(graphDir.resolve(EmbeddedGraph.CREDENTIALS_FILE)))
+                .contains("password=" + server.endpoint().password());
+        assertThat(Files.readString(graphDir.resolve(EmbeddedGraph.BOLT_URL_FILE)).strip())
+                .isEqualTo(server.endpoint().uri().toString()).startsWith("bolt://127.0.0.1:");
+    }
+
+    @Test
     void shouldPrintATableWhenQueryingThroughADataDirectory() throws IOException {
         int code = belfry("query", "MATCH (j:_BackgroundJob) WHERE j.namespace = $ns RETURN j.qname AS qname,"
                 + " j.schedule_type AS type ORDER BY qname", "--param", "ns=hello-jobs",
