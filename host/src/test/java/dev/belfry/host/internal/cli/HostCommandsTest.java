@@ -108,6 +108,39 @@ class HostCommandsTest {
     }
 
     @Test
+    void shouldCancelADeclaredJobUntilResumed() {
+        assertThat(belfry("jobs", "cancel", "ingest-demo.flaky-export")).isZero();
+        assertThat(out.toString()).isEqualTo("ingest-demo.flaky-export: cancelled" + System.lineSeparator());
+        assertThat(host.job(QName.parse("ingest-demo.flaky-export")).orElseThrow().record().status())
+                .isEqualTo(JobStatus.CANCELLED);
+
+        assertThat(belfry("jobs", "resume", "ingest-demo.flaky-export")).isZero();
+        assertThat(host.job(QName.parse("ingest-demo.flaky-export")).orElseThrow().record().status())
+                .isEqualTo(JobStatus.SCHEDULED);
+    }
+
+    @Test
+    void shouldShowAJobAsJson() throws IOException {
+        assertThat(belfry("jobs", "show", "hello-jobs.heartbeat", "--json")).isZero();
+
+        JsonNode job = JSON.readTree(out.toString());
+        assertThat(job.get("qname").asText()).isEqualTo("hello-jobs.heartbeat");
+        assertThat(job.get("schedule").asText()).isEqualTo("every 10s");
+        assertThat(job.get("running").isArray()).isTrue();
+        assertThat(job.has("version")).isTrue();
+    }
+
+    @Test
+    void shouldReloadAPluginAndRefuseAnUnknownOne() {
+        assertThat(belfry("plugins", "reload", "hello-jobs")).isZero();
+        assertThat(out.toString()).isEqualTo("hello-jobs: reloaded" + System.lineSeparator());
+        assertThat(host.plugins()).contains("hello-jobs");
+
+        assertThat(belfry("plugins", "reload", "no-such-plugin")).isEqualTo(2);
+        assertThat(err.toString()).contains("no plugin named no-such-plugin");
+    }
+
+    @Test
     void shouldExitTwoForAnUnknownJobOrStatus() {
         assertThat(belfry("jobs", "show", "hello-jobs.nope")).isEqualTo(2);
         assertThat(err.toString()).contains("no job named hello-jobs.nope");
