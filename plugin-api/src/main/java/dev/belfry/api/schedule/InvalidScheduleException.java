@@ -31,7 +31,7 @@ public final class InvalidScheduleException extends IllegalArgumentException {
     private InvalidScheduleException(String value, String reason, String pluginId, String jobName) {
         super(describe(value, reason, pluginId, jobName));
         this.value = String.valueOf(value);
-        this.reason = Objects.requireNonNull(reason, "reason");
+        this.reason = oneLine(Objects.requireNonNull(reason, "reason"));
         this.pluginId = pluginId;
         this.jobName = jobName;
     }
@@ -54,13 +54,43 @@ public final class InvalidScheduleException extends IllegalArgumentException {
         return value;
     }
 
-    /** @return what is wrong with the value, without the value itself */
+    /** @return what is wrong with the value, without the value itself; one line (controls escaped) */
     public String reason() {
         return reason;
     }
 
     private static String describe(String value, String reason, String pluginId, String jobName) {
         String where = pluginId == null ? "" : "job " + pluginId + "." + jobName + ": ";
-        return where + "invalid schedule \"" + value + "\": " + reason;
+        return oneLine(where + "invalid schedule \"" + value + "\": " + reason);
+    }
+
+    /**
+     * The message must stay one line in a log or terminal, even when the value (or text quoted from it in the
+     * reason) holds a line break or another control character: those are written as {@code \n}, {@code \t} or
+     * {@code \\uXXXX} instead.
+     */
+    static String oneLine(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean escape = c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\u2028' || c == '\u2029';
+            if (escape && out == null) {
+                out = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            if (out != null) {
+                if (!escape) {
+                    out.append(c);
+                } else if (c == '\n') {
+                    out.append("\\n");
+                } else if (c == '\r') {
+                    out.append("\\r");
+                } else if (c == '\t') {
+                    out.append("\\t");
+                } else {
+                    out.append(String.format("\\u%04x", (int) c));
+                }
+            }
+        }
+        return out == null ? text : out.toString();
     }
 }

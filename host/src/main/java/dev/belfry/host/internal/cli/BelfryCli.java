@@ -50,23 +50,49 @@ public final class BelfryCli {
         cli.setErr(err);
         // One line that says what is wrong, instead of picocli's usage dump: the usage is one --help away.
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println("belfry: " + e.getMessage() + " (see: " + e.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help)");
+            err.println(oneLine("belfry: " + e.getMessage() + " (see: "
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)"));
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof InvalidScheduleException || e instanceof BadInputException) {
-                err.println("belfry: " + e.getMessage());
+                err.println(oneLine("belfry: " + e.getMessage()));
                 return EXIT_USAGE;
             }
             if (e instanceof AdminClient.HostNotRunning || e instanceof GraphOptions.HostNotRunningException) {
-                err.println("belfry: " + e.getMessage());
+                err.println(oneLine("belfry: " + e.getMessage()));
                 return EXIT_NOT_RUNNING;
             }
-            err.println("belfry: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.println(oneLine("belfry: " + (e.getMessage() == null ? e.toString() : e.getMessage())));
             return EXIT_FAILED;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Error messages quote what the user typed, which may hold a line break or another control character; the
+     * promise is one line on standard error, so those are written as {@code \n} or {@code \\uXXXX} instead.
+     *
+     * @param text a message
+     * @return the message on one line
+     */
+    static String oneLine(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** Bad input found while running a command (not by picocli's parser): exit code 2, one line. */
