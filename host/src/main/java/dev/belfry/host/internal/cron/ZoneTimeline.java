@@ -25,6 +25,9 @@ final class ZoneTimeline {
 
     private static final long WINDOW_START = Instant.parse("1900-01-01T00:00:00Z").getEpochSecond();
     private static final long WINDOW_END = Instant.parse("2300-01-01T00:00:00Z").getEpochSecond();
+    /** LocalDateTime's range in local seconds; Instant's range reaches a little further at both ends. */
+    private static final long LOCAL_MIN = LocalDateTime.MIN.toEpochSecond(ZoneOffset.UTC);
+    private static final long LOCAL_MAX = LocalDateTime.MAX.toEpochSecond(ZoneOffset.UTC);
     /** Offsets never exceed 18 hours; a local second this far inside the window maps inside it. */
     private static final long MAX_OFFSET = 18 * 3600;
 
@@ -197,7 +200,22 @@ final class ZoneTimeline {
         return Math.max(candidate, local + 1);
     }
 
+    /**
+     * Past LocalDateTime's range (the years next to Instant.MIN and Instant.MAX) a wall reading cannot be asked
+     * about, and java.time knows no transitions there either: the offset is the one in force at that end of time.
+     */
+    private int offsetBeyondLocalRange(long local) {
+        return rules.getOffset(local > 0 ? Instant.MAX : Instant.MIN).getTotalSeconds();
+    }
+
+    private static boolean beyondLocalRange(long local) {
+        return local < LOCAL_MIN || local > LOCAL_MAX;
+    }
+
     private long firstPassFromRules(long local) {
+        if (beyondLocalRange(local)) {
+            return local - offsetBeyondLocalRange(local);
+        }
         LocalDateTime wall = LocalDateTime.ofEpochSecond(local, 0, ZoneOffset.UTC);
         ZoneOffsetTransition t = rules.getTransition(wall);
         if (t == null) {
@@ -207,6 +225,9 @@ final class ZoneTimeline {
     }
 
     private long skipFromRules(long local, long notAfter) {
+        if (beyondLocalRange(local)) {
+            return Math.max(notAfter + offsetBeyondLocalRange(local) + 1, local + 1);
+        }
         LocalDateTime wall = LocalDateTime.ofEpochSecond(local, 0, ZoneOffset.UTC);
         ZoneOffsetTransition t = rules.getTransition(wall);
         long candidate;
