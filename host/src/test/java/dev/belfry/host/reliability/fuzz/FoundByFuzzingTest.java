@@ -1,0 +1,63 @@
+package dev.belfry.host.reliability.fuzz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.host.internal.cli.BelfryCli;
+import dev.belfry.host.internal.cron.CronCompiler;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** Each input the fuzz tests found a bug with, kept as a plain test so it stays fixed whatever the seed. */
+class FoundByFuzzingTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2027-03-27T12:00:00Z"), ZoneOffset.UTC);
+
+    @Test
+    void shouldKeepTheInvalidScheduleMessageOnOneLineWhenTheExpressionHoldsALineSeparator() {
+        // given an expression with U+2028 inside a field (not folded as white space) and one that is only a newline
+        for (String expr : new String[] {"4H;9\u2028 0", "\n", "0 0 * * *\u0085x", "0\u0000 * * * *"}) {
+            // when / then
+            assertThatThrownBy(() -> CronCompiler.compile(expr, ZoneOffset.UTC))
+                    .isInstanceOf(InvalidScheduleException.class)
+                    .satisfies(e -> {
+                        assertThat(Fuzz.hasLineBreak(e.getMessage())).as(Fuzz.show(e.getMessage())).isFalse();
+                        assertThat(e.getMessage()).doesNotContainPattern("\\p{Cntrl}");
+                    });
+        }
+    }
+
+    @Test
+    void shouldAnswerNextFireNearTheEndsOfTimeWithoutAnExceptionInADaylightSavingZone() {
+        // given a fixed-time expression in a zone with transitions, searched from the last year Instant can hold
+        var cron = CronCompiler.compile("0 0 1 * *", java.time.ZoneId.of("America/New_York"));
+        Instant found = Instant.parse("+1000000000-01-16T23:14:59.534521714Z"); // threw DateTimeException
+        Instant nearMin = Instant.MIN.plusSeconds(3_600);
+        // when / then: empty past Instant.MAX (as documented), a real fire before it and near Instant.MIN
+        assertThat(cron.nextFire(found)).contains(Instant.parse("+1000000000-02-01T05:00:00Z"));
+        assertThat(cron.nextFire(Instant.MAX.minusSeconds(3_600))).isEmpty();
+        assertThat(cron.nextFire(Instant.MAX.minusSeconds(40 * 86_400L))).hasValueSatisfying(
+                next -> assertThat(next).isAfter(Instant.MAX.minusSeconds(40 * 86_400L)));
+        assertThat(cron.nextFire(nearMin)).hasValueSatisfying(next -> assertThat(next).isAfter(nearMin));
+    }
+
+    @Test
+    void shouldPrintOneStderrLineWhenTheZoneOrAnOptionHoldsANewline() {
+        for (String[] args : new String[][] {
+                {"cron", "next", "0 3 * * *", "--zone", "Europe/Berlin\n"},
+                {"cron", "next", "0 3 * * *", "--from", "2027-01-01\nT00:00:00Z"},
+                {"cron", "next", "0 3 * * *", "--no-such\noption"},
+                {"cron", "next", "0 3\u2028 * * *"}}) {
+            StringWriter err = new StringWriter();
+            int code = BelfryCli.run(CLOCK, new PrintWriter(new StringWriter()), new PrintWriter(err, true), args);
+            assertThat(code).isEqualTo(2);
+            String text = err.toString();
+            assertThat(text).endsWith("\n");
+            assertThat(Fuzz.hasLineBreak(text.substring(0, text.length() - 1))).as(Fuzz.show(text)).isFalse();
+        }
+    }
+}
