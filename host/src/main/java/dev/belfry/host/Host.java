@@ -120,8 +120,7 @@ public final class Host implements AutoCloseable {
                 ScheduleValidator.compiling(), runs);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
                 ScheduleValidator.compiling());
-        this.jmx = new HostMetrics(this::jobsByStatus, engine::stats, metrics,
-                writer::health);
+        this.jmx = new HostMetrics(this::jobsByStatus, engine::stats, metrics, writer::health, this::graphGauges);
     }
 
     /**
@@ -330,6 +329,16 @@ public final class Host implements AutoCloseable {
         return Optional.ofNullable(admin).map(AdminServer::url);
     }
 
+    /** The graph mirror's figures for /metrics and JMX; empty when the mirror is off. */
+    private Map<String, Double> graphGauges() {
+        MirrorStatus m = mirror.status();
+        return !m.enabled() ? Map.of() : Map.of(
+                "connected", m.connected() ? 1.0 : 0.0,
+                "queue_depth", (double) m.queueDepth(),
+                "lag_seconds", m.lag().map(d -> d.toNanos() / 1e9).orElse(0.0),
+                "rows_written", (double) m.rowsWritten());
+    }
+
     private Map<String, Object> graphHealth() {
         MirrorStatus m = mirror.status();
         Map<String, Object> out = new LinkedHashMap<>();
@@ -442,13 +451,7 @@ public final class Host implements AutoCloseable {
         public String metrics() {
             Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
             jobsByStatus().forEach((status, n) -> byStatus.put(JobStatus.fromJsonName(status), n));
-            MirrorStatus m = mirror.status();
-            Map<String, Double> graphGauges = !m.enabled() ? Map.of() : Map.of(
-                    "connected", m.connected() ? 1.0 : 0.0,
-                    "queue_depth", (double) m.queueDepth(),
-                    "lag_seconds", m.lag().map(d -> d.toNanos() / 1e9).orElse(0.0),
-                    "rows_written", (double) m.rowsWritten());
-            return Metrics.render(byStatus, engine.stats(), metrics, writer.health(), graphGauges);
+            return Metrics.render(byStatus, engine.stats(), metrics, writer.health(), graphGauges());
         }
     }
 

@@ -19,6 +19,7 @@ public final class HostMetrics implements HostMetricsMXBean, AutoCloseable {
     private final Supplier<EngineStats> engine;
     private final Metrics runs;
     private final Supplier<StateWriter.WriterHealth> writer;
+    private final Supplier<Map<String, Double>> graph;
     private ObjectName name;
 
     /**
@@ -26,13 +27,15 @@ public final class HostMetrics implements HostMetricsMXBean, AutoCloseable {
      * @param engine       the engine's counters
      * @param runs         run metrics
      * @param writer       the state writer's health
+     * @param graph        the graph mirror's gauges
      */
     public HostMetrics(Supplier<Map<String, Long>> jobsByStatus, Supplier<EngineStats> engine, Metrics runs,
-                       Supplier<StateWriter.WriterHealth> writer) {
+                       Supplier<StateWriter.WriterHealth> writer, Supplier<Map<String, Double>> graph) {
         this.jobsByStatus = jobsByStatus;
         this.engine = engine;
         this.runs = runs;
         this.writer = writer;
+        this.graph = graph;
     }
 
     /**
@@ -119,6 +122,11 @@ public final class HostMetrics implements HostMetricsMXBean, AutoCloseable {
     @Override
     public long getSidecarBytes() {
         return writer.get().lastCommitBytes();
+    }
+
+    @Override
+    public Map<String, Double> getGraphMirror() {
+        return graph.get();
     }
 
     /** Unregisters the MBean. */

@@ -49,4 +49,7 @@ public interface HostMetricsMXBean {
 
     /** @return the state file's size after the last write */
     long getSidecarBytes();
+
+    /** @return the graph mirror's gauges (connected, queue_depth, lag_seconds, rows_written); empty when off */
+    Map<String, Double> getGraphMirror();
 }

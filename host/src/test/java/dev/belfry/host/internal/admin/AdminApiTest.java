@@ -175,6 +175,9 @@ class AdminApiTest {
         assertError(call("DELETE", "/jobs", token, null), 405, "DELETE is not allowed");
         assertError(get("/nothing/here"), 404, "no such endpoint");
         assertError(post("/plugins/nope/reload"), 404, "no plugin named nope");
+        assertThat(post("/jobs/hello-jobs.say-hello/cancel").statusCode()).isEqualTo(200);
+        assertError(post("/jobs/hello-jobs.say-hello/trigger"), 409, "cannot run: it is cancelled");
+        assertThat(post("/jobs/hello-jobs.say-hello/resume").statusCode()).isEqualTo(200);
 
         assertThat(status("hello-jobs.heartbeat")).isEqualTo(before);
     }

@@ -141,6 +141,15 @@ class HostCommandsTest {
     }
 
     @Test
+    void shouldExitOneWhenTheHostRefusesTheOperation() {
+        assertThat(belfry("jobs", "cancel", "ingest-demo.ingest")).isZero();
+
+        assertThat(belfry("jobs", "trigger", "ingest-demo.ingest")).isEqualTo(1);
+        assertThat(err.toString()).contains("job ingest-demo.ingest cannot run: it is cancelled");
+        assertThat(belfry("jobs", "resume", "ingest-demo.ingest")).isZero();
+    }
+
+    @Test
     void shouldExitTwoForAnUnknownJobOrStatus() {
         assertThat(belfry("jobs", "show", "hello-jobs.nope")).isEqualTo(2);
         assertThat(err.toString()).contains("no job named hello-jobs.nope");
