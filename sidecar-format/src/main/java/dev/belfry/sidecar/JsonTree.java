@@ -170,7 +170,7 @@ final class JsonTree {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
                 sb.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+            } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);

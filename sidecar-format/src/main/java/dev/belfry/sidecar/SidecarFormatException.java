@@ -62,7 +62,7 @@ public final class SidecarFormatException extends RuntimeException {
         int i = 0;
         for (; i < s.length() && sb.length() < MAX_PART_LENGTH; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);
