@@ -46,6 +46,19 @@ class FoundByFuzzingTest {
     }
 
     @Test
+    void shouldKeepTheSidecarErrorOnOneLineWhenTheDamagedValueHoldsANextLineCharacter() {
+        // given a value and a member name holding U+0085 (NEL), a C1 control that some readers treat as a line end
+        String json = "{\"format\": \"belfry.background-jobs\", \"version\": 1, \"written_at\": \"\u0085x\","
+                + " \"jobs\": []}";
+        // when / then
+        assertThatThrownBy(() -> new dev.belfry.sidecar.SidecarCodec().decode(
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "background_jobs.json"))
+                .isInstanceOf(dev.belfry.sidecar.SidecarFormatException.class)
+                .satisfies(e -> assertThat(Fuzz.hasLineBreak(e.getMessage())).as(Fuzz.show(e.getMessage())).isFalse())
+                .hasMessageContaining("\\u0085x");
+    }
+
+    @Test
     void shouldPrintOneStderrLineWhenTheZoneOrAnOptionHoldsANewline() {
         for (String[] args : new String[][] {
                 {"cron", "next", "0 3 * * *", "--zone", "Europe/Berlin\n"},
