@@ -26,12 +26,23 @@ public record PluginProblem(Path file, Optional<String> pluginId, Optional<Strin
         return new PluginProblem(file, Optional.of(pluginId), Optional.of(jobName), message);
     }
 
-    /** @return the problem as one log line: {@code file: plugin p: job j: message} */
+    /**
+     * @return the problem as one log line: {@code file: plugin p: job j: message}; control characters and line
+     *         separators quoted from a descriptor (a manifest may hold ESC or NEL, plugin.properties anything) are
+     *         written as {@code \\uXXXX}
+     */
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(String.valueOf(file.getFileName()));
         pluginId.ifPresent(p -> b.append(": plugin ").append(p));
         jobName.ifPresent(j -> b.append(": job ").append(j));
-        return b.append(": ").append(message).toString();
+        b.append(": ").append(message);
+        for (int i = b.length() - 1; i >= 0; i--) {
+            char c = b.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                b.replace(i, i + 1, String.format("\\u%04x", (int) c));
+            }
+        }
+        return b.toString();
     }
 }

@@ -208,9 +208,12 @@ public final class PluginSupervisor implements AutoCloseable {
                 continue;
             }
             String id = d.getPluginId();
-            String requiresProblem = checkRequires(d);
-            if (requiresProblem != null) {
-                refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, requiresProblem));
+            String descriptorProblem = checkVersion(d);
+            if (descriptorProblem == null) {
+                descriptorProblem = checkRequires(d);
+            }
+            if (descriptorProblem != null) {
+                refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, descriptorProblem));
                 continue;
             }
             Path other = loadedFileOf(id);
@@ -312,6 +315,21 @@ public final class PluginSupervisor implements AutoCloseable {
             return c.descriptor.getVersion();
         }
         return manager.getPlugin(id).getDescriptor().getVersion();
+    }
+
+    /**
+     * A version PF4J cannot parse would load, and then break every dependent's version check with a confusing
+     * reason; refuse the plugin itself instead, naming the version.
+     */
+    private String checkVersion(PluginDescriptor d) {
+        String version = d.getVersion();
+        try {
+            manager.getVersionManager().compareVersions(version, version);
+            return null;
+        } catch (RuntimeException e) {
+            return "unusable Plugin-Version \"" + version + "\" (expected a semantic version such as 1.2.0): "
+                    + oneLine(e);
+        }
     }
 
     private String checkRequires(PluginDescriptor d) {
