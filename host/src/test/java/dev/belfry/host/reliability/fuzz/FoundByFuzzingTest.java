@@ -59,6 +59,33 @@ class FoundByFuzzingTest {
     }
 
     @Test
+    void shouldRefuseAPluginWhoseVersionIsNotSemanticByItsFileName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        // given plugins whose versions do not parse, next to one that does
+        java.nio.file.Path plugins = java.nio.file.Files.createDirectories(tmp.resolve("plugins"));
+        dev.belfry.host.testing.PluginJarBuilder.plugin("blank").version(" ").writeTo(plugins, "blank.jar");
+        dev.belfry.host.testing.PluginJarBuilder.plugin("words").version("abc").writeTo(plugins, "words.jar");
+        dev.belfry.host.testing.PluginJarBuilder.plugin("fine").version("1.0.0+build.5").writeTo(plugins, "fine.jar");
+        // when
+        try (dev.belfry.host.Host host = dev.belfry.host.Host.start(dev.belfry.host.HostConfig.builder()
+                .dataDir(tmp.resolve("data")).pluginsDir(plugins).graph(dev.belfry.host.GraphConfig.off())
+                .adminPort(0).pluginScanInterval(java.time.Duration.ZERO).build())) {
+            // then
+            assertThat(host.plugins()).containsExactly("fine");
+            assertThat(host.pluginProblems()).extracting(Object::toString)
+                    .anySatisfy(p -> assertThat(p).startsWith("blank.jar: plugin blank: unusable Plugin-Version"))
+                    .anySatisfy(p -> assertThat(p).startsWith("words.jar: plugin words: unusable Plugin-Version \"abc\""));
+        }
+    }
+
+    @Test
+    void shouldKeepAPluginProblemOnOneLineWhenTheDescriptorHoldsControlCharacters() {
+        var problem = new dev.belfry.host.internal.plugins.PluginProblem(java.nio.file.Path.of("w.jar"),
+                java.util.Optional.of("p"), java.util.Optional.empty(), "depends on plugin x\u001b\u0085y");
+        assertThat(problem.toString()).isEqualTo("w.jar: plugin p: depends on plugin x\\u001b\\u0085y");
+    }
+
+    @Test
     void shouldPrintOneStderrLineWhenTheZoneOrAnOptionHoldsANewline() {
         for (String[] args : new String[][] {
                 {"cron", "next", "0 3 * * *", "--zone", "Europe/Berlin\n"},
