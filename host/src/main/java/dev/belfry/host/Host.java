@@ -140,15 +140,19 @@ public final class Host implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw new HostStartException(e.getMessage(), e);
         }
+        ExitGuard guard = ExitGuard.acquire(); // before any plugin code runs, Plugin.start included
         try {
             LoadResult loaded = loadState(config);
             Host host = new Host(config, lock, loaded, HostId.of(config.dataDir()));
+            host.exitGuard = guard;
             host.begin(loaded);
             return host;
         } catch (IOException e) {
+            guard.close();
             closeQuietly(lock);
             throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            guard.close();
             closeQuietly(lock);
             throw e instanceof HostStartException h ? h : new HostStartException("host failed to start: " + e, e);
         }
@@ -174,7 +178,6 @@ public final class Host implements AutoCloseable {
     }
 
     private void begin(LoadResult loaded) {
-        exitGuard = ExitGuard.acquire(); // before any plugin code runs, Plugin.start included
         log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", VERSION, config.dataDir(),
                 config.pluginsDir(), loaded.document().jobs().size());
         engine.restore(loaded.document().jobs());
