@@ -93,8 +93,9 @@ public final class PluginSupervisor implements AutoCloseable {
     private void scanQuietly() {
         try {
             scan();
-        } catch (RuntimeException | LinkageError e) {
-            // The scanner must outlive any one bad scan; the next scan tries again.
+        } catch (Exception | Error e) {
+            // The scanner must outlive any one bad scan (a scheduled task that throws is never run again); the next
+            // scan tries again.
             log.error("plugin folder scan failed: {}", oneLine(e), e);
         }
     }
@@ -359,7 +360,9 @@ public final class PluginSupervisor implements AutoCloseable {
                 throw new IllegalStateException("plugin did not start (state " + state + ")"
                         + (why == null ? "" : ": " + oneLine(why)));
             }
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Exception | Error e) {
+            // Plugin.start is plugin code: whatever it throws (Errors such as AssertionError or StackOverflowError
+            // included, and checked exceptions thrown sneakily) refuses this plugin, never the host or the scan.
             discard(id);
             refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, "failed to start: " + oneLine(e)));
             return;
@@ -404,7 +407,7 @@ public final class PluginSupervisor implements AutoCloseable {
                 }
                 byName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
                         .add(new PluginJob(new QName(id, spec.name()), spec, job));
-            } catch (RuntimeException | LinkageError | ClassNotFoundException e) {
+            } catch (Exception | Error e) {
                 listener.problem(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: "
                         + oneLine(e)));
             }
@@ -448,8 +451,19 @@ public final class PluginSupervisor implements AutoCloseable {
         }
         try {
             manager.unloadPlugin(id);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Exception | Error e) {
             log.warn("plugin {} did not stop cleanly: {}", id, oneLine(e));
+            // PF4J catches only Exceptions from Plugin.stop: after an Error it keeps the plugin, so its id could
+            // never load again and its class loader stays open. Count it as stopped and finish the unload.
+            PluginWrapper w = manager.getPlugin(id);
+            if (w != null) {
+                w.setPluginState(PluginState.STOPPED);
+                try {
+                    manager.unloadPlugin(id);
+                } catch (Exception | Error again) {
+                    log.warn("plugin {} could not be unloaded: {}", id, oneLine(again));
+                }
+            }
         }
     }
 
