@@ -64,7 +64,7 @@ public class CronNextFireBenchmark {
         ZoneId zone = ZoneId.of(parts[1]);
         compiled = CronCompiler.compile(parts[0], zone);
         boolean seconds = parts[0].split(" ").length == 6;
-        cronUtils = ExecutionTime.forCron(new CronParser(BenchDefinitions.unix(seconds)).parse(parts[0]));
+        cronUtils = ExecutionTime.forCron(new CronParser(CronCompiler.definition(seconds)).parse(parts[0]));
         for (int i = 0; i < INPUTS; i++) {
             instants[i] = Instant.ofEpochSecond(START + i * STEP);
             zoned[i] = instants[i].atZone(zone);

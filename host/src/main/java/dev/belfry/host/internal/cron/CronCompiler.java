@@ -145,8 +145,14 @@ public final class CronCompiler {
         }
     }
 
-    /** Belfry's cron-utils definition; package-private so tests can ask cron-utils itself for comparison. */
-    static CronDefinition definition(boolean seconds) {
+    /**
+     * Belfry's cron-utils definition, public so that tests and benchmarks compare Belfry with cron-utils reading
+     * exactly the same syntax.
+     *
+     * @param seconds the 6-field form with leading seconds, else the 5-field Unix form
+     * @return the definition
+     */
+    public static CronDefinition definition(boolean seconds) {
         CronDefinitionBuilder builder = CronDefinitionBuilder.defineCron();
         if (seconds) {
             builder = builder.withSeconds().withValidRange(0, 59).withStrictRange().and();
