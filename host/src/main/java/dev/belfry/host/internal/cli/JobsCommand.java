@@ -3,6 +3,7 @@ package dev.belfry.host.internal.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.belfry.api.QName;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,20 @@ final class JobsCommand {
 
     static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * The API path of one job. The name is checked here first: an empty or malformed one would address another
+     * endpoint ({@code /jobs/} is the job list, {@code ..} climbs), and the answer would not be a job at all.
+     *
+     * @throws BelfryCli.BadInputException (exit 2) if the text is not a job name
+     */
+    static String jobPath(String qname) {
+        try {
+            return "/jobs/" + encode(QName.parse(qname).toString());
+        } catch (IllegalArgumentException e) {
+            throw new BelfryCli.BadInputException(e.getMessage());
+        }
     }
 
     /** {@code belfry jobs list}. */
@@ -120,7 +135,7 @@ final class JobsCommand {
 
         @Override
         public Integer call() {
-            JsonNode j = client().get("/jobs/" + encode(qname));
+            JsonNode j = client().get(jobPath(qname));
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 printJson(out, j);
@@ -168,7 +183,7 @@ final class JobsCommand {
 
         @Override
         public Integer call() {
-            JsonNode r = client().post("/jobs/" + encode(qname) + "/" + verb());
+            JsonNode r = client().post(jobPath(qname) + "/" + verb());
             spec.commandLine().getOut().println(r.get("job").asText() + ": " + r.get("result").asText());
             return 0;
         }
