@@ -175,8 +175,13 @@ public final class StateWriter implements StateSink, AutoCloseable {
                 // Waiters must not hang on a disk that is failing: they hear of it now; the state is retried below.
                 completeWaiters(ticket, e instanceof IOException io ? io : new IOException(message, e));
                 try {
-                    if (!closing) {
-                        TimeUnit.NANOSECONDS.timedWait(this, RETRY_AFTER_FAILURE.toNanos());
+                    // Sit out the whole pause: every state change notifies this monitor, and a busy engine changes
+                    // state many times a second, which would otherwise retry a failing disk at every interval. Only
+                    // a durable waiter (urgent) or close cuts it short.
+                    long deadline = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
+                    long left;
+                    while (!closing && !urgent && (left = deadline - System.nanoTime()) > 0) {
+                        TimeUnit.NANOSECONDS.timedWait(this, left);
                     }
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
