@@ -342,6 +342,9 @@ public final class Engine implements AutoCloseable {
         executing--;
         if (run.timeoutTimer != null) {
             run.timeoutTimer.cancelled = true;
+            // A cancelled timer stays in the heap until its due time, which may be hours away: it must not keep the
+            // run, and through the run's code the plugin's class loader, reachable until then.
+            run.timeoutTimer.run = null;
             run.timeoutTimer = null;
         }
         listener.runFinished(new RunResult(slot.qname, run.id, run.scheduledFor, run.firedAt, now, run.attempt,
@@ -999,7 +1002,8 @@ public final class Engine implements AutoCloseable {
         final long seq;
         final Kind kind;
         final JobSlot slot;
-        final Run run;
+        /** The run a TIMEOUT timer is for; cleared when the run ends. */
+        Run run;
         boolean cancelled;
 
         Timer(Instant due, long seq, Kind kind, JobSlot slot, Run run) {
