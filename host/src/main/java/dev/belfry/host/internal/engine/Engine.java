@@ -488,7 +488,7 @@ public final class Engine implements AutoCloseable {
                                             : Duration.between(started, now))))
                             .withConsecutiveFailures(record.consecutiveFailures() + 1)
                             .withFailureCount(record.failureCount() + 1);
-                    slot.crashedFire = record.schedule() instanceof Schedule.Once once ? once.at() : started;
+                    slot.crashedFire = started;
                     log.warn("job {} was running when the host stopped; recorded as a failed run", record.qname());
                     commit(slot, slot.record);
                 }
@@ -550,11 +550,19 @@ public final class Engine implements AutoCloseable {
         slot.orphanedAt = null;
         slot.record = base;
 
-        // A run cut off by a crash: its fire is retried if the policy allows, else a one-shot job has failed.
-        boolean retryCrashedFire = false;
-        if (slot.crashedFire != null) {
-            retryCrashedFire = base.consecutiveFailures() + 1 <= spec.retry().maxAttempts();
-            if (!retryCrashedFire && (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual)) {
+        // A fire whose last run failed and was not retried yet: a run cut off by a crash (known from this
+        // restart), or a once job whose failed fire is on disk (its run ended in failure and it never completed;
+        // deciding from persisted facts holds however many restarts come before the plugin is back). The fire is
+        // retried if the policy allows, else a one-shot job has failed.
+        Instant failedFire = slot.crashedFire;
+        if (schedule instanceof Schedule.Once once && !slot.completed && base.runCount() > 0
+                && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
+            failedFire = once.at();
+        }
+        boolean retryFailedFire = false;
+        if (failedFire != null) {
+            retryFailedFire = base.consecutiveFailures() + 1 <= spec.retry().maxAttempts();
+            if (!retryFailedFire && (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual)) {
                 slot.failed = !slot.completed;
             }
         }
@@ -565,9 +573,9 @@ public final class Engine implements AutoCloseable {
         }
         Instant due = slot.nextFire;
         setNextFire(slot, Optional.ofNullable(due));
-        if (retryCrashedFire && armable(slot)) {
+        if (retryFailedFire && armable(slot)) {
             Duration delay = spec.retry().delayBeforeRetry(base.consecutiveFailures(), random.getAsDouble());
-            scheduleRetry(slot, slot.crashedFire, base.consecutiveFailures() + 1, now.plus(delay));
+            scheduleRetry(slot, failedFire, base.consecutiveFailures() + 1, now.plus(delay));
         }
         slot.crashedFire = null;
         log.info("job {} {} ({})", qname, !known ? "registered" : wasOrphaned ? "reattached" : "attached",

@@ -593,6 +593,45 @@ class EngineTest {
     }
 
     @Test
+    void shouldStillMarkACrashedOnceJobFailedWhenTheHostStopsAgainBeforeItsPluginIsBack() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "report"), "demo", once)
+                .withStatus(JobStatus.RUNNING).withRunCount(1)));
+        JobRecord afterFirstRestart = record("report"); // recorded as a failed run, then the host stops again
+
+        Engine second = new Engine(clock, sink, FireClaim.ALWAYS, runs, settings, () -> 0.5, schedule -> { },
+                EngineListener.NONE);
+        second.restore(List.of(afterFirstRestart));
+        TestJob job = new TestJob(JobSpec.builder("report", once).build(), ctx -> { });
+        second.attach("demo", List.of(new PluginJob(QName.parse("demo.report"), job.spec(), job)));
+        clock.advance(Duration.ofHours(1));
+        second.runDue();
+
+        assertThat(afterFirstRestart.status()).isEqualTo(JobStatus.PENDING);
+        assertThat(job.contexts).isEmpty();
+        assertThat(record("report").status()).isEqualTo(JobStatus.FAILED);
+        assertThat(record("report").failureCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRetryAOnceJobsFailedFireAfterARestartWhenRetriesRemain() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "report"), "demo", once)
+                .withStatus(JobStatus.FAILED_RETRYING).withRunCount(1).withFailureCount(1).withConsecutiveFailures(1)
+                .withLastOutcome(Optional.of(new dev.belfry.sidecar.RunOutcome(false, "boom", Duration.ZERO)))));
+        TestJob job = register(JobSpec.builder("report", once)
+                .retry(new RetryPolicy(3, SECOND, 2.0, SECOND, 0.0)).build());
+        assertThat(record("report").status()).isEqualTo(JobStatus.FAILED_RETRYING);
+
+        clock.advance(SECOND);
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(job.attempts()).containsExactly(2);
+        assertThat(record("report").status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    @Test
     void shouldMarkACrashedOnceJobFailedWhenItHasNoRetries() {
         Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
         engine().restore(List.of(JobRecord.pending(new QName("demo", "report"), "demo", once)
