@@ -51,8 +51,8 @@ class CronFuzzTest {
     void shouldCompileOrRefuseEveryExpressionAndAnswerNextFireFast() throws Exception {
         long seed = Fuzz.seed("cron compile + nextFire");
         Random r = new Random(seed);
-        int inputs = Depth.pick(30_000, 400_000);
-        int firesPerValid = Depth.pick(6, 12);
+        int inputs = Depth.pick(15_000, 400_000);
+        int firesPerValid = Depth.pick(8, 12);
         Fuzz.Latencies timing = new Fuzz.Latencies();
         int[] counts = new int[3]; // valid, refused, fires answered
         long[] worst = {0};
@@ -116,7 +116,7 @@ class CronFuzzTest {
     void shouldExitZeroOrTwoWithOneStderrLineFromCronNext() throws Exception {
         long seed = Fuzz.seed("belfry cron next");
         Random r = new Random(seed);
-        int inputs = Depth.pick(1_500, 20_000);
+        int inputs = Depth.pick(800, 20_000);
         Clock clock = Clock.fixed(Instant.parse("2027-03-27T12:00:00Z"), ZoneOffset.UTC);
         int[] exits = new int[4];
 
@@ -197,7 +197,7 @@ class CronFuzzTest {
     /** Exercises the code paths once, untimed, so JIT compilation does not count as a slow call. */
     private static void warmUp(Random r) {
         Random local = new Random(r.nextLong());
-        for (int i = 0; i < 20_000; i++) {
+        for (int i = 0; i < 10_000; i++) {
             try {
                 ZoneId zone = ZoneId.of(Fuzz.pick(local, ZONES));
                 CompiledCron c = CronCompiler.compile(expression(local), zone);

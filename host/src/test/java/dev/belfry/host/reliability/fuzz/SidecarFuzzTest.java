@@ -232,7 +232,7 @@ class SidecarFuzzTest {
     void shouldDecodeOrRefuseWithFileLineColumnAndFieldForEveryMutation() throws Exception {
         long seed = Fuzz.seed("sidecar codec");
         Random r = new Random(seed);
-        int inputs = Depth.pick(6_000, 100_000);
+        int inputs = Depth.pick(4_000, 100_000);
         int[] outcome = new int[2];
         Watchdog.run(Duration.ofSeconds(5), seed, dog -> {
             for (int i = 0; i < inputs; i++) {
@@ -253,7 +253,7 @@ class SidecarFuzzTest {
     void shouldValidateEveryMutatedFileFromTheCommandLine() throws Exception {
         long seed = Fuzz.seed("belfry sidecar validate");
         Random r = new Random(seed);
-        int inputs = Depth.pick(400, 10_000);
+        int inputs = Depth.pick(300, 10_000);
         Clock clock = Clock.fixed(Instant.parse("2026-11-23T05:00:00Z"), ZoneOffset.UTC);
         Path file = tmp.resolve(FILE);
         int[] exits = new int[3];
