@@ -20,13 +20,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Once run cut off by a crash must end FAILED (no retries) even if the host stops again before the job's plugin
- * is back: the kill loop found such a job IDLE after a second kill during start-up.
+ * is back: the kill loop found such a job IDLE after a second kill during start-up (fixed in the engine: the failed
+ * fire is now decided from what is on disk).
  */
 class CutOffRunRestartTest {
     private static final QName ONCE = QName.parse("relic.once");
@@ -36,9 +36,6 @@ class CutOffRunRestartTest {
     @TempDir
     Path plugins;
 
-    @Disabled("known bug, see docs/reliability.md (Crash consistency): the restore records the cut-off run and"
-            + " commits the job as PENDING; the fact that its fire was cut off lives only in memory, so a host that"
-            + " stops before the plugin attaches loses it and the job comes back IDLE instead of FAILED")
     @Test
     void shouldRecordACutOffOnceRunAsFailedWhenTheHostStopsAgainBeforeThePluginIsBack() throws Exception {
         // given: the state a kill leaves when a durable-start Once job was running

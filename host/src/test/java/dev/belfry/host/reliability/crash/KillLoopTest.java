@@ -40,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 class KillLoopTest {
     private static final Duration ARMED_LIMIT = Duration.ofSeconds(90);
     private static final int TICKS = 200;
-    private static final Set<String> ONCE_LEFT_IDLE = new HashSet<>();
 
     @TempDir
     Path root;
@@ -164,10 +163,9 @@ class KillLoopTest {
                         + " restart-to-armed (seen by the test) %s; host clock, launch to armed %s; host start to armed"
                         + " %s; jobs checked %d (max %d jobs in the state); runs cut off (RUNNING at a kill) %d;"
                         + " Once fires %d, Once runs cut off and recorded FAILED %d, duplicate Once fires 0;"
-                        + " .bak fallbacks %d; Once jobs left IDLE by a second kill during start-up (known bug) %d%n",
+                        + " .bak fallbacks %d%n",
                 seed, cycles, cycles, earlyKills, took, armedSeen.summary(), armedByHostClock.summary(),
-                hostInit.summary(), jobsChecked, maxJobs, runningAtKill, fires.size(), onceCutOff.size(), backupLoads,
-                ONCE_LEFT_IDLE.size());
+                hostInit.summary(), jobsChecked, maxJobs, runningAtKill, fires.size(), onceCutOff.size(), backupLoads);
         assertThat(backupLoads).as(".bak fallbacks (a kill never tears the main file), %s", replay).isZero();
     }
 
@@ -223,14 +221,7 @@ class KillLoopTest {
                 continue;
             }
             JobRecord r = job.get();
-            boolean knownIdle = r.status() == JobStatus.IDLE && r.lastOutcome()
-                    .map(o -> o.message().contains("host stopped")).orElse(false);
-            if (knownIdle) {
-                // Known bug (docs/reliability.md, Crash consistency): a run cut off by a kill, then a second kill
-                // during start-up after the restore but before the plugin attached, leaves the Once job IDLE
-                // instead of FAILED. It is not armed and does not fire again, which is what this test guards.
-                ONCE_LEFT_IDLE.add(qname);
-            } else if (r.runCount() < 1 || !allowed.contains(r.status())) {
+            if (r.runCount() < 1 || !allowed.contains(r.status())) {
                 problems.add(qname + " fired but the state says status " + r.status() + ", run_count " + r.runCount());
             }
             if (r.status() == JobStatus.FAILED && r.lastOutcome().map(o -> o.message().contains("host stopped"))
