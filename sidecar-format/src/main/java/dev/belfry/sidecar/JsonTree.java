@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,10 @@ import java.util.regex.Pattern;
 // A JSON tree that remembers where every value and member name started, so that semantic errors found after
 // parsing (a bad zone, a duplicate qname) can still point at a line and column. Built from Jackson's streaming
 // parser; Jackson's own tree model drops locations.
+//
+// Reading a large sidecar is on the host's start-up path, so the tree costs as little per token as it can:
+// positions are packed into a long in each node rather than kept as objects, and paths are only spelled out
+// when an error reports one (see Path, and the frame stack in Builder).
 final class JsonTree {
     /** The path of the document root in error messages. */
     static final String ROOT = "$";
@@ -30,7 +35,6 @@ final class JsonTree {
                     .maxNumberLength(200)
                     .build())
             .build();
-    private static final Pattern SIMPLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern JACKSON_LOCATION =
             Pattern.compile("\\s*\\[Source: [^;\\]]*(?:\\([^)]*\\))?[^;\\]]*; line: (\\d+), column: (\\d+)]");
 
@@ -42,45 +46,109 @@ final class JsonTree {
         static final Loc NONE = new Loc(0, 0);
     }
 
+    /** Packs a line and column into one long, so that a node carries its position without an object. */
+    static long pos(int line, int column) {
+        return ((long) line << 32) | (column & 0xFFFF_FFFFL);
+    }
+
+    static Loc loc(long pos) {
+        return pos == 0 ? Loc.NONE : new Loc((int) (pos >>> 32), (int) pos);
+    }
+
+    /** A JSON value; {@code pos} is its packed start position ({@link #pos}), 0 when not read from a file. */
     sealed interface Node permits Obj, Arr, Str, Num, Bool, Null {
-        Loc loc();
-    }
+        long pos();
 
-    record Member(String name, Loc nameLoc, Node value) {
-    }
-
-    record Obj(Loc loc, Map<String, Member> members) implements Node {
-        Obj {
-            members = Collections.unmodifiableMap(new LinkedHashMap<>(members));
+        default Loc loc() {
+            return JsonTree.loc(pos());
         }
     }
 
-    record Arr(Loc loc, List<Node> items) implements Node {
+    /**
+     * An object. The members map (name to value, in the order read) is taken over, not copied: only this class
+     * makes objects, each from a map it has just filled and wrapped unmodifiable.
+     */
+    record Obj(long pos, Map<String, Node> members) implements Node {
+    }
+
+    record Arr(long pos, List<Node> items) implements Node {
         Arr {
             items = List.copyOf(items);
         }
     }
 
-    record Str(Loc loc, String value) implements Node {
+    record Str(long pos, String value) implements Node {
     }
 
     /** A number kept as its source text, so an unknown field is written back exactly as it was read. */
-    record Num(Loc loc, String text, boolean integral) implements Node {
+    record Num(long pos, String text, boolean integral) implements Node {
     }
 
-    record Bool(Loc loc, boolean value) implements Node {
+    record Bool(long pos, boolean value) implements Node {
     }
 
-    record Null(Loc loc) implements Node {
+    record Null(long pos) implements Node {
+    }
+
+    /**
+     * The JSON path of a value, as a chain of steps that is only spelled out ({@link #toString()}) when an error
+     * reports it: {@code $}, {@code jobs[3].schedule.every}, {@code $[3].qname}, {@code jobs[0][""]}.
+     */
+    static final class Path {
+        static final Path DOCUMENT = new Path(null, null, -1);
+
+        private final Path parent;
+        private final String name;
+        private final int index;
+
+        private Path(Path parent, String name, int index) {
+            this.parent = parent;
+            this.name = name;
+            this.index = index;
+        }
+
+        /** @return the path of a member of the object at this path */
+        Path member(String memberName) {
+            return new Path(this, memberName, -1);
+        }
+
+        /** @return the path of an item of the array at this path */
+        Path index(int i) {
+            return new Path(this, null, i);
+        }
+
+        @Override
+        public String toString() {
+            if (parent == null) {
+                return ROOT;
+            }
+            String at = parent.toString();
+            return name != null ? child(at, name) : JsonTree.index(at, index);
+        }
     }
 
     /** Joins an object member name onto a path. */
     static String child(String path, String name) {
-        if (!SIMPLE_NAME.matcher(name).matches()) {
+        if (!simpleName(name)) {
             // Empty names, names with dots or spaces: bracket form keeps the path unambiguous.
             return path + "[" + quote(name) + "]";
         }
         return ROOT.equals(path) ? name : path + "." + name;
+    }
+
+    // [A-Za-z_][A-Za-z0-9_]*
+    private static boolean simpleName(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Joins an array index onto a path. */
@@ -91,18 +159,20 @@ final class JsonTree {
     /**
      * Parses a whole document.
      *
+     * @param text   the document's characters; only the first {@code length} are read, and they are not copied
+     * @param length how many characters of {@code text} the document has
      * @throws SidecarFormatException for any syntax error, with the path of the innermost value being read
      */
-    static Node parse(String text, String source) {
+    static Node parse(char[] text, int length, String source) {
         Builder b = new Builder(source);
-        try (JsonParser p = FACTORY.createParser(text)) {
+        try (JsonParser p = FACTORY.createParser(text, 0, length)) {
             b.parser = p;
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new SidecarFormatException(source, 1, 1, ROOT, "the file is empty");
             }
-            Node root = b.value(ROOT);
-            b.path = ROOT;
+            Node root = b.value(0);
+            b.pathDepth = 0;
             if (p.nextToken() != null) {
                 Loc at = loc(p.currentTokenLocation());
                 throw new SidecarFormatException(source, at.line(), at.column(), ROOT,
@@ -112,7 +182,7 @@ final class JsonTree {
         } catch (JsonProcessingException e) {
             throw b.syntaxError(e);
         } catch (IOException e) {
-            // Reading from a String cannot fail for I/O reasons; treat anything else as a malformed document.
+            // Reading from memory cannot fail for I/O reasons; treat anything else as a malformed document.
             throw b.syntaxError(e);
         } catch (SidecarFormatException e) {
             throw e;
@@ -122,24 +192,24 @@ final class JsonTree {
         }
     }
 
-    /** Returns the same tree with every location replaced by {@link Loc#NONE}, for location-free equality. */
+    /** Returns the same tree with every position set to 0 ({@link Loc#NONE}), for location-free equality. */
     static Node detached(Node n) {
         if (n instanceof Obj o) {
-            Map<String, Member> m = new LinkedHashMap<>();
-            o.members().forEach((k, v) -> m.put(k, new Member(k, Loc.NONE, detached(v.value()))));
-            return new Obj(Loc.NONE, m);
+            Map<String, Node> m = new LinkedHashMap<>();
+            o.members().forEach((k, v) -> m.put(k, detached(v)));
+            return new Obj(0, Collections.unmodifiableMap(m));
         } else if (n instanceof Arr a) {
             List<Node> items = new ArrayList<>(a.items().size());
             a.items().forEach(i -> items.add(detached(i)));
-            return new Arr(Loc.NONE, items);
+            return new Arr(0, items);
         } else if (n instanceof Str s) {
-            return new Str(Loc.NONE, s.value());
+            return new Str(0, s.value());
         } else if (n instanceof Num x) {
-            return new Num(Loc.NONE, x.text(), x.integral());
+            return new Num(0, x.text(), x.integral());
         } else if (n instanceof Bool b) {
-            return new Bool(Loc.NONE, b.value());
+            return new Bool(0, b.value());
         } else if (n instanceof Null) {
-            return new Null(Loc.NONE);
+            return new Null(0);
         }
         throw new IllegalStateException("unhandled JSON node " + n.getClass());
     }
@@ -189,94 +259,159 @@ final class JsonTree {
         return new Loc(Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr()));
     }
 
+    private static long packed(JsonLocation l) {
+        if (l == null) {
+            return pos(1, 1);
+        }
+        return pos(Math.max(1, l.getLineNr()), Math.max(1, l.getColumnNr()));
+    }
+
     private static final class Builder {
         private final String source;
         private JsonParser parser;
-        // The path of the value being read when the parser gives up; used for syntax errors.
-        private String path = ROOT;
+        // The path of the value being read, for syntax errors, kept without building strings: one frame per
+        // nesting level holds the member name (objects) or item index (arrays) being read at that level, and the
+        // path is made of the first pathDepth frames. Frame d belongs to the container whose path has d frames.
+        private String[] frameName = new String[16];
+        private int[] frameIndex = new int[16];
+        // Where each member name of the object being read at a level started, to report a duplicate's first
+        // occurrence; reused by every object at that level.
+        private long[][] namePositions = new long[16][];
+        // How many members the last object at each level had: objects at one level are usually alike (every job
+        // has the same members), so sizing the next one's map from it saves growing the map member by member.
+        private int[] lastMemberCount = new int[16];
+        private int pathDepth;
 
         Builder(String source) {
             this.source = source;
         }
 
-        // The parser is positioned on the first token of the value.
-        Node value(String at) throws IOException {
-            path = at;
+        // The parser is positioned on the first token of the value, whose path has `depth` frames.
+        Node value(int depth) throws IOException {
+            pathDepth = depth;
             JsonToken t = parser.currentToken();
-            Loc loc = loc(parser.currentTokenLocation());
+            long pos = packed(parser.currentTokenLocation());
             switch (t) {
                 case START_OBJECT:
-                    return object(at, loc);
+                    return object(depth, pos);
                 case START_ARRAY:
-                    return array(at, loc);
+                    return array(depth, pos);
                 case VALUE_STRING:
-                    return new Str(loc, parser.getText());
+                    return new Str(pos, parser.getText());
                 case VALUE_NUMBER_INT:
-                    return new Num(loc, parser.getText(), true);
+                    return new Num(pos, parser.getText(), true);
                 case VALUE_NUMBER_FLOAT:
-                    return new Num(loc, parser.getText(), false);
+                    return new Num(pos, parser.getText(), false);
                 case VALUE_TRUE:
-                    return new Bool(loc, true);
+                    return new Bool(pos, true);
                 case VALUE_FALSE:
-                    return new Bool(loc, false);
+                    return new Bool(pos, false);
                 case VALUE_NULL:
-                    return new Null(loc);
+                    return new Null(pos);
                 default:
-                    throw new SidecarFormatException(source, loc.line(), loc.column(), at,
+                    Loc loc = loc(pos);
+                    throw new SidecarFormatException(source, loc.line(), loc.column(), path(depth),
                             "unexpected " + parser.getText());
             }
         }
 
-        private Node object(String at, Loc loc) throws IOException {
-            Map<String, Member> members = new LinkedHashMap<>();
+        private Node object(int depth, long pos) throws IOException {
+            ensureFrames(depth);
+            Map<String, Node> members = new LinkedHashMap<>(lastMemberCount[depth] * 4 / 3 + 1);
+            long[] names = namePositions[depth];
+            int count = 0;
             while (true) {
-                path = at;
-                JsonToken t = nextMemberToken(at);
+                pathDepth = depth;
+                JsonToken t = nextMemberToken(depth);
                 if (t == JsonToken.END_OBJECT) {
-                    return new Obj(loc, members);
+                    lastMemberCount[depth] = count;
+                    return new Obj(pos, Collections.unmodifiableMap(members));
                 }
                 // Jackson only hands out FIELD_NAME here; anything else has already raised a syntax error.
                 String name = parser.currentName();
-                Loc nameLoc = loc(parser.currentTokenLocation());
-                String memberPath = child(at, name);
+                long namePos = packed(parser.currentTokenLocation());
+                frameName[depth] = name;
                 if (members.containsKey(name)) {
-                    Member first = members.get(name);
-                    throw new SidecarFormatException(source, nameLoc.line(), nameLoc.column(), memberPath,
-                            "duplicate member \"" + name + "\" (first at line " + first.nameLoc().line()
-                                    + ", column " + first.nameLoc().column() + ")");
+                    Loc at = loc(namePos);
+                    Loc first = loc(names[indexOf(members, name)]);
+                    throw new SidecarFormatException(source, at.line(), at.column(), path(depth + 1),
+                            "duplicate member \"" + name + "\" (first at line " + first.line()
+                                    + ", column " + first.column() + ")");
                 }
-                path = memberPath;
+                if (count == names.length) {
+                    names = Arrays.copyOf(names, count * 2);
+                    namePositions[depth] = names;
+                }
+                names[count++] = namePos;
+                pathDepth = depth + 1;
                 parser.nextToken();
-                members.put(name, new Member(name, nameLoc, value(memberPath)));
+                members.put(name, value(depth + 1));
             }
+        }
+
+        private static int indexOf(Map<String, Node> members, String name) {
+            int i = 0;
+            for (String key : members.keySet()) {
+                if (key.equals(name)) {
+                    return i;
+                }
+                i++;
+            }
+            throw new IllegalStateException("member " + name + " not found");
         }
 
         // Jackson reads a scalar value together with the member name before it, so a bad number or literal fails
         // on the call that was meant to return the name. Attribute such errors to the member just named.
-        private JsonToken nextMemberToken(String at) throws IOException {
+        private JsonToken nextMemberToken(int depth) throws IOException {
             String previous = parser.currentName();
             try {
                 return parser.nextToken();
             } catch (JsonProcessingException e) {
                 String name = parser.currentName();
                 if (name != null && !name.equals(previous)) {
-                    path = child(at, name);
+                    frameName[depth] = name;
+                    pathDepth = depth + 1;
                 }
                 throw e;
             }
         }
 
-        private Node array(String at, Loc loc) throws IOException {
+        private Node array(int depth, long pos) throws IOException {
+            ensureFrames(depth);
             List<Node> items = new ArrayList<>();
             while (true) {
                 // A syntax error between items (a missing comma, a cut-off file) belongs to the array itself.
-                path = at;
+                pathDepth = depth;
                 JsonToken t = parser.nextToken();
                 if (t == JsonToken.END_ARRAY) {
-                    return new Arr(loc, items);
+                    return new Arr(pos, items);
                 }
-                items.add(value(index(at, items.size())));
+                frameName[depth] = null;
+                frameIndex[depth] = items.size();
+                items.add(value(depth + 1));
             }
+        }
+
+        private void ensureFrames(int depth) {
+            if (depth >= frameName.length) {
+                int size = Math.max(depth + 1, frameName.length * 2);
+                frameName = Arrays.copyOf(frameName, size);
+                frameIndex = Arrays.copyOf(frameIndex, size);
+                namePositions = Arrays.copyOf(namePositions, size);
+                lastMemberCount = Arrays.copyOf(lastMemberCount, size);
+            }
+            if (namePositions[depth] == null) {
+                namePositions[depth] = new long[16];
+            }
+        }
+
+        // The path made of the first `depth` frames, spelled out for an error.
+        private String path(int depth) {
+            String path = ROOT;
+            for (int d = 0; d < depth; d++) {
+                path = frameName[d] != null ? child(path, frameName[d]) : index(path, frameIndex[d]);
+            }
+            return path;
         }
 
         SidecarFormatException syntaxError(IOException e) {
@@ -294,9 +429,8 @@ final class JsonTree {
             String problem = truncated
                     ? "unexpected end of file: the file is truncated or a closing bracket is missing"
                     : "malformed JSON: " + oneLine(detail);
-            return new SidecarFormatException(source, at.line(), at.column(), path, problem, e);
+            return new SidecarFormatException(source, at.line(), at.column(), path(pathDepth), problem, e);
         }
-
         private static String oneLine(String message) {
             if (message == null || message.isBlank()) {
                 return "unreadable input";

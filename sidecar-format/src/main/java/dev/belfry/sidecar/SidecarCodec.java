@@ -12,11 +12,11 @@ import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.sidecar.JsonTree.Arr;
 import dev.belfry.sidecar.JsonTree.Bool;
-import dev.belfry.sidecar.JsonTree.Member;
 import dev.belfry.sidecar.JsonTree.Node;
 import dev.belfry.sidecar.JsonTree.Null;
 import dev.belfry.sidecar.JsonTree.Num;
 import dev.belfry.sidecar.JsonTree.Obj;
+import dev.belfry.sidecar.JsonTree.Path;
 import dev.belfry.sidecar.JsonTree.Str;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -189,9 +189,9 @@ public final class SidecarCodec {
     private static void writeNode(JsonGenerator g, Node n) throws IOException {
         if (n instanceof Obj o) {
             g.writeStartObject();
-            for (Member m : o.members().values()) {
-                g.writeFieldName(m.name());
-                writeNode(g, m.value());
+            for (Map.Entry<String, Node> m : o.members().entrySet()) {
+                g.writeFieldName(m.getKey());
+                writeNode(g, m.getValue());
             }
             g.writeEndObject();
         } else if (n instanceof Arr a) {
@@ -236,8 +236,8 @@ public final class SidecarCodec {
     public SidecarDocument decode(byte[] bytes, String sourceName) {
         java.util.Objects.requireNonNull(bytes, "bytes");
         java.util.Objects.requireNonNull(sourceName, "sourceName");
-        String text = utf8(bytes, sourceName);
-        Node root = JsonTree.parse(text, sourceName);
+        CharBuffer text = utf8(bytes, sourceName);
+        Node root = JsonTree.parse(text.array(), text.limit(), sourceName);
         Reader r = new Reader(sourceName);
         try {
             if (root instanceof Obj o) {
@@ -245,17 +245,18 @@ public final class SidecarCodec {
             } else if (root instanceof Arr a) {
                 return r.legacy(a);
             }
-            throw r.error(root, JsonTree.ROOT, "expected a background-jobs object (or the legacy array of jobs), "
+            throw r.error(root, Path.DOCUMENT, "expected a background-jobs object (or the legacy array of jobs), "
                     + "found " + JsonTree.describe(root));
         } catch (SidecarFormatException e) {
             throw e;
         } catch (RuntimeException e) {
             // A safety net: a value that passed the checks here but was still refused by a constructor.
-            throw r.error(root, JsonTree.ROOT, "unreadable document: " + e.getMessage(), e);
+            throw r.error(root, Path.DOCUMENT, "unreadable document: " + e.getMessage(), e);
         }
     }
 
-    private static String utf8(byte[] bytes, String source) {
+    // Decoded into a char buffer that the parser reads in place: a 60 MB sidecar is not copied into a String.
+    private static CharBuffer utf8(byte[] bytes, String source) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -284,7 +285,7 @@ public final class SidecarCodec {
         if (out.length() > 0 && out.charAt(0) == '\uFEFF') {
             out.put(0, ' ');
         }
-        return out.toString();
+        return out;
     }
 
     private static final class Reader {
@@ -292,58 +293,62 @@ public final class SidecarCodec {
                 Arrays.stream(JobStatus.values()).map(JobStatus::jsonName).collect(Collectors.joining(", "));
 
         private final String source;
+        // One String per plugin id rather than one per job: the records of a plugin's jobs share it (in their
+        // qname and plugin_id), and with them the engine and the state writer that keep those records.
+        private final Map<String, String> pluginIds = new HashMap<>();
 
         Reader(String source) {
             this.source = source;
         }
 
-        SidecarFormatException error(Node at, String path, String problem) {
+        SidecarFormatException error(Node at, Path path, String problem) {
             return error(at, path, problem, null);
         }
 
-        SidecarFormatException error(Node at, String path, String problem, Throwable cause) {
-            return new SidecarFormatException(source, at.loc().line(), at.loc().column(), path, problem, cause);
+        SidecarFormatException error(Node at, Path path, String problem, Throwable cause) {
+            JsonTree.Loc loc = at.loc();
+            return new SidecarFormatException(source, loc.line(), loc.column(), path.toString(), problem, cause);
         }
 
         SidecarDocument document(Obj root) {
-            Member formatMember = root.members().get("format");
-            if (formatMember == null) {
-                throw error(root, "format", "missing member \"format\": this is not a Belfry background-jobs file"
+            Node format = root.members().get("format");
+            if (format == null) {
+                throw error(root, Path.DOCUMENT.member("format"), "missing member \"format\": this is not a Belfry background-jobs file"
                         + " (expected \"format\": \"" + SidecarDocument.FORMAT + "\")");
             }
-            Node format = formatMember.value();
             if (!(format instanceof Str s) || !SidecarDocument.FORMAT.equals(s.value())) {
-                throw error(format, "format", "not a Belfry background-jobs file: format is "
+                throw error(format, Path.DOCUMENT.member("format"), "not a Belfry background-jobs file: format is "
                         + JsonTree.describe(format) + ", expected \"" + SidecarDocument.FORMAT + "\"");
             }
-            Node versionNode = required(root, JsonTree.ROOT, "version");
-            int version = (int) integer(versionNode, "version", 1, Integer.MAX_VALUE);
-            Instant writtenAt = instant(required(root, JsonTree.ROOT, "written_at"), "written_at");
-            Arr jobs = array(required(root, JsonTree.ROOT, "jobs"), "jobs");
-            List<JobRecord> records = jobs(jobs, "jobs", this::job);
+            Node versionNode = required(root, Path.DOCUMENT, "version");
+            int version = (int) integer(versionNode, Path.DOCUMENT.member("version"), 1, Integer.MAX_VALUE);
+            Instant writtenAt = instant(required(root, Path.DOCUMENT, "written_at"), Path.DOCUMENT.member("written_at"));
+            Path jobsPath = Path.DOCUMENT.member("jobs");
+            Arr jobs = array(required(root, Path.DOCUMENT, "jobs"), jobsPath);
+            List<JobRecord> records = jobs(jobs, jobsPath, this::job);
             return new SidecarDocument(version, writtenAt, records, unknown(root, DOCUMENT_KEYS));
         }
 
         SidecarDocument legacy(Arr root) {
-            List<JobRecord> records = jobs(root, JsonTree.ROOT, this::legacyJob);
+            List<JobRecord> records = jobs(root, Path.DOCUMENT, this::legacyJob);
             return new SidecarDocument(SidecarDocument.CURRENT_VERSION, Instant.EPOCH, records,
                     UnknownFields.none());
         }
 
         private interface JobReader {
-            JobRecord read(Obj job, String path);
+            JobRecord read(Obj job, Path path);
         }
 
-        private List<JobRecord> jobs(Arr array, String path, JobReader reader) {
+        private List<JobRecord> jobs(Arr array, Path path, JobReader reader) {
             List<JobRecord> records = new ArrayList<>(array.items().size());
-            Map<QName, String> seen = new HashMap<>();
+            Map<QName, Path> seen = new HashMap<>();
             for (int i = 0; i < array.items().size(); i++) {
-                String at = JsonTree.index(path, i);
+                Path at = path.index(i);
                 Obj job = object(array.items().get(i), at, "a job object");
                 JobRecord record = reader.read(job, at);
-                String first = seen.putIfAbsent(record.qname(), at);
+                Path first = seen.putIfAbsent(record.qname(), at);
                 if (first != null) {
-                    throw error(job.members().get("qname").value(), JsonTree.child(at, "qname"),
+                    throw error(job.members().get("qname"), at.member("qname"),
                             "duplicate job \"" + record.qname() + "\" (already defined at " + first + ")");
                 }
                 records.add(record);
@@ -351,25 +356,25 @@ public final class SidecarCodec {
             return records;
         }
 
-        private JobRecord job(Obj o, String path) {
-            QName qname = qname(required(o, path, "qname"), JsonTree.child(path, "qname"));
-            String pluginId = pluginId(required(o, path, "plugin_id"), JsonTree.child(path, "plugin_id"));
-            Schedule schedule = schedule(required(o, path, "schedule"), JsonTree.child(path, "schedule"));
-            JobStatus status = status(required(o, path, "status"), JsonTree.child(path, "status"));
+        private JobRecord job(Obj o, Path path) {
+            QName qname = qname(required(o, path, "qname"), path.member("qname"));
+            String pluginId = pluginId(required(o, path, "plugin_id"), path.member("plugin_id"));
+            Schedule schedule = schedule(required(o, path, "schedule"), path.member("schedule"));
+            JobStatus status = status(required(o, path, "status"), path.member("status"));
             Optional<Instant> nextFireAt = optionalInstant(o, path, "next_fire_at");
             Optional<Instant> lastStartedAt = optionalInstant(o, path, "last_started_at");
             Optional<Instant> lastFinishedAt = optionalInstant(o, path, "last_finished_at");
             Optional<RunOutcome> lastOutcome = optional(o, "last_outcome")
-                    .map(n -> outcome(n, JsonTree.child(path, "last_outcome")));
+                    .map(n -> outcome(n, path.member("last_outcome")));
             int consecutiveFailures = (int) count(o, path, "consecutive_failures", Integer.MAX_VALUE);
             long runCount = count(o, path, "run_count", Long.MAX_VALUE);
             long failureCount = count(o, path, "failure_count", Long.MAX_VALUE);
-            boolean paused = bool(required(o, path, "paused"), JsonTree.child(path, "paused"));
+            boolean paused = bool(required(o, path, "paused"), path.member("paused"));
             // orphaned_at and dynamic came after the first files of format version 1 were written: both optional.
             Optional<Instant> orphanedAt = optionalInstant(o, path, "orphaned_at");
             boolean dynamic = optionalBool(o, path, "dynamic", false);
             Optional<String> checkpoint = optional(o, "checkpoint")
-                    .map(n -> checkpoint(n, JsonTree.child(path, "checkpoint")));
+                    .map(n -> checkpoint(n, path.member("checkpoint")));
             long version = count(o, path, "version", Long.MAX_VALUE);
             try {
                 return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
@@ -380,15 +385,15 @@ public final class SidecarCodec {
             }
         }
 
-        private JobRecord legacyJob(Obj o, String path) {
-            QName qname = qname(required(o, path, "qname"), JsonTree.child(path, "qname"));
+        private JobRecord legacyJob(Obj o, Path path) {
+            QName qname = qname(required(o, path, "qname"), path.member("qname"));
             // The legacy status is checked for shape only: it is not trusted, every legacy job starts PENDING.
-            optional(o, "status").ifPresent(n -> string(n, JsonTree.child(path, "status")));
+            optional(o, "status").ifPresent(n -> string(n, path.member("status")));
             int consecutiveFailures = optional(o, "consecutive_failures")
-                    .map(n -> (int) integer(n, JsonTree.child(path, "consecutive_failures"), 0, Integer.MAX_VALUE))
+                    .map(n -> (int) integer(n, path.member("consecutive_failures"), 0, Integer.MAX_VALUE))
                     .orElse(0);
             Schedule schedule = optional(o, "schedule")
-                    .map(n -> schedule(n, JsonTree.child(path, "schedule")))
+                    .map(n -> schedule(n, path.member("schedule")))
                     .orElse(Schedule.manual());
             Optional<Instant> nextFireAt = optionalInstant(o, path, "next_fire_at");
             try {
@@ -400,33 +405,33 @@ public final class SidecarCodec {
             }
         }
 
-        private Schedule schedule(Node n, String path) {
+        private Schedule schedule(Node n, Path path) {
             Obj o = object(n, path, "a schedule object such as {\"type\": \"manual\"}");
             Node typeNode = required(o, path, "type");
-            String type = string(typeNode, JsonTree.child(path, "type"));
+            String type = string(typeNode, path.member("type"));
             switch (type.toLowerCase(Locale.ROOT)) {
                 case "manual":
                     return Schedule.manual();
                 case "once":
-                    return Schedule.once(instant(required(o, path, "at"), JsonTree.child(path, "at")));
+                    return Schedule.once(instant(required(o, path, "at"), path.member("at")));
                 case "periodic":
                     return periodic(o, path);
                 case "cron":
                     return cron(o, path);
                 default:
-                    throw error(typeNode, JsonTree.child(path, "type"), "unknown schedule type "
+                    throw error(typeNode, path.member("type"), "unknown schedule type "
                             + JsonTree.quote(type) + " (expected manual, once, periodic or cron)");
             }
         }
 
-        private Schedule periodic(Obj o, String path) {
-            String everyPath = JsonTree.child(path, "every");
+        private Schedule periodic(Obj o, Path path) {
+            Path everyPath = path.member("every");
             Node everyNode = required(o, path, "every");
             Duration every = duration(everyNode, everyPath);
             if (every.compareTo(Schedule.Periodic.MIN_PERIOD) < 0) {
                 throw error(everyNode, everyPath, "period must be at least 1 ms, found " + every);
             }
-            String modePath = JsonTree.child(path, "mode");
+            Path modePath = path.member("mode");
             Node modeNode = required(o, path, "mode");
             String modeText = string(modeNode, modePath);
             PeriodicMode mode;
@@ -436,7 +441,7 @@ public final class SidecarCodec {
                 throw error(modeNode, modePath, "unknown periodic mode " + JsonTree.quote(modeText)
                         + " (expected fixed_rate or fixed_delay)");
             }
-            String delayPath = JsonTree.child(path, "initial_delay");
+            Path delayPath = path.member("initial_delay");
             Node delayNode = required(o, path, "initial_delay");
             Duration initialDelay = duration(delayNode, delayPath);
             if (initialDelay.isNegative()) {
@@ -445,11 +450,11 @@ public final class SidecarCodec {
             return Schedule.every(every, mode, initialDelay);
         }
 
-        private Schedule cron(Obj o, String path) {
-            String exprPath = JsonTree.child(path, "expression");
+        private Schedule cron(Obj o, Path path) {
+            Path exprPath = path.member("expression");
             Node exprNode = required(o, path, "expression");
             String expression = string(exprNode, exprPath);
-            ZoneId zone = zone(required(o, path, "zone"), JsonTree.child(path, "zone"));
+            ZoneId zone = zone(required(o, path, "zone"), path.member("zone"));
             try {
                 return Schedule.cron(expression, zone);
             } catch (InvalidScheduleException e) {
@@ -457,34 +462,45 @@ public final class SidecarCodec {
             }
         }
 
-        private RunOutcome outcome(Node n, String path) {
+        private RunOutcome outcome(Node n, Path path) {
             Obj o = object(n, path, "an outcome object");
-            boolean success = bool(required(o, path, "success"), JsonTree.child(path, "success"));
-            String message = string(required(o, path, "message"), JsonTree.child(path, "message"));
-            long millis = integer(required(o, path, "duration_ms"), JsonTree.child(path, "duration_ms"), 0,
+            boolean success = bool(required(o, path, "success"), path.member("success"));
+            String message = string(required(o, path, "message"), path.member("message"));
+            long millis = integer(required(o, path, "duration_ms"), path.member("duration_ms"), 0,
                     Long.MAX_VALUE);
             return new RunOutcome(success, message, Duration.ofMillis(millis));
         }
 
-        private QName qname(Node n, String path) {
+        private QName qname(Node n, Path path) {
             String text = string(n, path);
             try {
-                return QName.parse(text);
+                // Split at the last dot as QName.parse does, sharing the plugin id; a text without a usable dot is
+                // left to QName.parse, which refuses it with its own message.
+                int dot = text.lastIndexOf('.');
+                if (dot <= 0 || dot == text.length() - 1) {
+                    return QName.parse(text);
+                }
+                return new QName(shared(text.substring(0, dot)), text.substring(dot + 1));
             } catch (IllegalArgumentException e) {
                 throw error(n, path, e.getMessage(), e);
             }
         }
 
-        private String pluginId(Node n, String path) {
+        private String pluginId(Node n, Path path) {
             String text = string(n, path);
             try {
-                return QName.checkNamespace(text);
+                return shared(QName.checkNamespace(text));
             } catch (IllegalArgumentException e) {
                 throw error(n, path, e.getMessage(), e);
             }
         }
 
-        private JobStatus status(Node n, String path) {
+        private String shared(String pluginId) {
+            String first = pluginIds.putIfAbsent(pluginId, pluginId);
+            return first != null ? first : pluginId;
+        }
+
+        private JobStatus status(Node n, Path path) {
             String text = string(n, path);
             try {
                 return JobStatus.fromJsonName(text);
@@ -494,7 +510,7 @@ public final class SidecarCodec {
             }
         }
 
-        private String checkpoint(Node n, String path) {
+        private String checkpoint(Node n, Path path) {
             String text = string(n, path);
             if (text.length() > JobRecord.MAX_CHECKPOINT_LENGTH) {
                 throw error(n, path, "checkpoint is " + text.length() + " characters long, more than the "
@@ -503,11 +519,11 @@ public final class SidecarCodec {
             return text;
         }
 
-        private Optional<Instant> optionalInstant(Obj o, String path, String name) {
-            return optional(o, name).map(n -> instant(n, JsonTree.child(path, name)));
+        private Optional<Instant> optionalInstant(Obj o, Path path, String name) {
+            return optional(o, name).map(n -> instant(n, path.member(name)));
         }
 
-        private Instant instant(Node n, String path) {
+        private Instant instant(Node n, Path path) {
             if (n instanceof Str s) {
                 try {
                     return Instant.parse(s.value());
@@ -519,7 +535,7 @@ public final class SidecarCodec {
                     + JsonTree.describe(n));
         }
 
-        private Duration duration(Node n, String path) {
+        private Duration duration(Node n, Path path) {
             if (n instanceof Str s) {
                 try {
                     return Duration.parse(s.value());
@@ -530,7 +546,7 @@ public final class SidecarCodec {
             throw error(n, path, "expected an ISO-8601 duration such as \"PT10S\", found " + JsonTree.describe(n));
         }
 
-        private ZoneId zone(Node n, String path) {
+        private ZoneId zone(Node n, Path path) {
             String id = string(n, path);
             try {
                 return ZoneId.of(id);
@@ -540,83 +556,100 @@ public final class SidecarCodec {
             }
         }
 
-        private long count(Obj o, String path, String name, long max) {
-            return integer(required(o, path, name), JsonTree.child(path, name), 0, max);
+        private long count(Obj o, Path path, String name, long max) {
+            return integer(required(o, path, name), path.member(name), 0, max);
         }
 
-        private long integer(Node n, String path, long min, long max) {
+        private long integer(Node n, Path path, long min, long max) {
             if (!(n instanceof Num x) || !x.integral()) {
                 throw error(n, path, "expected a whole number, found " + JsonTree.describe(n));
             }
-            BigInteger value = new BigInteger(x.text());
-            if (value.compareTo(BigInteger.valueOf(min)) < 0) {
+            String text = x.text();
+            long value;
+            int vsMin;
+            int vsMax;
+            if (text.length() <= 18) {
+                // Fits a long (JSON integers are -?[0-9]+): the common case, without a BigInteger.
+                value = Long.parseLong(text);
+                vsMin = Long.compare(value, min);
+                vsMax = Long.compare(value, max);
+            } else {
+                BigInteger big = new BigInteger(text);
+                value = big.longValue();
+                vsMin = big.compareTo(BigInteger.valueOf(min));
+                vsMax = big.compareTo(BigInteger.valueOf(max));
+            }
+            if (vsMin < 0) {
                 throw error(n, path, min == 0
                         ? "must not be negative, found " + JsonTree.describe(n)
                         : "must be at least " + min + ", found " + JsonTree.describe(n));
             }
-            if (value.compareTo(BigInteger.valueOf(max)) > 0) {
+            if (vsMax > 0) {
                 throw error(n, path, "number " + JsonTree.describe(n) + " is too large (at most " + max + ")");
             }
-            return value.longValue();
+            return value;
         }
 
         // Omitted means ifOmitted. Unlike the optional instants, null is not taken as absent: the writer never
         // produces it, and a flag has no third state.
-        private boolean optionalBool(Obj o, String path, String name, boolean ifOmitted) {
-            Member m = o.members().get(name);
-            return m == null ? ifOmitted : bool(m.value(), JsonTree.child(path, name));
+        private boolean optionalBool(Obj o, Path path, String name, boolean ifOmitted) {
+            Node n = o.members().get(name);
+            return n == null ? ifOmitted : bool(n, path.member(name));
         }
 
-        private boolean bool(Node n, String path) {
+        private boolean bool(Node n, Path path) {
             if (n instanceof Bool b) {
                 return b.value();
             }
             throw error(n, path, "expected true or false, found " + JsonTree.describe(n));
         }
 
-        private String string(Node n, String path) {
+        private String string(Node n, Path path) {
             if (n instanceof Str s) {
                 return s.value();
             }
             throw error(n, path, "expected a string, found " + JsonTree.describe(n));
         }
 
-        private Obj object(Node n, String path, String what) {
+        private Obj object(Node n, Path path, String what) {
             if (n instanceof Obj o) {
                 return o;
             }
             throw error(n, path, "expected " + what + ", found " + JsonTree.describe(n));
         }
 
-        private Arr array(Node n, String path) {
+        private Arr array(Node n, Path path) {
             if (n instanceof Arr a) {
                 return a;
             }
             throw error(n, path, "expected an array, found " + JsonTree.describe(n));
         }
 
-        private Node required(Obj o, String path, String name) {
-            Member m = o.members().get(name);
-            if (m == null) {
+        private Node required(Obj o, Path path, String name) {
+            Node n = o.members().get(name);
+            if (n == null) {
                 // Point at the object that lacks the member: there is no value to point at.
-                throw error(o, JsonTree.child(path, name), "missing required member \"" + name + "\"");
+                throw error(o, path.member(name), "missing required member \"" + name + "\"");
             }
-            return m.value();
+            return n;
         }
 
         private static Optional<Node> optional(Obj o, String name) {
-            Member m = o.members().get(name);
-            return m == null || m.value() instanceof Null ? Optional.empty() : Optional.of(m.value());
+            Node n = o.members().get(name);
+            return n == null || n instanceof Null ? Optional.empty() : Optional.of(n);
         }
 
         private static UnknownFields unknown(Obj o, Set<String> known) {
-            Map<String, Node> extra = new LinkedHashMap<>();
-            for (Member m : o.members().values()) {
-                if (!known.contains(m.name())) {
-                    extra.put(m.name(), m.value());
+            Map<String, Node> extra = null; // almost always none: no map for them
+            for (Map.Entry<String, Node> m : o.members().entrySet()) {
+                if (!known.contains(m.getKey())) {
+                    if (extra == null) {
+                        extra = new LinkedHashMap<>();
+                    }
+                    extra.put(m.getKey(), m.getValue());
                 }
             }
-            return UnknownFields.of(extra);
+            return extra == null ? UnknownFields.none() : UnknownFields.of(extra);
         }
     }
 }
