@@ -211,6 +211,9 @@ public final class PluginSupervisor implements AutoCloseable {
             String id = d.getPluginId();
             String descriptorProblem = checkVersion(d);
             if (descriptorProblem == null) {
+                descriptorProblem = checkDependencyIds(d);
+            }
+            if (descriptorProblem == null) {
                 descriptorProblem = checkRequires(d);
             }
             if (descriptorProblem != null) {
@@ -333,6 +336,38 @@ public final class PluginSupervisor implements AutoCloseable {
         }
     }
 
+    private static String checkDependencyIds(PluginDescriptor d) {
+        for (PluginDependency dep : d.getDependencies()) {
+            String depId = dep.getPluginId();
+            if (depId.equals(d.getPluginId())) {
+                return "Plugin-Dependencies names the plugin itself";
+            }
+            try {
+                QName.checkNamespace(depId);
+            } catch (IllegalArgumentException e) {
+                String support = dep.getPluginVersionSupport();
+                String entry = depId + ("*".equals(support) ? "" : "@" + support) + (dep.isOptional() ? "?" : "");
+                return "unusable Plugin-Dependencies entry \"" + entry + "\": " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** PF4J reports a missing or wrong Plugin-Class as a NullPointerException; say what is wrong instead. */
+    private String checkPluginClass(PluginDescriptor d, String id) {
+        String name = d.getPluginClass();
+        if (name == null || name.isBlank()) {
+            return null; // PF4J then uses a plain Plugin
+        }
+        try {
+            Class<?> type = Class.forName(name.strip(), false, manager.getPluginClassLoader(id));
+            return org.pf4j.Plugin.class.isAssignableFrom(type) ? null
+                    : "Plugin-Class " + name + " does not extend org.pf4j.Plugin";
+        } catch (ClassNotFoundException | LinkageError e) {
+            return "Plugin-Class " + name + " cannot be loaded from the plugin: " + oneLine(e);
+        }
+    }
+
     private String checkRequires(PluginDescriptor d) {
         String requires = d.getRequires() == null ? "" : d.getRequires().trim();
         if (requires.isEmpty() || "*".equals(requires)) {
@@ -353,6 +388,12 @@ public final class PluginSupervisor implements AutoCloseable {
         String id = c.descriptor.getPluginId();
         try {
             manager.loadPlugin(file);
+            String classProblem = checkPluginClass(c.descriptor, id);
+            if (classProblem != null) {
+                discard(id);
+                refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, classProblem));
+                return;
+            }
             PluginState state = manager.startPlugin(id);
             if (state != PluginState.STARTED) {
                 PluginWrapper w = manager.getPlugin(id);

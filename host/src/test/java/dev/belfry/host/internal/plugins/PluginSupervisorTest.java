@@ -119,6 +119,36 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldSayWhatIsWrongWithAMissingOrForeignPluginClass() {
+        withJob("alpha", "one").pluginClass("p.alpha.Missing").writeTo(plugins, "alpha.jar");
+        withJob("beta", "one").pluginClass("p.beta.NotAPlugin")
+                .source("p.beta.NotAPlugin", "package p.beta;\npublic class NotAPlugin { }\n")
+                .writeTo(plugins, "beta.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
+                "alpha.jar: plugin alpha: Plugin-Class p.alpha.Missing cannot be loaded from the plugin:"
+                        + " ClassNotFoundException: p.alpha.Missing",
+                "beta.jar: plugin beta: Plugin-Class p.beta.NotAPlugin does not extend org.pf4j.Plugin");
+    }
+
+    @Test
+    void shouldRefuseUnusableOrSelfDependencies() {
+        withJob("alpha", "one").dependencies("alpha").writeTo(plugins, "alpha.jar");
+        withJob("beta", "one").dependencies("@@@").writeTo(plugins, "beta.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).anySatisfy(l -> assertThat(l)
+                .isEqualTo("alpha.jar: plugin alpha: Plugin-Dependencies names the plugin itself"));
+        assertThat(recorder.problemLines()).anySatisfy(l -> assertThat(l)
+                .startsWith("beta.jar: plugin beta: unusable Plugin-Dependencies entry \"@@@\": invalid plugin id"));
+    }
+
+    @Test
     void shouldRefuseAPluginThatNeedsANewerHost() {
         withJob("alpha", "one").requires(">=2.0.0").writeTo(plugins, "alpha.jar");
 
