@@ -88,7 +88,8 @@ class AdminFuzzTest {
                 + "}\n";
     }
 
-    private record Reply(int status, String contentType, String body) {
+    /** @param truncated the server answered before reading a large body and the reset cut its answer short */
+    private record Reply(int status, String contentType, String body, boolean truncated) {
     }
 
     @Test
@@ -98,6 +99,7 @@ class AdminFuzzTest {
         int requests = Depth.pick(2_000, 40_000);
         int[] byClass = new int[6];
         List<String> refusedByHttpServer = new ArrayList<>();
+        int[] cutByReset = {0};
         Watchdog.run(Duration.ofSeconds(20), seed, dog -> {
             List<JobRecord> before = records();
             for (int i = 0; i < requests; i++) {
@@ -114,7 +116,9 @@ class AdminFuzzTest {
                 assertThat(reply.status()).as(context).isBetween(200, 499);
                 assertThat(reply.body()).as(context).doesNotContain("\tat ").doesNotContain("Exception:");
                 if (reply.status() >= 400) {
-                    if (reply.contentType() == null || !reply.contentType().startsWith("application/json")) {
+                    if (reply.truncated()) {
+                        cutByReset[0]++;
+                    } else if (reply.contentType() == null || !reply.contentType().startsWith("application/json")) {
                         // refused by the JDK's HTTP server before any Belfry code ran: a request line it cannot
                         // parse (400) or a target that is not a path ("*", "", an absolute URL: 404, no context)
                         refusedByHttpServer.add(reply.status() + " for " + Fuzz.show(target));
@@ -140,8 +144,8 @@ class AdminFuzzTest {
             }
         });
         System.out.printf("[fuzz] admin API: %d requests: 2xx %d, 3xx %d, 4xx %d, 5xx %d; refused by the HTTP server "
-                + "itself (no JSON): %d%n", requests, byClass[2], byClass[3], byClass[4], byClass[5],
-                refusedByHttpServer.size());
+                + "itself (no JSON): %d; answers cut short by a reset (large body refused unread): %d%n", requests,
+                byClass[2], byClass[3], byClass[4], byClass[5], refusedByHttpServer.size(), cutByReset[0]);
     }
 
     @Test
@@ -289,12 +293,19 @@ class AdminFuzzTest {
             }
             int status = Integer.parseInt(text.substring(9, 12));
             String contentType = null;
+            long length = -1;
             for (String line : text.substring(0, end).split("\r\n")) {
-                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:")) {
+                String lower = line.toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("content-type:")) {
                     contentType = line.substring(13).strip();
+                } else if (lower.startsWith("content-length:")) {
+                    length = Long.parseLong(line.substring(15).strip());
                 }
             }
-            return new Reply(status, contentType, text.substring(end + 4));
+            byte[] raw = all.toByteArray();
+            int headBytes = text.substring(0, end + 4).getBytes(StandardCharsets.UTF_8).length;
+            boolean truncated = length >= 0 && raw.length - headBytes < length;
+            return new Reply(status, contentType, text.substring(end + 4), truncated);
         }
     }
 
