@@ -369,7 +369,12 @@ public final class PluginSupervisor implements AutoCloseable {
     }
 
     private String checkRequires(PluginDescriptor d) {
-        String requires = d.getRequires() == null ? "" : d.getRequires().trim();
+        String raw = d.getRequires() == null ? "" : d.getRequires();
+        // trim() would also strip control characters and turn e.g. "x\u0000" into a constraint that accepts all.
+        if (raw.strip().chars().anyMatch(Character::isISOControl)) {
+            return "unusable Plugin-Requires: it contains control characters";
+        }
+        String requires = raw.trim();
         if (requires.isEmpty() || "*".equals(requires)) {
             return null;
         }

@@ -149,6 +149,17 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldRefuseAPluginsRequiresWithControlCharactersRatherThanReadItAsAnyVersion() {
+        withJob("alpha", "one").requires("x\u0000").writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly(
+                "alpha.jar: plugin alpha: unusable Plugin-Requires: it contains control characters");
+    }
+
+    @Test
     void shouldRefuseAPluginThatNeedsANewerHost() {
         withJob("alpha", "one").requires(">=2.0.0").writeTo(plugins, "alpha.jar");
 
