@@ -33,7 +33,13 @@ public final class DataDirLock implements AutoCloseable {
      * @throws IOException           if the lock file cannot be created
      */
     public static DataDirLock acquire(Path dataDir) throws IOException {
-        Path dir = Files.createDirectories(dataDir.resolve("_system"));
+        Path system = dataDir.resolve("_system");
+        boolean fresh = !Files.isDirectory(system);
+        Path dir = Files.createDirectories(system);
+        if (fresh) {
+            // The new _system entry must survive a power loss like the state file in it: sync its parent.
+            SmallFiles.syncDirectory(dataDir);
+        }
         Path file = dir.resolve(FILE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);

@@ -1,10 +1,12 @@
 package dev.belfry.host.internal.state;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes the host's small files (ids, URLs, tokens, credentials) whole, never half. */
@@ -29,5 +31,18 @@ public final class SmallFiles {
         }
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Flushes a directory's entries to disk (fsync of the directory), so files created or renamed in it survive a
+     * power loss.
+     *
+     * @param dir the directory
+     * @throws IOException if the directory cannot be opened or synced
+     */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
     }
 }
