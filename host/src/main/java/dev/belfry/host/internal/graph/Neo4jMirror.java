@@ -51,7 +51,13 @@ public final class Neo4jMirror implements GraphMirror {
     /** Runs that may wait; beyond that the oldest are dropped. */
     static final int RUN_CAPACITY = 10_000;
     static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    /**
+     * Caps the wait between reconnection attempts, so the graph catches up within seconds of Neo4j coming back
+     * however long it was away (with 60 s, a long outage left it stale for up to a minute more). An attempt on a
+     * down server is one refused connection; 10 s also stays above the time Neo4j locks a user out after failed
+     * logins (5 s by default).
+     */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     /** How often to look for the endpoint while the embedded server is still starting. */
     private static final Duration ENDPOINT_POLL = Duration.ofMillis(500);
     /** How long an idle thread waits for work before looking around again. */
