@@ -31,6 +31,10 @@ final class GraphWriter {
             WITH j, row
             WHERE j.version IS NULL OR j.version < row.version OR ($force AND j.version <> row.version)
             SET j += row.props, j.updated_at = $now
+            WITH j, row
+            // Linking is needed for a new job (or on resync); the common case, a job that already hangs off its
+            // plugin, stops here, which is most of what lets the mirror keep up with a busy engine.
+            WHERE $force OR NOT EXISTS { (:_Plugin {id: row.plugin_id})-[:CONTRIBUTES]->(j) }
             MERGE (p:_Plugin {id: row.plugin_id})
               ON CREATE SET p.state = $absentState
             MERGE (p)-[:CONTRIBUTES]->(j)
@@ -38,7 +42,7 @@ final class GraphWriter {
             OPTIONAL MATCH (other:_Plugin)-[c:CONTRIBUTES]->(j)
             WHERE other <> p
             DELETE c
-            RETURN count(DISTINCT j) AS written""";
+            RETURN count(DISTINCT j) AS linked""";
 
     static final String DELETE_JOBS = """
             UNWIND $qnames AS q
