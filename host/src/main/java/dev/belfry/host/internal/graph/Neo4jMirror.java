@@ -47,7 +47,7 @@ public final class Neo4jMirror implements GraphMirror {
     /** The mirror thread's name. */
     public static final String THREAD_NAME = "belfry-graph-mirror";
     /** Rows per transaction. */
-    static final int BATCH_SIZE = 5_000;
+    static final int BATCH_SIZE = 1_000;
     /** Runs that may wait; beyond that the oldest are dropped. */
     static final int RUN_CAPACITY = 10_000;
     static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
