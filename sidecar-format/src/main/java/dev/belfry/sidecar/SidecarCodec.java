@@ -313,7 +313,8 @@ public final class SidecarCodec {
         SidecarDocument document(Obj root) {
             Node format = root.members().get("format");
             if (format == null) {
-                throw error(root, Path.DOCUMENT.member("format"), "missing member \"format\": this is not a Belfry background-jobs file"
+                throw error(root, Path.DOCUMENT.member("format"),
+                        "missing member \"format\": this is not a Belfry background-jobs file"
                         + " (expected \"format\": \"" + SidecarDocument.FORMAT + "\")");
             }
             if (!(format instanceof Str s) || !SidecarDocument.FORMAT.equals(s.value())) {
@@ -322,7 +323,8 @@ public final class SidecarCodec {
             }
             Node versionNode = required(root, Path.DOCUMENT, "version");
             int version = (int) integer(versionNode, Path.DOCUMENT.member("version"), 1, Integer.MAX_VALUE);
-            Instant writtenAt = instant(required(root, Path.DOCUMENT, "written_at"), Path.DOCUMENT.member("written_at"));
+            Instant writtenAt = instant(required(root, Path.DOCUMENT, "written_at"),
+                    Path.DOCUMENT.member("written_at"));
             Path jobsPath = Path.DOCUMENT.member("jobs");
             Arr jobs = array(required(root, Path.DOCUMENT, "jobs"), jobsPath);
             List<JobRecord> records = jobs(jobs, jobsPath, this::job);
