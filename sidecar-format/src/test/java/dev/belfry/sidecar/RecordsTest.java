@@ -159,4 +159,53 @@ class RecordsTest {
         assertThat(e.getMessage()).isEqualTo("background_jobs.json:14:25: jobs[3].next_fire_at: "
                 + "expected an ISO-8601 instant, found \"yesterday\"");
     }
+
+    @Test
+    void shouldTellEveryComponentButVersionApartWhenComparingIgnoringVersion() throws Exception {
+        JobRecord base = JobRecord.pending(Q, "hello-jobs", Schedule.manual());
+        java.lang.reflect.RecordComponent[] components = JobRecord.class.getRecordComponents();
+        Class<?>[] types = java.util.Arrays.stream(components).map(java.lang.reflect.RecordComponent::getType)
+                .toArray(Class<?>[]::new);
+        java.lang.reflect.Constructor<JobRecord> canonical = JobRecord.class.getDeclaredConstructor(types);
+        for (int i = 0; i < components.length; i++) {
+            Object[] args = new Object[components.length];
+            for (int j = 0; j < components.length; j++) {
+                args[j] = components[j].getAccessor().invoke(base);
+            }
+            args[i] = otherValue(components[i].getName(), args[i]);
+            JobRecord changed = canonical.newInstance(args);
+
+            boolean versionOnly = components[i].getName().equals("version");
+            assertThat(changed.equalsIgnoringVersion(base)).as(components[i].getName()).isEqualTo(versionOnly);
+            assertThat(base.equalsIgnoringVersion(changed)).as(components[i].getName()).isEqualTo(versionOnly);
+        }
+        assertThat(base.equalsIgnoringVersion(base.withVersion(9))).isTrue();
+        assertThat(base.equalsIgnoringVersion(null)).isFalse();
+    }
+
+    // A value of the component's type that differs from the pending record's.
+    private static Object otherValue(String component, Object value) {
+        if (value instanceof QName) {
+            return QName.parse("hello-jobs.other");
+        } else if (value instanceof String) {
+            return "other-plugin";
+        } else if (value instanceof Schedule) {
+            return Schedule.once(Instant.parse("2027-01-01T00:00:00Z"));
+        } else if (value instanceof JobStatus) {
+            return JobStatus.SCHEDULED;
+        } else if (value instanceof Optional) {
+            return component.equals("lastOutcome") ? Optional.of(new RunOutcome(true, "", Duration.ZERO))
+                    : component.equals("checkpoint") ? Optional.of("c")
+                    : Optional.of(Instant.parse("2027-01-01T00:00:00Z"));
+        } else if (value instanceof Integer i) {
+            return i + 1;
+        } else if (value instanceof Long l) {
+            return l + 1;
+        } else if (value instanceof Boolean b) {
+            return !b;
+        } else if (value instanceof UnknownFields) {
+            return UnknownFields.of(java.util.Map.of("x", new JsonTree.Null(0)));
+        }
+        throw new IllegalStateException("no other value for component " + component + " of " + value.getClass());
+    }
 }

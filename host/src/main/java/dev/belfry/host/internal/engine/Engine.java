@@ -22,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -217,7 +218,7 @@ public final class Engine implements AutoCloseable {
                 firstMissed, slot.spec.misfire(), plan.toRun().size());
         setNextFire(slot, plan.nextRegular());
         dropRetry(slot);
-        slot.backlog.addAll(plan.toRun());
+        slot.addToBacklog(plan.toRun());
         pumpBacklog(slot, now);
     }
 
@@ -265,7 +266,7 @@ public final class Engine implements AutoCloseable {
 
     private void dispatch(JobSlot slot, Instant scheduledFor, int attempt, Instant now) {
         Run run = new Run(this, ++runSeq, slot, slot.code, scheduledFor, now, attempt);
-        slot.runs.add(run);
+        slot.addRun(run);
         executing++;
         dispatched++;
         long ticket = commit(slot, slot.record.withLastStartedAt(Optional.of(now))
@@ -291,8 +292,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private void pumpBacklog(JobSlot slot, Instant now) {
-        if (!slot.busy() && !slot.backlog.isEmpty() && runnable(slot)) {
-            fire(slot, slot.backlog.poll(), 1, now);
+        if (!slot.busy() && slot.hasBacklog() && runnable(slot)) {
+            fire(slot, slot.pollBacklog(), 1, now);
         }
     }
 
@@ -319,7 +320,7 @@ public final class Engine implements AutoCloseable {
 
     private void onTimeout(Run run, Instant now) {
         run.timeoutTimer = null;
-        if (run.abandoned || !run.slot.runs.contains(run)) {
+        if (run.abandoned || !run.slot.runs().contains(run)) {
             return;
         }
         Duration limit = run.slot.spec == null ? Duration.between(run.firedAt, now) : run.slot.spec.timeout().get();
@@ -338,7 +339,7 @@ public final class Engine implements AutoCloseable {
 
     private void end(Run run, String error, boolean mayRetry, Instant now) {
         JobSlot slot = run.slot;
-        slot.runs.remove(run);
+        slot.removeRun(run);
         executing--;
         if (run.timeoutTimer != null) {
             run.timeoutTimer.cancelled = true;
@@ -437,16 +438,21 @@ public final class Engine implements AutoCloseable {
      */
     private long commit(JobSlot slot, JobRecord base) {
         JobStatus status = slot.derivedStatus();
-        JobRecord next = base.withStatus(status).withNextFireAt(Optional.ofNullable(slot.nextFire))
-                .withPaused(slot.paused).withOrphanedAt(Optional.ofNullable(slot.orphanedAt))
-                .withDynamic(slot.dynamic).withVersion(slot.record.version());
-        if (next.equals(slot.record) && slot.lastTicket != 0) {
+        JobRecord current = slot.record;
+        // One copy per commit (this runs several times per fire), and the current Optionals where they still hold.
+        JobRecord next = base.withEngineState(status, optional(current.nextFireAt(), slot.nextFire), slot.paused,
+                optional(current.orphanedAt(), slot.orphanedAt), slot.dynamic, current.version() + 1);
+        if (slot.lastTicket != 0 && next.equalsIgnoringVersion(current)) {
             return slot.lastTicket;
         }
-        StatusRules.check(slot.qname, slot.record.status(), status);
-        slot.record = next.withVersion(slot.record.version() + 1);
-        slot.lastTicket = sink.put(slot.record);
+        StatusRules.check(slot.qname, current.status(), status);
+        slot.record = next;
+        slot.lastTicket = sink.put(next);
         return slot.lastTicket;
+    }
+
+    private static Optional<Instant> optional(Optional<Instant> current, Instant value) {
+        return current.orElse(null) == value ? current : Optional.ofNullable(value);
     }
 
     private static boolean runnable(JobSlot slot) {
@@ -509,11 +515,20 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             Instant now = clock.instant();
-            Set<QName> names = new TreeSet<>();
+            Set<QName> names = new HashSet<>(provided.size() * 4 / 3 + 1);
+            int[] byHow = new int[Attached.values().length];
             for (PluginJob job : provided) {
                 names.add(job.qname());
-                attachOne(pluginId, job.qname(), job.spec(), job.job(), false, now);
+                Attached how = attachOne(pluginId, job.qname(), job.spec(), job.job(), false, now);
+                byHow[how.ordinal()]++;
+                if (log.isDebugEnabled()) {
+                    log.debug("job {} {} ({})", job.qname(), how.word, Schedules.describe(job.spec().schedule()));
+                }
             }
+            // One line per plugin: a plugin may bring thousands of jobs (each one's own line is at DEBUG).
+            log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} back from orphaned)",
+                    pluginId, provided.size(), byHow[Attached.REGISTERED.ordinal()],
+                    byHow[Attached.ATTACHED.ordinal()], byHow[Attached.REATTACHED.ordinal()]);
             for (JobSlot slot : List.copyOf(jobs.values())) {
                 if (slot.pluginId.equals(pluginId) && !names.contains(slot.qname) && slot.code == null
                         && !slot.orphaned) {
@@ -526,8 +541,19 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private void attachOne(String pluginId, QName qname, JobSpec spec, BackgroundJob code, boolean dynamic,
-                           Instant now) {
+    /** How a job came to be attached, for the log. */
+    private enum Attached {
+        REGISTERED("registered"), ATTACHED("attached"), REATTACHED("reattached");
+
+        final String word;
+
+        Attached(String word) {
+            this.word = word;
+        }
+    }
+
+    private Attached attachOne(String pluginId, QName qname, JobSpec spec, BackgroundJob code, boolean dynamic,
+                               Instant now) {
         JobSlot slot = jobs.get(qname);
         boolean known = slot != null;
         if (!known) {
@@ -578,13 +604,12 @@ public final class Engine implements AutoCloseable {
             scheduleRetry(slot, failedFire, base.consecutiveFailures() + 1, now.plus(delay));
         }
         slot.crashedFire = null;
-        log.info("job {} {} ({})", qname, !known ? "registered" : wasOrphaned ? "reattached" : "attached",
-                Schedules.describe(schedule));
         commit(slot, slot.record);
         if (due != null && armable(slot) && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
             applyMisfirePolicy(slot, due, now);
             commit(slot, slot.record);
         }
+        return !known ? Attached.REGISTERED : wasOrphaned ? Attached.REATTACHED : Attached.ATTACHED;
     }
 
     /**
@@ -605,8 +630,8 @@ public final class Engine implements AutoCloseable {
                     slot.fireTimer = null;
                     dropRetry(slot);
                     slot.queuedFor = null;
-                    slot.backlog.clear();
-                    for (Run run : slot.runs) {
+                    slot.clearBacklog();
+                    for (Run run : slot.runs()) {
                         run.cancel("plugin " + pluginId + " is stopping");
                         cancelled.add(run);
                     }
@@ -621,7 +646,7 @@ public final class Engine implements AutoCloseable {
         try {
             Instant now = clock.instant();
             for (Run run : cancelled) {
-                if (!run.abandoned && run.slot.runs.contains(run)) {
+                if (!run.abandoned && run.slot.runs().contains(run)) {
                     giveUp(run, "plugin " + pluginId + " stopped during the run", false, now);
                 }
             }
@@ -666,7 +691,8 @@ public final class Engine implements AutoCloseable {
     private void pruneOrphans(Instant now) {
         Instant cutoff = now.minus(settings.orphanRetention());
         for (JobSlot slot : List.copyOf(jobs.values())) {
-            if (slot.orphaned && slot.runs.isEmpty() && slot.orphanedAt != null && slot.orphanedAt.isBefore(cutoff)) {
+            if (slot.orphaned && slot.runs().isEmpty() && slot.orphanedAt != null
+                    && slot.orphanedAt.isBefore(cutoff)) {
                 jobs.remove(slot.qname);
                 sink.remove(slot.qname);
                 log.info("orphaned job {} pruned after {} without its plugin", slot.qname, settings.orphanRetention());
@@ -698,7 +724,10 @@ public final class Engine implements AutoCloseable {
             if (slot != null && slot.code != null && !replace) {
                 throw new IllegalStateException("job " + qname + " already exists; use replace to change it");
             }
-            attachOne(namespace, qname, spec, job, true, clock.instant());
+            Attached how = attachOne(namespace, qname, spec, job, true, clock.instant());
+            if (log.isInfoEnabled()) {
+                log.info("job {} {} ({})", qname, how.word, Schedules.describe(spec.schedule()));
+            }
             return qname;
         } finally {
             lock.unlock();
@@ -798,7 +827,7 @@ public final class Engine implements AutoCloseable {
             slot.fireTimer = null;
             dropRetry(slot);
             slot.queuedFor = null;
-            slot.backlog.clear();
+            slot.clearBacklog();
             commit(slot, slot.record);
         } finally {
             lock.unlock();
@@ -848,14 +877,14 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             JobSlot slot = require(qname);
-            for (Run run : slot.runs) {
+            for (Run run : slot.runs()) {
                 run.cancel("job cancelled by an operator");
             }
             cancel(slot.fireTimer);
             slot.fireTimer = null;
             dropRetry(slot);
             slot.queuedFor = null;
-            slot.backlog.clear();
+            slot.clearBacklog();
             slot.nextFire = null;
             if (slot.dynamic || slot.orphaned) {
                 jobs.remove(qname);
@@ -906,7 +935,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static JobView view(JobSlot slot) {
-        List<JobView.RunView> runs = slot.runs.stream().map(r -> new JobView.RunView(r.id, r.scheduledFor,
+        List<JobView.RunView> runs = slot.runs().stream().map(r -> new JobView.RunView(r.id, r.scheduledFor,
                 r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
         return new JobView(slot.record, runs);
     }
@@ -954,7 +983,7 @@ public final class Engine implements AutoCloseable {
         try {
             Instant now = clock.instant();
             for (Run run : rest) {
-                if (!run.abandoned && run.slot.runs.contains(run)) {
+                if (!run.abandoned && run.slot.runs().contains(run)) {
                     giveUp(run, "host shut down during the run", false, now);
                 }
             }
@@ -972,7 +1001,7 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             List<Run> out = new ArrayList<>();
-            jobs.values().forEach(s -> out.addAll(s.runs));
+            jobs.values().forEach(s -> out.addAll(s.runs()));
             return out;
         } finally {
             lock.unlock();

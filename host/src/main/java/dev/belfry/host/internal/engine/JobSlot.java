@@ -43,8 +43,12 @@ final class JobSlot {
     Instant retryFor;
     int retryAttempt;
 
-    /** Runs executing now, not counting abandoned ones. */
-    final List<Run> runs = new ArrayList<>(1);
+    /**
+     * Runs executing now, not counting abandoned ones; read-only, changed through {@link #addRun} and
+     * {@link #removeRun}. A job that is not running (almost every job, almost always) holds the shared empty list
+     * rather than a list of its own.
+     */
+    private List<Run> runs = List.of();
     /** Fires waiting for a free worker. */
     int waitingForWorker;
     /** The fire a crash cut off, to be retried once the job's code is back. */
@@ -54,8 +58,8 @@ final class JobSlot {
 
     /** QUEUE_ONE: the fire waiting for the running one to finish. */
     Instant queuedFor;
-    /** FIRE_ALL: missed fires still to run, oldest first. */
-    final ArrayDeque<Instant> backlog = new ArrayDeque<>(0);
+    /** FIRE_ALL: missed fires still to run, oldest first; null when there are none (the usual case). */
+    private ArrayDeque<Instant> backlog;
 
     JobSlot(JobRecord record) {
         this.qname = record.qname();
@@ -69,6 +73,59 @@ final class JobSlot {
         this.cancelled = record.status() == JobStatus.CANCELLED;
         this.completed = record.status() == JobStatus.COMPLETED;
         this.failed = record.status() == JobStatus.FAILED;
+    }
+
+    /** @return the runs executing now; read-only */
+    List<Run> runs() {
+        return runs;
+    }
+
+    void addRun(Run run) {
+        if (runs.isEmpty()) {
+            runs = new ArrayList<>(1);
+        }
+        runs.add(run);
+    }
+
+    /** @return whether the run was one of this job's runs */
+    boolean removeRun(Run run) {
+        if (runs.isEmpty() || !runs.remove(run)) {
+            return false;
+        }
+        if (runs.isEmpty()) {
+            runs = List.of();
+        }
+        return true;
+    }
+
+    void addToBacklog(List<Instant> fires) {
+        if (fires.isEmpty()) {
+            return;
+        }
+        if (backlog == null) {
+            backlog = new ArrayDeque<>(fires.size());
+        }
+        backlog.addAll(fires);
+    }
+
+    /** @return the oldest fire of the backlog, taken off it, or null if there is none */
+    Instant pollBacklog() {
+        if (backlog == null) {
+            return null;
+        }
+        Instant next = backlog.poll();
+        if (backlog.isEmpty()) {
+            backlog = null;
+        }
+        return next;
+    }
+
+    boolean hasBacklog() {
+        return backlog != null;
+    }
+
+    void clearBacklog() {
+        backlog = null;
     }
 
     /** @return whether a fire of this job is executing or waiting for a worker */
