@@ -82,8 +82,14 @@ public final class StateWriter implements StateSink, AutoCloseable {
     }
 
     private long changed() {
+        // Only a writer with nothing to write waits for changes; once one is pending, the writer is gathering
+        // more for the interval, writing, or about to write again, and waking it for every further change (a busy
+        // engine makes thousands a second) only costs CPU and lock hand-offs. Durable waiters and close() wake it
+        // themselves.
+        if (submitted == committed) {
+            notifyAll();
+        }
         submitted++;
-        notifyAll();
         return submitted;
     }
 
