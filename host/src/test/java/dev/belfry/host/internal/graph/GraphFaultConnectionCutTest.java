@@ -44,8 +44,14 @@ class GraphFaultConnectionCutTest {
     private static final int JOBS_PER_PLUGIN = 20;
     private static final int RUNS_PER_JOB = 5;
     private static final int CUTS = Depth.pick(15, 90);
-    /** Changes handed to the mirror per 10 ms: about 1,000 a second, a sixth of them runs. */
+    /** Changes handed to the mirror per 10 ms: up to 1,000 a second, a quarter of them runs. */
     private static final int CHANGES_PER_TICK = 10;
+    /**
+     * The hammer waits while more changes than this wait in the mirror: on two shared cores Neo4j commits about once
+     * a second, and a backlog beyond the run queue's capacity would drop runs by design (best-effort history), which
+     * would hide a run lost to a cut.
+     */
+    private static final int BACKLOG_LIMIT = Neo4jMirror.RUN_CAPACITY / 2;
     private static final Duration SETTLE = Duration.ofSeconds(30);
     /** A plugin id that jobs never name and the host never has: a dependency that stays missing. */
     private static final String MISSING = "cut-missing";
@@ -64,6 +70,7 @@ class GraphFaultConnectionCutTest {
     private List<PluginNode> pluginList = List.of();
     private long nextRunId = 1;
     private long changes;
+    private long heldBackTicks;
     private volatile Throwable hammerFailure;
 
     @AfterEach
@@ -142,11 +149,13 @@ class GraphFaultConnectionCutTest {
         long nodes = server.query("MATCH (n) RETURN count(n) AS n").get(0).get("n").asLong();
         long relationships = server.query("MATCH ()-[r]->() RETURN count(r) AS n").get(0).get("n").asLong();
         System.out.printf("GraphFaultConnectionCutTest: seed %d; %d cuts in %.1f s (landed %s, %d connections"
-                        + " reset, %d opened), %d changes handed over (%d runs, %d dropped), %d commits through the"
+                        + " reset, %d opened), %d changes handed over (%d runs, %d dropped; held back %.1f s for"
+                        + " the backlog), %d commits through the"
                         + " proxy, %d outages logged; settled %.1f s after the last cut; %d nodes and %d"
                         + " relationships; duplicates %s while cutting, %d at the end %s%n",
                 seed, CUTS, cutFor.toMillis() / 1e3, proxy.cuts(), proxy.connectionsCut(), proxy.connections(),
-                changes, nextRunId - 1, mirror.runsDropped(), proxy.commits(), mirror.outageWarnings(),
+                changes, nextRunId - 1, mirror.runsDropped(), heldBackTicks / 100.0, proxy.commits(),
+                mirror.outageWarnings(),
                 settled.toMillis() / 1e3, nodes, relationships, duplicatesSeenWhileCutting,
                 duplicates.values().stream().mapToLong(Long::longValue).sum(), duplicates);
 
@@ -164,6 +173,11 @@ class GraphFaultConnectionCutTest {
     private void hammer(Random random) {
         try {
             while (hammering.get()) {
+                if (mirror.status().queueDepth() > BACKLOG_LIMIT) {
+                    heldBackTicks++;
+                    Thread.sleep(10);
+                    continue;
+                }
                 for (int i = 0; i < CHANGES_PER_TICK; i++) {
                     change(random);
                     changes++;
@@ -205,8 +219,10 @@ class GraphFaultConnectionCutTest {
             String runId = GraphRows.runPrefix(HOST, STARTED) + id;
             runJob.put(runId, q);
             latestRun.put(q, runId);
+            Optional<String> error = random.nextInt(10) == 0 ? Optional.of("failed with \"quotes\" and 'ticks' } {")
+                    : Optional.empty();
             mirror.runFinished(new RunResult(QName.parse(q), id, fired, fired, fired.plusMillis(random.nextInt(500)),
-                    1, random.nextInt(10) == 0 ? Optional.of("failed with \"quotes\" and 'ticks' } {") : Optional.empty()));
+                    1, error));
         } else {
             pluginList = plugins(random);
             mirror.pluginsChanged(pluginList);

@@ -54,10 +54,14 @@ class GraphFaultOutageTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     /**
      * How much worse the 99th percentile of fire lag may be while Neo4j is down than before. The test JVM gets two
-     * cores shared with other suites, so a run can lose a scheduling quantum or two at any time; 100 ms stays far
-     * below what a firing path that waited on the graph would show (the driver's timeouts are seconds).
+     * cores shared with other suites (load average 10 to 15): a thread that is not scheduled for a few hundred ms
+     * delays every fire due meanwhile (at 60 fires/s, 0.3 s is 3% of a 10 s window), and safepoints have been seen
+     * waiting 350 ms for such a thread. A firing path that waited on the graph would instead add the driver's
+     * timeouts (seconds) to the fires of the whole outage.
      */
-    private static final long LAG_TOLERANCE_MS = 100;
+    private static final long P99_TOLERANCE_MS = 250;
+    /** The same for the median, which machine stalls barely move: any per-fire cost of the outage shows here. */
+    private static final long P50_TOLERANCE_MS = 20;
     /**
      * Fires scheduled this close before a forced GC are left out of the lag windows: a full GC with Neo4j in the
      * same JVM stops it for up to a second or so on two busy cores, and that is the test's doing, not the graph's.
@@ -189,21 +193,25 @@ class GraphFaultOutageTest {
         assertThat(disconnectedSamples.get()).isPositive();
         assertThat(down.get("queue_depth")).as("changes waiting at the end of the outage").isPositive();
         // No fire lost: every job ran on its grid without a gap, and the host counted every run.
+        long t0 = t0(byJob);
         String timeline = String.format("before [%d, %d), stopping [%d, %d), outage [%d, %d), after"
-                        + " (from the restart) [%d, %d) ms since the first fire", beforeFrom - t0(byJob), beforeTo - t0(byJob),
-                stopFrom - t0(byJob), outageFrom - t0(byJob), outageFrom - t0(byJob), outageTo - t0(byJob),
-                afterFrom - t0(byJob), afterTo - t0(byJob));
+                        + " (from the restart) [%d, %d) ms since the first fire",
+                beforeFrom - t0, beforeTo - t0, stopFrom - t0, outageFrom - t0, outageFrom - t0, outageTo - t0,
+                afterFrom - t0, afterTo - t0);
         List<String> gaps = new ArrayList<>();
         byJob.forEach((job, lines) -> {
             for (int i = 1; i < lines.size(); i++) {
                 if (lines.get(i)[0] - lines.get(i - 1)[0] != PERIOD.toMillis()) {
                     gaps.add(String.format("%s after %d ms (its lag then %d ms, next %d ms)", job,
-                            lines.get(i - 1)[0] - t0(byJob), lines.get(i - 1)[1] - lines.get(i - 1)[0],
+                            lines.get(i - 1)[0] - t0, lines.get(i - 1)[1] - lines.get(i - 1)[0],
                             lines.get(i)[1] - lines.get(i)[0]));
                 }
             }
         });
-        System.out.println("GraphFaultOutageTest: " + timeline + "; slowest starts: " + slowest(byJob, t0(byJob)));
+        System.out.println("GraphFaultOutageTest: " + timeline + "; slowest starts (lag@scheduled, ms): overall "
+                + slowest(byJob, t0, Long.MIN_VALUE, Long.MAX_VALUE) + "; before " + slowest(byJob, t0, beforeFrom,
+                beforeTo) + "; during " + slowest(byJob, t0, outageFrom, outageTo) + "; after "
+                + slowest(byJob, t0, afterFrom, afterTo));
         assertThat(gaps).as("gaps in the scheduled instants; %s", timeline).isEmpty();
         Map<String, Long> runCounts = host.jobs().stream().collect(Collectors.toMap(
                 j -> j.record().qname().name(), j -> j.record().runCount(), (a, b) -> a, TreeMap::new));
@@ -219,8 +227,11 @@ class GraphFaultOutageTest {
                 .isBetween(runsExpected - 2L * JOBS, runsExpected + 2L * JOBS);
         assertThat(firesPerSecond).isGreaterThanOrEqualTo(50.0);
         // Firing did not notice the outage.
+        assertThat(percentile(lagDuring, 50)).as("fire lag p50 during the outage vs %d ms before (+%d ms)",
+                percentile(lagBefore, 50), P50_TOLERANCE_MS).isLessThanOrEqualTo(percentile(lagBefore, 50)
+                + P50_TOLERANCE_MS);
         assertThat(p99During).as("fire lag p99 during the outage vs %d ms before (+%d ms)", p99Before,
-                LAG_TOLERANCE_MS).isLessThanOrEqualTo(p99Before + LAG_TOLERANCE_MS);
+                P99_TOLERANCE_MS).isLessThanOrEqualTo(p99Before + P99_TOLERANCE_MS);
         // Bounded memory: one entry per job, the capped run queue and the plugin list, and a heap that stayed put.
         assertThat(maxQueueDepth.get()).isLessThanOrEqualTo(JOBS + Neo4jMirror.RUN_CAPACITY + 1);
         assertThat(heapDown - heapBefore).as("heap growth over the outage, bytes").isLessThan(HEAP_GROWTH_LIMIT);
@@ -333,10 +344,11 @@ class GraphFaultOutageTest {
         return byJob.values().stream().flatMap(List::stream).mapToLong(l -> l[0]).min().orElse(0);
     }
 
-    /** @return the ten latest starts, as "lag@scheduled" relative to the first fire */
-    private static String slowest(Map<String, List<long[]>> byJob, long t0) {
-        return byJob.values().stream().flatMap(List::stream).sorted((a, b) -> Long.compare(b[1] - b[0], a[1] - a[0]))
-                .limit(10).map(l -> (l[1] - l[0]) + "@" + (l[0] - t0)).collect(Collectors.joining(", "));
+    /** @return the five latest starts scheduled in [from, to), as "lag@scheduled" relative to the first fire */
+    private static String slowest(Map<String, List<long[]>> byJob, long t0, long from, long to) {
+        return byJob.values().stream().flatMap(List::stream).filter(l -> l[0] >= from && l[0] < to)
+                .sorted((a, b) -> Long.compare(b[1] - b[0], a[1] - a[0]))
+                .limit(5).map(l -> (l[1] - l[0]) + "@" + (l[0] - t0)).collect(Collectors.joining(", "));
     }
 
     /** @return the start lag (ms) of every run scheduled in [from, to) */
