@@ -270,7 +270,7 @@ public final class Engine implements AutoCloseable {
         executing++;
         dispatched++;
         long ticket = commit(slot, slot.record.withLastStartedAt(Optional.of(now))
-                .withRunCount(slot.record.runCount() + 1));
+                .withRunCount(saturatedIncrement(slot.record.runCount())));
         slot.spec.timeout().ifPresent(limit -> run.timeoutTimer = push(Kind.TIMEOUT, now.plus(limit), slot, run));
         CompletableFuture<Void> startCommitted = slot.spec.durableStart() ? sink.durable(ticket) : NO_WAIT;
         try {
@@ -377,7 +377,8 @@ public final class Engine implements AutoCloseable {
                 slot.completed = true;
             }
         } else {
-            r = r.withConsecutiveFailures(r.consecutiveFailures() + 1).withFailureCount(r.failureCount() + 1);
+            r = r.withConsecutiveFailures(saturatedIncrement(r.consecutiveFailures()))
+                    .withFailureCount(saturatedIncrement(r.failureCount()));
             log.warn("run {} of job {} (attempt {}) failed: {}", run.id, slot.qname, run.attempt, error);
             if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
@@ -492,8 +493,8 @@ public final class Engine implements AutoCloseable {
                             .withLastOutcome(Optional.of(new RunOutcome(false, "host stopped during run",
                                     Duration.between(started, now).isNegative() ? Duration.ZERO
                                             : Duration.between(started, now))))
-                            .withConsecutiveFailures(record.consecutiveFailures() + 1)
-                            .withFailureCount(record.failureCount() + 1);
+                            .withConsecutiveFailures(saturatedIncrement(record.consecutiveFailures()))
+                            .withFailureCount(saturatedIncrement(record.failureCount()));
                     slot.crashedFire = started;
                     log.warn("job {} was running when the host stopped; recorded as a failed run", record.qname());
                     commit(slot, slot.record);
@@ -587,7 +588,7 @@ public final class Engine implements AutoCloseable {
         }
         boolean retryFailedFire = false;
         if (failedFire != null) {
-            retryFailedFire = base.consecutiveFailures() + 1 <= spec.retry().maxAttempts();
+            retryFailedFire = saturatedIncrement(base.consecutiveFailures()) <= spec.retry().maxAttempts();
             if (!retryFailedFire && (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual)) {
                 slot.failed = !slot.completed;
             }
@@ -601,7 +602,7 @@ public final class Engine implements AutoCloseable {
         setNextFire(slot, Optional.ofNullable(due));
         if (retryFailedFire && armable(slot)) {
             Duration delay = spec.retry().delayBeforeRetry(base.consecutiveFailures(), random.getAsDouble());
-            scheduleRetry(slot, failedFire, base.consecutiveFailures() + 1, now.plus(delay));
+            scheduleRetry(slot, failedFire, saturatedIncrement(base.consecutiveFailures()), now.plus(delay));
         }
         slot.crashedFire = null;
         commit(slot, slot.record);
@@ -1024,6 +1025,15 @@ public final class Engine implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Counters read from a file may already be at their maximum: they stay there rather than overflow. */
+    private static int saturatedIncrement(int n) {
+        return n == Integer.MAX_VALUE ? n : n + 1;
+    }
+
+    private static long saturatedIncrement(long n) {
+        return n == Long.MAX_VALUE ? n : n + 1;
+    }
 
     private static String describe(Throwable t) {
         String message = t.getMessage();

@@ -632,6 +632,20 @@ class EngineTest {
     }
 
     @Test
+    void shouldNotOverflowCountersReadAtTheirMaximum() {
+        Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
+        engine().restore(List.of(JobRecord.pending(new QName("demo", "max"), "demo", once)
+                .withStatus(JobStatus.RUNNING).withRunCount(Long.MAX_VALUE).withFailureCount(Long.MAX_VALUE)
+                .withConsecutiveFailures(Integer.MAX_VALUE)));
+        register(JobSpec.builder("max", once).retry(new RetryPolicy(3, SECOND, 2.0, SECOND, 0.0)).build());
+
+        JobRecord r = record("max");
+        assertThat(r.consecutiveFailures()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(r.failureCount()).isEqualTo(Long.MAX_VALUE);
+        assertThat(r.status()).isEqualTo(JobStatus.FAILED);
+    }
+
+    @Test
     void shouldMarkACrashedOnceJobFailedWhenItHasNoRetries() {
         Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
         engine().restore(List.of(JobRecord.pending(new QName("demo", "report"), "demo", once)

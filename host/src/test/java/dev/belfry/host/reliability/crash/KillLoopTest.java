@@ -86,7 +86,9 @@ class KillLoopTest {
                     Thread.sleep(killAfter); // somewhere in JVM start, state load, plugin load or the first fires
                 } else {
                     armedSeen.add(host.awaitArmed(ARMED_LIMIT));
-                    SidecarDocument restarted = awaitCommitAfter(data, host.launchedAt(), host, where);
+                    // A commit from after the host said it is armed: the restore's own commit (cut-off runs recorded,
+                    // jobs still PENDING) can be on disk first, one group commit ahead of the attached state.
+                    SidecarDocument restarted = awaitCommitAfter(data, Instant.now(), host, where);
                     host.logTimes().ifPresent(t -> {
                         armedByHostClock.add(t.launchToArmed());
                         hostInit.add(t.startToArmed());

@@ -91,8 +91,10 @@ class BrokenPluginsTest {
                 "stop-exits");
         assertThat(problems).anyMatch(p -> p.startsWith("no-id.jar: no usable plugin descriptor"))
                 .anyMatch(p -> p.startsWith("bad-id.jar: no usable plugin descriptor"))
-                .anyMatch(p -> p.startsWith("no-class.jar: plugin no-class: failed to start"))
-                .anyMatch(p -> p.startsWith("not-a-plugin.jar: plugin not-a-plugin: failed to start"))
+                .anyMatch(p -> p.startsWith("no-class.jar: plugin no-class: Plugin-Class")
+                        && p.contains("cannot be loaded from the plugin"))
+                .anyMatch(p -> p.startsWith("not-a-plugin.jar: plugin not-a-plugin: Plugin-Class")
+                        && p.contains("does not extend org.pf4j.Plugin"))
                 .anyMatch(p -> p.startsWith("bad-requires.jar: plugin bad-requires: unusable Plugin-Requires"))
                 .anyMatch(p -> p.startsWith("bad-deps.jar:"))
                 .anyMatch(p -> p.startsWith("bad-version.jar: no usable plugin descriptor"))
