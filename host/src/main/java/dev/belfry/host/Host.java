@@ -116,7 +116,7 @@ public final class Host implements AutoCloseable {
             }
         };
         this.engine = new Engine(config.clock(), new MirroringSink(writer, mirror), FireClaim.ALWAYS,
-                workers::execute, settings, () -> ThreadLocalRandom.current().nextDouble(),
+                RunExecutor.pooled(workers), settings, () -> ThreadLocalRandom.current().nextDouble(),
                 ScheduleValidator.compiling(), runs);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
                 ScheduleValidator.compiling());

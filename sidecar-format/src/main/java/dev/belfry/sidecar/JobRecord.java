@@ -197,6 +197,36 @@ public record JobRecord(
     }
 
     /**
+     * The copy a run's start leads to, made in one step (a busy engine starts thousands of runs a second).
+     *
+     * @param at          when the run started
+     * @param newRunCount runs started in total, including this one; not negative
+     * @return a copy with another last start time and run count
+     * @throws IllegalArgumentException if {@code newRunCount} is negative
+     */
+    public JobRecord withRunStarted(Instant at, long newRunCount) {
+        return new JobRecord(qname, pluginId, schedule, status, nextFireAt, Optional.of(at), lastFinishedAt,
+                lastOutcome, consecutiveFailures, newRunCount, failureCount, paused, orphanedAt, dynamic, checkpoint,
+                version, unknown);
+    }
+
+    /**
+     * The copy a run's end leads to, made in one step.
+     *
+     * @param at                 when the run ended
+     * @param outcome            how it ended
+     * @param newConsecutive     failed runs since the last success, not negative
+     * @param newFailureCount    runs failed in total, not negative
+     * @return a copy with another last finish time, outcome and failure counts
+     * @throws IllegalArgumentException if a count is negative
+     */
+    public JobRecord withRunEnded(Instant at, RunOutcome outcome, int newConsecutive, long newFailureCount) {
+        return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, Optional.of(at),
+                Optional.of(outcome), newConsecutive, runCount, newFailureCount, paused, orphanedAt, dynamic,
+                checkpoint, version, unknown);
+    }
+
+    /**
      * @param isPaused whether the copy is paused
      * @return a copy with another paused flag
      */

@@ -1,7 +1,9 @@
 package dev.belfry.sidecar;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -15,6 +17,9 @@ final class NioSidecarFileOps implements SidecarFileOps {
     static final NioSidecarFileOps INSTANCE = new NioSidecarFileOps(
             System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows"));
 
+    /** Below G1's humongous-object size for any heap, so the buffer is an ordinary short-lived object. */
+    private static final int WRITE_BUFFER_BYTES = 128 * 1024;
+
     private final boolean windows;
 
     NioSidecarFileOps(boolean windows) {
@@ -27,12 +32,10 @@ final class NioSidecarFileOps implements SidecarFileOps {
     }
 
     @Override
-    public void write(Path file, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
+    public void write(Path file, Content content) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), WRITE_BUFFER_BYTES)) {
+            content.writeTo(out);
         }
     }
 

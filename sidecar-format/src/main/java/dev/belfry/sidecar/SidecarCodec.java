@@ -20,6 +20,7 @@ import dev.belfry.sidecar.JsonTree.Path;
 import dev.belfry.sidecar.JsonTree.Str;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -77,7 +78,26 @@ public final class SidecarCodec {
      */
     public byte[] encode(SidecarDocument document) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + 512 * document.jobs().size());
+        try {
+            encode(document, out);
+        } catch (IOException e) {
+            // Only an in-memory buffer is written to; this cannot happen.
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes a document to a stream, byte for byte what {@link #encode(SidecarDocument)} returns, without holding
+     * the whole content in memory.
+     *
+     * @param document the document to write
+     * @param out      where the bytes go; flushed, not closed
+     * @throws IOException if the stream fails
+     */
+    public void encode(SidecarDocument document, OutputStream out) throws IOException {
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.setPrettyPrinter(prettyPrinter());
             g.writeStartObject();
             g.writeStringField("format", SidecarDocument.FORMAT);
@@ -90,12 +110,9 @@ public final class SidecarCodec {
             g.writeEndArray();
             writeUnknown(g, document.unknown());
             g.writeEndObject();
-        } catch (IOException e) {
-            // Only an in-memory buffer is written to; this cannot happen.
-            throw new UncheckedIOException(e);
         }
         out.write('\n');
-        return out.toByteArray();
+        out.flush();
     }
 
     private static DefaultPrettyPrinter prettyPrinter() {

@@ -104,7 +104,6 @@ public final class SidecarStore {
      *                     power loss; writing again is safe.
      */
     public synchronized void write(SidecarDocument document) throws IOException {
-        byte[] bytes = codec.encode(document);
         ensureDirectory();
         Path temp = null;
         boolean backupTempMayExist = false;
@@ -112,7 +111,7 @@ public final class SidecarStore {
         try {
             temp = ops.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX);
             step = "write " + temp;
-            ops.write(temp, bytes);
+            ops.write(temp, out -> codec.encode(document, out));
             step = "flush " + temp;
             ops.force(temp);
             if (Files.exists(main)) {

@@ -67,9 +67,9 @@ class SidecarStoreDurabilityTest {
         }
 
         @Override
-        public void write(Path file, byte[] bytes) throws IOException {
+        public void write(Path file, Content content) throws IOException {
             before("write " + name(file));
-            real.write(file, bytes);
+            real.write(file, content);
         }
 
         @Override
@@ -123,12 +123,13 @@ class SidecarStoreDurabilityTest {
         }
 
         @Override
-        public void write(Path file, byte[] bytes) throws IOException {
+        public void write(Path file, Content content) throws IOException {
             if (steps.size() == failAt) {
                 // A disk that fills up half way: part of the content lands before the error.
-                real.write(file, Arrays.copyOf(bytes, bytes.length / 2));
+                byte[] bytes = content.toBytes();
+                real.write(file, out -> out.write(bytes, 0, bytes.length / 2));
             }
-            super.write(file, bytes);
+            super.write(file, content);
         }
 
         @Override

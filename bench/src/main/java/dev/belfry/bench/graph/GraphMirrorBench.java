@@ -198,7 +198,8 @@ public final class GraphMirrorBench {
         GraphMirror runs = mirror;
         ExecutorService workers = RunExecutor.workerThreads();
         Engine engine = new Engine(Clock.systemUTC(), withMirror ? new MirroringSink(memory, mirror) : memory,
-                FireClaim.ALWAYS, workers::execute, EngineSettings.DEFAULTS, () -> 0.5, ScheduleValidator.compiling(),
+                FireClaim.ALWAYS, RunExecutor.pooled(workers), EngineSettings.DEFAULTS, () -> 0.5,
+                ScheduleValidator.compiling(),
                 new EngineListener() {
                     @Override
                     public void runFinished(RunResult result) {

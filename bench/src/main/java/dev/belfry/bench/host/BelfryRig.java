@@ -10,6 +10,7 @@ import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.EngineSettings;
 import dev.belfry.host.internal.engine.FireClaim;
+import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
@@ -43,7 +44,7 @@ final class BelfryRig {
 
     static Engine engine(Clock clock, StateSink sink, ExecutorService workers, EngineListener listener) {
         SplittableRandom random = new SplittableRandom(42); // only read under the engine's lock
-        return new Engine(clock, sink, FireClaim.ALWAYS, workers::execute, settings(), random::nextDouble,
+        return new Engine(clock, sink, FireClaim.ALWAYS, RunExecutor.pooled(workers), settings(), random::nextDouble,
                 ScheduleValidator.compiling(), listener);
     }
 

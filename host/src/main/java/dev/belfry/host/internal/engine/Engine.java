@@ -79,6 +79,10 @@ public final class Engine implements AutoCloseable {
     private Instant nextOrphanPrune = Instant.MIN;
     private Thread timerThread;
     private volatile boolean stopping;
+    /** True while a worker that carries on is ending its run under the lock: the next dispatch goes to it. */
+    private boolean finishingWorkerFree;
+    /** The run {@link #dispatch} handed to that worker. */
+    private Run handedBack;
 
     /**
      * @param clock     the only source of time
@@ -269,12 +273,15 @@ public final class Engine implements AutoCloseable {
         slot.addRun(run);
         executing++;
         dispatched++;
-        long ticket = commit(slot, slot.record.withLastStartedAt(Optional.of(now))
-                .withRunCount(saturatedIncrement(slot.record.runCount())));
+        long ticket = commit(slot, slot.record.withRunStarted(now, saturatedIncrement(slot.record.runCount())));
         slot.spec.timeout().ifPresent(limit -> run.timeoutTimer = push(Kind.TIMEOUT, now.plus(limit), slot, run));
-        CompletableFuture<Void> startCommitted = slot.spec.durableStart() ? sink.durable(ticket) : NO_WAIT;
+        run.startCommitted = slot.spec.durableStart() ? sink.durable(ticket) : NO_WAIT;
+        if (finishingWorkerFree && handedBack == null) {
+            handedBack = run; // the worker that just ended a run takes this one: no thread hand-off
+            return;
+        }
         try {
-            executor.execute(() -> run.execute(startCommitted));
+            executor.execute(run::execute);
         } catch (RejectedExecutionException e) {
             giveUp(run, "no worker thread could be started: " + e.getMessage(), true, now);
         }
@@ -299,21 +306,29 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- run endings
 
-    /** Called by a run's thread when its code returned or threw. */
-    void runFinished(Run run, Throwable failure) {
+    /**
+     * Called by a run's thread when its code returned or threw.
+     *
+     * @return a run that was waiting for a worker and that this thread should now execute, or null
+     */
+    Run runFinished(Run run, Throwable failure) {
         lock.lock();
         try {
             if (run.abandoned) {
                 abandonedStillRunning--;
                 log.info("abandoned run {} of job {} returned after all", run.id, run.slot.qname);
-                return;
+                return null;
             }
             Instant now = clock.instant();
             String error = failure != null ? describe(failure)
                     : run.cancelReason().map(reason -> "cancelled: " + reason).orElse(null);
             boolean mayRetry = run.cancelReason().isEmpty();
+            finishingWorkerFree = executor.workersCarryOn();
             end(run, error, mayRetry, now);
+            return handedBack;
         } finally {
+            finishingWorkerFree = false;
+            handedBack = null;
             lock.unlock();
         }
     }
@@ -367,18 +382,18 @@ public final class Engine implements AutoCloseable {
 
     private void recordOutcome(JobSlot slot, Run run, String error, boolean mayRetry, Instant now) {
         Schedule schedule = slot.record.schedule();
-        JobRecord r = slot.record.withLastFinishedAt(Optional.of(now))
-                .withLastOutcome(Optional.of(new RunOutcome(error == null, error == null ? "" : error,
-                        Duration.between(run.firedAt, now))));
+        RunOutcome outcome = new RunOutcome(error == null, error == null ? "" : error,
+                Duration.between(run.firedAt, now));
+        JobRecord r;
         if (error == null) {
-            r = r.withConsecutiveFailures(0);
+            r = slot.record.withRunEnded(now, outcome, 0, slot.record.failureCount());
             slot.failed = false;
             if (schedule instanceof Schedule.Once && run.scheduledFor.equals(((Schedule.Once) schedule).at())) {
                 slot.completed = true;
             }
         } else {
-            r = r.withConsecutiveFailures(saturatedIncrement(r.consecutiveFailures()))
-                    .withFailureCount(saturatedIncrement(r.failureCount()));
+            r = slot.record.withRunEnded(now, outcome, saturatedIncrement(slot.record.consecutiveFailures()),
+                    saturatedIncrement(slot.record.failureCount()));
             log.warn("run {} of job {} (attempt {}) failed: {}", run.id, slot.qname, run.attempt, error);
             if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());

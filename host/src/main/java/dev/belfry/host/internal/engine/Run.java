@@ -42,6 +42,8 @@ final class Run implements JobContext {
     boolean abandoned;
     /** The engine's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
     Engine.Timer timeoutTimer;
+    /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
+    CompletableFuture<Void> startCommitted;
 
     Run(Engine engine, long id, JobSlot slot, BackgroundJob code, Instant scheduledFor, Instant firedAt,
         int attempt) {
@@ -55,10 +57,22 @@ final class Run implements JobContext {
     }
 
     /**
-     * The body handed to the executor: waits for a durable start if asked, runs the job's code with the plugin's
-     * class loader as context loader, and reports the outcome. Never throws.
+     * The body handed to the executor: runs this run, then any run the engine hands back to this thread when it
+     * ends (see {@link RunExecutor#workersCarryOn()}). Never throws.
      */
-    void execute(CompletableFuture<Void> startCommitted) {
+    void execute() {
+        for (Run next = this; next != null; ) {
+            next = next.executeOne();
+        }
+    }
+
+    /**
+     * Waits for a durable start if asked, runs the job's code with the plugin's class loader as context loader,
+     * and reports the outcome.
+     *
+     * @return the next run this thread should go on with, or null
+     */
+    private Run executeOne() {
         thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         Throwable failure = null;
@@ -75,11 +89,11 @@ final class Run implements JobContext {
             thread.setContextClassLoader(previous);
             Thread.interrupted(); // the worker thread is reused: leave no interrupt behind
             thread = null;
-            try {
-                engine.runFinished(this, failure);
-            } finally {
-                done.countDown();
-            }
+        }
+        try {
+            return engine.runFinished(this, failure);
+        } finally {
+            done.countDown();
         }
     }
 

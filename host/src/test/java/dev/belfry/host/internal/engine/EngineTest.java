@@ -686,6 +686,33 @@ class EngineTest {
         assertThat(b.contexts).hasSize(1);
     }
 
+    @Test
+    void shouldLetAFinishedRunsWorkerGoOnWithTheRunsWaitingForAWorker() {
+        HeldRuns pool = new HeldRuns(true);
+        executor = pool;
+        settings = new EngineSettings(1, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
+        List<String> order = new ArrayList<>();
+        for (String name : List.of("a", "b", "c")) {
+            register(JobSpec.builder(name, Schedule.every(Duration.ofMinutes(1))).build(), ctx -> {
+                order.add(ctx.qname().name());
+                assertThat(engine().stats().runsExecuting()).isEqualTo(1); // the cap still holds
+            });
+        }
+        engine().runDue();
+        assertThat(pool.size()).isEqualTo(1);
+        assertThat(engine().stats().firesWaitingForWorker()).isEqualTo(2);
+
+        pool.runOne(); // one hand-off: the same thread goes on with the two waiting runs
+
+        assertThat(order).containsExactly("a", "b", "c");
+        assertThat(pool.size()).isZero();
+        assertThat(engine().stats().firesWaitingForWorker()).isZero();
+        assertThat(engine().stats().runsExecuting()).isZero();
+        assertThat(List.of(record("a"), record("b"), record("c")))
+                .allSatisfy(r -> assertThat(r.status()).isEqualTo(JobStatus.SCHEDULED))
+                .allSatisfy(r -> assertThat(r.runCount()).isEqualTo(1));
+    }
+
     // ------------------------------------------------------------------------------------------ plugins
 
     @Test

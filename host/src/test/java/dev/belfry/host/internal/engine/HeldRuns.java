@@ -11,6 +11,22 @@ import java.util.Queue;
  */
 final class HeldRuns implements RunExecutor {
     private final Queue<Runnable> held = new ArrayDeque<>();
+    private final boolean carryOn;
+
+    /** Runs are handed over one by one: a finished run's thread never goes on with another. */
+    HeldRuns() {
+        this(false);
+    }
+
+    /** @param carryOn whether a finished run's thread goes on with a run that waited for a worker */
+    HeldRuns(boolean carryOn) {
+        this.carryOn = carryOn;
+    }
+
+    @Override
+    public boolean workersCarryOn() {
+        return carryOn;
+    }
 
     @Override
     public synchronized void execute(Runnable run) {

@@ -39,12 +39,12 @@ class StateWriterTest {
             }
 
             @Override
-            public void write(Path file, byte[] bytes) throws IOException {
+            public void write(Path file, Content content) throws IOException {
                 if (diskFails.get()) {
                     throw new IOException("No space left on device");
                 }
                 writes.incrementAndGet();
-                nio.write(file, bytes);
+                nio.write(file, content);
             }
 
             @Override

@@ -69,10 +69,11 @@ final class FaultyFileOps implements SidecarFileOps {
     }
 
     @Override
-    public void write(Path file, byte[] bytes) throws IOException {
+    public void write(Path file, Content content) throws IOException {
         maybeFail(Step.WRITE, file);
-        real.write(file, bytes);
-        written.put(file, bytes.clone());
+        byte[] bytes = content.toBytes();
+        real.write(file, out -> out.write(bytes));
+        written.put(file, bytes);
     }
 
     @Override
