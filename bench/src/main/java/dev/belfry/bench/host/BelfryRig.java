@@ -57,11 +57,29 @@ final class BelfryRig {
      * together they fire {@code n / period} times per second.
      */
     static List<PluginJob> periodicJobs(int n, Duration period, Consumer<JobContext> body) {
+        return asRegistered(periodicPluginObjects(n, period, body));
+    }
+
+    /**
+     * What a plugin itself creates for {@link #periodicJobs}: one job instance per job, each holding its spec (name,
+     * schedule, policies). These objects exist whatever runs them.
+     */
+    static List<BackgroundJob> periodicPluginObjects(int n, Duration period, Consumer<JobContext> body) {
         long spacing = period.toNanos() / n;
-        List<PluginJob> jobs = new ArrayList<>(n);
+        List<BackgroundJob> jobs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Schedule schedule = Schedule.every(period, PeriodicMode.FIXED_RATE, Duration.ofNanos(i * spacing));
-            jobs.add(job(i, schedule, body));
+            JobSpec spec = JobSpec.builder(name(i).name(), schedule).build();
+            jobs.add(new Probe(spec, body));
+        }
+        return jobs;
+    }
+
+    /** The plugin's jobs as the host's plugin supervisor hands them to the engine. */
+    static List<PluginJob> asRegistered(List<BackgroundJob> pluginObjects) {
+        List<PluginJob> jobs = new ArrayList<>(pluginObjects.size());
+        for (BackgroundJob job : pluginObjects) {
+            jobs.add(new PluginJob(new QName(PLUGIN, job.spec().name()), job.spec(), job));
         }
         return jobs;
     }
@@ -87,12 +105,6 @@ final class BelfryRig {
             records.add(JobRecord.pending(job.qname(), PLUGIN, job.spec().schedule()));
         }
         return records;
-    }
-
-    private static PluginJob job(int i, Schedule schedule, Consumer<JobContext> body) {
-        QName qname = name(i);
-        JobSpec spec = JobSpec.builder(qname.name(), schedule).build();
-        return new PluginJob(qname, spec, new Probe(spec, body));
     }
 
     /** A plugin job whose run only calls the benchmark's probe; one instance per job, as plugins have. */

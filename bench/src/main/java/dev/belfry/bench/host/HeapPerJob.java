@@ -1,5 +1,6 @@
 package dev.belfry.bench.host;
 
+import dev.belfry.api.BackgroundJob;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunExecutor;
@@ -23,10 +24,11 @@ import javax.management.ObjectName;
 import org.quartz.Scheduler;
 
 /**
- * Metric 4: heap retained per registered job, as the difference of the live heap (after full collections) before
- * the jobs exist and after they are registered, over the number of jobs. Belfry's figure covers everything the
- * job costs: the plugin's spec and instance, the engine's slot and timer, and the records the engine and the
- * state writer share. A class histogram (the JVM's GC.class_histogram diagnostic command) says what dominates.
+ * Metric 4: heap retained per registered job, from the live heap (after full collections) at three points: before
+ * the jobs exist, once the plugin has made its job objects (an instance per job holding its spec), and once the
+ * jobs are registered. The host's own cost is the last step: the engine's slot and timer, the job's name, and the
+ * records the engine and the state writer share. The plugin's objects are reported beside it; they exist whatever
+ * runs them. A class histogram (the JVM's GC.class_histogram diagnostic command) says what dominates.
  */
 final class HeapPerJob {
     private final Options options;
@@ -36,11 +38,11 @@ final class HeapPerJob {
     }
 
     /** Bytes per job, in total and by the classes that grew most. */
-    record Result(String name, double bytesPerJob, List<String> topClasses) {
+    record Result(String name, double bytesPerJob, String notes, List<String> topClasses) {
 
         String lines() {
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-34s %6.0f bytes per job%n", name,
-                    bytesPerJob));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-34s %6.0f bytes per job%s%n", name,
+                    bytesPerJob, notes.isEmpty() ? "" : " (" + notes + ")"));
             for (String c : topClasses) {
                 sb.append("    ").append(c).append('\n');
             }
@@ -57,18 +59,23 @@ final class HeapPerJob {
                 SidecarDocument.empty(clock.instant()));
         Engine engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
         try {
+            long empty = usedAfterGc();
+            List<BackgroundJob> pluginObjects = BelfryRig.periodicPluginObjects(n, Duration.ofHours(1), c -> { });
             Map<String, long[]> histBefore = classHistogram();
             long before = usedAfterGc();
-            List<PluginJob> jobs = BelfryRig.periodicJobs(n, Duration.ofHours(1), context -> { });
+            List<PluginJob> jobs = BelfryRig.asRegistered(pluginObjects);
             engine.attach(BelfryRig.PLUGIN, jobs);
             writer.flush().get(); // the writer's snapshot and encoding buffers are gone once this is on disk
             jobs = null; // the host keeps no list of PluginJob wrappers, only what the engine retains
             long after = usedAfterGc();
             Map<String, long[]> histAfter = classHistogram();
-            if (engine.stats().jobs() != n) {
+            if (engine.stats().jobs() != n || pluginObjects.size() != n) {
                 throw new IllegalStateException("expected " + n + " jobs: " + engine.stats());
             }
+            double plugin = (before - empty) / (double) n;
             return new Result("Belfry (engine + state writer)", (after - before) / (double) n,
+                    String.format(Locale.ROOT, "host's own; the plugin's job instances and specs add %.0f, %.0f in all",
+                            plugin, (after - empty) / (double) n),
                     topGrowth(histBefore, histAfter, n));
         } finally {
             engine.shutdown(Duration.ZERO);
@@ -88,7 +95,7 @@ final class HeapPerJob {
             long after = usedAfterGc();
             Map<String, long[]> histAfter = classHistogram();
             return new Result("Quartz 2.5 RAMJobStore", (after - before) / (double) n,
-                    topGrowth(histBefore, histAfter, n));
+                    "job details, triggers, keys and maps; one shared job instance", topGrowth(histBefore, histAfter, n));
         } finally {
             scheduler.shutdown(false);
         }

@@ -36,11 +36,18 @@ final class Machine {
         return bytes / (1024 * 1024);
     }
 
-    /** Total GC pause time and count so far, to report what collections cost during a measured window. */
+    /**
+     * Total GC pause time and count so far, to report what collections cost during a measured window. ZGC reports
+     * its concurrent cycles as a collector of their own ("ZGC Cycles"); only its pauses stop the application, so
+     * the cycles are left out.
+     */
     static long[] gcTimeAndCount() {
         long time = 0;
         long count = 0;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc.getName().endsWith(" Cycles")) {
+                continue;
+            }
             time += Math.max(0, gc.getCollectionTime());
             count += Math.max(0, gc.getCollectionCount());
         }
