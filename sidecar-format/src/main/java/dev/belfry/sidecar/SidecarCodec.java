@@ -3,6 +3,7 @@ package dev.belfry.sidecar;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
@@ -61,6 +62,34 @@ public final class SidecarCodec {
     static final Set<String> JOB_KEYS = Set.of("qname", "plugin_id", "schedule", "status", "next_fire_at",
             "last_started_at", "last_finished_at", "last_outcome", "consecutive_failures", "run_count",
             "failure_count", "paused", "orphaned_at", "dynamic", "checkpoint", "version");
+
+    // Member names of a job, with their quoted UTF-8 form computed once: a commit writes millions of them.
+    private static final SerializedString F_QNAME = new SerializedString("qname");
+    private static final SerializedString F_PLUGIN_ID = new SerializedString("plugin_id");
+    private static final SerializedString F_SCHEDULE = new SerializedString("schedule");
+    private static final SerializedString F_STATUS = new SerializedString("status");
+    private static final SerializedString F_LAST_OUTCOME = new SerializedString("last_outcome");
+    private static final SerializedString F_SUCCESS = new SerializedString("success");
+    private static final SerializedString F_MESSAGE = new SerializedString("message");
+    private static final SerializedString F_DURATION_MS = new SerializedString("duration_ms");
+    private static final SerializedString F_CONSECUTIVE_FAILURES = new SerializedString("consecutive_failures");
+    private static final SerializedString F_RUN_COUNT = new SerializedString("run_count");
+    private static final SerializedString F_FAILURE_COUNT = new SerializedString("failure_count");
+    private static final SerializedString F_PAUSED = new SerializedString("paused");
+    private static final SerializedString F_DYNAMIC = new SerializedString("dynamic");
+    private static final SerializedString F_CHECKPOINT = new SerializedString("checkpoint");
+    private static final SerializedString F_VERSION = new SerializedString("version");
+    private static final SerializedString F_TYPE = new SerializedString("type");
+    private static final SerializedString F_AT = new SerializedString("at");
+    private static final SerializedString F_EVERY = new SerializedString("every");
+    private static final SerializedString F_MODE = new SerializedString("mode");
+    private static final SerializedString F_INITIAL_DELAY = new SerializedString("initial_delay");
+    private static final SerializedString F_EXPRESSION = new SerializedString("expression");
+    private static final SerializedString F_ZONE = new SerializedString("zone");
+    private static final SerializedString F_NEXT_FIRE_AT = new SerializedString("next_fire_at");
+    private static final SerializedString F_LAST_STARTED_AT = new SerializedString("last_started_at");
+    private static final SerializedString F_LAST_FINISHED_AT = new SerializedString("last_finished_at");
+    private static final SerializedString F_ORPHANED_AT = new SerializedString("orphaned_at");
 
     /** Creates a codec. */
     public SidecarCodec() {
@@ -129,38 +158,38 @@ public final class SidecarCodec {
 
     private static void writeJob(JsonGenerator g, JobRecord job) throws IOException {
         g.writeStartObject();
-        g.writeStringField("qname", job.qname().toString());
-        g.writeStringField("plugin_id", job.pluginId());
-        g.writeFieldName("schedule");
+        stringField(g, F_QNAME, job.qname().toString());
+        stringField(g, F_PLUGIN_ID, job.pluginId());
+        g.writeFieldName(F_SCHEDULE);
         writeSchedule(g, job.schedule());
-        g.writeStringField("status", job.status().jsonName());
-        writeInstant(g, "next_fire_at", job.nextFireAt());
-        writeInstant(g, "last_started_at", job.lastStartedAt());
-        writeInstant(g, "last_finished_at", job.lastFinishedAt());
-        g.writeFieldName("last_outcome");
+        stringField(g, F_STATUS, job.status().jsonName());
+        writeInstant(g, F_NEXT_FIRE_AT, job.nextFireAt());
+        writeInstant(g, F_LAST_STARTED_AT, job.lastStartedAt());
+        writeInstant(g, F_LAST_FINISHED_AT, job.lastFinishedAt());
+        g.writeFieldName(F_LAST_OUTCOME);
         if (job.lastOutcome().isPresent()) {
             RunOutcome o = job.lastOutcome().get();
             g.writeStartObject();
-            g.writeBooleanField("success", o.success());
-            g.writeStringField("message", o.message());
-            g.writeNumberField("duration_ms", o.duration().toMillis());
+            booleanField(g, F_SUCCESS, o.success());
+            stringField(g, F_MESSAGE, o.message());
+            numberField(g, F_DURATION_MS, o.duration().toMillis());
             g.writeEndObject();
         } else {
             g.writeNull();
         }
-        g.writeNumberField("consecutive_failures", job.consecutiveFailures());
-        g.writeNumberField("run_count", job.runCount());
-        g.writeNumberField("failure_count", job.failureCount());
-        g.writeBooleanField("paused", job.paused());
-        writeInstant(g, "orphaned_at", job.orphanedAt());
-        g.writeBooleanField("dynamic", job.dynamic());
-        g.writeFieldName("checkpoint");
+        numberField(g, F_CONSECUTIVE_FAILURES, job.consecutiveFailures());
+        numberField(g, F_RUN_COUNT, job.runCount());
+        numberField(g, F_FAILURE_COUNT, job.failureCount());
+        booleanField(g, F_PAUSED, job.paused());
+        writeInstant(g, F_ORPHANED_AT, job.orphanedAt());
+        booleanField(g, F_DYNAMIC, job.dynamic());
+        g.writeFieldName(F_CHECKPOINT);
         if (job.checkpoint().isPresent()) {
             g.writeString(job.checkpoint().get());
         } else {
             g.writeNull();
         }
-        g.writeNumberField("version", job.version());
+        numberField(g, F_VERSION, job.version());
         writeUnknown(g, job.unknown());
         g.writeEndObject();
     }
@@ -168,31 +197,57 @@ public final class SidecarCodec {
     private static void writeSchedule(JsonGenerator g, Schedule schedule) throws IOException {
         g.writeStartObject();
         if (schedule instanceof Schedule.Manual) {
-            g.writeStringField("type", "manual");
+            stringField(g, F_TYPE, "manual");
         } else if (schedule instanceof Schedule.Once once) {
-            g.writeStringField("type", "once");
-            g.writeStringField("at", once.at().toString());
+            stringField(g, F_TYPE, "once");
+            g.writeFieldName(F_AT);
+            writeInstant(g, once.at());
         } else if (schedule instanceof Schedule.Periodic p) {
-            g.writeStringField("type", "periodic");
-            g.writeStringField("every", p.every().toString());
-            g.writeStringField("mode", p.mode().name().toLowerCase(Locale.ROOT));
-            g.writeStringField("initial_delay", p.initialDelay().toString());
+            stringField(g, F_TYPE, "periodic");
+            stringField(g, F_EVERY, p.every().toString());
+            stringField(g, F_MODE, p.mode().name().toLowerCase(Locale.ROOT));
+            stringField(g, F_INITIAL_DELAY, p.initialDelay().toString());
         } else if (schedule instanceof Schedule.Cron c) {
-            g.writeStringField("type", "cron");
-            g.writeStringField("expression", c.expression());
-            g.writeStringField("zone", c.zone().getId());
+            stringField(g, F_TYPE, "cron");
+            stringField(g, F_EXPRESSION, c.expression());
+            stringField(g, F_ZONE, c.zone().getId());
         } else {
             throw new IllegalStateException("unhandled schedule kind " + schedule.getClass().getName());
         }
         g.writeEndObject();
     }
 
-    private static void writeInstant(JsonGenerator g, String name, Optional<Instant> value) throws IOException {
+    private static void stringField(JsonGenerator g, SerializedString name, String value) throws IOException {
+        g.writeFieldName(name);
+        g.writeString(value);
+    }
+
+    private static void numberField(JsonGenerator g, SerializedString name, long value) throws IOException {
+        g.writeFieldName(name);
+        g.writeNumber(value);
+    }
+
+    private static void booleanField(JsonGenerator g, SerializedString name, boolean value) throws IOException {
+        g.writeFieldName(name);
+        g.writeBoolean(value);
+    }
+
+    private static void writeInstant(JsonGenerator g, SerializedString name, Optional<Instant> value) throws IOException {
         g.writeFieldName(name);
         if (value.isPresent()) {
-            g.writeString(value.get().toString());
+            writeInstant(g, value.get());
         } else {
             g.writeNull();
+        }
+    }
+
+    private static void writeInstant(JsonGenerator g, Instant value) throws IOException {
+        char[] text = new char[IsoInstantText.MAX_LENGTH];
+        int length = IsoInstantText.write(value, text);
+        if (length < 0) {
+            g.writeString(value.toString());
+        } else {
+            g.writeString(text, 0, length);
         }
     }
 

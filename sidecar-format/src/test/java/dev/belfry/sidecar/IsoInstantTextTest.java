@@ -1,0 +1,53 @@
+package dev.belfry.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class IsoInstantTextTest {
+    private static final long MIN_SECOND = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
+    private static final long MAX_SECOND = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
+
+    @Test
+    void shouldWriteExactlyWhatToStringWritesForEveryKindOfFraction() {
+        List<Instant> instants = new ArrayList<>(List.of(
+                Instant.EPOCH,
+                Instant.parse("0000-01-01T00:00:00Z"),
+                Instant.parse("9999-12-31T23:59:59.999999999Z"),
+                Instant.parse("1969-12-31T23:59:59.999Z"),
+                Instant.parse("2000-02-29T12:00:00.000001Z"),
+                Instant.parse("2100-03-01T00:00:00.100Z"),
+                Instant.parse("2027-01-04T12:00:00.123456789Z"),
+                Instant.parse("1600-02-29T23:59:59.120Z")));
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 200_000; i++) {
+            long second = random.nextLong(MIN_SECOND, MAX_SECOND + 1);
+            int nano = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1_000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1_000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            instants.add(Instant.ofEpochSecond(second, nano));
+        }
+        char[] buf = new char[IsoInstantText.MAX_LENGTH];
+        for (Instant instant : instants) {
+            int length = IsoInstantText.write(instant, buf);
+            assertThat(new String(buf, 0, length)).as("epoch second %d", instant.getEpochSecond())
+                    .isEqualTo(instant.toString());
+        }
+    }
+
+    @Test
+    void shouldLeaveInstantsOutsideFourDigitYearsToToString() {
+        char[] buf = new char[IsoInstantText.MAX_LENGTH];
+        assertThat(IsoInstantText.write(Instant.parse("+10000-01-01T00:00:00Z"), buf)).isEqualTo(-1);
+        assertThat(IsoInstantText.write(Instant.ofEpochSecond(MIN_SECOND - 1), buf)).isEqualTo(-1);
+        assertThat(IsoInstantText.write(Instant.MAX, buf)).isEqualTo(-1);
+        assertThat(IsoInstantText.write(Instant.MIN, buf)).isEqualTo(-1);
+    }
+}
