@@ -283,7 +283,8 @@ public final class Engine implements AutoCloseable {
         try {
             executor.execute(run::execute);
         } catch (RejectedExecutionException e) {
-            giveUp(run, "no worker thread could be started: " + e.getMessage(), true, now);
+            run.abandoned = true; // never started, so nothing will report back: not counted as still running
+            end(run, "no worker thread could be started: " + e.getMessage(), true, now);
         }
     }
 
@@ -315,8 +316,7 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             if (run.abandoned) {
-                abandonedStillRunning--;
-                log.info("abandoned run {} of job {} returned after all", run.id, run.slot.qname);
+                abandonedReturned(run);
                 return null;
             }
             Instant now = clock.instant();
@@ -333,6 +333,29 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** The code of a run given up on returned after all: its job may fire again under a SKIP or QUEUE_ONE policy. */
+    private void abandonedReturned(Run run) {
+        abandonedStillRunning--;
+        JobSlot slot = run.slot;
+        slot.abandonedStillRunning--;
+        log.info("abandoned run {} of job {} returned after all", run.id, slot.qname);
+        if (jobs.get(slot.qname) == slot) {
+            startNextIfIdle(slot, clock.instant());
+            commit(slot, slot.record);
+        }
+    }
+
+    /** A fire that waited for the job's previous run (QUEUE_ONE), else a missed fire still to run (FIRE_ALL). */
+    private void startNextIfIdle(JobSlot slot, Instant now) {
+        if (slot.queuedFor != null && !slot.busy() && runnable(slot)) {
+            Instant queued = slot.queuedFor;
+            slot.queuedFor = null;
+            fire(slot, queued, 1, now);
+        } else {
+            pumpBacklog(slot, now);
+        }
+    }
+
     private void onTimeout(Run run, Instant now) {
         run.timeoutTimer = null;
         if (run.abandoned || !run.slot.runs().contains(run)) {
@@ -342,13 +365,15 @@ public final class Engine implements AutoCloseable {
         timedOut++;
         run.cancel("timed out after " + limit);
         // The run is recorded as timed out now, whether or not its code heeds the cancellation; if it does not,
-        // its thread is left behind and no longer counts against the worker cap.
+        // its thread is left behind: it no longer counts against the worker cap, but its job's overlap policy
+        // still sees it until the code returns.
         giveUp(run, "timed out after " + limit, true, now);
     }
 
     private void giveUp(Run run, String error, boolean mayRetry, Instant now) {
         run.abandoned = true;
         abandonedStillRunning++;
+        run.slot.abandonedStillRunning++;
         end(run, error, mayRetry, now);
     }
 
@@ -369,13 +394,7 @@ public final class Engine implements AutoCloseable {
             return; // the job was removed while this run was going
         }
         recordOutcome(slot, run, error, mayRetry, now);
-        if (slot.queuedFor != null && !slot.busy() && runnable(slot)) {
-            Instant queued = slot.queuedFor;
-            slot.queuedFor = null;
-            fire(slot, queued, 1, now);
-        } else {
-            pumpBacklog(slot, now);
-        }
+        startNextIfIdle(slot, now);
         commit(slot, slot.record);
         dispatchWaiting(now);
     }

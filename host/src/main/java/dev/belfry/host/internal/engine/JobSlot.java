@@ -51,6 +51,12 @@ final class JobSlot {
     private List<Run> runs = List.of();
     /** Fires waiting for a free worker. */
     int waitingForWorker;
+    /**
+     * Runs given up on (timed out, or their plugin stopped) whose code has not returned yet. They no longer count as
+     * running or against the worker cap, but they still count for the job's overlap policy: a job that hangs and
+     * ignores interrupts must not get a new thread at every fire.
+     */
+    int abandonedStillRunning;
     /** The fire a crash cut off, to be retried once the job's code is back. */
     Instant crashedFire;
     /** The sink's ticket of the last committed change (0: none yet from this engine). */
@@ -128,9 +134,9 @@ final class JobSlot {
         backlog = null;
     }
 
-    /** @return whether a fire of this job is executing or waiting for a worker */
+    /** @return whether a fire of this job is executing (abandoned runs included) or waiting for a worker */
     boolean busy() {
-        return !runs.isEmpty() || waitingForWorker > 0;
+        return !runs.isEmpty() || waitingForWorker > 0 || abandonedStillRunning > 0;
     }
 
     /** The status these facts amount to; the one place a status is decided. */

@@ -386,6 +386,34 @@ class EngineTest {
     // ------------------------------------------------------------------------------------------ timeouts
 
     @Test
+    void shouldKeepATimedOutRunCountingForItsJobsOverlapPolicyUntilItsCodeReturns() {
+        TestJob job = register(JobSpec.builder("deaf", Schedule.every(Duration.ofMinutes(1)))
+                .timeout(Duration.ofSeconds(30)).overlap(OverlapPolicy.QUEUE_ONE).build());
+        engine().runDue(); // 12:00: the run starts and is held, so to the engine its code never returns
+        at("2027-01-04T12:00:30Z");
+        engine().runDue();
+        assertThat(record("deaf").lastOutcome().orElseThrow().message()).isEqualTo("timed out after PT30S");
+        assertThat(record("deaf").status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(engine().stats().abandonedStillRunning()).isEqualTo(1);
+
+        at("2027-01-04T12:01:00Z");
+        engine().runDue(); // waits for the abandoned code (QUEUE_ONE) instead of getting a thread of its own
+        at("2027-01-04T12:02:00Z");
+        engine().runDue(); // one fire is queued already: this one is skipped
+        assertThat(engine().stats().runsDispatched()).isEqualTo(1);
+        assertThat(engine().stats().firesSkipped()).isEqualTo(1);
+
+        runs.runOne(); // the abandoned run's thread returns at last (cancelled before its code ran)
+        assertThat(engine().stats().abandonedStillRunning()).isZero();
+        assertThat(engine().stats().runsDispatched()).isEqualTo(2);
+        runs.runAll();
+
+        assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(record("deaf").runCount()).isEqualTo(2);
+        assertThat(record("deaf").failureCount()).isEqualTo(1);
+    }
+
+    @Test
     void shouldRecordATimeoutAndAbandonARunThatIgnoresCancellation() throws Exception {
         realThreads = RunExecutor.workerThreads();
         executor = realThreads::execute;
@@ -428,12 +456,17 @@ class EngineTest {
     }
 
     @Test
-    void shouldLetTheNextFireRunAfterATimeoutWhenTheOverlapPolicyIsSkip() {
+    void shouldSkipFiresWhileATimedOutRunsCodeStillRunsAndFireAgainOnceItReturns() {
         register(JobSpec.builder("t", Schedule.every(Duration.ofMinutes(1))).timeout(Duration.ofSeconds(30)).build());
-        engine().runDue();               // held: never runs on its own
+        engine().runDue();               // held: its code "runs" until the test releases it
         clock.advance(Duration.ofSeconds(30));
-        engine().runDue();               // timed out
+        engine().runDue();               // timed out and abandoned
         at("2027-01-04T12:01:00Z");
+        assertThat(engine().runDue()).isZero(); // SKIP: the abandoned code is still going
+        assertThat(engine().stats().firesSkipped()).isEqualTo(1);
+
+        runs.runOne();                   // the abandoned code returns
+        at("2027-01-04T12:02:00Z");
 
         assertThat(engine().runDue()).isEqualTo(1);
     }

@@ -67,7 +67,11 @@ final class HostilePlugins {
                         + "}\n");
     }
 
-    /** Jobs that never end by themselves: interruptible, deaf to interrupts, spinning, and a cooperative one. */
+    /**
+     * Jobs that never end by themselves: interruptible, deaf to interrupts, spinning, and a cooperative one. The deaf
+     * and spinning jobs allow overlapping runs, so every trigger gets a thread of its own to abandon (the worst
+     * case; under the default SKIP a job's abandoned run makes its further fires skip until its code returns).
+     */
     static PluginJarBuilder hanger() {
         String pkg = "p.hhang";
         return plugin("hostile-hang")
@@ -75,13 +79,15 @@ final class HostilePlugins {
                         "JobSpec.builder(\"sleeper\", Schedule.every(Duration.ofSeconds(1)))"
                                 + ".timeout(Duration.ofMillis(300)).build()",
                         "try { Thread.sleep(Long.MAX_VALUE); } finally { Probe.count(\"sleeper.ended\"); }"))
-                .extension(pkg + ".Deaf", job(pkg, "Deaf", manual("deaf", ".timeout(Duration.ofMillis(300))"),
+                .extension(pkg + ".Deaf", job(pkg, "Deaf", manual("deaf",
+                        ".timeout(Duration.ofMillis(300)).overlap(OverlapPolicy.ALLOW)"),
                         "Probe.count(\"deaf.started\");\n"
                                 + "while (!Probe.released()) {\n"
                                 + "  try { Thread.sleep(20); } catch (InterruptedException e) { Probe.count(\"deaf.ignored\"); }\n"
                                 + "}\n"
                                 + "Probe.count(\"deaf.ended\");"))
-                .extension(pkg + ".Spinner", job(pkg, "Spinner", manual("spinner", ".timeout(Duration.ofMillis(500))"),
+                .extension(pkg + ".Spinner", job(pkg, "Spinner", manual("spinner",
+                        ".timeout(Duration.ofMillis(500)).overlap(OverlapPolicy.ALLOW)"),
                         "Probe.count(\"spinner.started\");\n"
                                 + "long n = 0;\n"
                                 + "while (!Probe.released()) { n++; }\n"
