@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +33,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -68,6 +70,12 @@ public final class Engine implements AutoCloseable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ArrayDeque<WaitingFire> waitingForWorker = new ArrayDeque<>();
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
+    /**
+     * Log lines made while holding the lock, written once it is released: a failing job's message can be long
+     * and the log's output slow (a terminal, a full pipe, a plugin flooding stderr), and no fire should wait
+     * for it.
+     */
+    private final ConcurrentLinkedQueue<Runnable> deferredLogs = new ConcurrentLinkedQueue<>();
     private long timerSeq;
     private long runSeq;
     private int executing;
@@ -119,7 +127,7 @@ public final class Engine implements AutoCloseable {
             timerThread.setDaemon(true);
             timerThread.start();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -133,6 +141,10 @@ public final class Engine implements AutoCloseable {
                     // The loop must survive any single bad step, or every job stops firing.
                     log.error("engine step failed; carrying on", e);
                 }
+                if (!deferredLogs.isEmpty()) {
+                    unlock(); // write what this step logged without holding up the workers
+                    lock.lock();
+                }
                 long sleep = settings.maxTimerSleep().toNanos();
                 Timer head = timers.peek();
                 if (head != null) {
@@ -145,7 +157,7 @@ public final class Engine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -159,7 +171,7 @@ public final class Engine implements AutoCloseable {
         try {
             return runDueLocked(clock.instant());
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -172,7 +184,7 @@ public final class Engine implements AutoCloseable {
             }
             return timers.isEmpty() ? Optional.empty() : Optional.of(timers.peek().due);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -329,7 +341,7 @@ public final class Engine implements AutoCloseable {
         } finally {
             finishingWorkerFree = false;
             handedBack = null;
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -413,7 +425,10 @@ public final class Engine implements AutoCloseable {
         } else {
             r = slot.record.withRunEnded(now, outcome, saturatedIncrement(slot.record.consecutiveFailures()),
                     saturatedIncrement(slot.record.failureCount()));
-            log.warn("run {} of job {} (attempt {}) failed: {}", run.id, slot.qname, run.attempt, error);
+            long runId = run.id;
+            int attempt = run.attempt;
+            deferredLogs.add(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt,
+                    error));
             if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
                 scheduleRetry(slot, run.scheduledFor, run.attempt + 1, now.plus(delay));
@@ -535,7 +550,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -572,7 +587,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -674,7 +689,7 @@ public final class Engine implements AutoCloseable {
             }
             schedulers.remove(pluginId);
         } finally {
-            lock.unlock();
+            unlock();
         }
         awaitRuns(cancelled, grace);
         lock.lock();
@@ -693,7 +708,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -713,7 +728,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -765,7 +780,7 @@ public final class Engine implements AutoCloseable {
             }
             return qname;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -778,7 +793,7 @@ public final class Engine implements AutoCloseable {
             cancel(qname);
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -793,7 +808,7 @@ public final class Engine implements AutoCloseable {
             }
             return out;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -808,7 +823,7 @@ public final class Engine implements AutoCloseable {
                 commit(slot, slot.record.withCheckpoint(Optional.of(text)));
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -842,7 +857,7 @@ public final class Engine implements AutoCloseable {
             int queuedAfter = slot.waitingForWorker + (slot.queuedFor == null ? 0 : 1);
             return queuedAfter > queuedBefore ? TriggerOutcome.QUEUED : TriggerOutcome.SKIPPED;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -865,7 +880,7 @@ public final class Engine implements AutoCloseable {
             slot.clearBacklog();
             commit(slot, slot.record);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -897,7 +912,7 @@ public final class Engine implements AutoCloseable {
             }
             commit(slot, slot.record);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -931,18 +946,25 @@ public final class Engine implements AutoCloseable {
                 log.info("job {} cancelled (disabled until resumed)", qname);
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     /** @return every job, by name */
     public List<JobView> jobs() {
+        List<JobView> views;
         lock.lock();
         try {
-            return jobs.values().stream().sorted((a, b) -> a.qname.compareTo(b.qname)).map(Engine::view).toList();
+            // Only the copy happens under the lock; sorting thousands of jobs would hold up every fire meanwhile.
+            views = new ArrayList<>(jobs.size());
+            for (JobSlot slot : jobs.values()) {
+                views.add(view(slot));
+            }
         } finally {
-            lock.unlock();
+            unlock();
         }
+        views.sort((a, b) -> a.record().qname().compareTo(b.record().qname()));
+        return Collections.unmodifiableList(views);
     }
 
     /**
@@ -954,7 +976,7 @@ public final class Engine implements AutoCloseable {
         try {
             return Optional.ofNullable(jobs.get(qname)).map(Engine::view);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -965,7 +987,7 @@ public final class Engine implements AutoCloseable {
             return new EngineStats(jobs.size(), dispatched, skipped, misfired, timedOut, executing,
                     abandonedStillRunning, waitingForWorker.size());
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -999,7 +1021,7 @@ public final class Engine implements AutoCloseable {
             t = timerThread;
             wake.signalAll();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (t != null) {
             try {
@@ -1023,7 +1045,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1039,7 +1061,7 @@ public final class Engine implements AutoCloseable {
             jobs.values().forEach(s -> out.addAll(s.runs()));
             return out;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -1059,6 +1081,14 @@ public final class Engine implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Releases the lock, then writes the log lines made while holding it. */
+    private void unlock() {
+        lock.unlock();
+        for (Runnable line = deferredLogs.poll(); line != null; line = deferredLogs.poll()) {
+            line.run();
+        }
+    }
 
     /** Counters read from a file may already be at their maximum: they stay there rather than overflow. */
     private static int saturatedIncrement(int n) {

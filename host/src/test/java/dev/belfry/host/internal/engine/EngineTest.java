@@ -3,6 +3,8 @@ package dev.belfry.host.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.JobContext;
 import dev.belfry.api.JobSpec;
@@ -25,12 +27,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class EngineTest {
     private static final Duration SECOND = Duration.ofSeconds(1);
@@ -744,6 +749,55 @@ class EngineTest {
         assertThat(List.of(record("a"), record("b"), record("c")))
                 .allSatisfy(r -> assertThat(r.status()).isEqualTo(JobStatus.SCHEDULED))
                 .allSatisfy(r -> assertThat(r.runCount()).isEqualTo(1));
+    }
+
+    @Test
+    void shouldKeepFiringWhileTheLogIsSlowToTakeAFailedRunsMessage() throws Exception {
+        CountDownLatch logWritable = new CountDownLatch(1);
+        CountDownLatch logBlocked = new CountDownLatch(1);
+        AtomicBoolean stuck = new AtomicBoolean();
+        AppenderBase<ILoggingEvent> slowOutput = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                if (stuck.get() && event.getFormattedMessage().contains("failed")) {
+                    logBlocked.countDown();
+                    try {
+                        logWritable.await(); // a full pipe, a stalled terminal
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        ch.qos.logback.classic.Logger engineLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Engine.class);
+        slowOutput.start();
+        engineLog.addAppender(slowOutput);
+        try {
+            register(JobSpec.builder("broken", Schedule.every(Duration.ofMinutes(1))).build(), ctx -> {
+                throw new IllegalStateException("boom");
+            });
+            engine().runDue(); // 12:00: runs and fails, the log still fast
+            runs.runAll();
+
+            at("2027-01-04T12:01:00Z");
+            engine().runDue();
+            stuck.set(true);
+            Thread failing = new Thread(runs::runOne, "failing-run"); // fails again: its message meets a stuck log
+            failing.start();
+            assertThat(logBlocked.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Integer> step = CompletableFuture.supplyAsync(() -> {
+                at("2027-01-04T12:02:00Z");
+                return engine().runDue();
+            });
+            assertThat(step.get(10, TimeUnit.SECONDS)).as("fires dispatched while the log is stuck").isEqualTo(1);
+            logWritable.countDown();
+            failing.join(10_000);
+            assertThat(record("broken").failureCount()).isEqualTo(2);
+        } finally {
+            logWritable.countDown();
+            engineLog.detachAppender(slowOutput);
+        }
     }
 
     // ------------------------------------------------------------------------------------------ plugins
