@@ -1,6 +1,7 @@
 package dev.belfry.sidecar;
 
 import java.time.Instant;
+import java.time.LocalDate;
 
 /**
  * Writes an {@link Instant} as the exact text of {@link Instant#toString()} into a caller's buffer, without the
@@ -29,20 +30,13 @@ final class IsoInstantText {
         if (seconds < MIN_SECOND || seconds > MAX_SECOND) {
             return -1;
         }
-        long days = Math.floorDiv(seconds, SECONDS_PER_DAY);
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
         int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
-        // Civil date from days since 1970-01-01 (proleptic Gregorian), by 400-year eras starting on March 1st.
-        long z = days + 719_468;
-        long era = Math.floorDiv(z, 146_097);
-        int dayOfEra = (int) (z - era * 146_097);
-        int yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
-        int dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
-        int mp = (5 * dayOfYear + 2) / 153;
-        int day = dayOfYear - (153 * mp + 2) / 5 + 1;
-        int month = mp < 10 ? mp + 3 : mp - 9;
-        long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+        int year = date.getYear();
+        int month = date.getMonthValue();
+        int day = date.getDayOfMonth();
 
-        digits(buf, 0, (int) year, 4);
+        digits(buf, 0, year, 4);
         buf[4] = '-';
         digits(buf, 5, month, 2);
         buf[7] = '-';
