@@ -21,10 +21,13 @@ import dev.belfry.sidecar.JsonTree.Path;
 import dev.belfry.sidecar.JsonTree.Str;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
@@ -57,6 +60,7 @@ import java.util.stream.Collectors;
  */
 public final class SidecarCodec {
     private static final JsonFactory FACTORY = new JsonFactory();
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     static final Set<String> DOCUMENT_KEYS = Set.of("format", "version", "written_at", "jobs");
     static final Set<String> JOB_KEYS = Set.of("qname", "plugin_id", "schedule", "status", "next_fire_at",
@@ -308,6 +312,21 @@ public final class SidecarCodec {
     public SidecarDocument decode(byte[] bytes, String sourceName) {
         java.util.Objects.requireNonNull(bytes, "bytes");
         java.util.Objects.requireNonNull(sourceName, "sourceName");
+        if (isAscii(bytes)) {
+            try {
+                SidecarDocument document = decodeAscii(bytes, sourceName);
+                if (document != null) {
+                    return document;
+                }
+            } catch (RuntimeException e) {
+                // Read again the way every file is read, so the error is found and worded as it always is.
+            }
+        }
+        return decodeText(bytes, sourceName);
+    }
+
+    /** The way every file can be read: decoded to characters, parsed into a tree, then read. */
+    SidecarDocument decodeText(byte[] bytes, String sourceName) {
         CharBuffer text = utf8(bytes, sourceName);
         Node root = JsonTree.parse(text.array(), text.limit(), sourceName);
         Reader r = new Reader(sourceName);
@@ -325,6 +344,36 @@ public final class SidecarCodec {
             // A safety net: a value that passed the checks here but was still refused by a constructor.
             throw r.error(root, Path.DOCUMENT, "unreadable document: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The fast way for the usual file, all ASCII and in the current format: parsed from the bytes, each job turned
+     * into its record as soon as it is parsed.
+     *
+     * @return the document, or null for a legacy file (a root array), which is left to the usual way
+     * @throws RuntimeException for any problem; the caller then reads the file the usual way for the exact error
+     */
+    private static SidecarDocument decodeAscii(byte[] bytes, String sourceName) {
+        Reader r = new Reader(sourceName);
+        Path jobsPath = Path.DOCUMENT.member("jobs");
+        List<JobRecord> records = new ArrayList<>();
+        Map<QName, Path> seen = new HashMap<>();
+        Node root = JsonTree.parseAscii(bytes, sourceName,
+                (index, item) -> records.add(r.item(item, jobsPath.index(index), r::job, seen)));
+        return root instanceof Obj o ? r.document(o, records) : null;
+    }
+
+    /** Whether every byte is ASCII, as a sidecar is unless a name, message or checkpoint has other characters. */
+    private static boolean isAscii(byte[] bytes) {
+        long bits = 0;
+        int i = 0;
+        for (; i + Long.BYTES <= bytes.length; i += Long.BYTES) { // eight bytes a step: a 60 MB file in a few ms
+            bits |= (long) LONGS.get(bytes, i);
+        }
+        for (; i < bytes.length; i++) {
+            bits |= bytes[i];
+        }
+        return (bits & 0x8080808080808080L) == 0;
     }
 
     // Decoded into a char buffer that the parser reads in place: a 60 MB sidecar is not copied into a String.
@@ -383,6 +432,11 @@ public final class SidecarCodec {
         }
 
         SidecarDocument document(Obj root) {
+            return document(root, null);
+        }
+
+        /** @param alreadyRead the jobs, if they were read while parsing (the tree's array is then empty) */
+        SidecarDocument document(Obj root, List<JobRecord> alreadyRead) {
             Node format = root.members().get("format");
             if (format == null) {
                 throw error(root, Path.DOCUMENT.member("format"),
@@ -399,7 +453,7 @@ public final class SidecarCodec {
                     Path.DOCUMENT.member("written_at"));
             Path jobsPath = Path.DOCUMENT.member("jobs");
             Arr jobs = array(required(root, Path.DOCUMENT, "jobs"), jobsPath);
-            List<JobRecord> records = jobs(jobs, jobsPath, this::job);
+            List<JobRecord> records = alreadyRead != null ? alreadyRead : jobs(jobs, jobsPath, this::job);
             return new SidecarDocument(version, writtenAt, records, unknown(root, DOCUMENT_KEYS));
         }
 
@@ -409,28 +463,32 @@ public final class SidecarCodec {
                     UnknownFields.none());
         }
 
-        private interface JobReader {
+        interface JobReader {
             JobRecord read(Obj job, Path path);
+        }
+
+        /** One item of a jobs array, checked against the jobs before it ({@code seen}: name to path). */
+        JobRecord item(Node item, Path at, JobReader reader, Map<QName, Path> seen) {
+            Obj job = object(item, at, "a job object");
+            JobRecord record = reader.read(job, at);
+            Path first = seen.putIfAbsent(record.qname(), at);
+            if (first != null) {
+                throw error(job.members().get("qname"), at.member("qname"),
+                        "duplicate job \"" + record.qname() + "\" (already defined at " + first + ")");
+            }
+            return record;
         }
 
         private List<JobRecord> jobs(Arr array, Path path, JobReader reader) {
             List<JobRecord> records = new ArrayList<>(array.items().size());
             Map<QName, Path> seen = new HashMap<>();
             for (int i = 0; i < array.items().size(); i++) {
-                Path at = path.index(i);
-                Obj job = object(array.items().get(i), at, "a job object");
-                JobRecord record = reader.read(job, at);
-                Path first = seen.putIfAbsent(record.qname(), at);
-                if (first != null) {
-                    throw error(job.members().get("qname"), at.member("qname"),
-                            "duplicate job \"" + record.qname() + "\" (already defined at " + first + ")");
-                }
-                records.add(record);
+                records.add(item(array.items().get(i), path.index(i), reader, seen));
             }
             return records;
         }
 
-        private JobRecord job(Obj o, Path path) {
+        JobRecord job(Obj o, Path path) {
             QName qname = qname(required(o, path, "qname"), path.member("qname"));
             String pluginId = pluginId(required(o, path, "plugin_id"), path.member("plugin_id"));
             Schedule schedule = schedule(required(o, path, "schedule"), path.member("schedule"));
@@ -599,6 +657,10 @@ public final class SidecarCodec {
 
         private Instant instant(Node n, Path path) {
             if (n instanceof Str s) {
+                Instant canonical = IsoInstantText.parse(s.value());
+                if (canonical != null) {
+                    return canonical;
+                }
                 try {
                     return Instant.parse(s.value());
                 } catch (DateTimeParseException e) {

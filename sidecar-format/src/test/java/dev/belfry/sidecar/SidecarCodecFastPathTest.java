@@ -1,0 +1,83 @@
+package dev.belfry.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An all-ASCII file is read straight from its bytes with each job turned into its record as it is parsed; any
+ * other file, and any file with a problem, is read as text through the whole tree. Both must give the same document
+ * and the same errors.
+ */
+class SidecarCodecFastPathTest {
+    private final SidecarCodec codec = new SidecarCodec();
+
+    @Test
+    void shouldReadEveryGoldenFileTheSameWayAsTheTextPath() {
+        for (String name : List.of("v1-full.json", "v1-without-orphaned-at-and-dynamic.json", "v2-unknown-fields.json",
+                "legacy.json")) {
+            byte[] bytes = Fixtures.resource("golden/" + name);
+            assertThat(codec.decode(bytes, name)).as(name).isEqualTo(codec.decodeText(bytes, name));
+        }
+    }
+
+    @Test
+    void shouldReadNonAsciiTextWrittenAsJsonEscapesTheSameWayAsTheRawCharacters() {
+        for (String name : List.of("v1-full.json", "v1-without-orphaned-at-and-dynamic.json")) {
+            byte[] raw = Fixtures.resource("golden/" + name);
+            byte[] ascii = asciiEscaped(new String(raw, StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII);
+            assertThat(ascii).as("%s has characters outside ASCII to escape", name).isNotEqualTo(raw);
+            assertThat(codec.decode(ascii, name)).as(name).isEqualTo(codec.decodeText(raw, name));
+        }
+    }
+
+    /** The same JSON with every character outside ASCII (only ever inside strings) written as a \\u escape. */
+    private static String asciiEscaped(String json) {
+        StringBuilder sb = new StringBuilder(json.length());
+        for (char c : json.toCharArray()) {
+            if (c < 0x80) {
+                sb.append(c);
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void shouldReadAWrittenDocumentBackTheSameWayAsTheTextPath() {
+        byte[] bytes = codec.encode(Fixtures.fullDocument());
+        assertThat(codec.decode(bytes, "doc")).isEqualTo(codec.decodeText(bytes, "doc"))
+                .isEqualTo(Fixtures.fullDocument());
+    }
+
+    @Test
+    void shouldReportAnErrorInAJobExactlyAsTheTextPathDoes() {
+        String text = new String(codec.encode(Fixtures.fullDocument()), StandardCharsets.UTF_8)
+                .replaceFirst("\"run_count\": \\d+", "\"run_count\": -3");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        Throwable fast = catchError(() -> codec.decode(bytes, "doc"));
+        Throwable slow = catchError(() -> codec.decodeText(bytes, "doc"));
+        assertThat(fast).isInstanceOf(SidecarFormatException.class).hasMessageContaining("run_count");
+        assertThat(fast).hasMessage(slow.getMessage());
+    }
+
+    @Test
+    void shouldReportAMissingFormatBeforeABadJobEvenThoughTheJobsAreParsedFirst() {
+        String text = "{\"jobs\": [{\"qname\": 42}], \"version\": 1, \"written_at\": \"2026-11-23T00:00:00Z\"}";
+        assertThatThrownBy(() -> codec.decode(text.getBytes(StandardCharsets.UTF_8), "doc"))
+                .isInstanceOf(SidecarFormatException.class).hasMessageContaining("missing member \"format\"");
+    }
+
+    private static Throwable catchError(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("no error");
+    }
+}
