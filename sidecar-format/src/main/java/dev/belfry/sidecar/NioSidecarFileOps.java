@@ -49,7 +49,15 @@ final class NioSidecarFileOps implements SidecarFileOps {
 
     @Override
     public void copy(Path from, Path to) throws IOException {
-        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(to);
+        try {
+            // The store never writes a file in place (a new main file is always a rename), so a second name for
+            // the old content is as good as a copy of it, and keeping the previous generation costs no I/O instead
+            // of reading and writing the whole file (70 MB at 100,000 jobs) on every commit.
+            Files.createLink(to, from);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING); // a file system without hard links
+        }
     }
 
     @Override

@@ -82,7 +82,9 @@ public interface SidecarFileOps {
     void force(Path file) throws IOException;
 
     /**
-     * Copies {@code from} to {@code to}, replacing {@code to} if it exists.
+     * Makes {@code to} hold what {@code from} holds now, replacing {@code to} if it exists. The real implementation
+     * makes a hard link where the file system has them (the store never writes into an existing file, so the link
+     * keeps the old content when {@code from} is later replaced by a rename) and copies otherwise.
      *
      * @param from the file to copy
      * @param to   the copy
