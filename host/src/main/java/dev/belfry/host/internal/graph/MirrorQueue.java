@@ -160,12 +160,17 @@ final class MirrorQueue {
         }
     }
 
-    /** Merges changes that failed to be written back in, without losing anything newer. */
+    /**
+     * Merges changes that failed to be written back in, without losing anything newer, and in front: they are
+     * older than everything that waits, and the queue is kept oldest first.
+     */
     void giveBackJobs(List<JobChange> failed) {
         lock.lock();
         try {
+            LinkedHashMap<QName, JobChange> waiting = new LinkedHashMap<>(jobs);
+            jobs.clear();
             for (JobChange f : failed) {
-                JobChange now = jobs.get(f.qname());
+                JobChange now = waiting.remove(f.qname());
                 if (now == null) {
                     jobs.put(f.qname(), f);
                     continue;
@@ -181,6 +186,7 @@ final class MirrorQueue {
                     jobs.put(f.qname(), new JobChange(f.qname(), record, removeFirst, since));
                 }
             }
+            jobs.putAll(waiting);
             clearOut();
         } finally {
             lock.unlock();
@@ -325,9 +331,11 @@ final class MirrorQueue {
         lock.lock();
         try {
             Instant oldest = outCount > 0 ? outSince : null;
-            // Coalescing keeps an entry's first time but not its place, so look at all of them (status is rare).
-            for (JobChange c : jobs.values()) {
-                oldest = min(oldest, c.since());
+            // The jobs wait oldest first: a new change goes last, coalescing keeps an entry's place and its first
+            // time, and a failed batch comes back in front. The first entry is the oldest (the whole queue is not
+            // scanned: the engine waits on this lock, and a host may have 100,000 jobs waiting).
+            if (!jobs.isEmpty()) {
+                oldest = min(oldest, jobs.values().iterator().next().since());
             }
             if (!runs.isEmpty()) {
                 oldest = min(oldest, runs.peekFirst().since());

@@ -81,6 +81,23 @@ class MirrorQueueTest {
     }
 
     @Test
+    void shouldPutAFailedBatchBackInFrontSoTheOldestChangeStaysFirst() {
+        queue.jobChanged(job("p.a", 1), T0);
+        queue.jobChanged(job("p.b", 1), T0.plusSeconds(1));
+        List<JobChange> batch = queue.takeJobs(1); // p.a is out
+        queue.jobChanged(job("p.c", 1), T0.plusSeconds(2));
+        queue.jobChanged(job("p.b", 2), T0.plusSeconds(3)); // coalesced: keeps its place and its first time
+
+        queue.giveBackJobs(batch);
+
+        assertThat(queue.oldest()).contains(T0);
+        assertThat(queue.takeJobs(10)).extracting(c -> c.qname().toString()).containsExactly("p.a", "p.b", "p.c");
+        queue.written();
+        queue.jobChanged(job("p.d", 1), T0.plusSeconds(9));
+        assertThat(queue.oldest()).contains(T0.plusSeconds(9));
+    }
+
+    @Test
     void shouldStillDeleteWhenAFailedRemovalComesBackAfterTheJobReturned() {
         queue.jobRemoved(QName.parse("p.a"), T0);
         List<JobChange> batch = queue.takeJobs(10);
