@@ -55,7 +55,7 @@ import org.HdrHistogram.Recorder;
  */
 public final class GraphMirrorBench {
     private static final int JOBS = 10_000;
-    /** The mirror's status scans its whole queue for the oldest change, so it is sampled 20 times a second. */
+    /** How often the mirror's lag is sampled. */
     private static final Duration SAMPLE_EVERY = Duration.ofMillis(50);
 
     private GraphMirrorBench() {
