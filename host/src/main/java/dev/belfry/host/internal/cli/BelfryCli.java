@@ -48,6 +48,9 @@ public final class BelfryCli {
         CommandLine cli = new CommandLine(new BelfryCli(), new Factory(clock));
         cli.setOut(out);
         cli.setErr(err);
+        // No command has short options to combine, and combining let garbage that starts with "-h" or "-V" (such as
+        // "-hk") pass as a request for help or the version, exit 0; now it is an unknown option, exit 2.
+        cli.setPosixClusteredShortOptionsAllowed(false);
         // One line that says what is wrong, instead of picocli's usage dump: the usage is one --help away.
         cli.setParameterExceptionHandler((e, a) -> {
             err.println(oneLine("belfry: " + e.getMessage() + " (see: "

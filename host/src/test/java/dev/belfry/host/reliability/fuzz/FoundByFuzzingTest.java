@@ -100,4 +100,20 @@ class FoundByFuzzingTest {
             assertThat(Fuzz.hasLineBreak(text.substring(0, text.length() - 1))).as(Fuzz.show(text)).isFalse();
         }
     }
+
+    @Test
+    void shouldRefuseGarbageThatStartsLikeTheHelpOrVersionOption() {
+        // Found by AdminFuzzTest (seed 15999470703996): "-hk|..." was read as -h -k and printed the usage, exit 0.
+        for (String[] args : new String[][] {{"-hk|\u20291", "x"}, {"-hk"}, {"-Vx"}, {"jobs", "-hx"}}) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = BelfryCli.run(CLOCK, new PrintWriter(out), new PrintWriter(err, true), args);
+            assertThat(code).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(out.toString()).isEmpty();
+            assertThat(err.toString()).startsWith("belfry: Unknown option");
+        }
+        StringWriter out = new StringWriter();
+        assertThat(BelfryCli.run(CLOCK, new PrintWriter(out, true), new PrintWriter(new StringWriter()), "-h")).isZero();
+        assertThat(out.toString()).startsWith("Usage: belfry");
+    }
 }
