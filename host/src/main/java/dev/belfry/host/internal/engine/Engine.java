@@ -2,6 +2,7 @@ package dev.belfry.host.internal.engine;
 
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.JobSpec;
+import dev.belfry.api.MisfirePolicy;
 import dev.belfry.api.OverlapPolicy;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.InvalidScheduleException;
@@ -71,9 +72,8 @@ public final class Engine implements AutoCloseable {
     private final ArrayDeque<WaitingFire> waitingForWorker = new ArrayDeque<>();
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
     /**
-     * Log lines made while holding the lock, written once it is released: a failing job's message can be long
-     * and the log's output slow (a terminal, a full pipe, a plugin flooding stderr), and no fire should wait
-     * for it.
+     * Log lines made while holding the lock, written once it is released: the log's output can be slow (a
+     * terminal, a full pipe, a plugin flooding stderr), and no fire should wait for it.
      */
     private final ConcurrentLinkedQueue<Runnable> deferredLogs = new ConcurrentLinkedQueue<>();
     private long timerSeq;
@@ -139,7 +139,7 @@ public final class Engine implements AutoCloseable {
                     runDueLocked(clock.instant());
                 } catch (RuntimeException | LinkageError e) {
                     // The loop must survive any single bad step, or every job stops firing.
-                    log.error("engine step failed; carrying on", e);
+                    later(() -> log.error("engine step failed; carrying on", e));
                 }
                 if (!deferredLogs.isEmpty()) {
                     unlock(); // write what this step logged without holding up the workers
@@ -230,8 +230,9 @@ public final class Engine implements AutoCloseable {
     private void applyMisfirePolicy(JobSlot slot, Instant firstMissed, Instant now) {
         Misfires.Plan plan = Misfires.plan(slot.spec.schedule(), slot.spec.misfire(), firstMissed, now);
         misfired += plan.missed();
-        log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname, plan.missed(),
-                firstMissed, slot.spec.misfire(), plan.toRun().size());
+        MisfirePolicy policy = slot.spec.misfire();
+        later(() -> log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname,
+                plan.missed(), firstMissed, policy, plan.toRun().size()));
         setNextFire(slot, plan.nextRegular());
         dropRetry(slot);
         slot.addToBacklog(plan.toRun());
@@ -256,7 +257,9 @@ public final class Engine implements AutoCloseable {
             }
             if (overlap != OverlapPolicy.ALLOW) {
                 skipped++;
-                log.debug("job {} is still running: fire for {} skipped", slot.qname, scheduledFor);
+                if (log.isDebugEnabled()) {
+                    later(() -> log.debug("job {} is still running: fire for {} skipped", slot.qname, scheduledFor));
+                }
                 return;
             }
         }
@@ -275,7 +278,7 @@ public final class Engine implements AutoCloseable {
         try {
             return claim.claim(slot.qname, scheduledFor);
         } catch (RuntimeException e) {
-            log.error("claim for job {} at {} failed; not running it here", slot.qname, scheduledFor, e);
+            later(() -> log.error("claim for job {} at {} failed; not running it here", slot.qname, scheduledFor, e));
             return false;
         }
     }
@@ -350,7 +353,7 @@ public final class Engine implements AutoCloseable {
         abandonedStillRunning--;
         JobSlot slot = run.slot;
         slot.abandonedStillRunning--;
-        log.info("abandoned run {} of job {} returned after all", run.id, slot.qname);
+        later(() -> log.info("abandoned run {} of job {} returned after all", run.id, slot.qname));
         if (jobs.get(slot.qname) == slot) {
             startNextIfIdle(slot, clock.instant());
             commit(slot, slot.record);
@@ -427,8 +430,7 @@ public final class Engine implements AutoCloseable {
                     saturatedIncrement(slot.record.failureCount()));
             long runId = run.id;
             int attempt = run.attempt;
-            deferredLogs.add(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt,
-                    error));
+            later(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt, error));
             if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
                 scheduleRetry(slot, run.scheduledFor, run.attempt + 1, now.plus(delay));
@@ -545,7 +547,8 @@ public final class Engine implements AutoCloseable {
                             .withConsecutiveFailures(saturatedIncrement(record.consecutiveFailures()))
                             .withFailureCount(saturatedIncrement(record.failureCount()));
                     slot.crashedFire = started;
-                    log.warn("job {} was running when the host stopped; recorded as a failed run", record.qname());
+                    later(() -> log.warn("job {} was running when the host stopped; recorded as a failed run",
+                            record.qname()));
                     commit(slot, slot.record);
                 }
             }
@@ -572,13 +575,16 @@ public final class Engine implements AutoCloseable {
                 Attached how = attachOne(pluginId, job.qname(), job.spec(), job.job(), false, now);
                 byHow[how.ordinal()]++;
                 if (log.isDebugEnabled()) {
-                    log.debug("job {} {} ({})", job.qname(), how.word, Schedules.describe(job.spec().schedule()));
+                    later(() -> log.debug("job {} {} ({})", job.qname(), how.word,
+                            Schedules.describe(job.spec().schedule())));
                 }
             }
             // One line per plugin: a plugin may bring thousands of jobs (each one's own line is at DEBUG).
-            log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} back from orphaned)",
-                    pluginId, provided.size(), byHow[Attached.REGISTERED.ordinal()],
-                    byHow[Attached.ATTACHED.ordinal()], byHow[Attached.REATTACHED.ordinal()]);
+            int registered = byHow[Attached.REGISTERED.ordinal()];
+            int known = byHow[Attached.ATTACHED.ordinal()];
+            int back = byHow[Attached.REATTACHED.ordinal()];
+            later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} back from"
+                    + " orphaned)", pluginId, provided.size(), registered, known, back));
             for (JobSlot slot : List.copyOf(jobs.values())) {
                 if (slot.pluginId.equals(pluginId) && !names.contains(slot.qname) && slot.code == null
                         && !slot.orphaned) {
@@ -745,7 +751,8 @@ public final class Engine implements AutoCloseable {
                     && slot.orphanedAt.isBefore(cutoff)) {
                 jobs.remove(slot.qname);
                 sink.remove(slot.qname);
-                log.info("orphaned job {} pruned after {} without its plugin", slot.qname, settings.orphanRetention());
+                later(() -> log.info("orphaned job {} pruned after {} without its plugin", slot.qname,
+                        settings.orphanRetention()));
             }
         }
     }
@@ -776,7 +783,7 @@ public final class Engine implements AutoCloseable {
             }
             Attached how = attachOne(namespace, qname, spec, job, true, clock.instant());
             if (log.isInfoEnabled()) {
-                log.info("job {} {} ({})", qname, how.word, Schedules.describe(spec.schedule()));
+                later(() -> log.info("job {} {} ({})", qname, how.word, Schedules.describe(spec.schedule())));
             }
             return qname;
         } finally {
@@ -939,11 +946,11 @@ public final class Engine implements AutoCloseable {
             if (slot.dynamic || slot.orphaned) {
                 jobs.remove(qname);
                 sink.remove(qname);
-                log.info("job {} removed", qname);
+                later(() -> log.info("job {} removed", qname));
             } else {
                 slot.cancelled = true;
                 commit(slot, slot.record);
-                log.info("job {} cancelled (disabled until resumed)", qname);
+                later(() -> log.info("job {} cancelled (disabled until resumed)", qname));
             }
         } finally {
             unlock();
@@ -1081,6 +1088,11 @@ public final class Engine implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Queues a log line to be written once the lock is released (see {@link #deferredLogs}). */
+    private void later(Runnable line) {
+        deferredLogs.add(line);
+    }
 
     /** Releases the lock, then writes the log lines made while holding it. */
     private void unlock() {
