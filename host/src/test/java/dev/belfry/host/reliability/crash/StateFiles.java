@@ -61,6 +61,10 @@ final class StateFiles {
             }
         }
         Files.createDirectories(to);
+        if (!Files.isDirectory(from)) {
+            // Killed before the host first wrote its state: nothing on disk, which loads as an empty state.
+            return new SidecarStore(scratch, Clock.systemUTC()).load();
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(from, SidecarStore.FILE_NAME + "*")) {
             for (Path p : files) {
                 Files.copy(p, to.resolve(p.getFileName()));
