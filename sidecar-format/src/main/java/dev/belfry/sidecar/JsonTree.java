@@ -195,7 +195,7 @@ final class JsonTree {
         void accept(int index, Node item);
     }
 
-    /** Opens the parser for {@link #parse(String, ParserSource)}. */
+    /** Opens the parser for {@link #parse(String, JobSink, ParserSource)}. */
     @FunctionalInterface
     private interface ParserSource {
         JsonParser open() throws IOException;

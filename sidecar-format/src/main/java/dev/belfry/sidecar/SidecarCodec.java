@@ -21,10 +21,10 @@ import dev.belfry.sidecar.JsonTree.Path;
 import dev.belfry.sidecar.JsonTree.Str;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -236,7 +236,8 @@ public final class SidecarCodec {
         g.writeBoolean(value);
     }
 
-    private static void writeInstant(JsonGenerator g, SerializedString name, Optional<Instant> value) throws IOException {
+    private static void writeInstant(JsonGenerator g, SerializedString name, Optional<Instant> value)
+            throws IOException {
         g.writeFieldName(name);
         if (value.isPresent()) {
             writeInstant(g, value.get());
@@ -350,7 +351,8 @@ public final class SidecarCodec {
      * The fast way for the usual file, all ASCII and in the current format: parsed from the bytes, each job turned
      * into its record as soon as it is parsed.
      *
-     * @return the document, or null for a legacy file (a root array), which is left to the usual way
+     * @return the document (a legacy file, a root array, is read from the tree as usual), or null if the root is
+     *         neither an object nor an array, which the usual way reports
      * @throws RuntimeException for any problem; the caller then reads the file the usual way for the exact error
      */
     private static SidecarDocument decodeAscii(byte[] bytes, String sourceName) {
@@ -360,7 +362,10 @@ public final class SidecarCodec {
         Map<QName, Path> seen = new HashMap<>();
         Node root = JsonTree.parseAscii(bytes, sourceName,
                 (index, item) -> records.add(r.item(item, jobsPath.index(index), r::job, seen)));
-        return root instanceof Obj o ? r.document(o, records) : null;
+        if (root instanceof Obj o) {
+            return r.document(o, records);
+        }
+        return root instanceof Arr a ? r.legacy(a) : null;
     }
 
     /** Whether every byte is ASCII, as a sidecar is unless a name, message or checkpoint has other characters. */

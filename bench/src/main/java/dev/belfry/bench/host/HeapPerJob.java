@@ -74,8 +74,8 @@ final class HeapPerJob {
             }
             double plugin = (before - empty) / (double) n;
             return new Result("Belfry (engine + state writer)", (after - before) / (double) n,
-                    String.format(Locale.ROOT, "host's own; the plugin's job instances and specs add %.0f, %.0f in all",
-                            plugin, (after - empty) / (double) n),
+                    String.format(Locale.ROOT, "host's own; the plugin's job instances and specs add %.0f,"
+                            + " %.0f in all", plugin, (after - empty) / (double) n),
                     topGrowth(histBefore, histAfter, n));
         } finally {
             engine.shutdown(Duration.ZERO);
