@@ -165,12 +165,13 @@ final class JsonTree {
      * @throws SidecarFormatException for any syntax error, with the path of the innermost value being read
      */
     static Node parse(char[] text, int length, String source) {
-        return parse(source, null, () -> FACTORY.createParser(text, 0, length));
+        return parse(source, null, true, () -> FACTORY.createParser(text, 0, length));
     }
 
     /**
      * Parses a whole document of ASCII bytes straight from the bytes (no conversion to characters, which is about
-     * a tenth of the time of a large file): for ASCII, byte columns and character columns are the same.
+     * a tenth of the time of a large file). Nodes carry no positions (every {@link Node#pos()} is 0): finding
+     * them is a third of the parsing time, and the caller reads the text again to report any error anyway.
      *
      * @param ascii  the document's bytes, all below 0x80 (checked by the caller)
      * @param source the file name for errors
@@ -178,7 +179,7 @@ final class JsonTree {
      * @throws SidecarFormatException for any syntax error (the caller re-reads the text to report it exactly)
      */
     static Node parseAscii(byte[] ascii, String source, JobSink jobs) {
-        return parse(source, jobs, () -> FACTORY.createParser(ascii, 0, ascii.length));
+        return parse(source, jobs, false, () -> FACTORY.createParser(ascii, 0, ascii.length));
     }
 
     /**
@@ -195,14 +196,14 @@ final class JsonTree {
         void accept(int index, Node item);
     }
 
-    /** Opens the parser for {@link #parse(String, JobSink, ParserSource)}. */
+    /** Opens the parser for {@link #parse(String, JobSink, boolean, ParserSource)}. */
     @FunctionalInterface
     private interface ParserSource {
         JsonParser open() throws IOException;
     }
 
-    private static Node parse(String source, JobSink jobs, ParserSource input) {
-        Builder b = new Builder(source, jobs);
+    private static Node parse(String source, JobSink jobs, boolean positions, ParserSource input) {
+        Builder b = new Builder(source, jobs, positions);
         try (JsonParser p = input.open()) {
             b.parser = p;
             JsonToken first = p.nextToken();
@@ -320,17 +321,24 @@ final class JsonTree {
         private int[] lastMemberCount = new int[16];
         private int pathDepth;
         private final JobSink jobSink;
+        private final boolean positions;
 
-        Builder(String source, JobSink jobSink) {
+        Builder(String source, JobSink jobSink, boolean positions) {
             this.source = source;
             this.jobSink = jobSink;
+            this.positions = positions;
+        }
+
+        // Jackson makes a new location object each time it is asked: only ask when positions are kept.
+        private long tokenPos() {
+            return positions ? packed(parser.currentTokenLocation()) : 0;
         }
 
         // The parser is positioned on the first token of the value, whose path has `depth` frames.
         Node value(int depth) throws IOException {
             pathDepth = depth;
             JsonToken t = parser.currentToken();
-            long pos = packed(parser.currentTokenLocation());
+            long pos = tokenPos();
             switch (t) {
                 case START_OBJECT:
                     return object(depth, pos);
@@ -369,7 +377,7 @@ final class JsonTree {
                 }
                 // Jackson only hands out FIELD_NAME here; anything else has already raised a syntax error.
                 String name = parser.currentName();
-                long namePos = packed(parser.currentTokenLocation());
+                long namePos = tokenPos();
                 frameName[depth] = name;
                 if (members.containsKey(name)) {
                     Loc at = loc(namePos);

@@ -3,10 +3,8 @@ package dev.belfry.sidecar;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.PrettyPrinter;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.api.schedule.PeriodicMode;
@@ -50,7 +48,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reads and writes the sidecar's JSON form. Writing is deterministic: UTF-8, two-space indentation, members in a
+ * Reads and writes the sidecar's JSON form. Writing is deterministic: UTF-8, one job per line, members in a
  * fixed order (unknown members last, in the order they were read), absent optional values written as
  * {@code null}, and a trailing newline. Reading accepts the current format, documents of a newer version with
  * the same format name (unknown members are kept), and the legacy bare array of job rows.
@@ -102,7 +100,7 @@ public final class SidecarCodec {
     // ---------------------------------------------------------------------------------------------- writing
 
     /**
-     * Writes a document as pretty-printed UTF-8 JSON ending in a newline. The same document always yields the
+     * Writes a document as UTF-8 JSON, one job per line, ending in a newline. The same document always yields the
      * same bytes.
      *
      * @param document the document to write
@@ -131,7 +129,7 @@ public final class SidecarCodec {
     public void encode(SidecarDocument document, OutputStream out) throws IOException {
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.setPrettyPrinter(prettyPrinter());
+            g.setPrettyPrinter(new OneJobPerLine());
             g.writeStartObject();
             g.writeStringField("format", SidecarDocument.FORMAT);
             g.writeNumberField("version", document.version());
@@ -148,16 +146,85 @@ public final class SidecarCodec {
         out.flush();
     }
 
-    private static DefaultPrettyPrinter prettyPrinter() {
-        DefaultPrettyPrinter pp = new DefaultPrettyPrinter(Separators.createDefaultInstance()
-                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-                .withObjectEmptySeparator("")
-                .withArrayEmptySeparator(""));
-        // A fixed "\n" rather than the platform separator keeps the bytes identical on every OS.
-        DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-        pp.indentObjectsWith(indenter);
-        pp.indentArraysWith(indenter);
-        return pp;
+    /**
+     * The layout: the document's own members one to a line, and so are the entries of the arrays and objects among
+     * them; anything deeper (a job's members) stays on its entry's line. A 100,000-job file is a third smaller than fully indented, quicker to write and read, and one line
+     * per job is what {@code grep} and {@code diff} want. Jackson calls this in place of writing the separators.
+     */
+    private static final class OneJobPerLine implements PrettyPrinter {
+        // Containers at this depth or less (the document is 1, its arrays 2) put each entry on a line of its own.
+        private static final int LINED = 2;
+        private static final String[] NEWLINE_INDENT = {"\n", "\n  ", "\n    "};
+        private int depth;
+
+        @Override
+        public void writeRootValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw('\n');
+        }
+
+        @Override
+        public void writeStartObject(JsonGenerator g) throws IOException {
+            g.writeRaw('{');
+            depth++;
+        }
+
+        @Override
+        public void beforeObjectEntries(JsonGenerator g) throws IOException {
+            lineBreak(g, depth);
+        }
+
+        @Override
+        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(depth <= LINED ? ": " : ":");
+        }
+
+        @Override
+        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(',');
+            lineBreak(g, depth);
+        }
+
+        @Override
+        public void writeEndObject(JsonGenerator g, int entries) throws IOException {
+            end(g, entries, '}');
+        }
+
+        @Override
+        public void writeStartArray(JsonGenerator g) throws IOException {
+            g.writeRaw('[');
+            depth++;
+        }
+
+        @Override
+        public void beforeArrayValues(JsonGenerator g) throws IOException {
+            lineBreak(g, depth);
+        }
+
+        @Override
+        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(',');
+            lineBreak(g, depth);
+        }
+
+        @Override
+        public void writeEndArray(JsonGenerator g, int values) throws IOException {
+            end(g, values, ']');
+        }
+
+        private void end(JsonGenerator g, int entries, char bracket) throws IOException {
+            depth--;
+            if (entries > 0 && depth < LINED) { // the closed container was lined: its bracket gets a line
+                g.writeRaw(NEWLINE_INDENT[depth]);
+            }
+            g.writeRaw(bracket);
+        }
+
+        // A line break indented for an entry of a container at the given depth; nothing inside a lined entry.
+        private static void lineBreak(JsonGenerator g, int containerDepth) throws IOException {
+            if (containerDepth <= LINED) {
+                g.writeRaw(NEWLINE_INDENT[containerDepth]);
+            }
+        }
     }
 
     private static void writeJob(JsonGenerator g, JobRecord job) throws IOException {
@@ -359,9 +426,12 @@ public final class SidecarCodec {
         Reader r = new Reader(sourceName);
         Path jobsPath = Path.DOCUMENT.member("jobs");
         List<JobRecord> records = new ArrayList<>();
-        Map<QName, Path> seen = new HashMap<>();
+        // No map of the names seen: SidecarDocument refuses a duplicate name, and the usual way then reports it.
         Node root = JsonTree.parseAscii(bytes, sourceName,
-                (index, item) -> records.add(r.item(item, jobsPath.index(index), r::job, seen)));
+                (index, item) -> {
+                    Path at = jobsPath.index(index);
+                    records.add(r.job(r.object(item, at, "a job object"), at));
+                });
         if (root instanceof Obj o) {
             return r.document(o, records);
         }
@@ -415,6 +485,7 @@ public final class SidecarCodec {
     }
 
     private static final class Reader {
+        private static final int MAX_REMEMBERED_DURATIONS = 1_000;
         private static final String STATUS_NAMES =
                 Arrays.stream(JobStatus.values()).map(JobStatus::jsonName).collect(Collectors.joining(", "));
 
@@ -422,6 +493,8 @@ public final class SidecarCodec {
         // One String per plugin id rather than one per job: the records of a plugin's jobs share it (in their
         // qname and plugin_id), and with them the engine and the state writer that keep those records.
         private final Map<String, String> pluginIds = new HashMap<>();
+        // Periods repeat from job to job, and Duration.parse (a regular expression) was a sixth of reading a job.
+        private final Map<String, Duration> durations = new HashMap<>();
 
         Reader(String source) {
             this.source = source;
@@ -678,8 +751,16 @@ public final class SidecarCodec {
 
         private Duration duration(Node n, Path path) {
             if (n instanceof Str s) {
+                Duration known = durations.get(s.value());
+                if (known != null) {
+                    return known;
+                }
                 try {
-                    return Duration.parse(s.value());
+                    Duration parsed = Duration.parse(s.value());
+                    if (durations.size() < MAX_REMEMBERED_DURATIONS) {
+                        durations.put(s.value(), parsed);
+                    }
+                    return parsed;
                 } catch (DateTimeParseException e) {
                     // fall through to the error below
                 }

@@ -39,7 +39,7 @@ public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jo
         Objects.requireNonNull(writtenAt, "writtenAt");
         Objects.requireNonNull(unknown, "unknown");
         jobs = List.copyOf(jobs);
-        Map<QName, Integer> seen = new HashMap<>();
+        Map<QName, Integer> seen = new HashMap<>(jobs.size() * 4 / 3 + 1);
         for (int i = 0; i < jobs.size(); i++) {
             Integer first = seen.putIfAbsent(jobs.get(i).qname(), i);
             if (first != null) {

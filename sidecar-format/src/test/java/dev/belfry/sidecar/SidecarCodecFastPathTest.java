@@ -56,13 +56,33 @@ class SidecarCodecFastPathTest {
 
     @Test
     void shouldReportAnErrorInAJobExactlyAsTheTextPathDoes() {
-        String text = new String(codec.encode(Fixtures.fullDocument()), StandardCharsets.UTF_8)
-                .replaceFirst("\"run_count\": \\d+", "\"run_count\": -3");
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        String text = writtenAscii().replaceFirst("\"run_count\":\\d+", "\"run_count\":-3");
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         Throwable fast = catchError(() -> codec.decode(bytes, "doc"));
         Throwable slow = catchError(() -> codec.decodeText(bytes, "doc"));
-        assertThat(fast).isInstanceOf(SidecarFormatException.class).hasMessageContaining("run_count");
+        assertThat(fast).isInstanceOf(SidecarFormatException.class)
+                .hasMessageContaining("doc:6:").hasMessageContaining("jobs[0].run_count");
         assertThat(fast).hasMessage(slow.getMessage());
+    }
+
+    @Test
+    void shouldReportADuplicateJobWithBothPlacesAsTheTextPathDoes() {
+        String[] lines = writtenAscii().split("\n");
+        // Line 7 is the second job; give it the first job's name.
+        lines[6] = lines[6].replace("\"hello-jobs.manual\"", "\"hello-jobs.greeting\"");
+        byte[] bytes = String.join("\n", lines).getBytes(StandardCharsets.US_ASCII);
+        Throwable fast = catchError(() -> codec.decode(bytes, "doc"));
+        assertThat(fast).isInstanceOf(SidecarFormatException.class)
+                .hasMessageContaining("doc:7:").hasMessageContaining("jobs[1].qname")
+                .hasMessageContaining("duplicate job \"hello-jobs.greeting\" (already defined at jobs[0])");
+        assertThat(fast).hasMessage(catchError(() -> codec.decodeText(bytes, "doc")).getMessage());
+    }
+
+    /** The full document as written, with its few characters outside ASCII escaped so the fast way reads it. */
+    private String writtenAscii() {
+        String text = asciiEscaped(new String(codec.encode(Fixtures.fullDocument()), StandardCharsets.UTF_8));
+        assertThat(text.split("\n")[5]).startsWith("    {\"qname\":\"hello-jobs.greeting\"");
+        return text;
     }
 
     @Test

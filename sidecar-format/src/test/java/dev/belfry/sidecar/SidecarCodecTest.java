@@ -146,7 +146,7 @@ class SidecarCodecTest {
             assertThat(j.unknown().isEmpty()).isTrue();
         });
         String rewritten = text(codec.encode(doc));
-        assertThat(rewritten.split("\"orphaned_at\": null,\n      \"dynamic\": false,\n", -1)).hasSize(5);
+        assertThat(rewritten.split("\"orphaned_at\":null,\"dynamic\":false,", -1)).hasSize(5);
     }
 
     @Test
@@ -166,8 +166,8 @@ class SidecarCodecTest {
 
         assertThat(roundTrip(doc)).isEqualTo(doc);
         assertThat(text(codec.encode(doc)))
-                .contains("\"paused\": false,\n      \"orphaned_at\": \"2026-11-21T09:30:00.123456789Z\",\n"
-                        + "      \"dynamic\": true,\n      \"checkpoint\": null,");
+                .contains("\"paused\":false,\"orphaned_at\":\"2026-11-21T09:30:00.123456789Z\","
+                        + "\"dynamic\":true,\"checkpoint\":null,");
     }
 
     @Test
@@ -188,12 +188,12 @@ class SidecarCodecTest {
         assertThat(job.orphanedAt()).contains(Instant.parse("2026-11-21T09:30:00Z"));
         assertThat(job.dynamic()).isTrue();
         assertThat(job.unknown().names()).containsExactly("priority");
-        assertThat(text(codec.encode(doc))).contains("\"paused\": false,\n"
-                + "      \"orphaned_at\": \"2026-11-21T09:30:00Z\",\n"
-                + "      \"dynamic\": true,\n"
-                + "      \"checkpoint\": null,\n"
-                + "      \"version\": 2,\n"
-                + "      \"priority\": 7\n");
+        assertThat(text(codec.encode(doc))).contains("\"paused\":false,"
+                + "\"orphaned_at\":\"2026-11-21T09:30:00Z\","
+                + "\"dynamic\":true,"
+                + "\"checkpoint\":null,"
+                + "\"version\":2,"
+                + "\"priority\":7}\n");
     }
 
     @Test
@@ -221,8 +221,8 @@ class SidecarCodecTest {
         assertThat(rewritten.unknown()).isEqualTo(doc.unknown());
         assertThat(rewritten.jobs().get(0).unknown()).isEqualTo(doc.jobs().get(0).unknown());
         assertThat(rewritten.jobs().get(0).runCount()).isEqualTo(6);
-        assertThat(text(codec.encode(rewritten))).contains("\"big\": 123456789012345678901234567890")
-                .contains("\"weight\": 1.50").contains("\"host_id\": \"node-17\"");
+        assertThat(text(codec.encode(rewritten))).contains("\"big\":123456789012345678901234567890")
+                .contains("\"weight\":1.50").contains("\"host_id\": \"node-17\"");
     }
 
     @Test

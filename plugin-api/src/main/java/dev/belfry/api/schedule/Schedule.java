@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * When a background job fires. A schedule is an immutable value; the host computes fire times from it with a
@@ -168,6 +169,8 @@ public sealed interface Schedule permits Schedule.Manual, Schedule.Once, Schedul
     record Cron(String expression, ZoneId zone) implements Schedule {
         /** Expressions longer than this are rejected outright. */
         public static final int MAX_LENGTH = 512;
+        // Compiled once: String.replaceAll compiles its pattern on every call, and a sidecar may hold many crons.
+        private static final Pattern WHITE_SPACE = Pattern.compile("\\s+");
 
         /**
          * Normalises white space and validates the shape of the expression.
@@ -181,7 +184,7 @@ public sealed interface Schedule permits Schedule.Manual, Schedule.Once, Schedul
         public Cron {
             Objects.requireNonNull(expression, "expression");
             Objects.requireNonNull(zone, "zone");
-            String folded = expression.strip().replaceAll("\\s+", " ");
+            String folded = WHITE_SPACE.matcher(expression.strip()).replaceAll(" ");
             if (folded.isEmpty()) {
                 throw new InvalidScheduleException(expression, "cron expression is empty");
             }
