@@ -55,6 +55,12 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final CompletableFuture<Void> NO_WAIT = CompletableFuture.completedFuture(null);
+    /** The end of the shutdown grace that runs still going get to react to their cancellation (at most). */
+    private static final Duration SHUTDOWN_CANCEL_WINDOW = Duration.ofSeconds(2);
+    // While a run's timeout is pending during shutdown the clock is read again at least this often (it may jump, or
+    // be a test's), and at most this often (a timeout just due is handled on the next read).
+    private static final long TIMEOUT_CLOCK_READ_NANOS = Duration.ofMillis(100).toNanos();
+    private static final long MIN_TIMEOUT_WAIT_NANOS = Duration.ofMillis(1).toNanos();
 
     private final Clock clock;
     private final StateSink sink;
@@ -217,7 +223,7 @@ public final class Engine implements AutoCloseable {
         if (!armable(slot)) {
             return;
         }
-        if (Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
+        if (misfired(due, now)) {
             applyMisfirePolicy(slot, due, now);
         } else {
             setNextFire(slot, fixedDelay(slot) ? Optional.empty() : NextFire.nextFire(slot.spec.schedule(), due));
@@ -249,6 +255,9 @@ public final class Engine implements AutoCloseable {
 
     /** The overlap gate and the claim, then a worker (or the queue for one). */
     private void fire(JobSlot slot, Instant scheduledFor, int attempt, Instant now) {
+        if (stopping) {
+            return; // shutting down: the runs in progress end, nothing new starts
+        }
         if (slot.busy()) {
             OverlapPolicy overlap = slot.spec.overlap();
             if (overlap == OverlapPolicy.QUEUE_ONE && slot.queuedFor == null) {
@@ -304,7 +313,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void dispatchWaiting(Instant now) {
-        while (executing < settings.maxConcurrentRuns() && !waitingForWorker.isEmpty()) {
+        while (!stopping && executing < settings.maxConcurrentRuns() && !waitingForWorker.isEmpty()) {
             WaitingFire w = waitingForWorker.poll();
             w.slot.waitingForWorker--;
             if (runnable(w.slot) && jobs.get(w.slot.qname) == w.slot) {
@@ -511,6 +520,12 @@ public final class Engine implements AutoCloseable {
         return slot.code != null && !slot.orphaned && !slot.cancelled;
     }
 
+    /** Whether a fire due at {@code due} is later than the misfire threshold at {@code now}. */
+    private boolean misfired(Instant due, Instant now) {
+        // Not Duration.between: that goes through Temporal.until, a tenth of attaching a job at start-up.
+        return now.minus(settings.misfireThreshold()).isAfter(due);
+    }
+
     private static boolean armable(JobSlot slot) {
         return runnable(slot) && !slot.paused && !slot.completed;
     }
@@ -661,7 +676,7 @@ public final class Engine implements AutoCloseable {
         }
         slot.crashedFire = null;
         commit(slot, slot.record);
-        if (due != null && armable(slot) && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
+        if (due != null && armable(slot) && misfired(due, now)) {
             applyMisfirePolicy(slot, due, now);
             commit(slot, slot.record);
         }
@@ -697,7 +712,7 @@ public final class Engine implements AutoCloseable {
         } finally {
             unlock();
         }
-        awaitRuns(cancelled, grace);
+        awaitRuns(cancelled, System.nanoTime() + grace.toNanos());
         lock.lock();
         try {
             Instant now = clock.instant();
@@ -912,7 +927,7 @@ public final class Engine implements AutoCloseable {
             }
             Instant due = slot.nextFire;
             if (due != null && armable(slot)
-                    && Duration.between(due, now).compareTo(settings.misfireThreshold()) > 0) {
+                    && misfired(due, now)) {
                 applyMisfirePolicy(slot, due, now);
             } else {
                 setNextFire(slot, Optional.ofNullable(due));
@@ -1015,12 +1030,18 @@ public final class Engine implements AutoCloseable {
     // ---------------------------------------------------------------- shutdown
 
     /**
-     * Stops firing, lets runs in progress finish within {@code grace}, cancels the rest and gives them a short
-     * while more, then records any still going as failed. The caller flushes the state afterwards.
+     * Stops firing, lets runs in progress finish, cancels those still going near the end of {@code grace} and gives
+     * them the rest of it to stop, then records any still going as failed; returns within {@code grace} (plus the
+     * moment the timer thread takes to stop). Run timeouts still apply during the grace. Nothing new starts once
+     * this is called: not a due fire, a retry, a queued fire of a busy job nor a fire waiting for a worker. The
+     * caller flushes the state afterwards.
      *
-     * @param grace how long runs may take to finish on their own
+     * @param grace how long the runs in progress may still take, all told
      */
     public void shutdown(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos(); // elapsed time, not clock time: a real wait
+        // Cancelled runs get the last part of the grace to react: two seconds, or half of a shorter grace.
+        long cancelAt = deadline - Math.min(SHUTDOWN_CANCEL_WINDOW.toNanos(), grace.toNanos() / 2);
         stopping = true;
         Thread t;
         lock.lock();
@@ -1037,12 +1058,12 @@ public final class Engine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        awaitRuns(runningRuns(), grace);
+        awaitRunsEnforcingTimeouts(cancelAt);
         List<Run> rest = runningRuns();
         for (Run run : rest) {
             run.cancel("host shutting down");
         }
-        awaitRuns(rest, Duration.ofSeconds(2).compareTo(grace) < 0 ? Duration.ofSeconds(2) : grace);
+        awaitRuns(rest, deadline);
         lock.lock();
         try {
             Instant now = clock.instant();
@@ -1054,6 +1075,11 @@ public final class Engine implements AutoCloseable {
         } finally {
             unlock();
         }
+    }
+
+    /** @return whether {@link #shutdown(Duration)} has been called */
+    boolean isStopping() {
+        return stopping;
     }
 
     @Override
@@ -1072,8 +1098,52 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static void awaitRuns(List<Run> runs, Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos(); // elapsed time, not wall time: a real wait
+    /**
+     * Waits until no run is going or {@code deadline} ({@link System#nanoTime()}) has come, timing out runs whose
+     * timeout passes meanwhile, as the timer thread (stopped by now) would have.
+     */
+    private void awaitRunsEnforcingTimeouts(long deadline) {
+        while (true) {
+            Run waitFor = null;
+            Instant nextTimeout = null;
+            Instant now;
+            lock.lock();
+            try {
+                now = clock.instant();
+                List<Run> overdue = new ArrayList<>();
+                for (JobSlot slot : jobs.values()) {
+                    for (Run run : slot.runs()) {
+                        Timer timeout = run.timeoutTimer;
+                        if (timeout != null && !timeout.due.isAfter(now)) {
+                            overdue.add(run);
+                        } else {
+                            waitFor = run;
+                            if (timeout != null && (nextTimeout == null || timeout.due.isBefore(nextTimeout))) {
+                                nextTimeout = timeout.due;
+                            }
+                        }
+                    }
+                }
+                overdue.forEach(run -> onTimeout(run, now));
+            } finally {
+                unlock();
+            }
+            long left = deadline - System.nanoTime();
+            if (waitFor == null || left <= 0) {
+                return;
+            }
+            long wait = nextTimeout == null ? left : Math.min(left, Math.max(MIN_TIMEOUT_WAIT_NANOS,
+                    Math.min(TIMEOUT_CLOCK_READ_NANOS, Duration.between(now, nextTimeout).toNanos())));
+            try {
+                waitFor.awaitDone(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void awaitRuns(List<Run> runs, long deadline) {
         for (Run run : runs) {
             try {
                 long left = deadline - System.nanoTime();

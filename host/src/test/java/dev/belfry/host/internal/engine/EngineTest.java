@@ -974,4 +974,101 @@ class EngineTest {
                 .map(JobRecord::version).toList();
         assertThat(versions).isSorted().doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(3);
     }
+
+    // ------------------------------------------------------------------------------------------ shutdown
+
+    @Test
+    void shouldStartNoQueuedFireAndNoFireWaitingForAWorkerOnceShuttingDown() throws Exception {
+        settings = new EngineSettings(1, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
+        TestJob queued = register(JobSpec.builder("q", Schedule.every(Duration.ofSeconds(10)))
+                .overlap(OverlapPolicy.QUEUE_ONE).build());
+        TestJob waiting = register(JobSpec.builder("w", Schedule.every(Duration.ofSeconds(10))).build());
+        engine().runDue();                    // q runs (held), w waits for the only worker
+        clock.advance(Duration.ofSeconds(10));
+        engine().runDue();                    // q's second fire is queued behind its first
+        assertThat(runs.size()).isEqualTo(1);
+
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> engine().shutdown(Duration.ofMinutes(1)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!engine().isStopping() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        runs.runAll();                        // the run in progress ends during the grace
+        shutdown.get(30, TimeUnit.SECONDS);
+
+        assertThat(runs.size()).isZero();
+        assertThat(queued.contexts).hasSize(1);
+        assertThat(waiting.contexts).isEmpty();
+        assertThat(record("q").runCount()).isEqualTo(1);
+        assertThat(record("w").runCount()).isZero();
+    }
+
+    @Test
+    void shouldStillTimeOutARunDuringTheShutdownGraceInsteadOfWaitingForAllOfIt() throws Exception {
+        realThreads = RunExecutor.workerThreads();
+        executor = realThreads::execute;
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        register(JobSpec.builder("deaf", Schedule.every(Duration.ofMinutes(1))).timeout(Duration.ofSeconds(30))
+                .build(), ctx -> {
+                    started.countDown();
+                    awaitIgnoringInterrupts(release);
+                });
+        try {
+            engine().runDue();
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> shutdown =
+                    CompletableFuture.runAsync(() -> engine().shutdown(Duration.ofHours(1)));
+            clock.advance(Duration.ofSeconds(30)); // the run's timeout passes; the grace is far from over
+
+            shutdown.get(30, TimeUnit.SECONDS);
+            assertThat(record("deaf").lastOutcome().orElseThrow().message()).isEqualTo("timed out after PT30S");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void shouldCancelARunNearTheEndOfTheGraceAndReturnWithinTheGrace() throws Exception {
+        realThreads = RunExecutor.workerThreads();
+        executor = realThreads::execute;
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        TestJob job = register(JobSpec.builder("deaf", Schedule.every(Duration.ofMinutes(1))).build(), ctx -> {
+            started.countDown();
+            awaitIgnoringInterrupts(release);
+        });
+        try {
+            engine().runDue();
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+            Duration grace = Duration.ofSeconds(3);
+            long t0 = System.nanoTime();
+            engine().shutdown(grace);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+            // The whole grace is waited for (the run never ends), and no more: the cancelled run's last chance to
+            // stop is inside the grace, not two seconds after it as it was.
+            assertThat(took).isBetween(grace.minusMillis(50), grace.plusMillis(1_500));
+            assertThat(job.contexts.get(0).isCancelled()).isTrue();
+            assertThat(record("deaf").lastOutcome().orElseThrow().message())
+                    .isEqualTo("host shut down during the run");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** A badly behaved job: waits for the latch, swallowing interrupts. */
+    private static void awaitIgnoringInterrupts(CountDownLatch release) {
+        while (true) {
+            try {
+                if (release.await(10, TimeUnit.SECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException ignored) {
+                // carries on
+            }
+        }
+    }
 }
