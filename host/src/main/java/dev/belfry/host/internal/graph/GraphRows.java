@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,29 @@ final class GraphRows {
      *         {@code updated_at}, with {@code null} for absent values so that {@code SET n += props} removes them
      */
     static Map<String, Object> job(JobRecord record) {
+        return jobRow(record, props(record));
+    }
+
+    /**
+     * A row with only what changed since the record last written to the graph: a run's start or end changes a few
+     * of a job's twenty properties, and Neo4j writes the rest of the node again if they are sent.
+     *
+     * @param before the record as last written to the graph
+     * @param after  a later version of it
+     * @return {@code {qname, plugin_id, version, base_version, props}}; {@code props} holds the properties whose
+     *         value differs (always {@code version}), {@code null} for one that is now absent; {@code base_version}
+     *         is {@code before}'s version, which the node must still have for the row to apply
+     */
+    static Map<String, Object> jobChanges(JobRecord before, JobRecord after) {
+        Map<String, Object> old = props(before);
+        Map<String, Object> props = props(after);
+        props.entrySet().removeIf(p -> old.containsKey(p.getKey()) && Objects.equals(old.get(p.getKey()), p.getValue()));
+        Map<String, Object> row = jobRow(after, props);
+        row.put("base_version", before.version());
+        return row;
+    }
+
+    private static Map<String, Object> props(JobRecord record) {
         Map<String, Object> props = new HashMap<>();
         props.put("qname", record.qname().toString());
         props.put("namespace", record.qname().namespace());
@@ -49,6 +73,10 @@ final class GraphRows {
         props.put("dynamic", record.dynamic());
         props.put("orphaned_at", dateTime(record.orphanedAt()));
         props.put("version", record.version());
+        return props;
+    }
+
+    private static Map<String, Object> jobRow(JobRecord record, Map<String, Object> props) {
         Map<String, Object> row = new HashMap<>();
         row.put("qname", record.qname().toString());
         row.put("plugin_id", record.pluginId());

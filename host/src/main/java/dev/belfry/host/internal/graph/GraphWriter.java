@@ -2,8 +2,10 @@ package dev.belfry.host.internal.graph;
 
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.neo4j.driver.TransactionContext;
 
 /**
@@ -43,6 +45,18 @@ final class GraphWriter {
             WHERE other <> p
             DELETE c
             RETURN count(DISTINCT j) AS linked""";
+
+    /**
+     * Rows from {@link GraphRows#jobChanges}: applied only to a node still at the version the row was computed from,
+     * so the properties left out are known to be right. A node elsewhere (written by another host, changed by
+     * hand, deleted) is left alone and reported missing from {@code applied}; the caller sends its whole row.
+     */
+    static final String UPDATE_JOBS = """
+            UNWIND $rows AS row
+            MATCH (j:_BackgroundJob {qname: row.qname})
+            WHERE j.version = row.base_version
+            SET j += row.props, j.updated_at = $now
+            RETURN collect(row.qname) AS applied""";
 
     static final String DELETE_JOBS = """
             UNWIND $qnames AS q
@@ -152,6 +166,19 @@ final class GraphWriter {
         tx.run(UPSERT_JOBS, Map.of("rows", rows, "force", force, "now", GraphRows.dateTime(now),
                 "absentState", pluginsKnown ? GONE : UNKNOWN)).consume();
         return rows.size();
+    }
+
+    /**
+     * Applies rows from {@link GraphRows#jobChanges} to the nodes still at their base version.
+     *
+     * @return the qnames of the rows applied
+     */
+    Set<String> updateJobs(TransactionContext tx, List<Map<String, Object>> rows, Instant now) {
+        List<Object> applied = tx.run(UPDATE_JOBS, Map.of("rows", rows, "now", GraphRows.dateTime(now)))
+                .single().get("applied").asList();
+        Set<String> qnames = new HashSet<>();
+        applied.forEach(q -> qnames.add((String) q));
+        return qnames;
     }
 
     /** Deletes jobs and their runs. @return the rows sent */

@@ -10,10 +10,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -82,6 +84,11 @@ public final class Neo4jMirror implements GraphMirror {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicReference<Driver> driver = new AtomicReference<>();
     private final AtomicLong rowsWritten = new AtomicLong();
+    /**
+     * What this mirror last wrote of each job, so that a later version is sent as what changed since (mirror thread
+     * only). Holds records the engine has usually moved on from; cleared and refilled by every resync.
+     */
+    private final Map<QName, JobRecord> lastWritten = new HashMap<>();
     private volatile Thread thread;
     private volatile boolean connected;
     private volatile Optional<String> lastError = Optional.empty();
@@ -338,6 +345,7 @@ public final class Neo4jMirror implements GraphMirror {
     private int resync(Driver d) {
         List<JobRecord> state = List.copyOf(fullState.get());
         Instant now = clock.instant();
+        lastWritten.clear(); // until the resync is done, nothing is known of the graph
         Optional<List<PluginNode>> plugins = queue.knownPlugins();
         try (Session s = d.session()) {
             for (String statement : GraphWriter.SCHEMA) {
@@ -361,6 +369,7 @@ public final class Neo4jMirror implements GraphMirror {
                 });
             }
         }
+        state.forEach(r -> lastWritten.put(r.qname(), r));
         lastSyncAt = Optional.of(clock.instant());
         return state.size();
     }
@@ -378,6 +387,7 @@ public final class Neo4jMirror implements GraphMirror {
                 Instant now = clock.instant();
                 try {
                     rowsWritten.addAndGet(s.executeWrite(tx -> writeJobs(tx, jobs, pluginsKnown, now)));
+                    rememberWritten(jobs);
                     queue.written();
                 } catch (RuntimeException e) {
                     queue.giveBackJobs(jobs);
@@ -419,20 +429,63 @@ public final class Neo4jMirror implements GraphMirror {
         }
     }
 
-    /** One job batch in one transaction: removals first (also for jobs that came back), then upserts. */
+    /**
+     * One job batch in one transaction: removals first (also for jobs that came back), then the changes of jobs this
+     * mirror wrote before (what changed since), then whole rows for the others and for any change that did not
+     * apply. Reads {@link #lastWritten} and changes nothing outside the transaction, which the driver may run twice.
+     */
     int writeJobs(TransactionContext tx, List<JobChange> jobs, boolean pluginsKnown, Instant now) {
-        List<String> deletions = jobs.stream().filter(c -> c.isRemoval() || c.removeFirst())
-                .map(c -> c.qname().toString()).toList();
-        List<Map<String, Object>> rows = jobs.stream().filter(c -> !c.isRemoval())
-                .map(c -> GraphRows.job(c.record().orElseThrow())).toList();
+        List<String> deletions = new ArrayList<>();
+        List<Map<String, Object>> changes = new ArrayList<>();
+        Map<String, JobRecord> changed = new HashMap<>();
+        List<Map<String, Object>> whole = new ArrayList<>();
+        for (JobChange c : jobs) {
+            if (c.isRemoval() || c.removeFirst()) {
+                deletions.add(c.qname().toString());
+            }
+            if (c.isRemoval()) {
+                continue;
+            }
+            JobRecord record = c.record().get();
+            JobRecord before = c.removeFirst() ? null : lastWritten.get(c.qname());
+            if (before != null && before.version() < record.version()) {
+                changes.add(GraphRows.jobChanges(before, record));
+                changed.put(c.qname().toString(), record);
+            } else {
+                whole.add(GraphRows.job(record));
+            }
+        }
         int written = 0;
         if (!deletions.isEmpty()) {
             written += writer.deleteJobs(tx, deletions);
         }
-        if (!rows.isEmpty()) {
-            written += writer.upsertJobs(tx, rows, false, pluginsKnown, now);
+        if (!changes.isEmpty()) {
+            Set<String> applied = writer.updateJobs(tx, changes, now);
+            written += applied.size();
+            changed.forEach((qname, record) -> {
+                if (!applied.contains(qname)) {
+                    whole.add(GraphRows.job(record));
+                }
+            });
+        }
+        if (!whole.isEmpty()) {
+            written += writer.upsertJobs(tx, whole, false, pluginsKnown, now);
         }
         return written;
+    }
+
+    /** After a job batch is committed: what the graph now has of each job, for the next batch's changes. */
+    void rememberWritten(List<JobChange> jobs) {
+        for (JobChange c : jobs) {
+            if (c.isRemoval()) {
+                lastWritten.remove(c.qname());
+            } else if (c.removeFirst()) {
+                lastWritten.put(c.qname(), c.record().get()); // written afresh, whatever version it had before
+            } else {
+                lastWritten.merge(c.qname(), c.record().get(),
+                        (known, written) -> written.version() > known.version() ? written : known);
+            }
+        }
     }
 
     private void failed(GraphEndpoint ep, RuntimeException e) {

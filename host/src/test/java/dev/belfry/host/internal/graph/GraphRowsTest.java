@@ -6,6 +6,9 @@ import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.api.QName;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.RunOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -58,5 +61,30 @@ class GraphRowsTest {
         off.close();
         assertThat(off.status().enabled()).isFalse();
         assertThat(off.status().queueDepth()).isZero();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldSendOnlyWhatChangedSinceTheLastWrittenRecordWithItsVersionAsTheBase() {
+        JobRecord before = TestJobs.job("ch.a", 4).withRunStarted(TestJobs.T0, 1).withStatus(JobStatus.RUNNING);
+        JobRecord after = before.withRunEnded(TestJobs.T0.plusSeconds(2), new RunOutcome(true, "", Duration.ZERO), 0, 0)
+                .withStatus(JobStatus.SCHEDULED).withNextFireAt(Optional.empty()).withVersion(5);
+
+        Map<String, Object> row = GraphRows.jobChanges(before, after);
+
+        assertThat(row).containsEntry("qname", "ch.a").containsEntry("version", 5L).containsEntry("base_version", 4L);
+        Map<String, Object> props = (Map<String, Object>) row.get("props");
+        assertThat(props.keySet()).containsExactlyInAnyOrder("status", "next_fire_at", "last_finished_at",
+                "last_outcome", "last_duration_ms", "version");
+        assertThat(props).containsEntry("status", "scheduled").containsEntry("next_fire_at", null)
+                .containsEntry("last_outcome", "success").containsEntry("version", 5L);
+        // every property of the whole row that is left out has the value the node already has
+        Map<String, Object> whole = (Map<String, Object>) GraphRows.job(after).get("props");
+        Map<String, Object> old = (Map<String, Object>) GraphRows.job(before).get("props");
+        whole.forEach((name, value) -> {
+            if (!props.containsKey(name)) {
+                assertThat(old.get(name)).as(name).isEqualTo(value);
+            }
+        });
     }
 }

@@ -86,6 +86,34 @@ class GraphWriterReplayTest {
         }
     }
 
+    @Test
+    void shouldApplyAChangeOnceWhenTheTransactionFunctionRunsTwice() {
+        Neo4jMirror mirror = new Neo4jMirror(Optional::empty, List::of, "replay-host", STARTED, 3,
+                java.time.Clock.systemUTC());
+        JobRecord v1 = job("rc.a", 1);
+        List<JobChange> first = List.of(new JobChange(v1.qname(), Optional.of(v1), false, T0));
+        JobRecord v2 = v1.withRunCount(3).withVersion(2);
+        List<JobChange> second = List.of(new JobChange(v2.qname(), Optional.of(v2), false, T0));
+        try (Session s = server.session()) {
+            s.executeWrite(tx -> mirror.writeJobs(tx, first, true, T0));
+            mirror.rememberWritten(first); // from here on the mirror sends v2 as what changed since v1
+
+            String once = null;
+            for (int pass = 1; pass <= 2; pass++) {
+                Instant at = T0.plusSeconds(pass);
+                s.executeWrite(tx -> mirror.writeJobs(tx, second, true, at));
+                String graph = snapshot();
+                if (once == null) {
+                    once = graph;
+                } else {
+                    assertThat(graph).as("the graph after a replay").isEqualTo(once);
+                }
+            }
+        }
+        assertThat(count("MATCH (j:_BackgroundJob {qname: 'rc.a'}) WHERE j.run_count = 3 AND j.version = 2"
+                + " RETURN count(j)")).isEqualTo(1);
+    }
+
     /** Every node with its labels and properties, and every relationship, as sorted text. */
     private String snapshot() {
         List<String> nodes = server.query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p").stream()

@@ -173,6 +173,65 @@ class Neo4jMirrorTest {
     }
 
     @Test
+    void shouldEndWithTheWholeRecordAfterChangesSentAsWhatChanged() {
+        mirror = start(50);
+        JobRecord v1 = job("delta.a", 1);
+        change(v1);
+        Poll.until(() -> assertThat(rows("MATCH (j:_BackgroundJob {qname: 'delta.a'}) RETURN j.status"))
+                .containsExactly("scheduled"));
+
+        JobRecord v2 = v1.withRunStarted(T0.plusSeconds(10), 1).withStatus(JobStatus.RUNNING).withVersion(2);
+        change(v2);
+        JobRecord v3 = v2.withRunEnded(T0.plusSeconds(11), new RunOutcome(false, "boom", Duration.ofSeconds(1)), 1, 1)
+                .withStatus(JobStatus.SCHEDULED).withNextFireAt(Optional.of(T0.plusSeconds(20))).withPaused(true)
+                .withVersion(3);
+        change(v3);
+
+        Poll.until(() -> assertThat(count("MATCH (j:_BackgroundJob {qname: 'delta.a'}) RETURN j.version"))
+                .isEqualTo(3));
+        assertThat(properties("delta.a")).isEqualTo(expectedProperties(v3));
+    }
+
+    @Test
+    void shouldSendTheWholeRecordWhenTheNodeIsNoLongerWhereTheMirrorLeftIt() {
+        mirror = start(50);
+        JobRecord v1 = job("delta.b", 1);
+        change(v1);
+        Poll.until(() -> assertThat(count("MATCH (j:_BackgroundJob {qname: 'delta.b'}) RETURN count(j)"))
+                .isEqualTo(1));
+        // Someone changes the node by hand, version and all: a change computed from v1 would leave "bogus" there.
+        server.query("MATCH (j:_BackgroundJob {qname: 'delta.b'}) SET j.status = 'bogus', j.version = 0",
+                Map.of());
+
+        JobRecord v2 = v1.withRunCount(7).withVersion(2);
+        change(v2);
+
+        Poll.until(() -> assertThat(count("MATCH (j:_BackgroundJob {qname: 'delta.b'}) RETURN j.version"))
+                .isEqualTo(2));
+        assertThat(properties("delta.b")).isEqualTo(expectedProperties(v2));
+    }
+
+    /** The node a whole row for the record makes: absent values are no property, date-times come back zoned. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> expectedProperties(JobRecord record) {
+        Map<String, Object> props = new java.util.HashMap<>();
+        ((Map<String, Object>) GraphRows.job(record).get("props")).forEach((name, value) -> {
+            if (value != null) {
+                props.put(name, value instanceof java.time.OffsetDateTime t ? t.toZonedDateTime() : value);
+            }
+        });
+        return props;
+    }
+
+    /** A job node's properties as the driver returns them, with updated_at (set by the graph) left out. */
+    private Map<String, Object> properties(String qname) {
+        Map<String, Object> props = new java.util.HashMap<>(
+                node("MATCH (j:_BackgroundJob {qname: '" + qname + "'}) RETURN j").asMap());
+        props.remove("updated_at");
+        return props;
+    }
+
+    @Test
     void shouldShowOrphansWithTheirGonePluginAndDropThemOncePrunedFromTheSidecar() {
         PluginNode gamma = new PluginNode("gamma", "3.0", "started", List.of());
         PluginNode delta = new PluginNode("delta", "1.0", "started", List.of("gamma"));
