@@ -208,4 +208,21 @@ class RecordsTest {
         }
         throw new IllegalStateException("no other value for component " + component + " of " + value.getClass());
     }
+
+    @Test
+    void shouldRefuseTwoJobsWithOneNameWhetherTheJobsAreSortedByNameOrNot() {
+        JobRecord a = JobRecord.pending(QName.of("p", "a"), "p", Schedule.manual());
+        JobRecord b = JobRecord.pending(QName.of("p", "b"), "p", Schedule.manual());
+        JobRecord c = JobRecord.pending(QName.of("p", "c"), "p", Schedule.manual());
+        Instant at = Instant.EPOCH;
+
+        assertThatThrownBy(() -> SidecarDocument.of(at, List.of(a, b, b.withVersion(3), c)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("duplicate job p.b at positions 1 and 2");
+        assertThatThrownBy(() -> SidecarDocument.of(at, List.of(b, c, a, b.withVersion(3))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("duplicate job p.b at positions 0 and 3");
+        assertThatThrownBy(() -> SidecarDocument.of(at, List.of(a, b, c, a)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("duplicate job p.a at positions 0 and 3");
+        assertThat(SidecarDocument.of(at, List.of(c, a, b)).jobs()).containsExactly(c, a, b);
+        assertThat(SidecarDocument.of(at, List.of(a, b, c)).jobs()).containsExactly(a, b, c);
+    }
 }
