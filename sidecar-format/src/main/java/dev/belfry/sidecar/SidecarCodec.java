@@ -168,8 +168,7 @@ public final class SidecarCodec {
 
         @Override
         public void writeStartObject(JsonGenerator g) throws IOException {
-            g.writeRaw('{');
-            depth++;
+            open(g, '{');
         }
 
         @Override
@@ -184,8 +183,7 @@ public final class SidecarCodec {
 
         @Override
         public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(',');
-            lineBreak(g, depth);
+            separate(g);
         }
 
         @Override
@@ -195,8 +193,7 @@ public final class SidecarCodec {
 
         @Override
         public void writeStartArray(JsonGenerator g) throws IOException {
-            g.writeRaw('[');
-            depth++;
+            open(g, '[');
         }
 
         @Override
@@ -206,13 +203,22 @@ public final class SidecarCodec {
 
         @Override
         public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(',');
-            lineBreak(g, depth);
+            separate(g);
         }
 
         @Override
         public void writeEndArray(JsonGenerator g, int values) throws IOException {
             end(g, values, ']');
+        }
+
+        private void open(JsonGenerator g, char bracket) throws IOException {
+            g.writeRaw(bracket);
+            depth++;
+        }
+
+        private void separate(JsonGenerator g) throws IOException {
+            g.writeRaw(',');
+            lineBreak(g, depth);
         }
 
         private void end(JsonGenerator g, int entries, char bracket) throws IOException {

@@ -427,15 +427,7 @@ class EngineTest {
         TestJob job = register(JobSpec.builder("stuck", Schedule.every(Duration.ofMinutes(1)))
                 .timeout(Duration.ofSeconds(30)).build(), ctx -> {
                     started.countDown();
-                    while (true) {
-                        try {
-                            if (release.await(10, TimeUnit.SECONDS)) {
-                                return;
-                            }
-                        } catch (InterruptedException ignored) {
-                            // a badly behaved job: swallows the interrupt and carries on
-                        }
-                    }
+                    awaitIgnoringInterrupts(release);
                 });
         engine().runDue();
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
