@@ -926,8 +926,7 @@ public final class Engine implements AutoCloseable {
                 slot.nextFire = NextFire.firstFire(slot.spec.schedule(), now).orElse(null);
             }
             Instant due = slot.nextFire;
-            if (due != null && armable(slot)
-                    && misfired(due, now)) {
+            if (due != null && armable(slot) && misfired(due, now)) {
                 applyMisfirePolicy(slot, due, now);
             } else {
                 setNextFire(slot, Optional.ofNullable(due));
