@@ -185,9 +185,11 @@ public final class Host implements AutoCloseable {
             log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does",
                     config.pluginsDir());
         }
+        // The timer runs during the scan: a plugin's jobs fire as soon as it is attached, not once every plugin has
+        // started (a slow Plugin.start would hold up every other plugin's fires).
+        engine.start();
         plugins.scan();
         engine.orphanJobsOfMissingPlugins(new HashSet<>(plugins.pluginIds()));
-        engine.start();
         if (!config.pluginScanInterval().isZero()) {
             plugins.watch(config.pluginScanInterval());
         }

@@ -91,6 +91,10 @@ public final class Engine implements AutoCloseable {
     private long misfired;
     private long timedOut;
     private Instant nextOrphanPrune = Instant.MIN;
+    // Between restore() and orphanJobsOfMissingPlugins() the host's first plugin scan is deciding which restored
+    // jobs are back: none is pruned meanwhile, however long ago it was orphaned, or a plugin returning after the
+    // retention would lose its jobs' history to a timer that runs during the scan.
+    private boolean awaitingFirstScan;
     private Thread timerThread;
     private volatile boolean stopping;
     /** True while a worker that carries on is ending its run under the lock: the next dispatch goes to it. */
@@ -209,7 +213,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         dispatchWaiting(now);
-        if (!now.isBefore(nextOrphanPrune)) {
+        if (!awaitingFirstScan && !now.isBefore(nextOrphanPrune)) {
             pruneOrphans(now);
             nextOrphanPrune = now.plus(Duration.ofHours(1));
         }
@@ -546,6 +550,7 @@ public final class Engine implements AutoCloseable {
     public void restore(Collection<JobRecord> records) {
         lock.lock();
         try {
+            awaitingFirstScan = true;
             Instant now = clock.instant();
             for (JobRecord record : records) {
                 JobSlot slot = new JobSlot(record);
@@ -734,13 +739,14 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * After the first plugin scan: jobs whose plugin did not load are orphaned.
+     * After the first plugin scan: jobs whose plugin did not load are orphaned, and orphans may be pruned again.
      *
      * @param startedPlugins ids of the plugins that are running
      */
     public void orphanJobsOfMissingPlugins(Set<String> startedPlugins) {
         lock.lock();
         try {
+            awaitingFirstScan = false;
             Instant now = clock.instant();
             for (JobSlot slot : jobs.values()) {
                 if (slot.code == null && !slot.orphaned && !startedPlugins.contains(slot.pluginId)) {

@@ -18,12 +18,12 @@ final class HostileRuns {
     }
 
     /**
-     * How long close() may take with abandoned threads still running: the shutdown grace, then up to 2 s for runs
-     * cancelled at its end, then up to 1 s waiting for worker threads, plus a second of slack for a loaded machine.
+     * How long close() may take with abandoned threads still running: the shutdown grace (runs still going are
+     * cancelled before its end), then up to 1 s waiting for worker threads, plus a second of slack for a loaded
+     * machine.
      */
     static Duration closeBound(Duration grace) {
-        return grace.plus(Duration.ofSeconds(2).compareTo(grace) < 0 ? Duration.ofSeconds(2) : grace)
-                .plus(Duration.ofSeconds(2));
+        return grace.plus(Duration.ofSeconds(2));
     }
 
     /** After each test: lets the loops that ignored interrupts end, so no test leaves a spinning thread behind. */
