@@ -65,11 +65,6 @@ final class HostProcess implements AutoCloseable {
         return new HostProcess(pb.start(), stderr, at, nanos);
     }
 
-    /** @return when the test launched the process (wall clock, the same the host's log uses) */
-    Instant launchedAt() {
-        return launchedAt;
-    }
-
     /**
      * Waits for {@value #ARMED} in the log.
      *
