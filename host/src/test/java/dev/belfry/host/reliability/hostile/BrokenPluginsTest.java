@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,5 +145,27 @@ class BrokenPluginsTest {
         assertThat(closing).isLessThan(HostileRuns.closeBound(GRACE));
         host = HostileFixture.start(data, plugins, Duration.ZERO, GRACE, GRACE);
         assertThat(host.job(QName.parse("canary.tick"))).isPresent();
+    }
+
+    @Test
+    void shouldFireTheCanaryWhileAPluginScannedAfterItIsStillStarting() throws Exception {
+        HostilePlugins.canary().writeTo(plugins, "canary.jar");
+        // Plugins start in id order: this one after the canary. Its start returns once the test releases it.
+        lifecycle("zz-slow-start", "start", "while (!dev.belfry.host.reliability.hostile.Probe.released()) {\n"
+                + "  try { Thread.sleep(10); } catch (InterruptedException e) { return; }\n}")
+                .writeTo(plugins, "zz-slow-start.jar");
+        try {
+            CompletableFuture<Host> starting = CompletableFuture.supplyAsync(() -> HostileFixture.start(data, plugins,
+                    Duration.ZERO, GRACE, GRACE));
+            Eventually.await(PATIENCE, () -> Probe.canaryLags().size() >= 3,
+                    () -> "three canary fires while zz-slow-start is in its start(); fired "
+                            + Probe.canaryLags().size());
+            assertThat(starting).as("the host is still starting").isNotDone();
+            Probe.release();
+            host = starting.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(host.plugins()).contains("canary", "zz-slow-start");
+        } finally {
+            Probe.release(); // a failed assertion must not leave the starting thread looping
+        }
     }
 }
