@@ -181,8 +181,10 @@ final class MirrorQueue {
                 } else {
                     // The failed entry's removal (or its own removeFirst) has not reached the graph yet.
                     boolean removeFirst = now.removeFirst() || f.isRemoval() || f.removeFirst();
-                    Optional<JobRecord> record = !f.isRemoval() && f.version() > now.version() ? f.record()
-                            : now.record();
+                    // Versions compare only within one incarnation: a waiting removeFirst entry is the job come
+                    // back after a removal, newer than anything failed, whose versions may have started again at 0.
+                    boolean failedIsNewer = !now.removeFirst() && !f.isRemoval() && f.version() > now.version();
+                    Optional<JobRecord> record = failedIsNewer ? f.record() : now.record();
                     jobs.put(f.qname(), new JobChange(f.qname(), record, removeFirst, since));
                 }
             }

@@ -111,6 +111,21 @@ class MirrorQueueTest {
     }
 
     @Test
+    void shouldKeepTheReturnedJobWhenItsOldIncarnationFailsAndComesBackWithAHigherVersion() {
+        queue.jobChanged(job("p.a", 18), T0);
+        List<JobChange> batch = queue.takeJobs(10);
+        queue.jobRemoved(QName.parse("p.a"), T0.plusSeconds(1));
+        queue.jobChanged(job("p.a", 0), T0.plusSeconds(2)); // back, counting versions from 0 again
+
+        queue.giveBackJobs(batch);
+
+        JobChange waiting = queue.pendingJobs().get(QName.parse("p.a"));
+        assertThat(waiting.version()).as("the returned job, not its failed old record").isZero();
+        assertThat(waiting.removeFirst()).isTrue();
+        assertThat(waiting.since()).isEqualTo(T0);
+    }
+
+    @Test
     void shouldDropTheOldestWhenFailedRunsComeBackToAFullQueue() {
         queue.runFinished(run("p.a", 1, T0, Optional.empty()), T0);
         queue.runFinished(run("p.a", 2, T0, Optional.empty()), T0);
