@@ -14,6 +14,7 @@ import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.graph.EmbeddedGraph;
+import dev.belfry.host.internal.graph.GraphEndpoint;
 import dev.belfry.host.internal.graph.GraphMirror;
 import dev.belfry.host.internal.graph.MirrorStatus;
 import dev.belfry.host.internal.graph.MirroringSink;
@@ -70,14 +71,20 @@ public final class GraphMirrorBench {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int firesPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
         System.out.println(machine());
+        String external = System.getProperty("graph.dir");
+        if (external != null) {
+            // A server in another process (for example `belfry graph-server`, run under `nice`): no shared heap.
+            GraphEndpoint endpoint = EmbeddedGraph.readEndpoint(Path.of(external))
+                    .orElseThrow(() -> new IllegalArgumentException("no bolt.url and credentials in " + external));
+            System.out.printf("Neo4j in another process at %s%n", endpoint.uri());
+            measure(endpoint, updatesPerSecond, seconds, firesPerSecond);
+            return;
+        }
         Path dir = Files.createTempDirectory("belfry-graph-bench");
         long t0 = System.nanoTime();
         try (EmbeddedGraph graph = EmbeddedGraph.start(dir.resolve("graph"), 0, Optional.empty())) {
             System.out.printf("embedded Neo4j started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-            mirrorLag(graph, updatesPerSecond, seconds);
-            if (firesPerSecond > 0) {
-                fireLag(graph, firesPerSecond, seconds);
-            }
+            measure(graph.endpoint(), updatesPerSecond, seconds, firesPerSecond);
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -85,15 +92,23 @@ public final class GraphMirrorBench {
         }
     }
 
+    private static void measure(GraphEndpoint graph, int updatesPerSecond, int seconds, int firesPerSecond)
+            throws InterruptedException {
+        mirrorLag(graph, updatesPerSecond, seconds);
+        if (firesPerSecond > 0) {
+            fireLag(graph, firesPerSecond, seconds);
+        }
+    }
+
     /** Job updates at a steady rate; the mirror's lag (age of its oldest unwritten change) sampled every 10 ms. */
-    private static void mirrorLag(EmbeddedGraph graph, int perSecond, int seconds) throws InterruptedException {
+    private static void mirrorLag(GraphEndpoint graph, int perSecond, int seconds) throws InterruptedException {
         ConcurrentHashMap<QName, JobRecord> state = new ConcurrentHashMap<>();
         for (int i = 0; i < JOBS; i++) {
             QName q = new QName("bench", "job-" + i);
             state.put(q, JobRecord.pending(q, "bench", Schedule.every(Duration.ofMinutes(1)))
                     .withStatus(JobStatus.SCHEDULED).withVersion(1));
         }
-        Neo4jMirror mirror = new Neo4jMirror(() -> Optional.of(graph.endpoint()), () -> List.copyOf(state.values()),
+        Neo4jMirror mirror = new Neo4jMirror(() -> Optional.of(graph), () -> List.copyOf(state.values()),
                 "bench-host", Instant.now(), 50, Clock.systemUTC());
         mirror.start();
         awaitIdle(mirror, Duration.ofMinutes(2));
@@ -164,7 +179,7 @@ public final class GraphMirrorBench {
     }
 
     /** The engine firing periodic jobs at a steady rate, its state going nowhere or also to the mirror. */
-    private static void fireLag(EmbeddedGraph graph, int perSecond, int seconds) throws InterruptedException {
+    private static void fireLag(GraphEndpoint graph, int perSecond, int seconds) throws InterruptedException {
         for (boolean withMirror : new boolean[] {false, true}) {
             Histogram h = fireLagRun(graph, perSecond, seconds, withMirror);
             System.out.printf("fire lag at %,d fires/s, mirror %s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms"
@@ -174,7 +189,7 @@ public final class GraphMirrorBench {
         }
     }
 
-    private static Histogram fireLagRun(EmbeddedGraph graph, int perSecond, int seconds, boolean withMirror)
+    private static Histogram fireLagRun(GraphEndpoint graph, int perSecond, int seconds, boolean withMirror)
             throws InterruptedException {
         Recorder lag = new Recorder(3);
         ConcurrentHashMap<QName, JobRecord> state = new ConcurrentHashMap<>();
@@ -198,7 +213,7 @@ public final class GraphMirrorBench {
         };
         GraphMirror mirror = GraphMirror.off();
         if (withMirror) {
-            Neo4jMirror m = new Neo4jMirror(() -> Optional.of(graph.endpoint()), () -> List.copyOf(state.values()),
+            Neo4jMirror m = new Neo4jMirror(() -> Optional.of(graph), () -> List.copyOf(state.values()),
                     "bench-host-fire", Instant.now(), 50, Clock.systemUTC());
             m.start();
             mirror = m;

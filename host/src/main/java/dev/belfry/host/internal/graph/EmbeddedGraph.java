@@ -11,6 +11,8 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.ConnectorPortRegister;
@@ -60,6 +62,37 @@ public final class EmbeddedGraph implements AutoCloseable {
      * @throws IllegalStateException if Neo4j fails to start (for example the port is taken)
      */
     public static EmbeddedGraph start(Path graphDir, int boltPort, Optional<String> configuredPassword)
+            throws IOException {
+        // Started from a thread of its own at a lower CPU priority, which every thread Neo4j makes inherits; the
+        // caller's thread keeps its own.
+        CompletableFuture<EmbeddedGraph> started = new CompletableFuture<>();
+        Thread starter = new Thread(() -> {
+            BackgroundPriority.lowerCurrentThread();
+            try {
+                started.complete(startHere(graphDir, boltPort, configuredPassword));
+            } catch (Throwable e) {
+                started.completeExceptionally(e);
+            }
+        }, "belfry-neo4j-start");
+        starter.setDaemon(true);
+        starter.start();
+        try {
+            return started.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    private static EmbeddedGraph startHere(Path graphDir, int boltPort, Optional<String> configuredPassword)
             throws IOException {
         Files.createDirectories(graphDir);
         String password = configuredPassword.isPresent() ? configuredPassword.get() : credentials(graphDir);

@@ -260,6 +260,7 @@ public final class Neo4jMirror implements GraphMirror {
     // ---------------------------------------------------------------- the mirror thread
 
     private void loop() {
+        BackgroundPriority.lowerCurrentThread(); // and so the driver's I/O threads, which this thread creates
         Duration backoff = initialBackoff;
         try {
             while (!stopping()) {
