@@ -93,6 +93,13 @@ public record QName(String namespace, String name) implements Comparable<QName> 
                     + " characters");
         }
         for (int i = 0; i < value.length(); ) {
+            char c = value.charAt(i);
+            // ASCII without Character's tables: every name is checked when a sidecar is read, 100,000 at a start.
+            if (c < 0x80 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || (i > 0 && (c == '_' || c == '-' || (dotAllowed && c == '.'))))) {
+                i++;
+                continue;
+            }
             int cp = value.codePointAt(i);
             boolean ok = Character.isLetterOrDigit(cp)
                     || (i > 0 && (cp == '_' || cp == '-' || (dotAllowed && cp == '.')));

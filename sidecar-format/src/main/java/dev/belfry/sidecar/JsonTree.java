@@ -165,45 +165,17 @@ final class JsonTree {
      * @throws SidecarFormatException for any syntax error, with the path of the innermost value being read
      */
     static Node parse(char[] text, int length, String source) {
-        return parse(source, null, true, () -> FACTORY.createParser(text, 0, length));
+        return parse(source, () -> FACTORY.createParser(text, 0, length));
     }
 
-    /**
-     * Parses a whole document of ASCII bytes straight from the bytes (no conversion to characters, which is about
-     * a tenth of the time of a large file). Nodes carry no positions (every {@link Node#pos()} is 0): finding
-     * them is a third of the parsing time, and the caller reads the text again to report any error anyway.
-     *
-     * @param ascii  the document's bytes, all below 0x80 (checked by the caller)
-     * @param source the file name for errors
-     * @param jobs   takes the jobs one by one instead of the tree
-     * @throws SidecarFormatException for any syntax error (the caller re-reads the text to report it exactly)
-     */
-    static Node parseAscii(byte[] ascii, String source, JobSink jobs) {
-        return parse(source, jobs, false, () -> FACTORY.createParser(ascii, 0, ascii.length));
-    }
-
-    /**
-     * Takes the items of the root object's {@code "jobs"} array one at a time, as soon as each is parsed; the array
-     * in the tree is then left empty. A 100,000-job tree held whole is a few hundred megabytes that the garbage
-     * collector copies while it grows; one job's tree at a time is nothing.
-     */
-    @FunctionalInterface
-    interface JobSink {
-        /**
-         * @param index the item's index in the array
-         * @param item  the item
-         */
-        void accept(int index, Node item);
-    }
-
-    /** Opens the parser for {@link #parse(String, JobSink, boolean, ParserSource)}. */
+    /** Opens the parser for {@link #parse(String, ParserSource)}. */
     @FunctionalInterface
     private interface ParserSource {
         JsonParser open() throws IOException;
     }
 
-    private static Node parse(String source, JobSink jobs, boolean positions, ParserSource input) {
-        Builder b = new Builder(source, jobs, positions);
+    private static Node parse(String source, ParserSource input) {
+        Builder b = new Builder(source);
         try (JsonParser p = input.open()) {
             b.parser = p;
             JsonToken first = p.nextToken();
@@ -320,18 +292,13 @@ final class JsonTree {
         // has the same members), so sizing the next one's map from it saves growing the map member by member.
         private int[] lastMemberCount = new int[16];
         private int pathDepth;
-        private final JobSink jobSink;
-        private final boolean positions;
 
-        Builder(String source, JobSink jobSink, boolean positions) {
+        Builder(String source) {
             this.source = source;
-            this.jobSink = jobSink;
-            this.positions = positions;
         }
 
-        // Jackson makes a new location object each time it is asked: only ask when positions are kept.
         private long tokenPos() {
-            return positions ? packed(parser.currentTokenLocation()) : 0;
+            return packed(parser.currentTokenLocation());
         }
 
         // The parser is positioned on the first token of the value, whose path has `depth` frames.
@@ -426,9 +393,7 @@ final class JsonTree {
 
         private Node array(int depth, long pos) throws IOException {
             ensureFrames(depth);
-            // The root object's "jobs" array (frame 0 is the root member being read) may go to the sink.
-            boolean toSink = jobSink != null && depth == 1 && "jobs".equals(frameName[0]);
-            List<Node> items = toSink ? List.of() : new ArrayList<>();
+            List<Node> items = new ArrayList<>();
             int count = 0;
             while (true) {
                 // A syntax error between items (a missing comma, a cut-off file) belongs to the array itself.
@@ -439,12 +404,7 @@ final class JsonTree {
                 }
                 frameName[depth] = null;
                 frameIndex[depth] = count;
-                Node item = value(depth + 1);
-                if (toSink) {
-                    jobSink.accept(count, item);
-                } else {
-                    items.add(item);
-                }
+                items.add(value(depth + 1));
                 count++;
             }
         }

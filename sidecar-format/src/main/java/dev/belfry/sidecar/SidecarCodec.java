@@ -427,12 +427,10 @@ public final class SidecarCodec {
         java.util.Objects.requireNonNull(sourceName, "sourceName");
         if (isAscii(bytes)) {
             try {
-                SidecarDocument document = decodeAscii(bytes, sourceName);
-                if (document != null) {
-                    return document;
-                }
+                return AsciiSidecarReader.read(bytes);
             } catch (RuntimeException e) {
-                // Read again the way every file is read, so the error is found and worded as it always is.
+                // Not the usual file, or not a good one: read it the way every file is read, so that any error is
+                // found and worded as it always is.
             }
         }
         return decodeText(bytes, sourceName);
@@ -460,27 +458,23 @@ public final class SidecarCodec {
     }
 
     /**
-     * The fast way for the usual file, all ASCII and in the current format: parsed from the bytes, each job turned
-     * into its record as soon as it is parsed.
+     * An instant as the sidecar writes it, read without the JDK's formatter where the text is canonical.
      *
-     * @return the document (a legacy file, a root array, is read from the tree as usual), or null if the root is
-     *         neither an object nor an array, which the usual way reports
-     * @throws RuntimeException for any problem; the caller then reads the file the usual way for the exact error
+     * @throws DateTimeParseException if it is not an ISO-8601 instant
      */
-    private static SidecarDocument decodeAscii(byte[] bytes, String sourceName) {
-        Reader r = new Reader(sourceName);
-        Path jobsPath = Path.DOCUMENT.member("jobs");
-        List<JobRecord> records = new ArrayList<>();
-        // No map of the names seen: SidecarDocument refuses a duplicate name, and the usual way then reports it.
-        Node root = JsonTree.parseAscii(bytes, sourceName,
-                (index, item) -> {
-                    Path at = jobsPath.index(index);
-                    records.add(r.job(r.object(item, at, "a job object"), at));
-                });
-        if (root instanceof Obj o) {
-            return r.document(o, records);
-        }
-        return root instanceof Arr a ? r.legacy(a) : null;
+    static Instant parseInstant(String text) {
+        Instant canonical = IsoInstantText.parse(text);
+        return canonical != null ? canonical : Instant.parse(text);
+    }
+
+    /**
+     * A duration as the sidecar writes it, read without the JDK's regular expression where the text is canonical.
+     *
+     * @throws DateTimeParseException if it is not an ISO-8601 duration
+     */
+    static Duration parseDuration(String text) {
+        Duration canonical = IsoDurationText.parse(text);
+        return canonical != null ? canonical : Duration.parse(text);
     }
 
     /** Whether every byte is ASCII, as a sidecar is unless a name, message or checkpoint has other characters. */
@@ -530,7 +524,6 @@ public final class SidecarCodec {
     }
 
     private static final class Reader {
-        private static final int MAX_REMEMBERED_DURATIONS = 1_000;
         private static final String STATUS_NAMES =
                 Arrays.stream(JobStatus.values()).map(JobStatus::jsonName).collect(Collectors.joining(", "));
 
@@ -538,8 +531,6 @@ public final class SidecarCodec {
         // One String per plugin id rather than one per job: the records of a plugin's jobs share it (in their
         // qname and plugin_id), and with them the engine and the state writer that keep those records.
         private final Map<String, String> pluginIds = new HashMap<>();
-        // Periods repeat from job to job, and Duration.parse (a regular expression) was a sixth of reading a job.
-        private final Map<String, Duration> durations = new HashMap<>();
 
         Reader(String source) {
             this.source = source;
@@ -780,12 +771,8 @@ public final class SidecarCodec {
 
         private Instant instant(Node n, Path path) {
             if (n instanceof Str s) {
-                Instant canonical = IsoInstantText.parse(s.value());
-                if (canonical != null) {
-                    return canonical;
-                }
                 try {
-                    return Instant.parse(s.value());
+                    return parseInstant(s.value());
                 } catch (DateTimeParseException e) {
                     // fall through to the error below
                 }
@@ -796,16 +783,8 @@ public final class SidecarCodec {
 
         private Duration duration(Node n, Path path) {
             if (n instanceof Str s) {
-                Duration known = durations.get(s.value());
-                if (known != null) {
-                    return known;
-                }
                 try {
-                    Duration parsed = Duration.parse(s.value());
-                    if (durations.size() < MAX_REMEMBERED_DURATIONS) {
-                        durations.put(s.value(), parsed);
-                    }
-                    return parsed;
+                    return parseDuration(s.value());
                 } catch (DateTimeParseException e) {
                     // fall through to the error below
                 }

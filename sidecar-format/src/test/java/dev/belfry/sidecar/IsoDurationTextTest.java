@@ -29,10 +29,41 @@ class IsoDurationTextTest {
             durations.add(Duration.ofSeconds(seconds, nanos));
         }
         char[] buf = new char[IsoDurationText.MAX_LENGTH];
+        int readBack = 0;
         for (Duration d : durations) {
             int length = IsoDurationText.write(d, buf);
-            assertThat(new String(buf, 0, length)).as("%s", d).isEqualTo(d.toString());
+            String text = new String(buf, 0, length);
+            assertThat(text).as("%s", d).isEqualTo(d.toString());
+            Duration parsed = IsoDurationText.parse(text);
+            if (d.getSeconds() < 3600L * 1_000_000_000_000L) {
+                assertThat(parsed).as("read back %s", text).isEqualTo(d);
+                readBack++;
+            } else {
+                assertThat(parsed).as("more hours than are read here: %s", text).isIn(null, d);
+            }
         }
+        assertThat(readBack).as("most of them have fewer than 13 digits of hours").isGreaterThan(15_000);
+    }
+
+    @Test
+    void shouldReadEitherWhatDurationParseReadsOrNothing() {
+        for (String text : List.of("PT0S", "PT1M", "PT1H", "PT1H2M3S", "PT1.5S", "PT0.000000001S", "PT90M",
+                "PT999999999999H59M59.999999999S", "PT1H1H", "PT1M1H", "PT1S1M", "PT-1S", "PT+1S", "P1D", "P1DT1H",
+                "pt1s", "PT1s", "PT1.S", "PT.5S", "PT1.1234567891S", "PT10S5", "PTS", "PT", "PT1", "PT1,5S",
+                "PT1.5", "PT1.5M", " PT1S", "PT1S ", "PT9223372036854775807S", "PT9999999999999H")) {
+            Duration fast = IsoDurationText.parse(text);
+            Duration jdk;
+            try {
+                jdk = Duration.parse(text);
+            } catch (java.time.format.DateTimeParseException e) {
+                jdk = null;
+            }
+            if (fast != null) {
+                assertThat(fast).as("%s", text).isEqualTo(jdk);
+            }
+        }
+        assertThat(IsoDurationText.parse("PT1H2M3.5S")).isEqualTo(Duration.ofSeconds(3723, 500_000_000));
+        assertThat(IsoDurationText.parse("PT1M1H")).as("parts out of order are left to the JDK").isNull();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,6 +91,69 @@ class SidecarCodecFastPathTest {
         String text = "{\"jobs\": [{\"qname\": 42}], \"version\": 1, \"written_at\": \"2026-11-23T00:00:00Z\"}";
         assertThatThrownBy(() -> codec.decode(text.getBytes(StandardCharsets.UTF_8), "doc"))
                 .isInstanceOf(SidecarFormatException.class).hasMessageContaining("missing member \"format\"");
+    }
+
+    @Test
+    void shouldReadTheWrittenFileWithTheQuickReaderWithoutGivingUp() {
+        // If the quick reader gave up on the file the writer produces, every start would silently take the slow way.
+        byte[] bytes = writtenAscii().getBytes(StandardCharsets.US_ASCII);
+        assertThat(AsciiSidecarReader.read(bytes)).isEqualTo(codec.decodeText(bytes, "doc"));
+    }
+
+    /**
+     * Mutated files, each read by the quick reader alone and by the text path: whatever the quick reader returns
+     * must be what the text path returns; where the text path refuses a file, the quick reader must give up too.
+     */
+    @Test
+    void shouldNeverReadAMutatedFileDifferentlyFromTheTextPath() {
+        long seed = Long.getLong("sidecar.fuzz.seed", 0xA5C11L);
+        Random random = new Random(seed);
+        byte[] original = writtenAscii().getBytes(StandardCharsets.US_ASCII);
+        int quick = 0;
+        for (int i = 0; i < 3_000; i++) {
+            byte[] input = mutate(original, random);
+            SidecarDocument fast;
+            try {
+                fast = AsciiSidecarReader.read(input);
+            } catch (RuntimeException gaveUp) {
+                continue;
+            }
+            quick++;
+            String what = "mutation " + i + " (seed " + seed + "):\n" + new String(input, StandardCharsets.US_ASCII);
+            Throwable slowError = null;
+            SidecarDocument slow = null;
+            try {
+                slow = codec.decodeText(input, "doc");
+            } catch (SidecarFormatException e) {
+                slowError = e;
+            }
+            assertThat(slowError).as("the text path refuses what the quick reader read, %s", what).isNull();
+            assertThat(fast).as(what).isEqualTo(slow);
+        }
+        assertThat(quick).as("some mutations still read the quick way (white space, digits, letters)")
+                .isGreaterThan(100);
+    }
+
+    // Changes that keep most files readable as JSON, so the two readers' checks (not only the tokeniser) are compared.
+    private static byte[] mutate(byte[] original, Random random) {
+        byte[] b = original.clone();
+        byte[] replacements = "{}[]\",:-0123456789eE.\\ntfulrsa_ \tZTPHMS+/u".getBytes(StandardCharsets.US_ASCII);
+        int changes = 1 + random.nextInt(2);
+        for (int c = 0; c < changes; c++) {
+            int at = random.nextInt(b.length);
+            switch (random.nextInt(4)) {
+                case 0 -> b[at] = replacements[random.nextInt(replacements.length)];
+                case 1 -> b[at] = (byte) ('0' + random.nextInt(10));
+                case 2 -> b[at] = (byte) (b[at] >= 'a' && b[at] <= 'z' ? b[at] - 32 : b[at]);
+                default -> {
+                    byte[] out = new byte[b.length - 1];
+                    System.arraycopy(b, 0, out, 0, at);
+                    System.arraycopy(b, at + 1, out, at, b.length - at - 1);
+                    b = out;
+                }
+            }
+        }
+        return b;
     }
 
     private static Throwable catchError(Runnable r) {
