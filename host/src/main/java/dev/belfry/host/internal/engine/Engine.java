@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -588,10 +587,8 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             Instant now = clock.instant();
-            Set<QName> names = new HashSet<>(provided.size() * 4 / 3 + 1);
             int[] byHow = new int[Attached.values().length];
             for (PluginJob job : provided) {
-                names.add(job.qname());
                 Attached how = attachOne(pluginId, job.qname(), job.spec(), job.job(), false, now);
                 byHow[how.ordinal()]++;
                 if (log.isDebugEnabled()) {
@@ -605,9 +602,11 @@ public final class Engine implements AutoCloseable {
             int back = byHow[Attached.REATTACHED.ordinal()];
             later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} back from"
                     + " orphaned)", pluginId, provided.size(), registered, known, back));
-            for (JobSlot slot : List.copyOf(jobs.values())) {
-                if (slot.pluginId.equals(pluginId) && !names.contains(slot.qname) && slot.code == null
-                        && !slot.orphaned) {
+            // Every job attached above has its code now (a PluginJob always has one), so a job of this plugin
+            // still without code is one the plugin no longer provides. Checked in this order, and without a set of
+            // the provided names, because at 100,000 jobs looking each one up was a third of attaching them.
+            for (JobSlot slot : jobs.values()) {
+                if (slot.code == null && !slot.orphaned && slot.pluginId.equals(pluginId)) {
                     orphan(slot, now);
                     commit(slot, slot.record);
                 }

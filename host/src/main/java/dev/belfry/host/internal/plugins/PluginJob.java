@@ -3,6 +3,7 @@ package dev.belfry.host.internal.plugins;
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.JobSpec;
 import dev.belfry.api.QName;
+import java.util.Objects;
 
 /**
  * A job a started plugin contributes, already validated: its qualified name, the spec read once from
@@ -13,4 +14,10 @@ import dev.belfry.api.QName;
  * @param job   the plugin's instance
  */
 public record PluginJob(QName qname, JobSpec spec, BackgroundJob job) {
+    /** @throws NullPointerException if any part is missing: the engine takes a job with code for a provided one */
+    public PluginJob {
+        Objects.requireNonNull(qname, "qname");
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(job, "job");
+    }
 }
