@@ -20,7 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * capped queue of runs (the oldest dropped on overflow), and the latest plugin list. Callers hold the lock only
  * to touch memory; the mirror thread takes a batch out, writes it, and gives it back if the write failed.
  *
- * <p>Only one batch is out at a time (the mirror thread is the only taker); it still counts in depth and lag.
+ * <p>The mirror thread is the only taker. A batch taken and not yet written or given back still counts in depth and
+ * lag; at most one of each kind is out at a time.
  */
 final class MirrorQueue {
 
@@ -52,6 +53,32 @@ final class MirrorQueue {
     record RunChange(RunResult result, Instant since) {
     }
 
+    /**
+     * Runs taken for writing.
+     *
+     * @param runs      the runs, oldest first
+     * @param jobsAhead how many job changes waited when they were taken. A run's job may be among them, new to the
+     *                  graph, and a run of a job the graph does not have is skipped: the mirror writes that many job
+     *                  changes (the queue's first ones) before the runs.
+     */
+    record RunBatch(List<RunChange> runs, int jobsAhead) {
+    }
+
+    /** A batch out for writing. */
+    private static final class Out {
+        int count;
+        Instant since;     // null when nothing is out
+
+        void set(int count, Optional<Instant> since) {
+            this.count = count;
+            this.since = since.orElse(null);
+        }
+
+        void clear() {
+            set(0, Optional.empty());
+        }
+    }
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final int runCapacity;
@@ -61,8 +88,9 @@ final class MirrorQueue {
     private Instant pluginsSince;
     private List<PluginNode> knownPlugins;     // the latest list ever handed over, null if none
     private long runsDropped;
-    private int outCount;                      // the batch out for writing
-    private Instant outSince;
+    private final Out jobsOut = new Out();
+    private final Out runsOut = new Out();
+    private final Out pluginsOut = new Out();
     private boolean closed;
 
     /** @param runCapacity how many runs may wait; beyond it the oldest are dropped */
@@ -153,7 +181,7 @@ final class MirrorQueue {
                 it.remove();
                 out.add(c);
             }
-            markOut(out.size(), out.stream().map(JobChange::since).min(Instant::compareTo));
+            jobsOut.set(out.size(), out.stream().map(JobChange::since).min(Instant::compareTo));
             return out;
         } finally {
             lock.unlock();
@@ -189,22 +217,22 @@ final class MirrorQueue {
                 }
             }
             jobs.putAll(waiting);
-            clearOut();
+            jobsOut.clear();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Takes up to {@code max} runs, oldest first. */
-    List<RunChange> takeRuns(int max) {
+    /** Takes up to {@code max} runs, oldest first, with the number of job changes waiting ahead of them. */
+    RunBatch takeRuns(int max) {
         lock.lock();
         try {
             List<RunChange> out = new ArrayList<>(Math.min(max, runs.size()));
             while (!runs.isEmpty() && out.size() < max) {
                 out.add(runs.pollFirst());
             }
-            markOut(out.size(), out.isEmpty() ? Optional.empty() : Optional.of(out.get(0).since()));
-            return out;
+            runsOut.set(out.size(), out.isEmpty() ? Optional.empty() : Optional.of(out.get(0).since()));
+            return new RunBatch(out, jobs.size());
         } finally {
             lock.unlock();
         }
@@ -221,7 +249,7 @@ final class MirrorQueue {
                 runs.pollFirst();
                 runsDropped++;
             }
-            clearOut();
+            runsOut.clear();
         } finally {
             lock.unlock();
         }
@@ -244,7 +272,7 @@ final class MirrorQueue {
                 return Optional.empty();
             }
             PluginsChange out = new PluginsChange(plugins, pluginsSince);
-            markOut(1, Optional.of(pluginsSince));
+            pluginsOut.set(1, Optional.of(pluginsSince));
             plugins = null;
             pluginsSince = null;
             return Optional.of(out);
@@ -263,17 +291,31 @@ final class MirrorQueue {
             } else if (failed.since().isBefore(pluginsSince)) {
                 pluginsSince = failed.since();
             }
-            clearOut();
+            pluginsOut.clear();
         } finally {
             lock.unlock();
         }
     }
 
-    /** The batch that was out is in the graph (or deliberately dropped). */
-    void written() {
+    /** The job batch that was out is in the graph. */
+    void jobsWritten() {
+        cleared(jobsOut);
+    }
+
+    /** The runs that were out are in the graph (or deliberately dropped). */
+    void runsWritten() {
+        cleared(runsOut);
+    }
+
+    /** The plugin list that was out is in the graph. */
+    void pluginsWritten() {
+        cleared(pluginsOut);
+    }
+
+    private void cleared(Out out) {
         lock.lock();
         try {
-            clearOut();
+            out.clear();
         } finally {
             lock.unlock();
         }
@@ -322,7 +364,8 @@ final class MirrorQueue {
     int depth() {
         lock.lock();
         try {
-            return jobs.size() + runs.size() + (plugins == null ? 0 : 1) + outCount;
+            return jobs.size() + runs.size() + (plugins == null ? 0 : 1)
+                    + jobsOut.count + runsOut.count + pluginsOut.count;
         } finally {
             lock.unlock();
         }
@@ -332,7 +375,12 @@ final class MirrorQueue {
     Optional<Instant> oldest() {
         lock.lock();
         try {
-            Instant oldest = outCount > 0 ? outSince : null;
+            Instant oldest = null;
+            for (Out out : List.of(jobsOut, runsOut, pluginsOut)) {
+                if (out.since != null) {
+                    oldest = min(oldest, out.since);
+                }
+            }
             // The jobs wait oldest first: a new change goes last, coalescing keeps an entry's place and its first
             // time, and a failed batch comes back in front. The first entry is the oldest (the whole queue is not
             // scanned: the engine waits on this lock, and a host may have 100,000 jobs waiting).
@@ -373,16 +421,6 @@ final class MirrorQueue {
 
     private boolean hasWork() {
         return !jobs.isEmpty() || !runs.isEmpty() || plugins != null;
-    }
-
-    private void markOut(int count, Optional<Instant> since) {
-        outCount = count;
-        outSince = since.orElse(null);
-    }
-
-    private void clearOut() {
-        outCount = 0;
-        outSince = null;
     }
 
     private static Instant min(Instant a, Instant b) {

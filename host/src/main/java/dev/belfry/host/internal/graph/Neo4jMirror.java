@@ -4,6 +4,7 @@ import dev.belfry.api.QName;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.graph.MirrorQueue.JobChange;
 import dev.belfry.host.internal.graph.MirrorQueue.PluginsChange;
+import dev.belfry.host.internal.graph.MirrorQueue.RunBatch;
 import dev.belfry.host.internal.graph.MirrorQueue.RunChange;
 import dev.belfry.sidecar.JobRecord;
 import java.time.Clock;
@@ -375,58 +376,81 @@ public final class Neo4jMirror implements GraphMirror {
         return state.size();
     }
 
-    /** Writes one batch of each kind that is waiting. A failure gives the batch back and is thrown. */
+    /**
+     * Writes the runs waiting, after the job changes that waited with them (a run's job may be new to the graph),
+     * then the plugin list. A failure gives back what was taken and is thrown.
+     */
     private void flush() {
         Driver d = driver.get();
         if (d == null) {
             return;
         }
         try (Session s = d.session()) {
-            List<JobChange> jobs = queue.takeJobs(BATCH_SIZE);
-            if (!jobs.isEmpty()) {
-                boolean pluginsKnown = queue.knownPlugins().isPresent();
-                Instant now = clock.instant();
-                try {
-                    rowsWritten.addAndGet(s.executeWrite(tx -> writeJobs(tx, jobs, pluginsKnown, now)));
-                    rememberWritten(jobs);
-                    queue.written();
-                } catch (RuntimeException e) {
-                    queue.giveBackJobs(jobs);
-                    throw e;
-                }
+            RunBatch runs = queue.takeRuns(BATCH_SIZE);
+            try {
+                int jobsLeft = runs.jobsAhead();
+                int written;
+                do {
+                    written = writeJobBatch(s);
+                    jobsLeft -= written;
+                } while (jobsLeft > 0 && written > 0);
+            } catch (RuntimeException e) {
+                queue.giveBackRuns(runs.runs());
+                throw e;
             }
-            List<RunChange> runs = queue.takeRuns(BATCH_SIZE);
-            if (!runs.isEmpty()) {
-                List<Map<String, Object>> rows = runs.stream().map(r -> GraphRows.run(r.result(), runPrefix))
-                        .toList();
-                try {
-                    rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows)));
-                    queue.written();
-                } catch (ClientException e) {
-                    if (e instanceof SecurityException) {
-                        queue.giveBackRuns(runs);
-                        throw e;
-                    }
-                    // Neo4j refused the statement itself: retrying cannot help, and runs are best-effort history.
-                    queue.written();
-                    queue.dropped(runs.size());
-                    lastError = Optional.of(describe(e));
-                    log.warn("graph mirror dropped {} runs Neo4j refused: {}", runs.size(), describe(e));
-                } catch (RuntimeException e) {
-                    queue.giveBackRuns(runs);
-                    throw e;
-                }
+            if (!runs.runs().isEmpty()) {
+                writeRuns(s, runs.runs());
             }
             Optional<PluginsChange> plugins = queue.takePlugins();
             if (plugins.isPresent()) {
                 try {
                     rowsWritten.addAndGet(s.executeWrite(tx -> writer.syncPlugins(tx, plugins.get().plugins())));
-                    queue.written();
+                    queue.pluginsWritten();
                 } catch (RuntimeException e) {
                     queue.giveBackPlugins(plugins.get());
                     throw e;
                 }
             }
+        }
+    }
+
+    /** @return how many job changes were taken and written; 0 if none waited */
+    private int writeJobBatch(Session s) {
+        List<JobChange> jobs = queue.takeJobs(BATCH_SIZE);
+        if (jobs.isEmpty()) {
+            return 0;
+        }
+        boolean pluginsKnown = queue.knownPlugins().isPresent();
+        Instant now = clock.instant();
+        try {
+            rowsWritten.addAndGet(s.executeWrite(tx -> writeJobs(tx, jobs, pluginsKnown, now)));
+            rememberWritten(jobs);
+            queue.jobsWritten();
+            return jobs.size();
+        } catch (RuntimeException e) {
+            queue.giveBackJobs(jobs);
+            throw e;
+        }
+    }
+
+    private void writeRuns(Session s, List<RunChange> runs) {
+        List<Map<String, Object>> rows = runs.stream().map(r -> GraphRows.run(r.result(), runPrefix)).toList();
+        try {
+            rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows)));
+            queue.runsWritten();
+        } catch (ClientException e) {
+            if (e instanceof SecurityException) {
+                queue.giveBackRuns(runs);
+                throw e;
+            }
+            // Neo4j refused the statement itself: retrying cannot help, and runs are best-effort history.
+            queue.runsWritten();
+            queue.dropped(runs.size());
+            lastError = Optional.of(describe(e));
+            log.warn("graph mirror dropped {} runs Neo4j refused: {}", runs.size(), describe(e));
+        } catch (RuntimeException e) {
+            queue.giveBackRuns(runs);
+            throw e;
         }
     }
 

@@ -61,7 +61,7 @@ class MirrorQueueTest {
 
         assertThat(queue.depth()).isEqualTo(3);
         assertThat(queue.runsDropped()).isEqualTo(2);
-        assertThat(queue.takeRuns(10)).extracting(r -> r.result().runId()).containsExactly(3L, 4L, 5L);
+        assertThat(queue.takeRuns(10).runs()).extracting(r -> r.result().runId()).containsExactly(3L, 4L, 5L);
     }
 
     @Test
@@ -92,7 +92,7 @@ class MirrorQueueTest {
 
         assertThat(queue.oldest()).contains(T0);
         assertThat(queue.takeJobs(10)).extracting(c -> c.qname().toString()).containsExactly("p.a", "p.b", "p.c");
-        queue.written();
+        queue.jobsWritten();
         queue.jobChanged(job("p.d", 1), T0.plusSeconds(9));
         assertThat(queue.oldest()).contains(T0.plusSeconds(9));
     }
@@ -129,14 +129,14 @@ class MirrorQueueTest {
     void shouldDropTheOldestWhenFailedRunsComeBackToAFullQueue() {
         queue.runFinished(run("p.a", 1, T0, Optional.empty()), T0);
         queue.runFinished(run("p.a", 2, T0, Optional.empty()), T0);
-        List<RunChange> batch = queue.takeRuns(10);
+        List<RunChange> batch = queue.takeRuns(10).runs();
         queue.runFinished(run("p.a", 3, T0, Optional.empty()), T0);
         queue.runFinished(run("p.a", 4, T0, Optional.empty()), T0);
 
         queue.giveBackRuns(batch);
 
         assertThat(queue.runsDropped()).isEqualTo(1);
-        assertThat(queue.takeRuns(10)).extracting(r -> r.result().runId()).containsExactly(2L, 3L, 4L);
+        assertThat(queue.takeRuns(10).runs()).extracting(r -> r.result().runId()).containsExactly(2L, 3L, 4L);
     }
 
     @Test
@@ -163,8 +163,38 @@ class MirrorQueueTest {
         queue.jobChanged(job("p.a", 1), T0);
         assertThat(queue.awaitWork(Duration.ofMillis(1))).isTrue();
         queue.takeJobs(10);
-        queue.written();
+        queue.jobsWritten();
         assertThat(queue.oldest()).isEmpty();
         assertThat(queue.depth()).isZero();
+    }
+
+    @Test
+    void shouldTellHowManyJobChangesWaitedAheadOfTheRunsTaken() {
+        queue.jobChanged(job("p.a", 1), T0);
+        queue.jobChanged(job("p.b", 1), T0);
+        queue.runFinished(run("p.b", 1, T0, Optional.empty()), T0.plusSeconds(1));
+        queue.jobChanged(job("p.c", 1), T0.plusSeconds(2)); // after the run: need not go first
+
+        MirrorQueue.RunBatch batch = queue.takeRuns(10);
+        queue.jobChanged(job("p.d", 1), T0.plusSeconds(3));
+
+        assertThat(batch.jobsAhead()).isEqualTo(3);
+        assertThat(queue.takeJobs(2)).extracting(c -> c.qname().toString()).containsExactly("p.a", "p.b");
+    }
+
+    @Test
+    void shouldCountJobsAndRunsOutTogetherUntilEachIsWritten() {
+        queue.jobChanged(job("p.a", 1), T0.plusSeconds(5));
+        queue.runFinished(run("p.a", 1, T0, Optional.empty()), T0);
+        queue.takeRuns(10);
+        queue.takeJobs(10);
+
+        assertThat(queue.depth()).isEqualTo(2);
+        queue.jobsWritten();
+        assertThat(queue.depth()).isEqualTo(1);
+        assertThat(queue.oldest()).contains(T0);
+        queue.runsWritten();
+        assertThat(queue.depth()).isZero();
+        assertThat(queue.oldest()).isEmpty();
     }
 }

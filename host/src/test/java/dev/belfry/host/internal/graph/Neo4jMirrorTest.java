@@ -322,6 +322,21 @@ class Neo4jMirrorTest {
     }
 
     @Test
+    void shouldKeepARunOfANewJobThatWaitedBehindMoreThanABatchOfChanges() {
+        mirror = start(50);
+        Poll.until(() -> assertThat(mirror.status().connected()).isTrue()); // past the resync, which writes all
+        int jobs = 2 * Neo4jMirror.BATCH_SIZE + 1;
+        for (int i = 0; i < jobs; i++) {
+            change(job("burst.j" + i, 1));
+        }
+        mirror.runFinished(run("burst.j" + (jobs - 1), 1, T0, Optional.empty()));
+
+        Poll.until(() -> assertThat(runIds("burst.j" + (jobs - 1))).containsExactly("1"));
+        assertThat(count("MATCH (j:_BackgroundJob) WHERE j.qname STARTS WITH 'burst.' RETURN count(j)"))
+                .isEqualTo(jobs);
+    }
+
+    @Test
     void shouldTakeTheSidecarsVersionOnResyncEvenWhenLowerAfterAStateReset() {
         mirror = start(50);
         change(job("reset.a", 40).withStatus(JobStatus.FAILED));
