@@ -99,6 +99,11 @@ final class AsciiSidecarReader {
     private int stringStart;
     private int stringEnd;
     private boolean stringEscaped;
+    // The schedule read last and where its text is: the next job's schedule is most often the same text.
+    private Schedule lastSchedule;
+    private int lastScheduleStart;
+    private int lastScheduleLength;
+    private final ByteText text = new ByteText();
 
     private AsciiSidecarReader(byte[] ascii) {
         this.b = ascii;
@@ -185,7 +190,7 @@ final class AsciiSidecarReader {
             expected = member + 1;
             switch (member) {
                 case J_QNAME -> qname = qname();
-                case J_PLUGIN_ID -> pluginId = pluginId(string());
+                case J_PLUGIN_ID -> pluginId = pluginId();
                 case J_SCHEDULE -> schedule = schedule();
                 case J_STATUS -> status = status();
                 case J_NEXT_FIRE_AT -> nextFireAt = optionalInstant();
@@ -211,15 +216,33 @@ final class AsciiSidecarReader {
                 version, UnknownFields.none());
     }
 
+    // The namespace is most often the plugin id read last, and is compared as bytes: only the name becomes a string.
     private QName qname() {
-        String text = string();
-        int dot = text.lastIndexOf('.');
-        if (dot <= 0 || dot == text.length() - 1) {
+        rawString();
+        if (stringEscaped) {
+            String text = decoded();
+            int dot = text.lastIndexOf('.');
+            if (dot <= 0 || dot == text.length() - 1) {
+                throw GIVE_UP;
+            }
+            return new QName(pluginId(text.substring(0, dot)), text.substring(dot + 1));
+        }
+        int dot = stringEnd - 1;
+        while (dot >= stringStart && b[dot] != '.') {
+            dot--;
+        }
+        if (dot <= stringStart || dot == stringEnd - 1) {
             throw GIVE_UP;
         }
-        String namespace = lastPluginId.length() == dot && text.startsWith(lastPluginId)
-                ? lastPluginId : pluginId(text.substring(0, dot));
-        return new QName(namespace, text.substring(dot + 1)); // which checks both parts
+        String namespace = isLastPluginId(stringStart, dot) ? lastPluginId
+                : pluginId(new String(b, stringStart, dot - stringStart, StandardCharsets.ISO_8859_1));
+        // QName checks both parts.
+        return new QName(namespace, new String(b, dot + 1, stringEnd - dot - 1, StandardCharsets.ISO_8859_1));
+    }
+
+    private String pluginId() {
+        rawString();
+        return !stringEscaped && isLastPluginId(stringStart, stringEnd) ? lastPluginId : pluginId(decoded());
     }
 
     private String pluginId(String text) {
@@ -228,6 +251,19 @@ final class AsciiSidecarReader {
             lastPluginId = first != null ? first : text;
         }
         return lastPluginId;
+    }
+
+    /** Whether the unescaped bytes from {@code from} to {@code to} spell the plugin id read last. */
+    private boolean isLastPluginId(int from, int to) {
+        if (to - from != lastPluginId.length()) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (b[i] != lastPluginId.charAt(i - from)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private JobStatus status() {
@@ -242,7 +278,26 @@ final class AsciiSidecarReader {
         throw GIVE_UP;
     }
 
+    /**
+     * A schedule whose text is byte for byte the one read last is that schedule: nothing in an object's text reads
+     * differently in another place. Jobs share it, as they may (a schedule is a value), and nothing is parsed again.
+     */
     private Schedule schedule() {
+        skipWhiteSpace();
+        int start = at;
+        if (lastSchedule != null && start + lastScheduleLength <= b.length
+                && sameBytes(lastScheduleStart, start, lastScheduleLength)) {
+            at = start + lastScheduleLength;
+            return lastSchedule;
+        }
+        Schedule schedule = newSchedule();
+        lastSchedule = schedule;
+        lastScheduleStart = start;
+        lastScheduleLength = at - start;
+        return schedule;
+    }
+
+    private Schedule newSchedule() {
         expect('{');
         String[] values = new String[SCHEDULE_MEMBERS.length];
         int seen = 0;
@@ -324,7 +379,14 @@ final class AsciiSidecarReader {
     }
 
     private Instant instant() {
-        return SidecarCodec.parseInstant(string());
+        rawString();
+        if (!stringEscaped) {
+            Instant canonical = IsoInstantText.parse(text.of(stringStart, stringEnd));
+            if (canonical != null) {
+                return canonical;
+            }
+        }
+        return SidecarCodec.parseInstant(decoded());
     }
 
     // ------------------------------------------------------------------ JSON, the part of it sidecars use
@@ -370,6 +432,11 @@ final class AsciiSidecarReader {
 
     private String string() {
         rawString();
+        return decoded();
+    }
+
+    /** The string {@link #rawString} just found, its escapes undone. */
+    private String decoded() {
         if (!stringEscaped) {
             return new String(b, stringStart, stringEnd - stringStart, StandardCharsets.ISO_8859_1);
         }
@@ -537,6 +604,47 @@ final class AsciiSidecarReader {
             }
         }
         return true;
+    }
+
+    private boolean sameBytes(int first, int second, int length) {
+        for (int i = 0; i < length; i++) {
+            if (b[first + i] != b[second + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Bytes of the file read as characters where they are, for parsers that take a CharSequence. */
+    private final class ByteText implements CharSequence {
+        private int from;
+        private int to;
+
+        ByteText of(int from, int to) {
+            this.from = from;
+            this.to = to;
+            return this;
+        }
+
+        @Override
+        public int length() {
+            return to - from;
+        }
+
+        @Override
+        public char charAt(int index) {
+            return (char) b[from + index];
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return toString().subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+        }
     }
 
     private static byte[][] names(String... names) {

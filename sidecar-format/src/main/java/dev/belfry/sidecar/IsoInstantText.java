@@ -77,7 +77,7 @@ final class IsoInstantText {
      * @return the instant, or null if the text is not in that form or not a valid date and time; the caller then
      *         asks {@code Instant.parse}, which accepts more forms and words the errors
      */
-    static Instant parse(String text) {
+    static Instant parse(CharSequence text) {
         int length = text.length();
         if (length < 20 || length > MAX_LENGTH || text.charAt(4) != '-' || text.charAt(7) != '-'
                 || text.charAt(10) != 'T' || text.charAt(13) != ':' || text.charAt(16) != ':'
@@ -113,7 +113,7 @@ final class IsoInstantText {
     }
 
     /** @return the decimal number of {@code width} digits at {@code from}, or -1 if one is not a digit */
-    private static int number(String text, int from, int width) {
+    private static int number(CharSequence text, int from, int width) {
         int value = 0;
         for (int i = from; i < from + width; i++) {
             char c = text.charAt(i);

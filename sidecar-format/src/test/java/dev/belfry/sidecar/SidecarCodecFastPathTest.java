@@ -3,8 +3,15 @@ package dev.belfry.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.PeriodicMode;
+import dev.belfry.api.schedule.Schedule;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -106,9 +113,42 @@ class SidecarCodecFastPathTest {
      */
     @Test
     void shouldNeverReadAMutatedFileDifferentlyFromTheTextPath() {
+        assertMutationsReadAsTheTextPath(writtenAscii().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Neighbours sharing a schedule or a plugin, as most do in a real file: the quick reader takes a schedule whose
+     * text is the one before it as that schedule, and a namespace spelled as the last plugin id as that id.
+     */
+    @Test
+    void shouldReadNeighboursThatShareSchedulesAndPluginsAsTheTextPathDoes() {
+        byte[] bytes = new String(codec.encode(neighbours()), StandardCharsets.UTF_8).getBytes(StandardCharsets.US_ASCII);
+        SidecarDocument quick = AsciiSidecarReader.read(bytes);
+
+        assertThat(quick).isEqualTo(codec.decodeText(bytes, "doc")).isEqualTo(neighbours());
+        assertMutationsReadAsTheTextPath(bytes);
+    }
+
+    private static SidecarDocument neighbours() {
+        Schedule minute = Schedule.every(Duration.ofMinutes(1), PeriodicMode.FIXED_RATE, Duration.ZERO);
+        Schedule longer = Schedule.every(Duration.ofSeconds(65), PeriodicMode.FIXED_RATE, Duration.ZERO);
+        Schedule delayed = Schedule.every(Duration.ofMinutes(1), PeriodicMode.FIXED_DELAY, Duration.ZERO);
+        Schedule cron = Schedule.cron("0 */5 * * * ?", ZoneId.of("Europe/Paris"));
+        List<JobRecord> jobs = new ArrayList<>();
+        String[][] plan = {{"a", "a.one"}, {"a", "a.two"}, {"a", "a.three"}, {"ab", "ab.one"}, {"ab", "ab.two"},
+                {"a", "a.four"}, {"a.b", "a.b.one"}, {"a", "a.b.two"}, {"b", "b.one"}, {"b", "b.two"}};
+        Schedule[] schedules = {minute, minute, longer, longer, minute, delayed, delayed, cron, cron, minute};
+        for (int i = 0; i < plan.length; i++) {
+            jobs.add(JobRecord.pending(QName.parse(plan[i][1]), plan[i][0], schedules[i])
+                    .withStatus(i % 2 == 0 ? JobStatus.SCHEDULED : JobStatus.IDLE)
+                    .withNextFireAt(Optional.of(Fixtures.WRITTEN_AT.plusSeconds(i))));
+        }
+        return SidecarDocument.of(Fixtures.WRITTEN_AT, jobs);
+    }
+
+    private void assertMutationsReadAsTheTextPath(byte[] original) {
         long seed = Long.getLong("sidecar.fuzz.seed", 0xA5C11L);
         Random random = new Random(seed);
-        byte[] original = writtenAscii().getBytes(StandardCharsets.US_ASCII);
         int quick = 0;
         for (int i = 0; i < 3_000; i++) {
             byte[] input = mutate(original, random);

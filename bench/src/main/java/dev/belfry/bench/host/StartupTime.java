@@ -10,6 +10,8 @@ import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,8 +33,11 @@ final class StartupTime {
         this.options = options;
     }
 
-    /** Milliseconds per phase of each round; round 0 runs on a cold JVM. */
-    record Round(double loadMs, double restoreMs, double attachMs) {
+    /**
+     * Milliseconds per phase of each round (round 0 runs on a cold JVM), and how many garbage collections ran
+     * within it: a young collection copies the jobs just loaded, which is most of a slow round.
+     */
+    record Round(double loadMs, double restoreMs, double attachMs, long collections) {
         double totalMs() {
             return loadMs + restoreMs + attachMs;
         }
@@ -48,8 +53,9 @@ final class StartupTime {
             for (int i = 0; i < rounds.size(); i++) {
                 Round r = rounds.get(i);
                 sb.append(String.format(Locale.ROOT, "round %d%s: total %7.1f ms = load %6.1f + writer and"
-                                + " restore %6.1f + attach %6.1f%n", i + 1, i == 0 ? " (cold JVM)" : "",
-                        r.totalMs(), r.loadMs(), r.restoreMs(), r.attachMs()));
+                                + " restore %6.1f + attach %6.1f; %d GC(s) within%n", i + 1,
+                        i == 0 ? " (cold JVM)" : "", r.totalMs(), r.loadMs(), r.restoreMs(), r.attachMs(),
+                        r.collections()));
             }
             List<Double> warm = new ArrayList<>();
             rounds.stream().skip(1).forEach(r -> warm.add(r.totalMs()));
@@ -85,6 +91,7 @@ final class StartupTime {
                 StateWriter writer = null;
                 Engine engine = null;
                 try {
+                    long gc0 = collections();
                     long t0 = System.nanoTime();
                     LoadResult loaded = new SidecarStore(dir, clock).load();
                     long t1 = System.nanoTime();
@@ -94,7 +101,8 @@ final class StartupTime {
                     long t2 = System.nanoTime();
                     engine.attach(BelfryRig.PLUGIN, provided);
                     long t3 = System.nanoTime();
-                    rounds.add(new Round((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6));
+                    rounds.add(new Round((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
+                            collections() - gc0));
                     if (i == 0) {
                         checkAllArmed(engine, n);
                         writer.flush().get();
@@ -114,6 +122,14 @@ final class StartupTime {
         } finally {
             Options.deleteTree(dir);
         }
+    }
+
+    private static long collections() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
     }
 
     static String describe(StateWriter.WriterHealth h) {
