@@ -51,8 +51,9 @@ import org.HdrHistogram.Recorder;
  * producer at its own pace, not a JMH hot loop).
  *
  * <p>Run: {@code java -Xms1g -Xmx1g -DBELFRY_LOG_LEVEL=WARN -cp bench/target/benchmarks.jar
- * dev.belfry.bench.graph.GraphMirrorBench [updatesPerSecond=10000] [seconds=30] [firesPerSecond=1000]}
- * (firesPerSecond 0 leaves out the fire-lag comparison).
+ * dev.belfry.bench.graph.GraphMirrorBench [updatesPerSecond=10000] [seconds=30] [firesPerSecond=1000] [pairs=1]}
+ * (updatesPerSecond 0 leaves out the mirror-lag part, firesPerSecond 0 the fire-lag comparison; the comparison
+ * runs off then on {@code pairs} times, so that a noisy spell of the machine shows as such).
  */
 public final class GraphMirrorBench {
     private static final int JOBS = 10_000;
@@ -63,13 +64,15 @@ public final class GraphMirrorBench {
     }
 
     /**
-     * @param args optional: updates per second, measured seconds, fires per second for the fire-lag comparison
+     * @param args optional: updates per second, measured seconds, fires per second for the fire-lag comparison,
+     *             off/on pairs
      * @throws Exception if Neo4j cannot start
      */
     public static void main(String[] args) throws Exception {
         int updatesPerSecond = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int firesPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
+        int pairs = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         System.out.println(machine());
         String external = System.getProperty("graph.dir");
         if (external != null) {
@@ -77,14 +80,14 @@ public final class GraphMirrorBench {
             GraphEndpoint endpoint = EmbeddedGraph.readEndpoint(Path.of(external))
                     .orElseThrow(() -> new IllegalArgumentException("no bolt.url and credentials in " + external));
             System.out.printf("Neo4j in another process at %s%n", endpoint.uri());
-            measure(endpoint, updatesPerSecond, seconds, firesPerSecond);
+            measure(endpoint, updatesPerSecond, seconds, firesPerSecond, pairs);
             return;
         }
         Path dir = Files.createTempDirectory("belfry-graph-bench");
         long t0 = System.nanoTime();
         try (EmbeddedGraph graph = EmbeddedGraph.start(dir.resolve("graph"), 0, Optional.empty())) {
             System.out.printf("embedded Neo4j started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-            measure(graph.endpoint(), updatesPerSecond, seconds, firesPerSecond);
+            measure(graph.endpoint(), updatesPerSecond, seconds, firesPerSecond, pairs);
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -92,10 +95,12 @@ public final class GraphMirrorBench {
         }
     }
 
-    private static void measure(GraphEndpoint graph, int updatesPerSecond, int seconds, int firesPerSecond)
-            throws InterruptedException {
-        mirrorLag(graph, updatesPerSecond, seconds);
-        if (firesPerSecond > 0) {
+    private static void measure(GraphEndpoint graph, int updatesPerSecond, int seconds, int firesPerSecond,
+                                int pairs) throws InterruptedException {
+        if (updatesPerSecond > 0) {
+            mirrorLag(graph, updatesPerSecond, seconds);
+        }
+        for (int i = 0; i < pairs && firesPerSecond > 0; i++) {
             fireLag(graph, firesPerSecond, seconds);
         }
     }
