@@ -164,7 +164,8 @@ final class GraphFaultProxy implements AutoCloseable {
         private volatile boolean manifest;
         private volatile boolean inTransaction;
         private volatile boolean statementSent;
-        private volatile boolean commitSent;
+        /** COMMITs forwarded whose answer has not been passed back yet. */
+        private final AtomicInteger commitsUnanswered = new AtomicInteger();
 
         Link(Socket client, Socket server) throws SocketException {
             this.client = client;
@@ -225,12 +226,15 @@ final class GraphFaultProxy implements AutoCloseable {
                             manifest = version == MANIFEST_V1;
                         }
                     }
-                    if (cutsHere()) {
+                    // Only COMMITs sent before these bytes arrived are answered by them. Clearing a flag after the
+                    // write instead would race: the client, answered, may already have sent its next COMMIT.
+                    int commitsAnswered = commitsUnanswered.get();
+                    if (cutsHere(commitsAnswered > 0)) {
                         return; // the answer is dropped with the connection
                     }
                     out.write(buf, 0, n);
                     out.flush();
-                    commitSent = false; // the client has its answer
+                    commitsUnanswered.addAndGet(-commitsAnswered);
                 }
             } catch (IOException e) {
                 // cut, or closed by either side
@@ -240,9 +244,9 @@ final class GraphFaultProxy implements AutoCloseable {
         }
 
         /** Lands an armed cut if the server's answer now is the moment it waits for. */
-        private boolean cutsHere() {
+        private boolean cutsHere(boolean answersCommit) {
             Cut want = armed.get();
-            boolean now = want == Cut.AFTER_COMMIT && commitSent
+            boolean now = want == Cut.AFTER_COMMIT && answersCommit
                     || want == Cut.MID_TRANSACTION && inTransaction && statementSent;
             if (now && armed.compareAndSet(want, null)) {
                 cutAll(want);
@@ -261,12 +265,9 @@ final class GraphFaultProxy implements AutoCloseable {
                 case COMMIT -> {
                     commits.incrementAndGet();
                     inTransaction = false;
-                    commitSent = true;
+                    commitsUnanswered.incrementAndGet();
                 }
-                case ROLLBACK, RESET -> {
-                    inTransaction = false;
-                    commitSent = false;
-                }
+                case ROLLBACK, RESET -> inTransaction = false;
                 default -> {
                     // other messages do not move a transaction
                 }
