@@ -1,23 +1,38 @@
 package dev.belfry.host.internal.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.belfry.host.internal.state.SmallFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * at start and written to {@code <data>/admin.token} (mode 0600); the URL goes to {@code <data>/admin.url}, which is
  * how the CLI finds a running host. Bad input gets a 4xx with a one-line JSON error and changes nothing; a stack
  * trace never leaves the server.
+ *
+ * <p>Requests are read by one thread on a selector, never by the threads that answer them: a client that connects
+ * and sends nothing, or trickles its request a byte at a time, costs a buffer and no thread, and is cut once its
+ * request has not arrived whole within {@link Limits#requestTimeout()}. Only a complete request with the right token
+ * reaches the two answering threads. One request per connection ({@code Connection: close}).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -34,23 +54,69 @@ public final class AdminServer implements AutoCloseable {
     /** The file holding the URL. */
     public static final String URL_FILE = "admin.url";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
 
-    private final HttpServer server;
-    private final ExecutorService threads;
+    /**
+     * How long and how much a client may take.
+     *
+     * @param requestTimeout  time from accepting a connection until its whole request (head and body) has arrived,
+     *                        and again for the answer to be taken; a client over it is cut
+     * @param maxConnections  connections held at once; a new one beyond it cuts the oldest one still sending its
+     *                        request, so idle connections can never keep a real request out
+     * @param maxHeadBytes    request line and headers
+     * @param maxBodyBytes    request body (no route takes one)
+     */
+    public record Limits(Duration requestTimeout, int maxConnections, int maxHeadBytes, int maxBodyBytes) {
+        /** The limits a host runs with. */
+        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), 256, 16 * 1024, 64 * 1024);
+
+        /**
+         * @throws IllegalArgumentException naming a value that is out of range
+         */
+        public Limits {
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be positive: " + requestTimeout);
+            }
+            if (maxConnections < 1 || maxHeadBytes < 64 || maxBodyBytes < 0) {
+                throw new IllegalArgumentException("limits out of range: " + maxConnections + " connections, "
+                        + maxHeadBytes + " head bytes, " + maxBodyBytes + " body bytes");
+            }
+        }
+    }
+
+    private final ServerSocketChannel listener;
+    private final Selector selector;
+    private final ExecutorService answering;
+    private final Thread io;
+    private final Queue<Runnable> fromWorkers = new ConcurrentLinkedQueue<>();
+    private final Limits limits;
+    private final AdminApi api;
     private final byte[] token;
     private final Path dataDir;
     private final URI url;
+    private volatile boolean closed;
 
-    private AdminServer(HttpServer server, ExecutorService threads, byte[] token, Path dataDir, URI url) {
-        this.server = server;
-        this.threads = threads;
+    private AdminServer(ServerSocketChannel listener, Selector selector, Limits limits, AdminApi api, byte[] token,
+                        Path dataDir, URI url) {
+        this.listener = listener;
+        this.selector = selector;
+        this.limits = limits;
+        this.api = api;
         this.token = token;
         this.dataDir = dataDir;
         this.url = url;
+        this.answering = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "belfry-admin");
+            t.setDaemon(true);
+            return t;
+        });
+        this.io = new Thread(this::loop, "belfry-admin-io");
+        this.io.setDaemon(true);
     }
 
     /**
-     * Starts the server and writes the token and URL files.
+     * Starts the server with the default limits and writes the token and URL files.
      *
      * @param dataDir the data directory
      * @param port    the port on 127.0.0.1; 0 picks a free one
@@ -59,22 +125,46 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException if the port cannot be bound or the files written
      */
     public static AdminServer start(Path dataDir, int port, AdminApi api) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "belfry-admin");
-            t.setDaemon(true);
-            return t;
-        });
+        return start(dataDir, port, api, Limits.DEFAULT);
+    }
+
+    /**
+     * Starts the server and writes the token and URL files.
+     *
+     * @param dataDir the data directory
+     * @param port    the port on 127.0.0.1; 0 picks a free one
+     * @param api     answers the requests
+     * @param limits  how long and how much a client may take
+     * @return the running server
+     * @throws IOException if the port cannot be bound or the files written
+     */
+    public static AdminServer start(Path dataDir, int port, AdminApi api, Limits limits) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        Selector selector;
+        try {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+            listener.configureBlocking(false);
+            selector = Selector.open();
+            listener.register(selector, SelectionKey.OP_ACCEPT);
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        AdminServer admin = new AdminServer(server, threads, token.getBytes(StandardCharsets.US_ASCII), dataDir, url);
-        server.createContext("/", exchange -> admin.handle(exchange, api));
-        server.setExecutor(threads);
-        SmallFiles.writeAtomically(dataDir.resolve(TOKEN_FILE), token + "\n", true);
-        SmallFiles.writeAtomically(dataDir.resolve(URL_FILE), url + "\n", false);
-        server.start();
+        int bound = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        URI url = URI.create("http://127.0.0.1:" + bound);
+        AdminServer admin = new AdminServer(listener, selector, limits, api,
+                token.getBytes(StandardCharsets.US_ASCII), dataDir, url);
+        try {
+            SmallFiles.writeAtomically(dataDir.resolve(TOKEN_FILE), token + "\n", true);
+            SmallFiles.writeAtomically(dataDir.resolve(URL_FILE), url + "\n", false);
+        } catch (IOException | RuntimeException e) {
+            admin.close();
+            throw e;
+        }
+        admin.io.start();
         log.info("admin API at {} (token in {})", url, dataDir.resolve(TOKEN_FILE));
         return admin;
     }
@@ -84,36 +174,334 @@ public final class AdminServer implements AutoCloseable {
         return url;
     }
 
-    private void handle(HttpExchange exchange, AdminApi api) throws IOException {
-        try (exchange) {
-            if (!authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"belfry\"");
-                send(exchange, 401, Map.of("error", "missing or wrong bearer token (see " + TOKEN_FILE
-                        + " in the host's data directory)"));
-                return;
-            }
-            AdminApi.Response response;
-            try {
-                response = api.handle(exchange.getRequestMethod(), exchange.getRequestURI(),
-                        exchange.getRequestBody().readAllBytes());
-            } catch (AdminApi.ApiException e) {
-                response = new AdminApi.Response(e.status(), Map.of("error", e.getMessage()));
-            } catch (RuntimeException e) {
-                log.error("admin request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                response = new AdminApi.Response(500, Map.of("error", "internal error: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("[\\r\\n]+", " "))));
-            }
-            if (response.body() instanceof String text) {
-                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                exchange.sendResponseHeaders(response.status(), bytes.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(bytes);
+    // ------------------------------------------------------------------ the selector thread
+
+    private void loop() {
+        try {
+            while (!closed) {
+                long now = System.nanoTime();
+                long wait = cutExpired(now);
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+                Runnable task;
+                while ((task = fromWorkers.poll()) != null) {
+                    task.run();
                 }
-            } else {
-                send(exchange, response.status(), response.body());
+                var ready = selector.selectedKeys().iterator();
+                while (ready.hasNext()) {
+                    SelectionKey key = ready.next();
+                    ready.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept();
+                    } else if (key.attachment() instanceof Connection c) {
+                        c.ready();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                log.error("admin API stopped answering: {}", e.toString(), e);
+            }
+        } finally {
+            for (SelectionKey key : selector.keys()) {
+                closeQuietly(key);
             }
         }
+    }
+
+    /** Cuts connections past their deadline; returns how long until the next deadline, at most one second. */
+    private long cutExpired(long now) {
+        long next = TimeUnit.SECONDS.toNanos(1);
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof Connection c) {
+                if (now - c.deadline >= 0) {
+                    c.expire();
+                } else {
+                    next = Math.min(next, c.deadline - now);
+                }
+            }
+        }
+        return next;
+    }
+
+    private void accept() throws IOException {
+        SocketChannel channel;
+        while ((channel = listener.accept()) != null) {
+            List<Connection> reading = new ArrayList<>();
+            int open = 0;
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof Connection c && key.isValid()) {
+                    open++;
+                    if (c.stage == Stage.READING) {
+                        reading.add(c);
+                    }
+                }
+            }
+            if (open >= limits.maxConnections()) {
+                // A full house must not keep out the next real request: cut whoever has been sending longest.
+                reading.stream().min((a, b) -> Long.compare(a.acceptedAt - b.acceptedAt, 0)).ifPresent(c -> {
+                    log.debug("admin API: {} connections open; cutting the oldest unfinished request",
+                            limits.maxConnections());
+                    c.close();
+                });
+            }
+            channel.configureBlocking(false);
+            Connection c = new Connection(channel, System.nanoTime());
+            c.key = channel.register(selector, SelectionKey.OP_READ, c);
+        }
+    }
+
+    private enum Stage { READING, ANSWERING, WRITING, DRAINING }
+
+    /** One client connection, touched only by the selector thread. */
+    private final class Connection {
+        final SocketChannel channel;
+        final long acceptedAt;
+        SelectionKey key;
+        Stage stage = Stage.READING;
+        long deadline;
+        final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        int headLength = -1;
+        long bodyLength;
+        Head head;
+        ByteBuffer answer;
+
+        Connection(SocketChannel channel, long acceptedAt) {
+            this.channel = channel;
+            this.acceptedAt = acceptedAt;
+            this.deadline = acceptedAt + limits.requestTimeout().toNanos();
+        }
+
+        void ready() {
+            try {
+                if (key.isReadable()) {
+                    if (stage == Stage.DRAINING) {
+                        drain();
+                    } else if (stage == Stage.READING) {
+                        read();
+                    }
+                }
+                if (key.isValid() && key.isWritable() && stage == Stage.WRITING) {
+                    write();
+                }
+            } catch (IOException e) {
+                close();
+            }
+        }
+
+        private void read() throws IOException {
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            int n = channel.read(buf);
+            if (n < 0) {
+                close();
+                return;
+            }
+            received.write(buf.array(), 0, n);
+            if (headLength < 0) {
+                byte[] bytes = received.toByteArray();
+                int end = indexOf(bytes, HEAD_END);
+                if (end < 0) {
+                    if (bytes.length > limits.maxHeadBytes()) {
+                        respond(431, error("request line and headers over " + limits.maxHeadBytes() + " bytes"));
+                    }
+                    return;
+                }
+                headLength = end + HEAD_END.length;
+                if (headLength > limits.maxHeadBytes()) {
+                    respond(431, error("request line and headers over " + limits.maxHeadBytes() + " bytes"));
+                    return;
+                }
+                Head parsed;
+                try {
+                    parsed = Head.parse(new String(bytes, 0, end, StandardCharsets.ISO_8859_1));
+                } catch (BadRequest e) {
+                    respond(e.status, error(e.getMessage()));
+                    return;
+                }
+                if (!authorized(parsed.headers.get("authorization"))) {
+                    respond(401, error("missing or wrong bearer token (see " + TOKEN_FILE
+                            + " in the host's data directory)"));
+                    return;
+                }
+                if (parsed.chunked) {
+                    respond(411, error("send the body with Content-Length, not chunked"));
+                    return;
+                }
+                if (parsed.contentLength > limits.maxBodyBytes()) {
+                    respond(413, error("request body over " + limits.maxBodyBytes() + " bytes"));
+                    return;
+                }
+                head = parsed;
+                bodyLength = parsed.contentLength;
+            }
+            if (received.size() - headLength >= bodyLength) {
+                byte[] all = received.toByteArray();
+                byte[] body = java.util.Arrays.copyOfRange(all, headLength, (int) (headLength + bodyLength));
+                dispatch(head, body);
+            }
+        }
+
+        private void dispatch(Head request, byte[] body) {
+            stage = Stage.ANSWERING;
+            key.interestOps(0);
+            try {
+                answering.execute(() -> {
+                    byte[] bytes = answer(request, body);
+                    fromWorkers.add(() -> send(bytes));
+                    selector.wakeup();
+                });
+            } catch (RejectedExecutionException e) {
+                close(); // shutting down
+            }
+        }
+
+        private void respond(int status, Object body) {
+            send(render(status, body, status == 401));
+        }
+
+        private void send(byte[] bytes) {
+            if (!key.isValid()) {
+                return;
+            }
+            answer = ByteBuffer.wrap(bytes);
+            stage = Stage.WRITING;
+            deadline = System.nanoTime() + limits.requestTimeout().toNanos();
+            key.interestOps(SelectionKey.OP_WRITE);
+            try {
+                write();
+            } catch (IOException e) {
+                close();
+            }
+        }
+
+        private void write() throws IOException {
+            channel.write(answer);
+            if (answer.hasRemaining()) {
+                return;
+            }
+            // Closing with unread bytes in the receive buffer makes the kernel send a reset, which can destroy the
+            // answer before the client reads it; read what the client still sends (briefly) and close after.
+            channel.shutdownOutput();
+            stage = Stage.DRAINING;
+            deadline = System.nanoTime() + Math.min(limits.requestTimeout().toNanos(), TimeUnit.SECONDS.toNanos(1));
+            key.interestOps(SelectionKey.OP_READ);
+        }
+
+        private void drain() throws IOException {
+            ByteBuffer buf = ByteBuffer.allocate(8192);
+            int n;
+            while ((n = channel.read(buf)) > 0) {
+                buf.clear();
+            }
+            if (n < 0) {
+                close();
+            }
+        }
+
+        void expire() {
+            if (stage == Stage.READING) {
+                log.debug("admin API: cut a client that did not send its request within {}",
+                        limits.requestTimeout());
+                // One try at a polite answer; a client that does not take it is cut all the same.
+                try {
+                    channel.write(ByteBuffer.wrap(render(408, error("request not received within "
+                            + limits.requestTimeout().toMillis() + " ms"), false)));
+                } catch (IOException ignored) {
+                    // cut below either way
+                }
+                close();
+            } else if (stage != Stage.ANSWERING) {
+                close();
+            }
+        }
+
+        void close() {
+            closeQuietly(key);
+        }
+    }
+
+    private static void closeQuietly(SelectionKey key) {
+        key.cancel();
+        try {
+            key.channel().close();
+        } catch (IOException ignored) {
+            // nothing left to do with it
+        }
+    }
+
+    // ------------------------------------------------------------------ answering threads
+
+    private byte[] answer(Head request, byte[] body) {
+        AdminApi.Response response;
+        try {
+            response = api.handle(request.method, request.uri, body);
+        } catch (AdminApi.ApiException e) {
+            response = new AdminApi.Response(e.status(), error(e.getMessage()));
+        } catch (RuntimeException e) {
+            log.error("admin request {} {} failed", request.method, request.uri, e);
+            response = new AdminApi.Response(500, error("internal error: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("[\\r\\n]+", " "))));
+        }
+        try {
+            return render(response.status(), response.body(), false);
+        } catch (RuntimeException e) {
+            log.error("admin answer to {} {} cannot be written", request.method, request.uri, e);
+            return render(500, error("internal error: the answer cannot be written"), false);
+        }
+    }
+
+    private static Map<String, String> error(String message) {
+        return Map.of("error", message);
+    }
+
+    private static byte[] render(int status, Object body, boolean challenge) {
+        byte[] bytes;
+        String type;
+        if (body instanceof String text) {
+            bytes = text.getBytes(StandardCharsets.UTF_8);
+            type = "text/plain; version=0.0.4; charset=utf-8";
+        } else {
+            try {
+                bytes = JSON.writeValueAsBytes(body);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("answer is not JSON-ready: " + e.getOriginalMessage(), e);
+            }
+            type = "application/json; charset=utf-8";
+        }
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+                .append("\r\nContent-Type: ").append(type)
+                .append("\r\nContent-Length: ").append(bytes.length)
+                .append("\r\nConnection: close\r\n");
+        if (challenge) {
+            head.append("WWW-Authenticate: Bearer realm=\"belfry\"\r\n");
+        }
+        head.append("\r\n");
+        byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[h.length + bytes.length];
+        System.arraycopy(h, 0, all, 0, h.length);
+        System.arraycopy(bytes, 0, all, h.length, bytes.length);
+        return all;
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 409 -> "Conflict";
+            case 411 -> "Length Required";
+            case 413 -> "Content Too Large";
+            case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
+            case 503 -> "Service Unavailable";
+            default -> "Status " + status;
+        };
     }
 
     private boolean authorized(String header) {
@@ -122,23 +510,95 @@ public final class AdminServer implements AutoCloseable {
         }
         // Constant-time comparison: the token must not leak through response timing.
         return MessageDigest.isEqual(token, header.substring("Bearer ".length()).strip()
-                .getBytes(StandardCharsets.US_ASCII));
+                .getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** A request line and its headers (names in lower case; the first of a repeated header counts). */
+    private record Head(String method, URI uri, Map<String, String> headers, long contentLength, boolean chunked) {
+        static Head parse(String text) throws BadRequest {
+            String[] lines = text.split("\r\n", -1);
+            String[] parts = lines[0].split(" ", -1);
+            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || parts[0].isEmpty()
+                    || !parts[0].chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
+                throw new BadRequest(400, "malformed request line");
+            }
+            URI uri;
+            try {
+                uri = new URI(parts[1]);
+            } catch (URISyntaxException e) {
+                throw new BadRequest(400, "malformed request target: " + e.getReason());
+            }
+            if (!parts[1].startsWith("/") || parts[1].startsWith("//") || uri.getRawPath() == null) {
+                throw new BadRequest(400, "the request target must be a path such as /health");
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon <= 0) {
+                    throw new BadRequest(400, "malformed header line " + i);
+                }
+                headers.putIfAbsent(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).strip());
+            }
+            long length = 0;
+            String declared = headers.get("content-length");
+            if (declared != null) {
+                if (!declared.matches("\\d{1,18}")) {
+                    throw new BadRequest(400, "malformed Content-Length");
+                }
+                length = Long.parseLong(declared);
+            }
+            String encoding = headers.get("transfer-encoding");
+            boolean chunked = encoding != null && !encoding.equalsIgnoreCase("identity");
+            return new Head(parts[0], uri, headers, length, chunked);
+        }
+    }
+
+    /** A request the server refuses before any route sees it. */
+    private static final class BadRequest extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message);
+            this.status = status;
         }
     }
 
     /** Stops the server and removes the URL file, so the CLI can tell the host is not running. */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
+        closed = true;
+        selector.wakeup();
+        answering.shutdownNow();
+        if (io.isAlive() && Thread.currentThread() != io) {
+            try {
+                io.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            listener.close();
+            if (!io.isAlive()) {
+                selector.close();
+            }
+        } catch (IOException e) {
+            log.warn("closing the admin API's socket failed: {}", e.getMessage());
+        }
         try {
             Files.deleteIfExists(dataDir.resolve(URL_FILE));
         } catch (IOException e) {
