@@ -194,13 +194,14 @@ public final class Host implements AutoCloseable {
             plugins.watch(config.pluginScanInterval());
         }
         jmx.register(config.dataDir().toAbsolutePath().toString());
-        if (config.adminPort() != 0) {
+        if (config.adminPort() == HostConfig.ADMIN_OFF) {
+            AdminServer.removeStaleFiles(config.dataDir());
+        } else {
             try {
-                admin = AdminServer.start(config.dataDir(), Math.max(0, config.adminPort()),
-                        new AdminApi(new Backend()));
+                admin = AdminServer.start(config.dataDir(), config.adminPort(), new AdminApi(new Backend()));
             } catch (IOException e) {
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + config.adminPort() + ": "
-                        + e.getMessage() + " (choose another --admin-port, or 0 to turn it off)", e);
+                        + e.getMessage() + " (choose another --admin-port, 0 for any free port, or off)", e);
             }
         }
         log.info("Belfry started: {} plugin(s), {} job(s)", plugins.pluginIds().size(), engine.jobs().size());

@@ -22,8 +22,9 @@ import java.util.Objects;
  *                           default 500 ms
  * @param resetState         start empty if the sidecar and its backup are both unusable (they are quarantined)
  * @param graph              where the job graph is mirrored; default the embedded Neo4j
- * @param adminPort          the admin API's port on 127.0.0.1; 0 turns it off; {@value #ANY_FREE_PORT} picks a
- *                           free port; default {@value #DEFAULT_ADMIN_PORT}
+ * @param adminPort          the admin API's port on 127.0.0.1; {@value #ANY_FREE_PORT} picks a free port (its
+ *                           address is in {@code <data>/admin.url}); {@value #ADMIN_OFF} turns the API off; default
+ *                           {@value #DEFAULT_ADMIN_PORT}
  * @param sidecarFileOps     the file operations the state file is written with; default real NIO (a seam for
  *                           fault-injection tests and unusual file systems)
  */
@@ -36,7 +37,9 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
     /** The admin API's default port. */
     public static final int DEFAULT_ADMIN_PORT = 7688;
     /** An admin port value that lets the system pick a free port (tests, several hosts on one machine). */
-    public static final int ANY_FREE_PORT = -1;
+    public static final int ANY_FREE_PORT = 0;
+    /** The admin port value that turns the admin API off ({@code --admin-port off}). */
+    public static final int ADMIN_OFF = -1;
 
     /**
      * Validates the values.
@@ -62,8 +65,8 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
     }
 
     private static void checkAdminPort(int port) {
-        if (port < ANY_FREE_PORT || port > 65_535) {
-            throw new IllegalArgumentException("adminPort must be between 0 (off) and 65535, or -1 for any free port: "
+        if (port < ADMIN_OFF || port > 65_535) {
+            throw new IllegalArgumentException("adminPort must be between 0 (any free port) and 65535, or -1 (off): "
                     + port);
         }
     }
@@ -189,7 +192,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
             return this;
         }
 
-        /** @param port the admin port: 0 off, -1 any free port @return this builder */
+        /** @param port the admin port: 0 any free port, -1 ({@link #ADMIN_OFF}) off @return this builder */
         public Builder adminPort(int port) {
             checkAdminPort(port);
             this.adminPort = port;

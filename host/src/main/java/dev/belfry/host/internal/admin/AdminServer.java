@@ -169,6 +169,22 @@ public final class AdminServer implements AutoCloseable {
         return admin;
     }
 
+    /**
+     * Removes the URL and token files a host that died left behind, for a host that runs with the API off: the CLI
+     * must not send a token to whatever now listens on the old port, and must see that there is no API to reach.
+     *
+     * @param dataDir the data directory
+     */
+    public static void removeStaleFiles(Path dataDir) {
+        for (String name : List.of(URL_FILE, TOKEN_FILE)) {
+            try {
+                Files.deleteIfExists(dataDir.resolve(name));
+            } catch (IOException e) {
+                log.warn("cannot remove the stale {}: {}", dataDir.resolve(name), e.getMessage());
+            }
+        }
+    }
+
     /** @return the server's URL */
     public URI url() {
         return url;

@@ -3,6 +3,7 @@ package dev.belfry.host.internal.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.belfry.host.internal.admin.AdminServer;
+import dev.belfry.host.internal.state.DataDirLock;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -34,7 +35,7 @@ final class AdminClient {
         Path url = dataDir.resolve(AdminServer.URL_FILE);
         Path token = dataDir.resolve(AdminServer.TOKEN_FILE);
         if (!Files.exists(url) || !Files.exists(token)) {
-            throw new HostNotRunning(dataDir);
+            throw unreachable(dataDir);
         }
         try {
             return new AdminClient(URI.create(Files.readString(url).strip()), Files.readString(token).strip(), dataDir);
@@ -59,7 +60,7 @@ final class AdminClient {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
-            throw new HostNotRunning(dataDir);
+            throw unreachable(dataDir);
         } catch (IOException e) {
             throw new OperationFailed("the host at " + base + " did not answer: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -88,6 +89,16 @@ final class AdminClient {
             throw new BelfryCli.BadInputException(error);
         }
         throw new OperationFailed(error);
+    }
+
+    /**
+     * The API cannot be reached: either no host runs on the directory, or one does (it holds the directory's lock)
+     * with its admin API off; telling the two apart saves the operator from starting a second host.
+     */
+    private static RuntimeException unreachable(Path dataDir) {
+        return DataDirLock.isHeld(dataDir) ? new OperationFailed("a host is running on " + dataDir
+                + " with its admin API off; start it with --admin-port PORT (0 picks a free one) to use this command")
+                : new HostNotRunning(dataDir);
     }
 
     /** The data directory names no running host: exit code 3, with how to start one. */

@@ -32,7 +32,7 @@ final class HostConfigFile {
             "plugin-stop-grace", (b, v) -> b.pluginStopGrace(duration(v)),
             "orphan-retention", (b, v) -> b.orphanRetention(duration(v)),
             "plugin-scan-interval", (b, v) -> b.pluginScanInterval(duration(v)),
-            "admin-port", (b, v) -> b.adminPort(port(v)));
+            "admin-port", (b, v) -> b.adminPort(adminPort(v)));
 
     private HostConfigFile() {
     }
@@ -96,12 +96,23 @@ final class HostConfigFile {
         }
     }
 
-    private static int port(String text) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a port number");
+    /**
+     * @param text {@code off}, or a port from 0 (any free port) to 65535
+     * @return the {@link HostConfig.Builder#adminPort(int)} value
+     * @throws IllegalArgumentException quoting the text if it is neither
+     */
+    static int adminPort(String text) {
+        if ("off".equalsIgnoreCase(text.strip())) {
+            return HostConfig.ADMIN_OFF;
         }
+        if (text.strip().matches("\\d{1,5}")) {
+            int port = Integer.parseInt(text.strip());
+            if (port <= 65_535) {
+                return port;
+            }
+        }
+        throw new IllegalArgumentException("\"" + text + "\" is not a port number (0 to 65535; 0 picks a free one)"
+                + " or off");
     }
 
     private static int positiveInt(String text) {

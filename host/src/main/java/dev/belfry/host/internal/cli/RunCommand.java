@@ -39,9 +39,10 @@ final class RunCommand implements Callable<Integer> {
                     + " (bolt://HOST:PORT, password from --graph-password-env/-file), or off.")
     String graph;
 
-    @Option(names = "--admin-port", paramLabel = "PORT",
-            description = "Port of the admin API on 127.0.0.1 (default " + HostConfig.DEFAULT_ADMIN_PORT + "; 0 turns it off).")
-    Integer adminPort;
+    @Option(names = "--admin-port", paramLabel = "PORT|off",
+            description = "Port of the admin API on 127.0.0.1 (default " + HostConfig.DEFAULT_ADMIN_PORT
+                    + "; 0 picks a free one, written to DIR/admin.url; off turns the API off).")
+    String adminPort;
 
     @Option(names = "--graph-port", paramLabel = "PORT", defaultValue = "7687",
             description = "Bolt port of the embedded Neo4j on 127.0.0.1 (default 7687; 0 picks a free one).")
@@ -72,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (adminPort != null) {
             try {
-                builder.adminPort(adminPort);
+                builder.adminPort(HostConfigFile.adminPort(adminPort));
             } catch (IllegalArgumentException e) {
                 throw new BelfryCli.BadInputException("--admin-port: " + e.getMessage());
             }

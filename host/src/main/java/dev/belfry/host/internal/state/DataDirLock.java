@@ -71,6 +71,32 @@ public final class DataDirLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells whether a host holds the directory, without creating anything there. The lock is taken and dropped at
+     * once when free; a host starting in exactly that instant is refused as if another host held the directory.
+     *
+     * @param dataDir the data directory
+     * @return whether a host (in this process or another) holds it
+     */
+    public static boolean isHeld(Path dataDir) {
+        Path file = dataDir.resolve("_system").resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            FileLock probe = channel.tryLock();
+            if (probe == null) {
+                return true;
+            }
+            probe.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true; // a host in this JVM
+        } catch (IOException e) {
+            return false; // unreadable: nothing to tell from it
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try {
