@@ -8,9 +8,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code belfry status}: is the host healthy, and what is it doing. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Health of a running host.")
+/**
+ * {@code belfry status}: is the host healthy, and what is it doing. Exits {@value #EXIT_DEGRADED} when the host
+ * answers but reports itself degraded, so a monitoring script need not parse the output.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Health of a running host.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:healthy", "1:the host did not answer", "2:bad usage", "3:no host is running",
+                "4:the host is degraded (for example its state file cannot be written)"})
 final class StatusCommand extends JobsCommand.HostOptions implements Callable<Integer> {
+    /** Exit code when the host runs but is not healthy. */
+    static final int EXIT_DEGRADED = 4;
+
     @Spec
     CommandSpec spec;
     @Option(names = "--json", description = "Print JSON.")
@@ -20,9 +29,10 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
     public Integer call() {
         JsonNode h = client().get("/health");
         PrintWriter out = spec.commandLine().getOut();
+        int exit = "ok".equals(h.path("status").asText()) ? 0 : EXIT_DEGRADED;
         if (json) {
             JobsCommand.printJson(out, h);
-            return 0;
+            return exit;
         }
         JsonNode e = h.get("engine");
         JsonNode s = h.get("sidecar");
@@ -42,6 +52,6 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
         for (JsonNode p : h.path("plugin_problems")) {
             out.println("plugin problem: " + p.asText());
         }
-        return 0;
+        return exit;
     }
 }

@@ -2,13 +2,8 @@ package dev.belfry.host.internal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.belfry.api.QName;
-import dev.belfry.host.JobView;
-import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.admin.AdminApi;
-import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.admin.AdminServer;
-import dev.belfry.host.internal.engine.RunResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,8 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,7 +57,7 @@ class AdminLockoutTest {
     void shouldAnswerStatusWithinASecondWhileFiftySlowClientsHoldConnections() throws Exception {
         // Timeout far beyond the test: status must answer because slow clients hold no answering thread, not
         // because they were cut.
-        server = AdminServer.start(data, 0, new AdminApi(new HealthyHost()),
+        server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend("ok")),
                 new AdminServer.Limits(Duration.ofSeconds(60), 256, 16 * 1024, 64 * 1024));
         assertThat(status().code).as("status before the slow clients").isZero(); // loads the CLI's classes
 
@@ -97,7 +90,7 @@ class AdminLockoutTest {
     @Test
     void shouldCutIdleAndTricklingClientsAfterTheRequestTimeout() throws Exception {
         Duration timeout = Duration.ofMillis(300);
-        server = AdminServer.start(data, 0, new AdminApi(new HealthyHost()),
+        server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend("ok")),
                 new AdminServer.Limits(timeout, 256, 16 * 1024, 64 * 1024));
         Socket idle = connect();
         Socket trickling = connect();
@@ -125,7 +118,7 @@ class AdminLockoutTest {
 
     @Test
     void shouldLetStatusInWhenIdleClientsFillEveryConnectionSlot() throws Exception {
-        server = AdminServer.start(data, 0, new AdminApi(new HealthyHost()),
+        server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend("ok")),
                 new AdminServer.Limits(Duration.ofSeconds(60), 8, 16 * 1024, 64 * 1024));
         for (int i = 0; i < 20; i++) {
             slow.add(connect());
@@ -137,7 +130,7 @@ class AdminLockoutTest {
 
     @Test
     void shouldRefuseAnUnauthenticatedRequestWithoutReadingItsBodyAndStillAnswer() throws Exception {
-        server = AdminServer.start(data, 0, new AdminApi(new HealthyHost()), AdminServer.Limits.DEFAULT);
+        server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend("ok")), AdminServer.Limits.DEFAULT);
         Socket s = connect();
         slow.add(s);
         OutputStream out = s.getOutputStream();
@@ -179,66 +172,5 @@ class AdminLockoutTest {
             return new Result(code, out.toString(), err.toString());
         }, cli);
         return f.get(10, TimeUnit.SECONDS);
-    }
-
-    /** A host with nothing to report but health. */
-    private static final class HealthyHost implements AdminBackend {
-        @Override
-        public List<JobView> jobs() {
-            return List.of();
-        }
-
-        @Override
-        public Optional<JobView> job(QName qname) {
-            return Optional.empty();
-        }
-
-        @Override
-        public List<RunResult> runs(QName qname) {
-            return List.of();
-        }
-
-        @Override
-        public TriggerOutcome trigger(QName qname) {
-            throw new UnsupportedOperationException("not in this test");
-        }
-
-        @Override
-        public void pause(QName qname) {
-            throw new UnsupportedOperationException("not in this test");
-        }
-
-        @Override
-        public void resume(QName qname) {
-            throw new UnsupportedOperationException("not in this test");
-        }
-
-        @Override
-        public void cancel(QName qname) {
-            throw new UnsupportedOperationException("not in this test");
-        }
-
-        @Override
-        public List<Map<String, Object>> plugins() {
-            return List.of();
-        }
-
-        @Override
-        public boolean reload(String pluginId) {
-            return false;
-        }
-
-        @Override
-        public Map<String, Object> health() {
-            return Map.of("status", "ok", "version", "test", "plugins", 0,
-                    "engine", Map.of("jobs", 0, "runs_executing", 0, "fires_waiting_for_worker", 0),
-                    "sidecar", Map.of("healthy", true, "commits", 1, "pending_changes", 0),
-                    "plugin_problems", List.of());
-        }
-
-        @Override
-        public String metrics() {
-            return "";
-        }
     }
 }

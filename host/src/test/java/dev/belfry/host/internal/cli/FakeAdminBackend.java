@@ -1,0 +1,78 @@
+package dev.belfry.host.internal.cli;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.JobView;
+import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.admin.AdminBackend;
+import dev.belfry.host.internal.engine.RunResult;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A host with nothing to report but its health, for CLI tests against a real {@code AdminServer}. */
+final class FakeAdminBackend implements AdminBackend {
+    private final String status;
+
+    /** @param status the health status it reports: ok or degraded */
+    FakeAdminBackend(String status) {
+        this.status = status;
+    }
+
+    @Override
+    public List<JobView> jobs() {
+        return List.of();
+    }
+
+    @Override
+    public Optional<JobView> job(QName qname) {
+        return Optional.empty();
+    }
+
+    @Override
+    public List<RunResult> runs(QName qname) {
+        return List.of();
+    }
+
+    @Override
+    public TriggerOutcome trigger(QName qname) {
+        throw new UnsupportedOperationException("not in this test");
+    }
+
+    @Override
+    public void pause(QName qname) {
+        throw new UnsupportedOperationException("not in this test");
+    }
+
+    @Override
+    public void resume(QName qname) {
+        throw new UnsupportedOperationException("not in this test");
+    }
+
+    @Override
+    public void cancel(QName qname) {
+        throw new UnsupportedOperationException("not in this test");
+    }
+
+    @Override
+    public List<Map<String, Object>> plugins() {
+        return List.of();
+    }
+
+    @Override
+    public boolean reload(String pluginId) {
+        return false;
+    }
+
+    @Override
+    public Map<String, Object> health() {
+        return Map.of("status", status, "version", "test", "plugins", 0,
+                "engine", Map.of("jobs", 0, "runs_executing", 0, "fires_waiting_for_worker", 0),
+                "sidecar", Map.of("healthy", true, "commits", 1, "pending_changes", 0),
+                "plugin_problems", List.of());
+    }
+
+    @Override
+    public String metrics() {
+        return "";
+    }
+}
