@@ -36,10 +36,12 @@ import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,7 +78,13 @@ public final class Host implements AutoCloseable {
     private final Engine engine;
     private final ExecutorService workers;
     private final PluginSupervisor plugins;
+    /**
+     * The current plugin problems, oldest first; guarded by itself. Each belongs to its file: a new verdict on a file
+     * replaces the file's old ones, and they go when the file goes or loads (see Wiring).
+     */
     private final Deque<PluginProblem> problems = new ArrayDeque<>();
+    /** Files of plugins from the moment they load until they stop; guarded by {@link #problems}. */
+    private final Map<String, Path> loadedFiles = new HashMap<>();
     private final Metrics metrics = new Metrics();
     private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
     private AdminServer admin;
@@ -267,9 +275,13 @@ public final class Host implements AutoCloseable {
         return plugins.pluginIds();
     }
 
-    /** @return the latest plugin problems (refused plugins and jobs), oldest first */
+    /**
+     * @return the plugin problems that still hold (refused plugins and jobs), oldest first: those of a file that was
+     *         removed since, or that has loaded since, are gone
+     */
     public List<PluginProblem> pluginProblems() {
         synchronized (problems) {
+            problems.removeIf(p -> !Files.exists(p.file()));
             return List.copyOf(problems);
         }
     }
@@ -471,6 +483,11 @@ public final class Host implements AutoCloseable {
 
         @Override
         public void pluginStopping(String pluginId) {
+            synchronized (problems) {
+                // Its jobs' problems were this load's; the next load reports its own.
+                Path file = loadedFiles.remove(pluginId);
+                problems.removeIf(p -> p.file().equals(file));
+            }
             if (!closing) { // at shutdown the engine has already stopped every run; jobs keep their state
                 engine.detach(pluginId, config.pluginStopGrace());
                 PluginNode was = pluginNodes.get(pluginId);
@@ -490,8 +507,22 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
+        public void pluginLoading(Path file, String pluginId) {
+            synchronized (problems) {
+                // It loads now: why it was refused or kept waiting before no longer holds.
+                problems.removeIf(p -> p.file().equals(file));
+                loadedFiles.put(pluginId, file);
+            }
+        }
+
+        @Override
         public void problem(PluginProblem problem) {
             synchronized (problems) {
+                if (!loadedFiles.containsValue(problem.file())) {
+                    // A new verdict on a file that is not loaded (refused again, or waiting for another reason)
+                    // replaces the old one; problems of a loading plugin's jobs are all kept.
+                    problems.removeIf(p -> p.file().equals(problem.file()));
+                }
                 if (problems.size() == PROBLEMS_KEPT) {
                     problems.removeFirst();
                 }

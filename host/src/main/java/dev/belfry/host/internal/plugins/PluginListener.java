@@ -1,5 +1,7 @@
 package dev.belfry.host.internal.plugins;
 
+import java.nio.file.Path;
+
 /** What the plugin layer tells the engine. Calls come from the thread that scans the plugins folder. */
 public interface PluginListener {
 
@@ -17,6 +19,16 @@ public interface PluginListener {
      * @param pluginId the plugin's id
      */
     void pluginStopping(String pluginId);
+
+    /**
+     * A plugin from this file has started and its jobs are about to be collected: problems reported for the file
+     * before now no longer hold; those reported from now until it stops are its jobs'.
+     *
+     * @param file     the plugin's jar or folder
+     * @param pluginId the plugin's id
+     */
+    default void pluginLoading(Path file, String pluginId) {
+    }
 
     /**
      * A plugin or one of its jobs was refused.

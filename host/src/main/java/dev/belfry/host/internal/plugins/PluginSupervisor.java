@@ -416,6 +416,7 @@ public final class PluginSupervisor implements AutoCloseable {
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
         loaded.put(file, id);
+        listener.pluginLoading(file, id);
         LoadedPlugin plugin = new LoadedPlugin(id, c.descriptor.getVersion(), file,
                 c.descriptor.getDependencies().stream().map(PluginDependency::getPluginId).toList(),
                 collectJobs(file, id), manager.getPluginClassLoader(id));
