@@ -5,8 +5,12 @@ import dev.belfry.host.HostConfig;
 import dev.belfry.host.HostStartException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,6 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the host in the foreground: load the plugins folder and fire its jobs.")
 final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
     private final Clock clock;
 
     @Spec
@@ -88,10 +93,39 @@ final class RunCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long signalled = System.nanoTime();
             host.close();
+            haltIfHooksOverrun(signalled + config.shutdownGrace().toNanos());
             stopped.countDown();
         }, "belfry-shutdown"));
         stopped.await(); // until SIGTERM / Ctrl-C runs the hook
         return 0;
+    }
+
+    /**
+     * The JVM ends only once every shutdown hook has returned, and a plugin may have registered one that never does:
+     * the host would have stopped yet the process would live on, and a service manager would wait for it until it
+     * kills. A daemon thread ends the process at the end of the shutdown grace if the hooks have not let it end by
+     * then (at least a second after the host stopped, so other hooks can finish their work). Exit status 143 is what
+     * the JVM gives after SIGTERM.
+     */
+    private static void haltIfHooksOverrun(long deadlineNanos) {
+        long at = Math.max(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+        Thread watchdog = new Thread(() -> {
+            try {
+                TimeUnit.NANOSECONDS.sleep(at - System.nanoTime());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<String> others = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.isAlive() && !t.isDaemon() && t != Thread.currentThread())
+                    .map(Thread::getName).filter(n -> !n.equals("main") && !n.equals("DestroyJavaVM")).sorted()
+                    .toList();
+            log.warn("Belfry stopped, but a shutdown hook that is not Belfry's (a plugin's?) is still running at the"
+                    + " end of the shutdown grace; ending the JVM without it (threads still running: {})", others);
+            Runtime.getRuntime().halt(143);
+        }, "belfry-exit-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 }

@@ -1,6 +1,8 @@
 package dev.belfry.host.internal.plugins;
 
+import java.lang.reflect.Field;
 import java.security.Permission;
+import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import org.pf4j.PluginClassLoader;
 import org.slf4j.Logger;
@@ -11,10 +13,17 @@ import org.slf4j.LoggerFactory;
  * {@code Runtime.halt} throw {@link SecurityException} when a class loaded by a plugin is anywhere on the calling
  * stack, so the run that tried it fails instead of the host. Everything else stays allowed.
  *
- * <p>The only hook the JDK offers for this is a {@link SecurityManager}. Java 17 allows installing one at run time
- * (with a one-time warning on standard error); JDK 18 to 23 only with {@code -Djava.security.manager=allow}, which
- * {@code bin/belfry} passes; JDK 24 removed it, and there protection is off. This is not a sandbox: a plugin runs
- * with the host's rights and can still end the process by other means (see docs/reliability.md).
+ * <p>The only hook the JDK offers for this is a {@link SecurityManager}. Java 17 allows installing one at run time;
+ * JDK 18 to 23 only with {@code -Djava.security.manager=allow}, which {@code bin/belfry} passes; JDK 24 removed it,
+ * and there protection is off. Installing it makes the JDK print four {@code WARNING} lines on standard error (its
+ * first standard error, which {@code System.setErr} does not reach) asking the operator to report the deprecated
+ * call to its maintainers; that is us, and we know. The JDK prints them once per calling class, so the guard enters
+ * itself in the JDK's list of classes already warned about before it calls; that takes
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED}, which {@code bin/belfry} passes on JDK 17-23. Without it
+ * (an application embedding the host) the lines appear as before and the guard works all the same.
+ *
+ * <p>This is not a sandbox: a plugin runs with the host's rights and can still end the process by other means (see
+ * docs/reliability.md).
  *
  * <p>Hosts in one JVM share one manager: the first guard installs it, the last one closed removes it if it is still
  * the installed one. A manager installed by someone else is left alone and decides on its own.
@@ -63,6 +72,7 @@ public final class ExitGuard implements AutoCloseable {
         ForkJoinPool.commonPool();
         Manager manager = new Manager();
         try {
+            markNoticeGiven();
             System.setSecurityManager(manager);
             installed = manager;
         } catch (UnsupportedOperationException e) {
@@ -71,6 +81,23 @@ public final class ExitGuard implements AutoCloseable {
                     + " JDK 24 and later have no security manager)", Runtime.version());
         } catch (SecurityException e) {
             log.warn("exit protection is off: installing a security manager was refused: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Enters this class in {@code java.lang.System$CallersHolder.callers}, the JDK's record of classes it has warned
+     * about calling {@code System.setSecurityManager}, so it does not print its notice for us. Where the JDK does not
+     * open that record (no {@code --add-opens}) or has none, nothing changes but that the notice is printed.
+     */
+    @SuppressWarnings("unchecked")
+    private static void markNoticeGiven() {
+        try {
+            Field callers = Class.forName("java.lang.System$CallersHolder").getDeclaredField("callers");
+            callers.setAccessible(true);
+            ((Map<Class<?>, Boolean>) callers.get(null)).put(ExitGuard.class, Boolean.TRUE);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("the JDK prints its security manager notice ({}); bin/belfry passes --add-opens"
+                    + " java.base/java.lang=ALL-UNNAMED to avoid it", e.toString());
         }
     }
 
