@@ -72,8 +72,10 @@ public final class DataDirLock implements AutoCloseable {
     }
 
     /**
-     * Tells whether a host holds the directory, without creating anything there. The lock is taken and dropped at
-     * once when free; a host starting in exactly that instant is refused as if another host held the directory.
+     * Tells whether a host holds the directory, without creating anything there. When the process named in the lock
+     * file is gone (the usual case when no host runs) the answer is no without touching the lock; otherwise the lock
+     * is tried and, if free, dropped at once. Only a host that starts in that instant while its stale pid was reused
+     * by another process could then find the lock taken.
      *
      * @param dataDir the data directory
      * @return whether a host (in this process or another) holds it
@@ -84,6 +86,14 @@ public final class DataDirLock implements AutoCloseable {
             return false;
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            String holder = readHolder(channel);
+            if (holder.matches("pid \\d{1,18}")) {
+                long pid = Long.parseLong(holder.substring(4));
+                if (pid != ProcessHandle.current().pid()
+                        && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    return false;
+                }
+            }
             FileLock probe = channel.tryLock();
             if (probe == null) {
                 return true;

@@ -2,11 +2,15 @@ package dev.belfry.host.reliability.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.belfry.host.internal.cli.BelfryCli;
 import dev.belfry.host.testing.PluginJarBuilder;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +38,8 @@ class RunProcessExitTest {
     private static Duration stopTook;
     private static String stdout;
     private static String stderr;
+    private static int statusCode;
+    private static String statusError;
 
     @BeforeAll
     static void runAndTerminate() throws Exception {
@@ -73,6 +79,10 @@ class RunProcessExitTest {
             }
             Thread.sleep(20);
         }
+        StringWriter statusErr = new StringWriter();
+        statusCode = BelfryCli.run(Clock.systemUTC(), new PrintWriter(new StringWriter(), true),
+                new PrintWriter(statusErr, true), "status", "--data", dir.resolve("data").toString());
+        statusError = statusErr.toString();
         long signalled = System.nanoTime();
         process.destroy(); // SIGTERM
         boolean ended = process.waitFor(GRACE.toSeconds() + 20, TimeUnit.SECONDS);
@@ -128,6 +138,13 @@ class RunProcessExitTest {
         assertThat(stderr).contains("Belfry stopped")
                 .contains("a shutdown hook that is not Belfry's (a plugin's?) is still running at the end of the"
                         + " shutdown grace; ending the JVM without it (threads still running: [hook-plugin-never-returns])");
+    }
+
+    @Test
+    void shouldTellFromAnotherProcessThatTheHostRunsWithItsAdminApiOff() {
+        assertThat(statusCode).isEqualTo(1);
+        assertThat(statusError).startsWith("belfry: a host is running on " + dir.resolve("data")
+                + " with its admin API off");
     }
 
     @Test
