@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Health of a running host.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:healthy", "1:the host did not answer", "2:bad usage", "3:no host is running",
+        exitCodeList = {"0:healthy", "1:the host did not answer, or runs with its admin API off", "2:bad usage",
+                "3:no host is running",
                 "4:the host is degraded (for example its state file cannot be written)"})
 final class StatusCommand extends JobsCommand.HostOptions implements Callable<Integer> {
     /** Exit code when the host runs but is not healthy. */
