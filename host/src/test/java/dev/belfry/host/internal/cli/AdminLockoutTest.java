@@ -64,7 +64,8 @@ class AdminLockoutTest {
         for (int i = 0; i < 50; i++) {
             Socket s = connect();
             slow.add(s);
-            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         trickle.scheduleAtFixedRate(() -> {
             for (Socket s : slow) {
@@ -111,7 +112,8 @@ class AdminLockoutTest {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(idleGot).startsWith("HTTP/1.1 408 ");
-        assertThat(tricklingGot).startsWith("HTTP/1.1 408 ").contains("{\"error\":\"request not received within 300 ms\"}");
+        assertThat(tricklingGot).startsWith("HTTP/1.1 408 ")
+                .contains("{\"error\":\"request not received within 300 ms\"}");
         assertThat(took).isGreaterThanOrEqualTo(timeout.minusMillis(50)).isLessThan(Duration.ofSeconds(3));
         assertThat(status().code).as("a real request after the cut").isZero();
     }

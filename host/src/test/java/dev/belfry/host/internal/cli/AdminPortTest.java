@@ -87,7 +87,8 @@ class AdminPortTest {
 
         Files.writeString(file, "admin-port = -1\n");
         assertThatThrownBy(() -> HostConfigFile.apply(file, HostConfig.builder()))
-                .hasMessage(file + ":1: admin-port: \"-1\" is not a port number (0 to 65535; 0 picks a free one) or off");
+                .hasMessage(file + ":1: admin-port: \"-1\" is not a port number (0 to 65535; 0 picks a free one)"
+                        + " or off");
     }
 
     @Test

@@ -137,7 +137,8 @@ class RunProcessExitTest {
         assertThat(stopTook).isLessThan(GRACE.plusSeconds(4));
         assertThat(stderr).contains("Belfry stopped")
                 .contains("a shutdown hook that is not Belfry's (a plugin's?) is still running at the end of the"
-                        + " shutdown grace; ending the JVM without it (threads still running: [hook-plugin-never-returns])");
+                        + " shutdown grace; ending the JVM without it (threads still running:"
+                        + " [hook-plugin-never-returns])");
     }
 
     @Test
