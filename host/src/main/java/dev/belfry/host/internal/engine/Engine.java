@@ -667,7 +667,8 @@ public final class Engine implements AutoCloseable {
         }
         JobRecord base = slot.record;
         Schedule schedule = spec.schedule();
-        if (!base.schedule().equals(schedule)) {
+        boolean newSchedule = !base.schedule().equals(schedule);
+        if (newSchedule) {
             base = base.withSchedule(schedule);
             slot.completed = false;
             slot.failed = false;
@@ -685,9 +686,10 @@ public final class Engine implements AutoCloseable {
         // restart), or a once job whose failed fire is on disk (its run ended in failure and it never completed;
         // deciding from persisted facts holds however many restarts come before the plugin is back). The fire is
         // retried if the policy allows, else a one-shot job has failed.
+        // A once job with a fire still ahead (a new instant given by replace, kept on disk) has not failed it.
         Instant failedFire = slot.crashedFire;
-        if (schedule instanceof Schedule.Once once && !slot.completed && base.runCount() > 0
-                && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
+        if (schedule instanceof Schedule.Once once && !slot.completed && !newSchedule && slot.nextFire == null
+                && base.runCount() > 0 && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
             failedFire = once.at();
         }
         boolean retryFailedFire = false;
@@ -697,8 +699,9 @@ public final class Engine implements AutoCloseable {
                 slot.failed = !slot.completed;
             }
         }
-        // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it.
-        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0;
+        // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it. Its runs
+        // count only for the instant they were for: given a new one (replace, a new plugin version), it fires again.
+        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0 && !newSchedule;
         if (slot.nextFire == null && !slot.completed && !slot.cancelled && !slot.failed && !onceAlreadyFired) {
             slot.nextFire = NextFire.firstFire(schedule, now).orElse(null);
         }
