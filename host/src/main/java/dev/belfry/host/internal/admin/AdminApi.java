@@ -153,7 +153,7 @@ public final class AdminApi {
         m.put("plugin", r.pluginId());
         m.put("status", r.status().jsonName());
         m.put("schedule", dev.belfry.host.internal.engine.Schedules.describe(r.schedule()));
-        m.put("next_fire_at", instant(r.nextFireAt()));
+        m.put("next_fire_at", instant(firesNextAt(r)));
         m.put("last_started_at", instant(r.lastStartedAt()));
         m.put("last_finished_at", instant(r.lastFinishedAt()));
         m.put("last_outcome", r.lastOutcome().map(o -> {
@@ -169,6 +169,7 @@ public final class AdminApi {
         m.put("paused", r.paused());
         m.put("dynamic", r.dynamic());
         m.put("orphaned_at", instant(r.orphanedAt()));
+        m.put("checkpoint", r.checkpoint().orElse(null));
         m.put("version", r.version());
         m.put("running", view.running().stream().map(run -> {
             Map<String, Object> out = new LinkedHashMap<>();
@@ -195,6 +196,15 @@ public final class AdminApi {
             }).toList());
         }
         return m;
+    }
+
+    /**
+     * When the job will fire next. A paused job, or one without its plugin's code (pending, orphaned), keeps the
+     * fire it would have had, to pick up from on resume or reattach, but will not fire then: it has no next fire.
+     */
+    private static Optional<Instant> firesNextAt(JobRecord r) {
+        boolean cannotFire = r.paused() || r.status() == JobStatus.ORPHANED || r.status() == JobStatus.PENDING;
+        return cannotFire ? Optional.empty() : r.nextFireAt();
     }
 
     private static String instant(Optional<Instant> at) {
