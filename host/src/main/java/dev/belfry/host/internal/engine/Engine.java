@@ -629,9 +629,11 @@ public final class Engine implements AutoCloseable {
             // One line per plugin: a plugin may bring thousands of jobs (each one's own line is at DEBUG).
             int registered = byHow[Attached.REGISTERED.ordinal()];
             int known = byHow[Attached.ATTACHED.ordinal()];
+            int restarted = byHow[Attached.RESTARTED.ordinal()];
             int back = byHow[Attached.REATTACHED.ordinal()];
-            later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} back from"
-                    + " orphaned)", pluginId, provided.size(), registered, known, back));
+            later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from before"
+                    + " its restart, {} back from orphaned)", pluginId, provided.size(), registered, known, restarted,
+                    back));
             // Every job attached above has its code now (a PluginJob always has one), so a job of this plugin
             // still without code is one the plugin no longer provides. Checked in this order, and without a set of
             // the provided names, because at 100,000 jobs looking each one up was a third of attaching them.
@@ -648,7 +650,7 @@ public final class Engine implements AutoCloseable {
 
     /** How a job came to be attached, for the log. */
     private enum Attached {
-        REGISTERED("registered"), ATTACHED("attached"), REATTACHED("reattached");
+        REGISTERED("registered"), ATTACHED("attached"), RESTARTED("reattached"), REATTACHED("reattached");
 
         final String word;
 
@@ -678,7 +680,9 @@ public final class Engine implements AutoCloseable {
         slot.code = code;
         slot.dynamic = dynamic;
         boolean wasOrphaned = slot.orphaned;
+        boolean pluginRestarted = slot.orphanedByStop;
         slot.orphaned = false;
+        slot.orphanedByStop = false;
         slot.orphanedAt = null;
         slot.record = base;
 
@@ -717,7 +721,14 @@ public final class Engine implements AutoCloseable {
             applyMisfirePolicy(slot, due, now);
             commit(slot, slot.record);
         }
-        return !known ? Attached.REGISTERED : wasOrphaned ? Attached.REATTACHED : Attached.ATTACHED;
+        if (!known) {
+            return Attached.REGISTERED;
+        }
+        if (!wasOrphaned) {
+            return Attached.ATTACHED;
+        }
+        // A plugin stopped and started again by this host (a reload, a new version) is not a plugin coming back.
+        return pluginRestarted ? Attached.RESTARTED : Attached.REATTACHED;
     }
 
     /**
@@ -761,6 +772,7 @@ public final class Engine implements AutoCloseable {
             for (JobSlot slot : jobs.values()) {
                 if (slot.pluginId.equals(pluginId) && !slot.orphaned) {
                     orphan(slot, now);
+                    slot.orphanedByStop = true;
                     slot.spec = null;
                     commit(slot, slot.record);
                 }
