@@ -478,7 +478,9 @@ public final class Engine implements AutoCloseable {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
                 scheduleRetry(slot, run.scheduledFor, run.attempt + 1, now.plus(delay));
             } else if (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual) {
-                slot.failed = !slot.completed;
+                // A once job given a new instant while this run went on (replace from the run itself) has a fire
+                // still ahead: this failure is not its last word.
+                slot.failed = !slot.completed && slot.nextFire == null;
             }
         }
         slot.record = r; // committed by the caller together with the status it leads to

@@ -179,4 +179,35 @@ class EngineReplaceTest {
                 NOW.plusSeconds(150), NOW.plusSeconds(210), NOW.plusSeconds(270), NOW.plusSeconds(330),
                 NOW.plusSeconds(390), NOW.plusSeconds(450));
     }
+
+    @Test
+    void shouldFireAOnceJobThatFailedAfterReplacingItselfWithANewInstant() {
+        Engine engine = newEngine();
+        Instant first = NOW.plusSeconds(30);
+        Instant second = NOW.plusSeconds(90);
+        BackgroundJob selfReplacing = new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return JobSpec.builder("compact", Schedule.once(first)).build();
+            }
+
+            @Override
+            public void run(JobContext context) {
+                compactions.add(context.scheduledFor());
+                context.scheduler().replace(new Compact(second, false)); // try again later, then fail this time
+                throw new IllegalStateException("compaction failed");
+            }
+        };
+        engine.schedulerFor("demo").add(selfReplacing);
+        try (LogCapture log = LogCapture.of(Engine.class)) {
+            at(first, engine);
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN run 1 of job demo.compact (attempt 1) failed"));
+        }
+
+        assertThat(compact().status()).isEqualTo(JobStatus.SCHEDULED);
+        assertThat(compact().nextFireAt()).contains(second);
+        at(second, engine);
+        assertThat(compactions).containsExactly(first, second);
+        assertThat(compact().status()).isEqualTo(JobStatus.COMPLETED);
+    }
 }
