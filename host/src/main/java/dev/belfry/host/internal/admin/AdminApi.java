@@ -122,7 +122,10 @@ public final class AdminApi {
         if (path.size() == 2) {
             expect(method, "GET", path, 2);
             JobView view = host.job(qname).orElseThrow(() -> new ApiException(404, "no job named " + qname));
-            return new Response(200, job(view, host.runs(qname)));
+            Map<String, Object> one = job(view, host.runs(qname));
+            // Here only: a checkpoint may hold 64 Ki characters, too many to repeat for every job of a list.
+            one.put("checkpoint", view.record().checkpoint().orElse(null));
+            return new Response(200, one);
         }
         if (path.size() == 3) {
             expect(method, "POST", path, 3);
@@ -169,7 +172,6 @@ public final class AdminApi {
         m.put("paused", r.paused());
         m.put("dynamic", r.dynamic());
         m.put("orphaned_at", instant(r.orphanedAt()));
-        m.put("checkpoint", r.checkpoint().orElse(null));
         m.put("version", r.version());
         m.put("running", view.running().stream().map(run -> {
             Map<String, Object> out = new LinkedHashMap<>();

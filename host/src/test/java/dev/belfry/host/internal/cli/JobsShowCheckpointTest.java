@@ -104,6 +104,8 @@ class JobsShowCheckpointTest {
         assertThat(json.get("checkpoint").asText()).isEqualTo(CHECKPOINT);
         assertThat(JSON.readTree(belfry("jobs", "show", "gone.old", "--json")).get("checkpoint").isNull()).isTrue();
         assertThat(row(belfry("jobs", "show", "gone.old"), "checkpoint")).isEqualTo("checkpoint       -");
+        JsonNode list = JSON.readTree(belfry("jobs", "list", "--json"));
+        assertThat(list).hasSize(2).allSatisfy(j -> assertThat(j.has("checkpoint")).isFalse()); // 64 Ki chars each
     }
 
     @Test
