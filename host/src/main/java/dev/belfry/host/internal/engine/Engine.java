@@ -672,6 +672,10 @@ public final class Engine implements AutoCloseable {
         JobRecord base = slot.record;
         Schedule schedule = spec.schedule();
         boolean newSchedule = !base.schedule().equals(schedule);
+        // A once job's runs count only for the instant they were for: replace() with a new one arms it again. Not a
+        // declared job's new instant: a spec such as Schedule.once(Instant.now()) gives one at every load, and such a
+        // job must still run once ever.
+        boolean replacedWithNewSchedule = newSchedule && dynamic;
         if (newSchedule) {
             base = base.withSchedule(schedule);
             slot.completed = false;
@@ -694,8 +698,8 @@ public final class Engine implements AutoCloseable {
         // retried if the policy allows, else a one-shot job has failed.
         // A once job with a fire still ahead (a new instant given by replace, kept on disk) has not failed it.
         Instant failedFire = slot.crashedFire;
-        if (schedule instanceof Schedule.Once once && !slot.completed && !newSchedule && slot.nextFire == null
-                && base.runCount() > 0 && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
+        if (schedule instanceof Schedule.Once once && !slot.completed && !replacedWithNewSchedule
+                && slot.nextFire == null && base.runCount() > 0 && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
             failedFire = once.at();
         }
         boolean retryFailedFire = false;
@@ -705,9 +709,8 @@ public final class Engine implements AutoCloseable {
                 slot.failed = !slot.completed;
             }
         }
-        // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it. Its runs
-        // count only for the instant they were for: given a new one (replace, a new plugin version), it fires again.
-        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0 && !newSchedule;
+        // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it.
+        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0 && !replacedWithNewSchedule;
         if (slot.nextFire == null && !slot.completed && !slot.cancelled && !slot.failed && !onceAlreadyFired) {
             slot.nextFire = NextFire.firstFire(schedule, now).orElse(null);
         }

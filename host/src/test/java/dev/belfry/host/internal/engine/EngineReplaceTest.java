@@ -210,4 +210,21 @@ class EngineReplaceTest {
         assertThat(compactions).containsExactly(first, second);
         assertThat(compact().status()).isEqualTo(JobStatus.COMPLETED);
     }
+
+    @Test
+    void shouldNotRunADeclaredOnceJobAgainWhenItsNextLoadGivesItAnotherInstant() {
+        // A declared job with Schedule.once(Instant.now()) in its spec: "run once when first installed".
+        Engine engine = newEngine();
+        engine.attach("demo", List.of(new PluginJob(COMPACT, new Compact(NOW, false).spec(), new Compact(NOW, false))));
+        at(NOW, engine);
+        engine.detach("demo", Duration.ZERO);
+
+        Instant later = NOW.plusSeconds(60);
+        engine.attach("demo", List.of(new PluginJob(COMPACT, new Compact(later, false).spec(),
+                new Compact(later, false))));
+        at(later.plusSeconds(60), engine);
+
+        assertThat(compactions).containsExactly(NOW);
+        assertThat(compact().nextFireAt()).isEmpty();
+    }
 }
