@@ -122,7 +122,10 @@ public final class AdminApi {
         if (path.size() == 2) {
             expect(method, "GET", path, 2);
             JobView view = host.job(qname).orElseThrow(() -> new ApiException(404, "no job named " + qname));
-            return new Response(200, job(view, host.runs(qname)));
+            Map<String, Object> one = job(view, host.runs(qname));
+            // Here only: a checkpoint may hold 64 Ki characters, too many to repeat for every job of a list.
+            one.put("checkpoint", view.record().checkpoint().orElse(null));
+            return new Response(200, one);
         }
         if (path.size() == 3) {
             expect(method, "POST", path, 3);
@@ -153,7 +156,7 @@ public final class AdminApi {
         m.put("plugin", r.pluginId());
         m.put("status", r.status().jsonName());
         m.put("schedule", dev.belfry.host.internal.engine.Schedules.describe(r.schedule()));
-        m.put("next_fire_at", instant(r.nextFireAt()));
+        m.put("next_fire_at", instant(firesNextAt(r)));
         m.put("last_started_at", instant(r.lastStartedAt()));
         m.put("last_finished_at", instant(r.lastFinishedAt()));
         m.put("last_outcome", r.lastOutcome().map(o -> {
@@ -195,6 +198,15 @@ public final class AdminApi {
             }).toList());
         }
         return m;
+    }
+
+    /**
+     * When the job will fire next. A paused job, or one without its plugin's code (pending, orphaned), keeps the
+     * fire it would have had, to pick up from on resume or reattach, but will not fire then: it has no next fire.
+     */
+    private static Optional<Instant> firesNextAt(JobRecord r) {
+        boolean cannotFire = r.paused() || r.status() == JobStatus.ORPHANED || r.status() == JobStatus.PENDING;
+        return cannotFire ? Optional.empty() : r.nextFireAt();
     }
 
     private static String instant(Optional<Instant> at) {

@@ -54,7 +54,8 @@ public final class Metrics {
     }
 
     private static double seconds(Duration d) {
-        return d.isNegative() ? 0 : d.toNanos() / 1e9;
+        // Not toNanos(): a run scheduled for 1700 (a valid instant) is late by more than a long of nanoseconds holds.
+        return d.isNegative() ? 0 : d.getSeconds() + d.getNano() / 1e9;
     }
 
     /** A cumulative histogram with fixed bounds. */

@@ -118,6 +118,18 @@ final class JobsCommand {
         return o.get("success").asBoolean() ? "ok" : "failed: " + o.get("message").asText();
     }
 
+    /** @return {@code 2027-01-04T12:00:10Z (in 8s)}, or {@code -} for a job that will not fire */
+    static String nextFire(JsonNode job, Instant now) {
+        String at = job.path("next_fire_at").asText("");
+        return at.isEmpty() ? "-" : at + " (" + RelativeTime.of(at, now) + ")";
+    }
+
+    /** @return the job's checkpoint on one line (its full text is in {@code --json}), or {@code -} if it has none */
+    static String checkpoint(JsonNode job) {
+        JsonNode text = job.path("checkpoint");
+        return text.isTextual() ? Checkpoints.oneLine(text.asText(), Checkpoints.SHOW_CHARS) : "-";
+    }
+
     /** {@code belfry jobs show}. */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one job, its running runs and last runs.")
     static final class Show extends HostOptions implements Callable<Integer> {
@@ -145,13 +157,13 @@ final class JobsCommand {
             TextTable fields = new TextTable("FIELD", "VALUE");
             fields.row("qname", j.get("qname").asText()).row("plugin", j.get("plugin").asText())
                     .row("status", j.get("status").asText()).row("schedule", j.get("schedule").asText())
-                    .row("next fire", j.path("next_fire_at").asText("-") + " (" + RelativeTime.of(
-                            j.path("next_fire_at").asText(null), now) + ")")
+                    .row("next fire", nextFire(j, now))
                     .row("last outcome", outcome(j))
                     .row("runs / failures", j.get("run_count").asLong() + " / " + j.get("failure_count").asLong()
                             + " (" + j.get("consecutive_failures").asInt() + " in a row)")
                     .row("paused", j.get("paused").asBoolean() ? "yes" : "no")
-                    .row("dynamic", j.get("dynamic").asBoolean() ? "yes" : "no");
+                    .row("dynamic", j.get("dynamic").asBoolean() ? "yes" : "no")
+                    .row("checkpoint", checkpoint(j));
             fields.print(out);
             for (JsonNode run : j.path("running")) {
                 out.println("running: run " + run.get("run_id").asLong() + ", attempt " + run.get("attempt").asInt()

@@ -77,12 +77,13 @@ final class SidecarCommand {
                 return BelfryCli.EXIT_FAILED;
             }
             TextTable table = new TextTable("QNAME", "STATUS", "SCHEDULE", "NEXT FIRE", "LAST FINISHED", "OUTCOME",
-                    "RUNS", "FAILS", "PAUSED");
+                    "RUNS", "FAILS", "PAUSED", "CHECKPOINT");
             for (JobRecord j : doc.jobs()) {
                 table.row(j.qname(), j.status().jsonName(), Schedules.describe(j.schedule()), instant(j.nextFireAt()),
                         instant(j.lastFinishedAt()),
                         j.lastOutcome().map(o -> o.success() ? "ok" : "failed: " + o.message()).orElse("-"),
-                        j.runCount(), j.failureCount(), j.paused() ? "yes" : "no");
+                        j.runCount(), j.failureCount(), j.paused() ? "yes" : "no",
+                        j.checkpoint().map(c -> Checkpoints.oneLine(c, Checkpoints.DUMP_CHARS)).orElse("-"));
             }
             table.print(spec.commandLine().getOut());
             return 0;

@@ -2,7 +2,6 @@ package dev.belfry.host.internal.engine;
 
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.JobSpec;
-import dev.belfry.api.MisfirePolicy;
 import dev.belfry.api.OverlapPolicy;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.InvalidScheduleException;
@@ -60,6 +59,7 @@ public final class Engine implements AutoCloseable {
     // be a test's), and at most this often (a timeout just due is handled on the next read).
     private static final long TIMEOUT_CLOCK_READ_NANOS = Duration.ofMillis(100).toNanos();
     private static final long MIN_TIMEOUT_WAIT_NANOS = Duration.ofMillis(1).toNanos();
+    private static final Duration MAX_RUN_DURATION = Duration.ofMillis(Long.MAX_VALUE);
 
     private final Clock clock;
     private final StateSink sink;
@@ -157,7 +157,7 @@ public final class Engine implements AutoCloseable {
                 long sleep = settings.maxTimerSleep().toNanos();
                 Timer head = timers.peek();
                 if (head != null) {
-                    sleep = Math.min(sleep, Duration.between(clock.instant(), head.due).toNanos());
+                    sleep = nanosUntil(clock.instant(), head.due, sleep);
                 }
                 if (sleep > 0 && !stopping) {
                     wake.awaitNanos(sleep);
@@ -238,8 +238,8 @@ public final class Engine implements AutoCloseable {
 
     private void applyMisfirePolicy(JobSlot slot, Instant firstMissed, Instant now) {
         Misfires.Plan plan = Misfires.plan(slot.spec.schedule(), slot.spec.misfire(), firstMissed, now);
-        misfired += plan.missed();
-        MisfirePolicy policy = slot.spec.misfire();
+        misfired = saturatedAdd(misfired, plan.missed());
+        String policy = Schedules.describe(slot.spec.misfire());
         later(() -> log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname,
                 plan.missed(), firstMissed, policy, plan.toRun().size()));
         setNextFire(slot, plan.nextRegular());
@@ -301,7 +301,9 @@ public final class Engine implements AutoCloseable {
         executing++;
         dispatched++;
         long ticket = commit(slot, slot.record.withRunStarted(now, saturatedIncrement(slot.record.runCount())));
-        slot.spec.timeout().ifPresent(limit -> run.timeoutTimer = push(Kind.TIMEOUT, now.plus(limit), slot, run));
+        // A timeout that ends beyond the last instant there is never comes: no timer.
+        slot.spec.timeout().flatMap(limit -> NextFire.plus(now, limit))
+                .ifPresent(due -> run.timeoutTimer = push(Kind.TIMEOUT, due, slot, run));
         run.startCommitted = slot.spec.durableStart() ? sink.durable(ticket) : NO_WAIT;
         if (finishingWorkerFree && handedBack == null) {
             handedBack = run; // the worker that just ended a run takes this one: no thread hand-off
@@ -351,12 +353,36 @@ public final class Engine implements AutoCloseable {
                     : run.cancelReason().map(reason -> "cancelled: " + reason).orElse(null);
             boolean mayRetry = run.cancelReason().isEmpty();
             finishingWorkerFree = executor.workersCarryOn();
-            end(run, error, mayRetry, now);
+            try {
+                end(run, error, mayRetry, now);
+            } catch (RuntimeException | LinkageError e) {
+                endFailed(run, e, now);
+            }
             return handedBack;
         } finally {
             finishingWorkerFree = false;
             handedBack = null;
             unlock();
+        }
+    }
+
+    /**
+     * Ending a run threw (a bug, or a value no step was ready for): the run must still end, or its job would show
+     * {@code running} for good, even on disk, and be taken for a crashed run at the next start.
+     */
+    private void endFailed(Run run, Throwable e, Instant now) {
+        JobSlot slot = run.slot;
+        later(() -> log.error("ending run {} of job {} failed; the run is taken off the job all the same", run.id,
+                slot.qname, e));
+        if (slot.removeRun(run)) {
+            executing--;
+        }
+        if (jobs.get(slot.qname) == slot) {
+            try {
+                commit(slot, slot.record);
+            } catch (RuntimeException | LinkageError again) {
+                later(() -> log.error("job {}: its status could not be set after the run", slot.qname, again));
+            }
         }
     }
 
@@ -415,8 +441,14 @@ public final class Engine implements AutoCloseable {
             run.timeoutTimer.run = null;
             run.timeoutTimer = null;
         }
-        listener.runFinished(new RunResult(slot.qname, run.id, run.scheduledFor, run.firedAt, now, run.attempt,
-                Optional.ofNullable(error)));
+        try {
+            listener.runFinished(new RunResult(slot.qname, run.id, run.scheduledFor, run.firedAt, now, run.attempt,
+                    Optional.ofNullable(error)));
+        } catch (RuntimeException | LinkageError e) {
+            // The run history and the mirror are views: their failure must not keep the run from being recorded.
+            later(() -> log.error("recording run {} of job {} in the run history or the graph failed", run.id,
+                    slot.qname, e));
+        }
         if (jobs.get(slot.qname) != slot) {
             return; // the job was removed while this run was going
         }
@@ -428,8 +460,7 @@ public final class Engine implements AutoCloseable {
 
     private void recordOutcome(JobSlot slot, Run run, String error, boolean mayRetry, Instant now) {
         Schedule schedule = slot.record.schedule();
-        RunOutcome outcome = new RunOutcome(error == null, error == null ? "" : error,
-                Duration.between(run.firedAt, now));
+        RunOutcome outcome = new RunOutcome(error == null, error == null ? "" : error, runDuration(run.firedAt, now));
         JobRecord r;
         if (error == null) {
             r = slot.record.withRunEnded(now, outcome, 0, slot.record.failureCount());
@@ -447,12 +478,14 @@ public final class Engine implements AutoCloseable {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
                 scheduleRetry(slot, run.scheduledFor, run.attempt + 1, now.plus(delay));
             } else if (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual) {
-                slot.failed = !slot.completed;
+                // A once job given a new instant while this run went on (replace from the run itself) has a fire
+                // still ahead: this failure is not its last word.
+                slot.failed = !slot.completed && slot.nextFire == null;
             }
         }
         slot.record = r; // committed by the caller together with the status it leads to
         if (fixedDelay(slot) && slot.nextFire == null && !slot.cancelled && !slot.orphaned) {
-            setNextFire(slot, Optional.of(now.plus(((Schedule.Periodic) schedule).every())));
+            setNextFire(slot, NextFire.plus(now, ((Schedule.Periodic) schedule).every()));
         }
     }
 
@@ -561,8 +594,7 @@ public final class Engine implements AutoCloseable {
                     Instant started = record.lastStartedAt().orElse(now);
                     slot.record = record.withLastFinishedAt(Optional.of(now))
                             .withLastOutcome(Optional.of(new RunOutcome(false, "host stopped during run",
-                                    Duration.between(started, now).isNegative() ? Duration.ZERO
-                                            : Duration.between(started, now))))
+                                    runDuration(started, now))))
                             .withConsecutiveFailures(saturatedIncrement(record.consecutiveFailures()))
                             .withFailureCount(saturatedIncrement(record.failureCount()));
                     slot.crashedFire = started;
@@ -599,9 +631,11 @@ public final class Engine implements AutoCloseable {
             // One line per plugin: a plugin may bring thousands of jobs (each one's own line is at DEBUG).
             int registered = byHow[Attached.REGISTERED.ordinal()];
             int known = byHow[Attached.ATTACHED.ordinal()];
+            int restarted = byHow[Attached.RESTARTED.ordinal()];
             int back = byHow[Attached.REATTACHED.ordinal()];
-            later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} back from"
-                    + " orphaned)", pluginId, provided.size(), registered, known, back));
+            later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from before"
+                    + " its restart, {} back from orphaned)", pluginId, provided.size(), registered, known, restarted,
+                    back));
             // Every job attached above has its code now (a PluginJob always has one), so a job of this plugin
             // still without code is one the plugin no longer provides. Checked in this order, and without a set of
             // the provided names, because at 100,000 jobs looking each one up was a third of attaching them.
@@ -618,7 +652,7 @@ public final class Engine implements AutoCloseable {
 
     /** How a job came to be attached, for the log. */
     private enum Attached {
-        REGISTERED("registered"), ATTACHED("attached"), REATTACHED("reattached");
+        REGISTERED("registered"), ATTACHED("attached"), RESTARTED("reattached"), REATTACHED("reattached");
 
         final String word;
 
@@ -637,7 +671,12 @@ public final class Engine implements AutoCloseable {
         }
         JobRecord base = slot.record;
         Schedule schedule = spec.schedule();
-        if (!base.schedule().equals(schedule)) {
+        boolean newSchedule = !base.schedule().equals(schedule);
+        // A once job's runs count only for the instant they were for: replace() with a new one arms it again. Not a
+        // declared job's new instant: a spec such as Schedule.once(Instant.now()) gives one at every load, and such a
+        // job must still run once ever.
+        boolean replacedWithNewSchedule = newSchedule && dynamic;
+        if (newSchedule) {
             base = base.withSchedule(schedule);
             slot.completed = false;
             slot.failed = false;
@@ -647,7 +686,9 @@ public final class Engine implements AutoCloseable {
         slot.code = code;
         slot.dynamic = dynamic;
         boolean wasOrphaned = slot.orphaned;
+        boolean pluginRestarted = slot.orphanedByStop;
         slot.orphaned = false;
+        slot.orphanedByStop = false;
         slot.orphanedAt = null;
         slot.record = base;
 
@@ -655,9 +696,10 @@ public final class Engine implements AutoCloseable {
         // restart), or a once job whose failed fire is on disk (its run ended in failure and it never completed;
         // deciding from persisted facts holds however many restarts come before the plugin is back). The fire is
         // retried if the policy allows, else a one-shot job has failed.
+        // A once job with a fire still ahead (a new instant given by replace, kept on disk) has not failed it.
         Instant failedFire = slot.crashedFire;
-        if (schedule instanceof Schedule.Once once && !slot.completed && base.runCount() > 0
-                && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
+        if (schedule instanceof Schedule.Once once && !slot.completed && !replacedWithNewSchedule
+                && slot.nextFire == null && base.runCount() > 0 && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
             failedFire = once.at();
         }
         boolean retryFailedFire = false;
@@ -668,7 +710,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it.
-        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0;
+        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0 && !replacedWithNewSchedule;
         if (slot.nextFire == null && !slot.completed && !slot.cancelled && !slot.failed && !onceAlreadyFired) {
             slot.nextFire = NextFire.firstFire(schedule, now).orElse(null);
         }
@@ -684,7 +726,14 @@ public final class Engine implements AutoCloseable {
             applyMisfirePolicy(slot, due, now);
             commit(slot, slot.record);
         }
-        return !known ? Attached.REGISTERED : wasOrphaned ? Attached.REATTACHED : Attached.ATTACHED;
+        if (!known) {
+            return Attached.REGISTERED;
+        }
+        if (!wasOrphaned) {
+            return Attached.ATTACHED;
+        }
+        // A plugin stopped and started again by this host (a reload, a new version) is not a plugin coming back.
+        return pluginRestarted ? Attached.RESTARTED : Attached.REATTACHED;
     }
 
     /**
@@ -728,6 +777,7 @@ public final class Engine implements AutoCloseable {
             for (JobSlot slot : jobs.values()) {
                 if (slot.pluginId.equals(pluginId) && !slot.orphaned) {
                     orphan(slot, now);
+                    slot.orphanedByStop = true;
                     slot.spec = null;
                     commit(slot, slot.record);
                 }
@@ -1137,7 +1187,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             long wait = nextTimeout == null ? left : Math.min(left, Math.max(MIN_TIMEOUT_WAIT_NANOS,
-                    Math.min(TIMEOUT_CLOCK_READ_NANOS, Duration.between(now, nextTimeout).toNanos())));
+                    nanosUntil(now, nextTimeout, TIMEOUT_CLOCK_READ_NANOS)));
             try {
                 waitFor.awaitDone(Duration.ofNanos(wait));
             } catch (InterruptedException e) {
@@ -1183,6 +1233,35 @@ public final class Engine implements AutoCloseable {
 
     private static long saturatedIncrement(long n) {
         return n == Long.MAX_VALUE ? n : n + 1;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum; // both are counts, never negative
+    }
+
+    /**
+     * @return the nanoseconds from {@code now} until {@code due}, 0 if it has come, at most {@code capNanos}: a due
+     *         instant centuries away does not fit in a long of nanoseconds
+     */
+    private static long nanosUntil(Instant now, Instant due, long capNanos) {
+        if (!due.isAfter(now)) {
+            return 0;
+        }
+        Duration d = Duration.between(now, due);
+        return d.compareTo(Duration.ofNanos(capNanos)) >= 0 ? capNanos : d.toNanos();
+    }
+
+    /**
+     * A run's duration as the sidecar records it (whole milliseconds in a long): never negative, and a start read
+     * from a file centuries ago is held at the longest duration the sidecar can hold rather than overflow.
+     */
+    private static Duration runDuration(Instant from, Instant to) {
+        if (!to.isAfter(from)) {
+            return Duration.ZERO;
+        }
+        Duration d = Duration.between(from, to);
+        return d.compareTo(MAX_RUN_DURATION) > 0 ? MAX_RUN_DURATION : d;
     }
 
     private static String describe(Throwable t) {

@@ -27,6 +27,8 @@ final class JobSlot {
 
     boolean orphaned;
     Instant orphanedAt;
+    /** Orphaned because its plugin stopped while this host ran (a reload, an upgrade), not found missing at start. */
+    boolean orphanedByStop;
     boolean cancelled;
     boolean paused;
     /** A Once job that succeeded. */

@@ -3,10 +3,10 @@ package dev.belfry.host.internal.engine;
 import dev.belfry.api.MisfirePolicy;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +17,9 @@ import java.util.Optional;
 final class Misfires {
     /** Longest walk over a cron schedule's missed fires; past it the oldest are dropped (documented). */
     static final int MAX_CRON_STEPS = 1_000_000;
+    /** Spans shorter than this many seconds fit in a long of nanoseconds, the fast path of fixed-rate planning. */
+    private static final long MAX_LONG_NANOS_SECONDS = Long.MAX_VALUE / 1_000_000_000L - 1;
+    private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
 
     private Misfires() {
     }
@@ -45,7 +48,7 @@ final class Misfires {
         if (schedule instanceof Schedule.Periodic p) {
             // Fixed delay has no grid: a missed fire is one overdue fire; the next counts from its completion.
             return choose(policy, List.of(firstMissed), 1, policy instanceof MisfirePolicy.Skip
-                    ? Optional.of(now.plus(p.every())) : Optional.empty());
+                    ? NextFire.plus(now, p.every()) : Optional.empty());
         }
         if (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual) {
             return choose(policy, List.of(firstMissed), 1, Optional.empty());
@@ -53,20 +56,44 @@ final class Misfires {
         if (schedule instanceof Schedule.Cron) {
             return planByWalking(schedule, policy, firstMissed, now);
         }
-        throw new IllegalStateException("unknown schedule kind: " + schedule);
+        throw new IllegalStateException("unknown schedule kind: " + schedule.getClass().getName());
     }
 
     private static Plan planFixedRate(Duration every, MisfirePolicy policy, Instant firstMissed, Instant now) {
-        long periodNanos = every.toNanos();
-        long missed = Duration.between(firstMissed, now).toNanos() / periodNanos + 1;
-        Instant lastMissed = firstMissed.plusNanos((missed - 1) * periodNanos);
-        int keep = policy instanceof MisfirePolicy.FireAll all ? (int) Math.min(all.maxFires(), missed) : 1;
-        List<Instant> latest = new ArrayList<>(keep);
-        for (int i = keep - 1; i >= 0; i--) {
-            latest.add(lastMissed.minusNanos(i * periodNanos));
+        // Every instant an Instant holds may come from a plugin or a sidecar (Schedule.once(1700-01-01) is valid),
+        // so the span to now and the period may both be too long for a long of nanoseconds.
+        Duration span = Duration.between(firstMissed, now);
+        long steps;
+        Duration toLastMissed;
+        if (span.getSeconds() < MAX_LONG_NANOS_SECONDS && every.getSeconds() < MAX_LONG_NANOS_SECONDS) {
+            long periodNanos = every.toNanos();
+            steps = span.toNanos() / periodNanos;
+            toLastMissed = Duration.ofNanos(steps * periodNanos);
+        } else {
+            BigInteger spanNanos = nanos(span);
+            BigInteger[] quotientAndRest = spanNanos.divideAndRemainder(nanos(every));
+            // More missed fires than a long counts (a 1 ms grid across a billion years) are counted as the most.
+            steps = quotientAndRest[0].min(BigInteger.valueOf(Long.MAX_VALUE - 1)).longValueExact();
+            BigInteger[] secondsAndNanos = spanNanos.subtract(quotientAndRest[1]).divideAndRemainder(NANOS_PER_SECOND);
+            toLastMissed = Duration.ofSeconds(secondsAndNanos[0].longValueExact(), secondsAndNanos[1].longValueExact());
         }
-        List<Instant> runs = policy instanceof MisfirePolicy.FireOnce ? List.of(firstMissed) : latest;
-        return choose(policy, runs, missed, Optional.of(lastMissed.plus(every)));
+        long missed = steps + 1;
+        Instant lastMissed = firstMissed.plus(toLastMissed); // at most now: always an Instant
+        int keep = policy instanceof MisfirePolicy.FireAll all ? (int) Math.min(all.maxFires(), missed) : 1;
+        Instant[] latest = new Instant[keep];
+        Instant at = lastMissed;
+        for (int i = keep - 1; i >= 0; i--) {
+            latest[i] = at;
+            if (i > 0) {
+                at = at.minus(every); // never before firstMissed: keep is at most the number of missed fires
+            }
+        }
+        List<Instant> runs = policy instanceof MisfirePolicy.FireOnce ? List.of(firstMissed) : List.of(latest);
+        return choose(policy, runs, missed, NextFire.plus(lastMissed, every));
+    }
+
+    private static BigInteger nanos(Duration d) {
+        return BigInteger.valueOf(d.getSeconds()).multiply(NANOS_PER_SECOND).add(BigInteger.valueOf(d.getNano()));
     }
 
     private static Plan planByWalking(Schedule schedule, MisfirePolicy policy, Instant firstMissed, Instant now) {
@@ -102,6 +129,6 @@ final class Misfires {
             int keep = Math.min(all.maxFires(), runs.size());
             return new Plan(List.copyOf(runs.subList(runs.size() - keep, runs.size())), missed, next);
         }
-        throw new IllegalStateException("unknown misfire policy: " + policy);
+        throw new IllegalStateException("unknown misfire policy: " + policy.getClass().getName());
     }
 }

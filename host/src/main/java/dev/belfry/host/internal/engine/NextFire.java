@@ -66,7 +66,10 @@ public final class NextFire {
         throw new IllegalStateException("unknown schedule kind: " + schedule.getClass().getName());
     }
 
-    private static Optional<Instant> plus(Instant instant, Duration amount) {
+    /**
+     * @return {@code instant + amount}, or empty if that falls outside what an {@link Instant} holds
+     */
+    static Optional<Instant> plus(Instant instant, Duration amount) {
         try {
             return Optional.of(instant.plus(amount));
         } catch (DateTimeException | ArithmeticException e) {

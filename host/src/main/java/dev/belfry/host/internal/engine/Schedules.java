@@ -1,11 +1,15 @@
 package dev.belfry.host.internal.engine;
 
+import dev.belfry.api.MisfirePolicy;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import java.time.ZoneOffset;
 import java.util.Locale;
 
-/** How a schedule reads for people: in logs, tables and the admin API. One wording everywhere. */
+/**
+ * How a schedule and a misfire policy read for people: in logs, tables and the admin API. One wording everywhere,
+ * and never a record's own {@code toString()} ({@code FireOnce[]}).
+ */
 public final class Schedules {
     private Schedules() {
     }
@@ -29,6 +33,23 @@ public final class Schedules {
         if (schedule instanceof Schedule.Manual) {
             return "manual";
         }
-        throw new IllegalStateException("unknown schedule kind: " + schedule);
+        throw new IllegalStateException("unknown schedule kind: " + schedule.getClass().getName());
+    }
+
+    /**
+     * @param policy a misfire policy
+     * @return {@code skip}, {@code fire once} or {@code fire all (at most 5)}
+     */
+    public static String describe(MisfirePolicy policy) {
+        if (policy instanceof MisfirePolicy.Skip) {
+            return "skip";
+        }
+        if (policy instanceof MisfirePolicy.FireOnce) {
+            return "fire once";
+        }
+        if (policy instanceof MisfirePolicy.FireAll all) {
+            return "fire all (at most " + all.maxFires() + ")";
+        }
+        throw new IllegalStateException("unknown misfire policy: " + policy.getClass().getName());
     }
 }

@@ -6,6 +6,7 @@ import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.RunOutcome;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -20,6 +21,9 @@ import java.util.Optional;
  * never as Cypher text; instants become UTC {@code DATETIME}s so {@code datetime()} arithmetic works on them.
  */
 final class GraphRows {
+    private static final Instant EARLIEST = LocalDateTime.MIN.toInstant(ZoneOffset.UTC);
+    private static final Instant LATEST = LocalDateTime.MAX.toInstant(ZoneOffset.UTC);
+
     private GraphRows() {
     }
 
@@ -129,7 +133,10 @@ final class GraphRows {
     }
 
     static OffsetDateTime dateTime(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+        // An Instant reaches a year further each way than a date-time (Java's and Neo4j's), and Schedule.once(
+        // Instant.MAX) is valid: such an instant is written as the last date-time there is rather than fail the write.
+        Instant held = instant.isBefore(EARLIEST) ? EARLIEST : instant.isAfter(LATEST) ? LATEST : instant;
+        return OffsetDateTime.ofInstant(held, ZoneOffset.UTC);
     }
 
     private static OffsetDateTime dateTime(Optional<Instant> instant) {

@@ -425,7 +425,16 @@ public final class PluginSupervisor implements AutoCloseable {
         try {
             listener.pluginStarted(plugin);
         } catch (RuntimeException e) {
-            log.error("registering the jobs of plugin {} failed: {}", id, oneLine(e), e);
+            // Some of its jobs may be missing: refused like a plugin whose start threw, never reported as running.
+            log.debug("registering the jobs of plugin {} failed", id, e);
+            loaded.remove(file);
+            try {
+                listener.pluginStopping(id);
+            } catch (RuntimeException again) {
+                log.error("stopping the jobs of plugin {} failed: {}", id, oneLine(again), again);
+            }
+            discard(id);
+            refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, "registering its jobs failed: " + oneLine(e)));
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /** A {@link StateSink} in memory. Commits are immediate unless the test holds them. */
-final class MemorySink implements StateSink {
+class MemorySink implements StateSink {
     final Map<QName, JobRecord> records = new TreeMap<>();
     final List<JobRecord> history = new ArrayList<>();
     private final List<CompletableFuture<Void>> heldCommits = new ArrayList<>();
