@@ -56,6 +56,11 @@ public final class PluginSupervisor implements AutoCloseable {
     /** Files waiting for something outside them (a dependency, a free plugin id), with the reason last reported. */
     private final Map<Path, String> waiting = new HashMap<>();
     private boolean firstScanDone;
+    /**
+     * The running plugins as last published. Loads, reloads and scans hold this object's monitor while plugin code
+     * runs; readers use this copy so that they never wait for them.
+     */
+    private volatile List<RunningPlugin> running = List.of();
     private ScheduledExecutorService scanner;
 
     /**
@@ -144,15 +149,25 @@ public final class PluginSupervisor implements AutoCloseable {
     public record RunningPlugin(String id, String version, Path file, List<String> dependencies) {
     }
 
-    /** @return the running plugins, in start order */
-    public synchronized List<RunningPlugin> plugins() {
+    /**
+     * Answers at once, even while a scan or reload is loading a slow plugin: the list is the one published after the
+     * last change.
+     *
+     * @return the running plugins, in start order
+     */
+    public List<RunningPlugin> plugins() {
+        return running;
+    }
+
+    /** Publishes the running plugins for readers that must not wait for a load (the admin API, status). */
+    private void publish() {
         List<RunningPlugin> out = new ArrayList<>();
         loaded.forEach((file, id) -> {
             PluginDescriptor d = manager.getPlugin(id).getDescriptor();
             out.add(new RunningPlugin(id, d.getVersion(), file,
                     d.getDependencies().stream().map(PluginDependency::getPluginId).toList()));
         });
-        return out;
+        running = List.copyOf(out);
     }
 
     /**
@@ -176,9 +191,9 @@ public final class PluginSupervisor implements AutoCloseable {
         return true;
     }
 
-    /** @return the ids of the running plugins, in start order */
-    public synchronized List<String> pluginIds() {
-        return List.copyOf(loaded.values());
+    /** @return the ids of the running plugins, in start order; answers at once, like {@link #plugins()} */
+    public List<String> pluginIds() {
+        return running.stream().map(RunningPlugin::id).toList();
     }
 
     /**
@@ -203,9 +218,19 @@ public final class PluginSupervisor implements AutoCloseable {
             PluginDescriptor d;
             try {
                 d = manager.readDescriptor(file);
-                QName.checkNamespace(d.getPluginId());
+            } catch (DescriptorException e) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: "
+                        + e.getMessage()));
+                continue;
             } catch (RuntimeException | LinkageError e) {
                 refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: " + oneLine(e)));
+                continue;
+            }
+            try {
+                PluginIds.check(d.getPluginId());
+            } catch (IllegalArgumentException e) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: "
+                        + e.getMessage()));
                 continue;
             }
             String id = d.getPluginId();
@@ -343,7 +368,7 @@ public final class PluginSupervisor implements AutoCloseable {
                 return "Plugin-Dependencies names the plugin itself";
             }
             try {
-                QName.checkNamespace(depId);
+                PluginIds.check(depId);
             } catch (IllegalArgumentException e) {
                 String support = dep.getPluginVersionSupport();
                 String entry = depId + ("*".equals(support) ? "" : "@" + support) + (dep.isOptional() ? "?" : "");
@@ -391,12 +416,21 @@ public final class PluginSupervisor implements AutoCloseable {
     private void load(Candidate c, Map<Path, Fingerprint> fingerprints) {
         Path file = c.file;
         String id = c.descriptor.getPluginId();
+        List<String> extensions;
         try {
             manager.loadPlugin(file);
             String classProblem = checkPluginClass(c.descriptor, id);
             if (classProblem != null) {
                 discard(id);
                 refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, classProblem));
+                return;
+            }
+            try {
+                // Read before any plugin code runs: a plugin with a hostile index never starts.
+                extensions = manager.extensionIndex(id);
+            } catch (DescriptorException e) {
+                discard(id);
+                refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, e.getMessage()));
                 return;
             }
             PluginState state = manager.startPlugin(id);
@@ -416,9 +450,10 @@ public final class PluginSupervisor implements AutoCloseable {
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
         loaded.put(file, id);
+        publish();
         LoadedPlugin plugin = new LoadedPlugin(id, c.descriptor.getVersion(), file,
                 c.descriptor.getDependencies().stream().map(PluginDependency::getPluginId).toList(),
-                collectJobs(file, id), manager.getPluginClassLoader(id));
+                collectJobs(file, id, extensions), manager.getPluginClassLoader(id));
         log.info("plugin {} {} loaded from {} with {} job(s)", id, plugin.version(), file.getFileName(),
                 plugin.jobs().size());
         try {
@@ -428,10 +463,10 @@ public final class PluginSupervisor implements AutoCloseable {
         }
     }
 
-    private List<PluginJob> collectJobs(Path file, String id) {
+    private List<PluginJob> collectJobs(Path file, String id, List<String> extensions) {
         ClassLoader loader = manager.getPluginClassLoader(id);
         Map<String, List<PluginJob>> byName = new TreeMap<>();
-        for (String className : manager.getExtensionClassNames(id)) {
+        for (String className : extensions) {
             try {
                 Class<?> type = Class.forName(className, false, loader);
                 if (!BackgroundJob.class.isAssignableFrom(type)) {
@@ -448,14 +483,15 @@ public final class PluginSupervisor implements AutoCloseable {
                 try {
                     validator.validate(spec.schedule());
                 } catch (InvalidScheduleException e) {
-                    listener.problem(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()));
+                    refuseJob(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()),
+                            className);
                     continue;
                 }
                 byName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
                         .add(new PluginJob(new QName(id, spec.name()), spec, job));
             } catch (Exception | Error e) {
-                listener.problem(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: "
-                        + oneLine(e)));
+                refuseJob(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: " + oneLine(e)),
+                        className);
             }
         }
         List<PluginJob> jobs = new ArrayList<>();
@@ -464,8 +500,8 @@ public final class PluginSupervisor implements AutoCloseable {
                 jobs.add(list.get(0));
             } else {
                 String classes = list.stream().map(j -> j.job().getClass().getName()).collect(Collectors.joining(", "));
-                listener.problem(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
-                        + "\" (" + classes + "); none of them is registered"));
+                refuseJob(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
+                        + "\" (" + classes + "); none of them is registered"), classes);
             }
         });
         return jobs;
@@ -488,6 +524,7 @@ public final class PluginSupervisor implements AutoCloseable {
         discard(id);
         loaded.remove(file);
         settled.remove(file);
+        publish();
         log.info("plugin {} stopped", id);
     }
 
@@ -537,6 +574,16 @@ public final class PluginSupervisor implements AutoCloseable {
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
         log.error("plugin refused: {}", problem);
+        listener.problem(problem);
+    }
+
+    /** A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it. */
+    private void refuseJob(PluginProblem problem, String jobClasses) {
+        if (problem.toString().contains(jobClasses)) {
+            log.warn("job refused: {}", problem);
+        } else {
+            log.warn("job refused: {} (job class {})", problem, jobClasses);
+        }
         listener.problem(problem);
     }
 

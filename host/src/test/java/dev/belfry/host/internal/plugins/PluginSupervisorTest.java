@@ -267,6 +267,32 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldLogEachRefusedJobAtWarnWithPluginJobClassAndReason() {
+        String pkg = "p.alpha";
+        plugin("alpha")
+                .extension(pkg + ".BadHour", job(pkg, "BadHour", "bad-hour", "Schedule.cron(\"0 25 * * *\")"))
+                .extension(pkg + ".BadZone", job(pkg, "BadZone", "bad-zone",
+                        "Schedule.cron(\"0 3 * * *\", java.time.ZoneId.of(\"Mars/Olympus\"))"))
+                .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
+                .writeTo(plugins, "alpha.jar");
+        supervisor = new PluginSupervisor(plugins, "1.0.0", recorder, ScheduleValidator.compiling());
+
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor.scan();
+            warnings = log.warnings();
+        }
+
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
+        assertThat(warnings).hasSize(2).anySatisfy(l -> assertThat(l)
+                        .startsWith("WARN job refused: alpha.jar: plugin alpha: job bad-hour: job alpha.bad-hour:"
+                                + " invalid schedule \"0 25 * * *\"")
+                        .endsWith("(job class p.alpha.BadHour)"))
+                .anySatisfy(l -> assertThat(l).isEqualTo("WARN job refused: alpha.jar: plugin alpha: job class"
+                        + " p.alpha.BadZone refused: ZoneRulesException: Unknown time-zone ID: Mars/Olympus"));
+    }
+
+    @Test
     void shouldStopARemovedPluginAfterItsDependentsAndReloadTheDependentWhenItReturns() throws IOException {
         Path parent = withJob("parent", "one").writeTo(plugins, "parent.jar");
         withJob("child", "one").dependencies("parent").writeTo(plugins, "child.jar");
