@@ -53,6 +53,8 @@ public final class PluginSupervisor implements AutoCloseable {
     private final Map<Path, Fingerprint> settled = new HashMap<>();
     /** Loaded plugins by file, in start order. */
     private final Map<Path, String> loaded = new LinkedHashMap<>();
+    /** Files set aside for a higher version of the same plugin id, with the file that won. */
+    private final Map<Path, Path> superseded = new HashMap<>();
     /** Files waiting for something outside them (a dependency, a free plugin id), with the reason last reported. */
     private final Map<Path, String> waiting = new HashMap<>();
     private boolean firstScanDone;
@@ -122,6 +124,14 @@ public final class PluginSupervisor implements AutoCloseable {
         }
         settled.keySet().removeIf(f -> !current.containsKey(f) || !current.get(f).equals(settled.get(f)));
         waiting.keySet().removeIf(f -> !current.containsKey(f));
+        // A superseded file is considered again once its winner no longer runs.
+        superseded.entrySet().removeIf(e -> {
+            boolean release = !settled.containsKey(e.getKey()) || !loaded.containsKey(e.getValue());
+            if (release) {
+                settled.remove(e.getKey());
+            }
+            return release;
+        });
 
         List<Path> candidates = new ArrayList<>();
         for (Map.Entry<Path, Fingerprint> e : current.entrySet()) {
@@ -245,16 +255,29 @@ public final class PluginSupervisor implements AutoCloseable {
                 refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, descriptorProblem));
                 continue;
             }
-            Path other = loadedFileOf(id);
-            if (other == null && byId.containsKey(id)) {
-                other = byId.get(id).file;
-            }
-            if (other != null) {
-                wait(file, PluginProblem.ofPlugin(file, id, "plugin id is already used by " + other.getFileName()
-                        + "; remove one of the two files"));
+            Candidate rival = byId.get(id);
+            if (rival != null) {
+                // Files come in name order: on equal versions the first one stays.
+                if (compareVersions(d, rival.descriptor) > 0) {
+                    byId.put(id, new Candidate(file, d));
+                    supersede(rival.file, rival.descriptor, file, d, fingerprints);
+                } else {
+                    supersede(file, d, rival.file, rival.descriptor, fingerprints);
+                }
                 continue;
             }
             byId.put(id, new Candidate(file, d));
+        }
+        // Against a running plugin of the same id, only a higher version is a candidate (an upgrade).
+        for (Candidate c : new ArrayList<>(byId.values())) {
+            Path running = loadedFileOf(c.descriptor.getPluginId());
+            if (running != null) {
+                PluginDescriptor runningDescriptor = manager.getPlugin(c.descriptor.getPluginId()).getDescriptor();
+                if (compareVersions(c.descriptor, runningDescriptor) <= 0) {
+                    byId.remove(c.descriptor.getPluginId());
+                    supersede(c.file, c.descriptor, running, runningDescriptor, fingerprints);
+                }
+            }
         }
 
         // Accept candidates whose dependencies are running or accepted, until nothing changes.
@@ -278,8 +301,50 @@ public final class PluginSupervisor implements AutoCloseable {
             }
         }
         for (Candidate c : order) {
+            String id = c.descriptor.getPluginId();
+            Path running = loadedFileOf(id);
+            if (running != null) {
+                // An upgrade whose dependencies are met: only now is the running version stopped for it.
+                PluginDescriptor old = manager.getPlugin(id).getDescriptor();
+                log.info("plugin {} {} in {} supersedes {} in {}; stopping the old one", id,
+                        c.descriptor.getVersion(), c.file.getFileName(), old.getVersion(), running.getFileName());
+                unload(id);
+                supersede(running, old, c.file, c.descriptor, fingerprints);
+            }
             load(c, fingerprints);
         }
+    }
+
+    private int compareVersions(PluginDescriptor a, PluginDescriptor b) {
+        return manager.getVersionManager().compareVersions(a.getVersion(), b.getVersion());
+    }
+
+    /**
+     * Sets a file aside for another of the same plugin id with a higher (or, for the file that came later, an equal)
+     * version. It is not read again while the winner runs; if the winner goes (removed, replaced, refused), the next
+     * scan considers it again.
+     */
+    private void supersede(Path loser, PluginDescriptor loserDescriptor, Path winner,
+                           PluginDescriptor winnerDescriptor, Map<Path, Fingerprint> fingerprints) {
+        Fingerprint f = fingerprints.get(loser);
+        settled.put(loser, f != null ? f : settledOrCurrent(loser));
+        superseded.put(loser, winner);
+        String message = loserDescriptor.getVersion().equals(winnerDescriptor.getVersion())
+                ? "has the same plugin id and version as " + winner.getFileName() + ", which is used; remove one"
+                        + " of the two files"
+                : "superseded by " + winner.getFileName() + " (version " + winnerDescriptor.getVersion()
+                        + " is higher than " + loserDescriptor.getVersion() + "); it loads again only if "
+                        + winner.getFileName() + " goes or cannot start";
+        PluginProblem problem = PluginProblem.ofPlugin(loser, loserDescriptor.getPluginId(), message);
+        if (!message.equals(waiting.put(loser, message))) {
+            log.info("plugin superseded: {}", problem);
+            listener.problem(problem);
+        }
+    }
+
+    private Fingerprint settledOrCurrent(Path file) {
+        Fingerprint f = previousScan.get(file);
+        return f != null ? f : Fingerprint.of(file);
     }
 
     /** @return why the descriptor's dependencies are not met, or null if they are */

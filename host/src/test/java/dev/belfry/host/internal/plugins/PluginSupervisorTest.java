@@ -332,6 +332,68 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldLetTheHigherVersionOfOnePluginIdWinAndReportTheOtherAsSuperseded() throws IOException {
+        withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
+        supervisor().scan();
+
+        Path newer = withJob("my-jobs", "two").version("1.1.0").writeTo(plugins, "my-jobs-1.1.0.jar");
+        supervisor.scan(); // sees the new jar
+        supervisor.scan(); // it has settled: the upgrade happens
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.1.0");
+        assertThat(recorder.stopOrder).containsExactly("my-jobs");
+        assertThat(recorder.problemLines()).containsExactly("my-jobs-1.0.0.jar: plugin my-jobs: superseded by"
+                + " my-jobs-1.1.0.jar (version 1.1.0 is higher than 1.0.0); it loads again only if my-jobs-1.1.0.jar"
+                + " goes or cannot start");
+
+        Files.delete(newer);
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void shouldKeepTheHigherVersionRunningWhenALowerOneArrives() {
+        withJob("my-jobs", "one").version("1.10.0").writeTo(plugins, "my-jobs-1.10.0.jar");
+        withJob("my-jobs", "one").version("1.9.0").writeTo(plugins, "my-jobs-1.9.0.jar");
+        supervisor().scan();
+        withJob("my-jobs", "one").version("1.2.0").writeTo(plugins, "my-jobs-1.2.0.jar");
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(recorder.startOrder).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.10.0");
+        assertThat(recorder.stopOrder).isEmpty();
+        assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
+                "my-jobs-1.9.0.jar: plugin my-jobs: superseded by my-jobs-1.10.0.jar (version 1.10.0 is higher than"
+                        + " 1.9.0); it loads again only if my-jobs-1.10.0.jar goes or cannot start",
+                "my-jobs-1.2.0.jar: plugin my-jobs: superseded by my-jobs-1.10.0.jar (version 1.10.0 is higher than"
+                        + " 1.2.0); it loads again only if my-jobs-1.10.0.jar goes or cannot start");
+    }
+
+    @Test
+    void shouldLoadTheLowerVersionWhenTheHigherOneCannotStart() {
+        withJob("my-jobs", "one").version("2.0.0").pluginClass("p.my_jobs.Broken")
+                .source("p.my_jobs.Broken", "package p.my_jobs;\n"
+                        + "public class Broken extends org.pf4j.Plugin {\n"
+                        + "  public void start() { throw new IllegalStateException(\"no database\"); }\n"
+                        + "}\n")
+                .writeTo(plugins, "my-jobs-2.0.0.jar");
+        withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
+
+        supervisor().scan();
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.0.0");
+        assertThat(recorder.problemLines()).anySatisfy(l -> assertThat(l)
+                .startsWith("my-jobs-2.0.0.jar: plugin my-jobs: failed to start").contains("no database"));
+    }
+
+    @Test
     void shouldLoadAnExplodedPluginFolder() throws IOException {
         Path jar = withJob("folder", "one").writeTo(Files.createTempDirectory("jar"), "folder.jar");
         Path dir = Files.createDirectories(plugins.resolve("folder"));
