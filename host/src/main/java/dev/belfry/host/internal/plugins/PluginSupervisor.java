@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -46,6 +47,9 @@ public final class PluginSupervisor implements AutoCloseable {
     private final BelfryPluginManager manager;
     private final PluginListener listener;
     private final ScheduleValidator validator;
+    private final PluginTrust trust;
+    /** Files refused for want of a pin: considered again when the pin file changes. */
+    private final Set<Path> untrusted = new java.util.HashSet<>();
 
     /** Fingerprints from the previous scan, to tell whether a file has settled. */
     private Map<Path, Fingerprint> previousScan = Map.of();
@@ -73,10 +77,23 @@ public final class PluginSupervisor implements AutoCloseable {
      */
     public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
                             ScheduleValidator validator) {
+        this(pluginsDir, systemVersion, listener, validator, PluginTrust.off());
+    }
+
+    /**
+     * @param pluginsDir    the folder of plugin jars and exploded plugin folders
+     * @param systemVersion the host version plugins' {@code Plugin-Requires} is checked against
+     * @param listener      told of every start, stop and problem
+     * @param validator     checks each job's schedule before it is accepted
+     * @param trust         which jars may load at all, checked before anything of a jar is read
+     */
+    public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
+                            ScheduleValidator validator, PluginTrust trust) {
         this.pluginsDir = Objects.requireNonNull(pluginsDir, "pluginsDir");
         this.manager = new BelfryPluginManager(pluginsDir, systemVersion);
         this.listener = Objects.requireNonNull(listener, "listener");
         this.validator = Objects.requireNonNull(validator, "validator");
+        this.trust = Objects.requireNonNull(trust, "trust");
     }
 
     /**
@@ -122,8 +139,13 @@ public final class PluginSupervisor implements AutoCloseable {
                 unload(id);
             }
         }
+        if (trust.refresh()) {
+            untrusted.forEach(settled::remove);
+            untrusted.clear();
+        }
         settled.keySet().removeIf(f -> !current.containsKey(f) || !current.get(f).equals(settled.get(f)));
         waiting.keySet().removeIf(f -> !current.containsKey(f));
+        untrusted.removeIf(f -> !settled.containsKey(f));
         // A superseded file is considered again once its winner no longer runs.
         superseded.entrySet().removeIf(e -> {
             boolean release = !settled.containsKey(e.getKey()) || !loaded.containsKey(e.getValue());
@@ -225,6 +247,12 @@ public final class PluginSupervisor implements AutoCloseable {
     private void loadAll(List<Path> files, Map<Path, Fingerprint> fingerprints) {
         Map<String, Candidate> byId = new TreeMap<>();
         for (Path file : files) {
+            Optional<String> distrust = trust.refusal(file);
+            if (distrust.isPresent()) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, distrust.get()));
+                untrusted.add(file);
+                continue;
+            }
             PluginDescriptor d;
             try {
                 d = manager.readDescriptor(file);
