@@ -77,8 +77,8 @@ final class DescriptorFinder implements PluginDescriptorFinder {
             }
             return fromManifest(readEntry(zip, manifest, MANIFEST));
         } catch (ZipException e) {
-            throw new DescriptorException(looksLikeZip(jar)
-                    ? "damaged or truncated jar: " + e.getMessage()
+            throw new DescriptorException(isEmpty(jar) ? "not a jar: the file is empty"
+                    : looksLikeZip(jar) ? "damaged or truncated jar: " + e.getMessage()
                     : "not a jar: the file is not a zip archive");
         } catch (IOException e) {
             throw new DescriptorException("cannot read the jar: " + e);
@@ -98,6 +98,14 @@ final class DescriptorFinder implements PluginDescriptorFinder {
             }
         }
         return null;
+    }
+
+    private static boolean isEmpty(Path file) {
+        try {
+            return Files.size(file) == 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean looksLikeZip(Path file) {
@@ -152,10 +160,10 @@ final class DescriptorFinder implements PluginDescriptorFinder {
         } catch (IOException | RuntimeException e) {
             throw new DescriptorException("unreadable " + MANIFEST + ": " + e.getMessage());
         }
-        requireValue(manifest.getMainAttributes().getValue(ManifestPluginDescriptorFinder.PLUGIN_ID),
-                MANIFEST + " has no Plugin-Id");
-        requireValue(manifest.getMainAttributes().getValue(ManifestPluginDescriptorFinder.PLUGIN_VERSION),
-                MANIFEST + " has no Plugin-Version");
+        requireValue(manifest.getMainAttributes().getValue(ManifestPluginDescriptorFinder.PLUGIN_ID), MANIFEST,
+                "Plugin-Id");
+        requireValue(manifest.getMainAttributes().getValue(ManifestPluginDescriptorFinder.PLUGIN_VERSION), MANIFEST,
+                "Plugin-Version");
         return manifests.describe(manifest);
     }
 
@@ -213,14 +221,17 @@ final class DescriptorFinder implements PluginDescriptorFinder {
         } catch (IOException | IllegalArgumentException e) {
             throw new DescriptorException("unreadable " + name + ": " + e.getMessage());
         }
-        requireValue(p.getProperty("plugin.id"), name + " has no plugin.id");
-        requireValue(p.getProperty("plugin.version"), name + " has no plugin.version");
+        requireValue(p.getProperty("plugin.id"), name, "plugin.id");
+        requireValue(p.getProperty("plugin.version"), name, "plugin.version");
         return properties.describe(p);
     }
 
-    private static void requireValue(String value, String problem) {
-        if (value == null || value.isBlank()) {
-            throw new DescriptorException(problem);
+    private static void requireValue(String value, String file, String key) {
+        if (value == null) {
+            throw new DescriptorException(file + " has no " + key);
+        }
+        if (value.isBlank()) {
+            throw new DescriptorException(file + " has an empty " + key);
         }
     }
 

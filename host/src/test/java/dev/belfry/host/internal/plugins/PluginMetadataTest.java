@@ -95,10 +95,14 @@ class PluginMetadataTest {
         rawJar(plugins.resolve("long-line.jar"), "Manifest-Version: 1.0\nPlugin-Id: long\nPlugin-Version: 1.0.0\n"
                 + "Plugin-Description: " + "x".repeat(600) + "\n");
         rawJar(plugins.resolve("no-newline.jar"), "Manifest-Version: 1.0\nPlugin-Id: nonl\nPlugin-Version: 1.0.0");
+        Files.createFile(plugins.resolve("empty.jar"));
+        rawJar(plugins.resolve("blank-version.jar"), "Manifest-Version: 1.0\nPlugin-Id: blank\nPlugin-Version: \n");
 
         supervisor().scan();
 
         assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
+                "blank-version.jar: no usable plugin descriptor: META-INF/MANIFEST.MF has an empty Plugin-Version",
+                "empty.jar: no usable plugin descriptor: not a jar: the file is empty",
                 "long-line.jar: no usable plugin descriptor: META-INF/MANIFEST.MF line 4 is longer than 511 bytes"
                         + " (continue a long value on the next line, starting it with a space)",
                 "no-manifest.jar: no usable plugin descriptor: the jar has no META-INF/MANIFEST.MF (a plugin jar"
@@ -107,7 +111,7 @@ class PluginMetadataTest {
                         + " so its last line (line 3) would be ignored",
                 "text.jar: no usable plugin descriptor: not a jar: the file is not a zip archive",
                 "truncated.jar: no usable plugin descriptor: damaged or truncated jar: zip END header not found");
-        assertThat(log.warnings()).hasSize(5).allSatisfy(l -> assertThat(l).startsWith("ERROR plugin refused: ")
+        assertThat(log.warnings()).hasSize(7).allSatisfy(l -> assertThat(l).startsWith("ERROR plugin refused: ")
                 .doesNotContain("PluginDescriptorFinder").doesNotContain("cannot be empty"));
     }
 

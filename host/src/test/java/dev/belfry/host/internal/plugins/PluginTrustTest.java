@@ -98,6 +98,22 @@ class PluginTrustTest {
     }
 
     @Test
+    void shouldTrustNothingWhenThePinFileIsMalformed() throws IOException {
+        Path jar = withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        PluginTrust.pin(data, List.of(jar));
+        Files.writeString(PluginTrust.pinFile(data), "not a hash  alpha.jar\n", java.nio.file.StandardOpenOption.APPEND);
+
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor(PluginTrust.required(data)).scan();
+        }
+
+        assertThat(supervisor.pluginIds()).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly("alpha.jar: not trusted: SHA-256 "
+                + PluginTrust.sha256(jar) + "; trusted-plugins.sha256 cannot be used: line 3 is not \"<sha256 in hex>"
+                + "  <file name>\"");
+    }
+
+    @Test
     void shouldLoadEveryPluginWhenPinningIsOff() {
         withJob("alpha", "one").writeTo(plugins, "alpha.jar");
 
