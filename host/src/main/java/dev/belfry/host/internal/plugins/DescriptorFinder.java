@@ -215,7 +215,18 @@ final class DescriptorFinder implements PluginDescriptorFinder {
     }
 
     private PluginDescriptor fromProperties(byte[] bytes, String name) {
-        Properties p = new Properties();
+        // As in a manifest, a plugin.* key given twice is refused rather than letting the last one win.
+        Properties p = new Properties() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Object put(Object key, Object value) {
+                if (String.valueOf(key).startsWith("plugin.") && containsKey(key)) {
+                    throw new DescriptorException(key + " is given twice in " + name);
+                }
+                return super.put(key, value);
+            }
+        };
         try {
             p.load(new ByteArrayInputStream(bytes));
         } catch (IOException | IllegalArgumentException e) {

@@ -128,6 +128,19 @@ class PluginMetadataTest {
     }
 
     @Test
+    void shouldRefuseAPluginIdGivenTwiceInAFoldersPluginProperties() throws IOException {
+        Path dir = Files.createDirectories(plugins.resolve("twice/classes"));
+        Files.writeString(dir.resolveSibling("plugin.properties"),
+                "plugin.id=harmless\nplugin.version=1.0.0\nplugin.id=other\n");
+
+        supervisor().scan();
+
+        assertThat(recorder.started).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly(
+                "twice: no usable plugin descriptor: plugin.id is given twice in plugin.properties");
+    }
+
+    @Test
     void shouldRefuseNonAsciiReservedAndDoubleDotIds() {
         for (String id : List.of("ünïcode", "CON", "lpt9", "Aux.jobs", "a..b", "tail.")) {
             withJob("x", "one").manifestEntry("Plugin-Id", id).writeTo(plugins, "id-" + Math.abs(id.hashCode())
