@@ -121,7 +121,8 @@ final class DescriptorFinder implements PluginDescriptorFinder {
         try (InputStream in = zip.getInputStream(entry)) {
             return bounded(in, name);
         } catch (ZipException | java.io.EOFException e) {
-            throw new DescriptorException("damaged jar: cannot read " + name + ": " + e.getMessage());
+            throw new DescriptorException("damaged jar: cannot read " + name + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } catch (IOException e) {
             throw new DescriptorException("cannot read " + name + ": " + e);
         }
