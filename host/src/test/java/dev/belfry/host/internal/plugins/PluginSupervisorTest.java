@@ -219,11 +219,17 @@ class PluginSupervisorTest {
                 .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        supervisor().scan();
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            warnings = log.warnings();
+        }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
         assertThat(recorder.problemLines()).containsExactly("alpha.jar: plugin alpha: job bad-cron: job alpha.bad-cron:"
                 + " invalid schedule \"61 * * * *\": field 1 (minute) \"61\": out of range 0-59");
+        assertThat(warnings).containsExactly("WARN job refused: " + recorder.problemLines().get(0)
+                + " (job class p.alpha.Bad)");
     }
 
     @Test
@@ -235,7 +241,11 @@ class PluginSupervisorTest {
                 .extension(pkg + ".C", job(pkg, "C", "other", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        supervisor().scan();
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            assertThat(log.warnings()).singleElement().asString().startsWith("WARN job refused: alpha.jar: plugin"
+                    + " alpha: job same: two or more jobs are named");
+        }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("other");
         assertThat(recorder.problemLines()).singleElement().asString()
@@ -256,7 +266,11 @@ class PluginSupervisorTest {
                 .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        supervisor().scan();
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            assertThat(log.warnings()).hasSize(2).allSatisfy(l -> assertThat(l).startsWith("WARN job refused:"
+                    + " alpha.jar: plugin alpha: job class p.alpha."));
+        }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
         assertThat(recorder.problemLines()).hasSize(2).anySatisfy(l -> assertThat(l)
@@ -375,6 +389,44 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldKeepTheRunningVersionWhileTheHigherOneWaitsForADependency() {
+        withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
+        supervisor().scan();
+        withJob("my-jobs", "one").version("2.0.0").dependencies("parent").writeTo(plugins, "my-jobs-2.0.0.jar");
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor.scan();
+            supervisor.scan();
+            assertThat(log.warnings()).containsExactly("WARN plugin waiting: " + recorder.problemLines().get(0));
+        }
+
+        assertThat(supervisor.plugins()).singleElement().satisfies(p -> assertThat(p.version()).isEqualTo("1.0.0"));
+        assertThat(recorder.stopOrder).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly("my-jobs-2.0.0.jar: plugin my-jobs: depends on plugin"
+                + " parent, which is not in the plugins folder; it loads when parent is added");
+
+        withJob("parent", "one").writeTo(plugins, "parent.jar");
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(supervisor.plugins()).extracting(p -> p.id() + " " + p.version())
+                .containsExactly("parent 1.0.0", "my-jobs 2.0.0");
+    }
+
+    @Test
+    void shouldUseTheFirstOfTwoFilesWithTheSameIdAndVersionAndNameTheOther() {
+        withJob("my-jobs", "one").writeTo(plugins, "a.jar");
+        withJob("my-jobs", "one").writeTo(plugins, "b.jar");
+
+        supervisor().scan();
+        supervisor.scan();
+
+        assertThat(supervisor.plugins()).singleElement().satisfies(p -> assertThat(p.file().getFileName())
+                .hasToString("a.jar"));
+        assertThat(recorder.problemLines()).containsExactly("b.jar: plugin my-jobs: has the same plugin id and"
+                + " version as a.jar, which is used; remove one of the two files");
+    }
+
+    @Test
     void shouldLoadTheLowerVersionWhenTheHigherOneCannotStart() {
         withJob("my-jobs", "one").version("2.0.0").pluginClass("p.my_jobs.Broken")
                 .source("p.my_jobs.Broken", "package p.my_jobs;\n"
@@ -384,8 +436,12 @@ class PluginSupervisorTest {
                 .writeTo(plugins, "my-jobs-2.0.0.jar");
         withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
 
-        supervisor().scan();
-        supervisor.scan();
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            supervisor.scan();
+            assertThat(log.warnings()).singleElement().asString()
+                    .startsWith("ERROR plugin refused: my-jobs-2.0.0.jar: plugin my-jobs: failed to start");
+        }
 
         assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
         assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.0.0");
