@@ -4,11 +4,15 @@ import dev.belfry.host.internal.state.SmallFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -157,19 +162,33 @@ public final class PluginTrust {
             Files.createDirectories(system,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        Map<String, String> all;
-        try {
-            all = new LinkedHashMap<>(read(file));
-        } catch (NoSuchFileException e) {
-            all = new LinkedHashMap<>();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        // Two `belfry plugins trust` at once must not lose each other's pins: read, merge and write under a lock.
+        Path lockFile = system.resolve(".trusted-plugins.lock");
+        boolean posix = system.getFileSystem().supportedFileAttributeViews().contains("posix");
+        if (posix && !Files.exists(lockFile)) {
+            try {
+                Files.createFile(lockFile,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another pinning process made it first
+            }
         }
-        all.putAll(hashes);
-        StringBuilder text = new StringBuilder("# Plugin jars allowed to load when require-trusted-plugins = true;"
-                + " written by belfry plugins trust.\n");
-        all.forEach((hash, name) -> text.append(hash).append("  ").append(name).append('\n'));
-        SmallFiles.writeAtomically(file, text.toString(), true);
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
+            Map<String, String> all;
+            try {
+                all = new LinkedHashMap<>(read(file));
+            } catch (NoSuchFileException e) {
+                all = new LinkedHashMap<>();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+            all.putAll(hashes);
+            StringBuilder text = new StringBuilder("# Plugin jars allowed to load when require-trusted-plugins = true;"
+                    + " written by belfry plugins trust.\n");
+            all.forEach((hash, name) -> text.append(hash).append("  ").append(name).append('\n'));
+            SmallFiles.writeAtomically(file, text.toString(), true);
+        }
         List<String> out = new ArrayList<>();
         hashes.forEach((hash, name) -> out.add(hash + "  " + name));
         return out;
@@ -181,6 +200,14 @@ public final class PluginTrust {
                 throw new IllegalArgumentException("not a regular file");
             }
             throw new NoSuchFileException(file.toString());
+        }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // Whoever can write the pins decides what loads: only the owner may.
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+            if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new IllegalArgumentException("it is writable by others than its owner (mode "
+                        + PosixFilePermissions.toString(mode) + "; chmod 600 it)");
+            }
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {

@@ -114,6 +114,22 @@ class PluginTrustTest {
     }
 
     @Test
+    void shouldTrustNothingWhenOthersCanWriteThePinFile() throws IOException {
+        Path jar = withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        PluginTrust.pin(data, List.of(jar));
+        Files.setPosixFilePermissions(PluginTrust.pinFile(data), PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor(PluginTrust.required(data)).scan();
+        }
+
+        assertThat(supervisor.pluginIds()).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly("alpha.jar: not trusted: SHA-256 "
+                + PluginTrust.sha256(jar) + "; trusted-plugins.sha256 cannot be used: it is writable by others than"
+                + " its owner (mode rw-rw-rw-; chmod 600 it)");
+    }
+
+    @Test
     void shouldLoadEveryPluginWhenPinningIsOff() {
         withJob("alpha", "one").writeTo(plugins, "alpha.jar");
 
