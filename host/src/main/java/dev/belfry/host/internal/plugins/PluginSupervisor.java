@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * stops another from loading, and a plugin that waits for a missing dependency loads as soon as it appears.
  *
  * <p>A new or changed file is acted on only once it has looked the same on two scans in a row, so a jar that is
- * still being copied is never loaded half-written; the first scan at start-up loads at once.
+ * still being copied is never loaded half-written; the first scan at start-up loads at once. Of several files with
+ * one plugin id the highest version runs; the others are superseded until it goes. A refused or superseded file is
+ * not read again until it changes, so a hostile one costs nothing on later scans.
  */
 public final class PluginSupervisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginSupervisor.class);
