@@ -242,7 +242,8 @@ final class DescriptorFinder implements PluginDescriptorFinder {
         if (value == null) {
             throw new DescriptorException(file + " has no " + key);
         }
-        if (value.isBlank()) {
+        // Only empty: a value of spaces goes on to the version or id check, which quotes it.
+        if (value.isEmpty()) {
             throw new DescriptorException(file + " has an empty " + key);
         }
     }
