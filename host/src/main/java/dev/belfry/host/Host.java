@@ -25,6 +25,7 @@ import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
 import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.internal.plugins.PluginTrust;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.host.internal.state.DataDirLock;
 import dev.belfry.host.internal.state.StateWriter;
@@ -127,7 +128,8 @@ public final class Host implements AutoCloseable {
                 RunExecutor.pooled(workers), settings, () -> ThreadLocalRandom.current().nextDouble(),
                 ScheduleValidator.compiling(), runs);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
-                ScheduleValidator.compiling());
+                ScheduleValidator.compiling(), config.requireTrustedPlugins()
+                        ? PluginTrust.required(config.dataDir()) : PluginTrust.off());
         this.jmx = new HostMetrics(this::jobsByStatus, engine::stats, metrics, writer::health, this::graphGauges);
     }
 

@@ -27,12 +27,14 @@ import java.util.Objects;
  *                           {@value #DEFAULT_ADMIN_PORT}
  * @param sidecarFileOps     the file operations the state file is written with; default real NIO (a seam for
  *                           fault-injection tests and unusual file systems)
+ * @param requireTrustedPlugins only plugin jars whose SHA-256 is pinned in the data directory load (see
+ *                           {@code belfry plugins trust}); default false
  */
 public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConcurrentRuns,
                          Duration misfireThreshold, Duration commitInterval, Duration shutdownGrace,
                          Duration pluginStopGrace, Duration orphanRetention, Duration pluginScanInterval,
                          boolean resetState, GraphConfig graph, int adminPort,
-                         SidecarFileOps sidecarFileOps) {
+                         SidecarFileOps sidecarFileOps, boolean requireTrustedPlugins) {
 
     /** The admin API's default port. */
     public static final int DEFAULT_ADMIN_PORT = 7688;
@@ -107,6 +109,7 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
         private GraphConfig graph = GraphConfig.embedded();
         private int adminPort = DEFAULT_ADMIN_PORT;
         private SidecarFileOps sidecarFileOps = SidecarFileOps.nio();
+        private boolean requireTrustedPlugins;
 
         private Builder() {
         }
@@ -205,11 +208,17 @@ public record HostConfig(Path dataDir, Path pluginsDir, Clock clock, int maxConc
             return this;
         }
 
+        /** @param required whether only pinned plugin jars load @return this builder */
+        public Builder requireTrustedPlugins(boolean required) {
+            this.requireTrustedPlugins = required;
+            return this;
+        }
+
         /** @return the config @throws IllegalArgumentException if a value is out of range */
         public HostConfig build() {
             return new HostConfig(dataDir, pluginsDir, clock, maxConcurrentRuns, misfireThreshold, commitInterval,
                     shutdownGrace, pluginStopGrace, orphanRetention, pluginScanInterval, resetState, graph,
-                    adminPort, sidecarFileOps);
+                    adminPort, sidecarFileOps, requireTrustedPlugins);
         }
     }
 }

@@ -9,7 +9,9 @@ import java.util.Objects;
  *
  * <p>A namespace is 1 to 64 characters of letters, digits, {@code _}, {@code -} and {@code .}; a local name is 1
  * to 128 characters of letters, digits, {@code _} and {@code -}. Both start with a letter or digit. Letters and
- * digits are Unicode ones, so {@code räder.nächtlich} is valid.
+ * digits are Unicode ones, so {@code räder.nächtlich} is a valid name; the host, however, accepts only ASCII plugin
+ * ids (without {@code ..} and without names operating systems reserve, such as {@code CON}), so in a job contributed
+ * by a plugin only the local name may use other letters.
  *
  * @param namespace the contributing plugin's id
  * @param name      the job's name within its plugin

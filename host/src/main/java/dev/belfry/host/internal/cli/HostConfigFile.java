@@ -22,17 +22,18 @@ import java.util.regex.Pattern;
 final class HostConfigFile {
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
 
-    private static final Map<String, BiConsumer<HostConfig.Builder, String>> KEYS = Map.of(
-            "data-dir", (b, v) -> b.dataDir(Path.of(v)),
-            "plugins-dir", (b, v) -> b.pluginsDir(Path.of(v)),
-            "max-concurrent-runs", (b, v) -> b.maxConcurrentRuns(positiveInt(v)),
-            "misfire-threshold", (b, v) -> b.misfireThreshold(duration(v)),
-            "commit-interval", (b, v) -> b.commitInterval(duration(v)),
-            "shutdown-grace", (b, v) -> b.shutdownGrace(duration(v)),
-            "plugin-stop-grace", (b, v) -> b.pluginStopGrace(duration(v)),
-            "orphan-retention", (b, v) -> b.orphanRetention(duration(v)),
-            "plugin-scan-interval", (b, v) -> b.pluginScanInterval(duration(v)),
-            "admin-port", (b, v) -> b.adminPort(adminPort(v)));
+    private static final Map<String, BiConsumer<HostConfig.Builder, String>> KEYS = Map.ofEntries(
+            Map.entry("data-dir", (b, v) -> b.dataDir(Path.of(v))),
+            Map.entry("plugins-dir", (b, v) -> b.pluginsDir(Path.of(v))),
+            Map.entry("max-concurrent-runs", (b, v) -> b.maxConcurrentRuns(positiveInt(v))),
+            Map.entry("misfire-threshold", (b, v) -> b.misfireThreshold(duration(v))),
+            Map.entry("commit-interval", (b, v) -> b.commitInterval(duration(v))),
+            Map.entry("shutdown-grace", (b, v) -> b.shutdownGrace(duration(v))),
+            Map.entry("plugin-stop-grace", (b, v) -> b.pluginStopGrace(duration(v))),
+            Map.entry("orphan-retention", (b, v) -> b.orphanRetention(duration(v))),
+            Map.entry("plugin-scan-interval", (b, v) -> b.pluginScanInterval(duration(v))),
+            Map.entry("admin-port", (b, v) -> b.adminPort(adminPort(v))),
+            Map.entry("require-trusted-plugins", (b, v) -> b.requireTrustedPlugins(bool(v))));
 
     private HostConfigFile() {
     }
@@ -74,6 +75,13 @@ final class HostConfigFile {
                 throw new BelfryCli.BadInputException(where + key + ": " + e.getMessage());
             }
         }
+    }
+
+    static boolean bool(String text) {
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException("expected true or false, found \"" + text + "\"");
     }
 
     static Duration duration(String text) {

@@ -1,6 +1,11 @@
 package dev.belfry.host.internal.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.belfry.host.internal.plugins.PluginTrust;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code belfry plugins}: the plugins of a running host. */
 @Command(name = "plugins", mixinStandardHelpOptions = true, description = "The plugins of a running host.",
-        subcommands = {PluginsCommand.ListPlugins.class, PluginsCommand.Reload.class})
+        subcommands = {PluginsCommand.ListPlugins.class, PluginsCommand.Reload.class, PluginsCommand.Trust.class})
 final class PluginsCommand {
 
     /** {@code belfry plugins list}. */
@@ -50,6 +55,37 @@ final class PluginsCommand {
         public Integer call() {
             client().post("/plugins/" + JobsCommand.encode(id) + "/reload");
             spec.commandLine().getOut().println(id + ": reloaded");
+            return 0;
+        }
+    }
+
+    /**
+     * {@code belfry plugins trust}: pins jars for {@code require-trusted-plugins = true}. Works on the data directory
+     * directly, with or without a running host; a running host picks the new pins up on its next scan.
+     */
+    @Command(name = "trust", mixinStandardHelpOptions = true,
+            description = "Pin plugin jars by SHA-256: with require-trusted-plugins = true only pinned jars load.")
+    static final class Trust implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
+                description = "The host's data directory, where the pins are kept (default ./data).")
+        Path data;
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "FILE", description = "Plugin jars to pin.")
+        List<Path> files;
+
+        @Override
+        public Integer call() throws IOException {
+            List<String> pinned;
+            try {
+                pinned = PluginTrust.pin(data, files);
+            } catch (IllegalArgumentException | NoSuchFileException e) {
+                throw new BelfryCli.BadInputException(e instanceof NoSuchFileException
+                        ? "no such file: " + e.getMessage() : e.getMessage());
+            }
+            pinned.forEach(spec.commandLine().getOut()::println);
+            spec.commandLine().getOut().println(pinned.size() + " jar(s) pinned in "
+                    + PluginTrust.pinFile(data));
             return 0;
         }
     }

@@ -1,23 +1,36 @@
 package dev.belfry.host.internal.plugins;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import org.pf4j.CompoundPluginLoader;
 import org.pf4j.DefaultPluginLoader;
 import org.pf4j.DefaultPluginManager;
 import org.pf4j.JarPluginLoader;
 import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginDescriptorFinder;
 import org.pf4j.PluginLoader;
 import org.pf4j.PluginManager;
 import org.pf4j.PluginRuntimeException;
 
 /**
- * PF4J's manager with two changes: descriptors can be read and checked before a plugin is loaded (so the host can
- * refuse it with a precise reason), and the plugin API is always taken from the host, even if a plugin jar
+ * PF4J's manager with these changes: descriptors are read with a size bound and can be read and checked before a
+ * plugin is loaded (so the host can refuse it with a precise reason), extension indexes are read once and bounded,
+ * and the plugin API is always taken from the host, even if a plugin jar
  * bundles its own copy by mistake, so a plugin's job is always a {@code BackgroundJob} of the host's kind.
  */
 final class BelfryPluginManager extends DefaultPluginManager {
     private static final String API_PACKAGE = "dev.belfry.api.";
+    private static final String EXTENSION_INDEX = "META-INF/extensions.idx";
 
     BelfryPluginManager(Path pluginsDir, String systemVersion) {
         super(pluginsDir);
@@ -33,6 +46,53 @@ final class BelfryPluginManager extends DefaultPluginManager {
         PluginDescriptor descriptor = getPluginDescriptorFinder().find(file);
         validatePluginDescriptor(descriptor);
         return descriptor;
+    }
+
+    @Override
+    protected PluginDescriptorFinder createPluginDescriptorFinder() {
+        return new DescriptorFinder();
+    }
+
+    /**
+     * Reads a loaded plugin's own extension indexes ({@code META-INF/extensions.idx} in its jar, or in its folder's
+     * classes and libraries) once, bounded in size. PF4J's extension finder would read every plugin's index whole,
+     * and again after every load or unload of any plugin, so one hostile index would slow every later change.
+     *
+     * @param id a loaded plugin
+     * @return the class names listed, in order, without duplicates
+     * @throws DescriptorException if the indexes hold more than the bound or cannot be read
+     */
+    List<String> extensionIndex(String id) {
+        ClassLoader loader = getPluginClassLoader(id);
+        Set<String> names = new LinkedHashSet<>();
+        long total = 0;
+        try {
+            // findResources: the plugin's own files only, not the host's or its dependencies'.
+            Enumeration<URL> urls = ((URLClassLoader) loader).findResources(EXTENSION_INDEX);
+            while (urls.hasMoreElements()) {
+                URLConnection c = urls.nextElement().openConnection();
+                c.setUseCaches(false); // a cached JarFile would keep the jar open after the plugin is unloaded
+                byte[] bytes;
+                try (InputStream in = c.getInputStream()) {
+                    bytes = DescriptorFinder.bounded(in, EXTENSION_INDEX);
+                }
+                total += bytes.length;
+                if (total > DescriptorFinder.MAX_METADATA_BYTES) {
+                    throw new DescriptorException("the plugin's " + EXTENSION_INDEX + " files hold more than "
+                            + DescriptorFinder.MAX_METADATA_TEXT);
+                }
+                // PF4J's index format: one class name a line, '#' starts a comment, whitespace is ignored.
+                for (String line : new String(bytes, StandardCharsets.UTF_8).split("\\R")) {
+                    String name = line.replaceFirst("#.*", "").replaceAll("\\s", "");
+                    if (!name.isEmpty()) {
+                        names.add(name);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new DescriptorException("cannot read " + EXTENSION_INDEX + ": " + e);
+        }
+        return List.copyOf(names);
     }
 
     @Override

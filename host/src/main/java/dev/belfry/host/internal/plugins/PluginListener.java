@@ -31,7 +31,8 @@ public interface PluginListener {
     }
 
     /**
-     * A plugin or one of its jobs was refused.
+     * A plugin or one of its jobs was refused, a plugin waits for something, or a file was superseded by a higher
+     * version of its plugin.
      *
      * @param problem what and why
      */

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * stops another from loading, and a plugin that waits for a missing dependency loads as soon as it appears.
  *
  * <p>A new or changed file is acted on only once it has looked the same on two scans in a row, so a jar that is
- * still being copied is never loaded half-written; the first scan at start-up loads at once.
+ * still being copied is never loaded half-written; the first scan at start-up loads at once. Of several files with
+ * one plugin id the highest version runs; the others are superseded until it goes. A refused or superseded file is
+ * not read again until it changes, so a hostile one costs nothing on later scans.
  */
 public final class PluginSupervisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginSupervisor.class);
@@ -46,6 +49,9 @@ public final class PluginSupervisor implements AutoCloseable {
     private final BelfryPluginManager manager;
     private final PluginListener listener;
     private final ScheduleValidator validator;
+    private final PluginTrust trust;
+    /** Files refused for want of a pin: considered again when the pin file changes. */
+    private final Set<Path> untrusted = new java.util.HashSet<>();
 
     /** Fingerprints from the previous scan, to tell whether a file has settled. */
     private Map<Path, Fingerprint> previousScan = Map.of();
@@ -53,9 +59,16 @@ public final class PluginSupervisor implements AutoCloseable {
     private final Map<Path, Fingerprint> settled = new HashMap<>();
     /** Loaded plugins by file, in start order. */
     private final Map<Path, String> loaded = new LinkedHashMap<>();
+    /** Files set aside for a higher version of the same plugin id, with the file that won. */
+    private final Map<Path, Path> superseded = new HashMap<>();
     /** Files waiting for something outside them (a dependency, a free plugin id), with the reason last reported. */
     private final Map<Path, String> waiting = new HashMap<>();
     private boolean firstScanDone;
+    /**
+     * The running plugins as last published. Loads, reloads and scans hold this object's monitor while plugin code
+     * runs; readers use this copy so that they never wait for them.
+     */
+    private volatile List<RunningPlugin> running = List.of();
     private ScheduledExecutorService scanner;
 
     /**
@@ -66,10 +79,23 @@ public final class PluginSupervisor implements AutoCloseable {
      */
     public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
                             ScheduleValidator validator) {
+        this(pluginsDir, systemVersion, listener, validator, PluginTrust.off());
+    }
+
+    /**
+     * @param pluginsDir    the folder of plugin jars and exploded plugin folders
+     * @param systemVersion the host version plugins' {@code Plugin-Requires} is checked against
+     * @param listener      told of every start, stop and problem
+     * @param validator     checks each job's schedule before it is accepted
+     * @param trust         which jars may load at all, checked before anything of a jar is read
+     */
+    public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
+                            ScheduleValidator validator, PluginTrust trust) {
         this.pluginsDir = Objects.requireNonNull(pluginsDir, "pluginsDir");
         this.manager = new BelfryPluginManager(pluginsDir, systemVersion);
         this.listener = Objects.requireNonNull(listener, "listener");
         this.validator = Objects.requireNonNull(validator, "validator");
+        this.trust = Objects.requireNonNull(trust, "trust");
     }
 
     /**
@@ -115,8 +141,21 @@ public final class PluginSupervisor implements AutoCloseable {
                 unload(id);
             }
         }
+        if (trust.refresh()) {
+            untrusted.forEach(settled::remove);
+            untrusted.clear();
+        }
         settled.keySet().removeIf(f -> !current.containsKey(f) || !current.get(f).equals(settled.get(f)));
         waiting.keySet().removeIf(f -> !current.containsKey(f));
+        untrusted.removeIf(f -> !settled.containsKey(f));
+        // A superseded file is considered again once its winner no longer runs.
+        superseded.entrySet().removeIf(e -> {
+            boolean release = !settled.containsKey(e.getKey()) || !loaded.containsKey(e.getValue());
+            if (release) {
+                settled.remove(e.getKey());
+            }
+            return release;
+        });
 
         List<Path> candidates = new ArrayList<>();
         for (Map.Entry<Path, Fingerprint> e : current.entrySet()) {
@@ -144,15 +183,25 @@ public final class PluginSupervisor implements AutoCloseable {
     public record RunningPlugin(String id, String version, Path file, List<String> dependencies) {
     }
 
-    /** @return the running plugins, in start order */
-    public synchronized List<RunningPlugin> plugins() {
+    /**
+     * Answers at once, even while a scan or reload is loading a slow plugin: the list is the one published after the
+     * last change.
+     *
+     * @return the running plugins, in start order
+     */
+    public List<RunningPlugin> plugins() {
+        return running;
+    }
+
+    /** Publishes the running plugins for readers that must not wait for a load (the admin API, status). */
+    private void publish() {
         List<RunningPlugin> out = new ArrayList<>();
         loaded.forEach((file, id) -> {
             PluginDescriptor d = manager.getPlugin(id).getDescriptor();
             out.add(new RunningPlugin(id, d.getVersion(), file,
                     d.getDependencies().stream().map(PluginDependency::getPluginId).toList()));
         });
-        return out;
+        running = List.copyOf(out);
     }
 
     /**
@@ -176,9 +225,9 @@ public final class PluginSupervisor implements AutoCloseable {
         return true;
     }
 
-    /** @return the ids of the running plugins, in start order */
-    public synchronized List<String> pluginIds() {
-        return List.copyOf(loaded.values());
+    /** @return the ids of the running plugins, in start order; answers at once, like {@link #plugins()} */
+    public List<String> pluginIds() {
+        return running.stream().map(RunningPlugin::id).toList();
     }
 
     /**
@@ -200,12 +249,28 @@ public final class PluginSupervisor implements AutoCloseable {
     private void loadAll(List<Path> files, Map<Path, Fingerprint> fingerprints) {
         Map<String, Candidate> byId = new TreeMap<>();
         for (Path file : files) {
+            Optional<String> distrust = trust.refusal(file);
+            if (distrust.isPresent()) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, distrust.get()));
+                untrusted.add(file);
+                continue;
+            }
             PluginDescriptor d;
             try {
                 d = manager.readDescriptor(file);
-                QName.checkNamespace(d.getPluginId());
+            } catch (DescriptorException e) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: "
+                        + e.getMessage()));
+                continue;
             } catch (RuntimeException | LinkageError e) {
                 refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: " + oneLine(e)));
+                continue;
+            }
+            try {
+                PluginIds.check(d.getPluginId());
+            } catch (IllegalArgumentException e) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: "
+                        + e.getMessage()));
                 continue;
             }
             String id = d.getPluginId();
@@ -220,16 +285,29 @@ public final class PluginSupervisor implements AutoCloseable {
                 refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, descriptorProblem));
                 continue;
             }
-            Path other = loadedFileOf(id);
-            if (other == null && byId.containsKey(id)) {
-                other = byId.get(id).file;
-            }
-            if (other != null) {
-                wait(file, PluginProblem.ofPlugin(file, id, "plugin id is already used by " + other.getFileName()
-                        + "; remove one of the two files"));
+            Candidate rival = byId.get(id);
+            if (rival != null) {
+                // Files come in name order: on equal versions the first one stays.
+                if (compareVersions(d, rival.descriptor) > 0) {
+                    byId.put(id, new Candidate(file, d));
+                    supersede(rival.file, rival.descriptor, file, d, fingerprints);
+                } else {
+                    supersede(file, d, rival.file, rival.descriptor, fingerprints);
+                }
                 continue;
             }
             byId.put(id, new Candidate(file, d));
+        }
+        // Against a running plugin of the same id, only a higher version is a candidate (an upgrade).
+        for (Candidate c : new ArrayList<>(byId.values())) {
+            Path running = loadedFileOf(c.descriptor.getPluginId());
+            if (running != null) {
+                PluginDescriptor runningDescriptor = manager.getPlugin(c.descriptor.getPluginId()).getDescriptor();
+                if (compareVersions(c.descriptor, runningDescriptor) <= 0) {
+                    byId.remove(c.descriptor.getPluginId());
+                    supersede(c.file, c.descriptor, running, runningDescriptor, fingerprints);
+                }
+            }
         }
 
         // Accept candidates whose dependencies are running or accepted, until nothing changes.
@@ -253,8 +331,50 @@ public final class PluginSupervisor implements AutoCloseable {
             }
         }
         for (Candidate c : order) {
+            String id = c.descriptor.getPluginId();
+            Path running = loadedFileOf(id);
+            if (running != null) {
+                // An upgrade whose dependencies are met: only now is the running version stopped for it.
+                PluginDescriptor old = manager.getPlugin(id).getDescriptor();
+                log.info("plugin {} {} in {} supersedes {} in {}; stopping the old one", id,
+                        c.descriptor.getVersion(), c.file.getFileName(), old.getVersion(), running.getFileName());
+                unload(id);
+                supersede(running, old, c.file, c.descriptor, fingerprints);
+            }
             load(c, fingerprints);
         }
+    }
+
+    private int compareVersions(PluginDescriptor a, PluginDescriptor b) {
+        return manager.getVersionManager().compareVersions(a.getVersion(), b.getVersion());
+    }
+
+    /**
+     * Sets a file aside for another of the same plugin id with a higher (or, for the file that came later, an equal)
+     * version. It is not read again while the winner runs; if the winner goes (removed, replaced, refused), the next
+     * scan considers it again.
+     */
+    private void supersede(Path loser, PluginDescriptor loserDescriptor, Path winner,
+                           PluginDescriptor winnerDescriptor, Map<Path, Fingerprint> fingerprints) {
+        Fingerprint f = fingerprints.get(loser);
+        settled.put(loser, f != null ? f : settledOrCurrent(loser));
+        superseded.put(loser, winner);
+        String message = loserDescriptor.getVersion().equals(winnerDescriptor.getVersion())
+                ? "has the same plugin id and version as " + winner.getFileName() + ", which is used; remove one"
+                        + " of the two files"
+                : "superseded by " + winner.getFileName() + " (version " + winnerDescriptor.getVersion()
+                        + " is higher than " + loserDescriptor.getVersion() + "); it loads again only if "
+                        + winner.getFileName() + " goes or cannot start";
+        PluginProblem problem = PluginProblem.ofPlugin(loser, loserDescriptor.getPluginId(), message);
+        if (!message.equals(waiting.put(loser, message))) {
+            log.info("plugin superseded: {}", problem);
+            listener.problem(problem);
+        }
+    }
+
+    private Fingerprint settledOrCurrent(Path file) {
+        Fingerprint f = previousScan.get(file);
+        return f != null ? f : Fingerprint.of(file);
     }
 
     /** @return why the descriptor's dependencies are not met, or null if they are */
@@ -343,7 +463,7 @@ public final class PluginSupervisor implements AutoCloseable {
                 return "Plugin-Dependencies names the plugin itself";
             }
             try {
-                QName.checkNamespace(depId);
+                PluginIds.check(depId);
             } catch (IllegalArgumentException e) {
                 String support = dep.getPluginVersionSupport();
                 String entry = depId + ("*".equals(support) ? "" : "@" + support) + (dep.isOptional() ? "?" : "");
@@ -391,12 +511,21 @@ public final class PluginSupervisor implements AutoCloseable {
     private void load(Candidate c, Map<Path, Fingerprint> fingerprints) {
         Path file = c.file;
         String id = c.descriptor.getPluginId();
+        List<String> extensions;
         try {
             manager.loadPlugin(file);
             String classProblem = checkPluginClass(c.descriptor, id);
             if (classProblem != null) {
                 discard(id);
                 refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, classProblem));
+                return;
+            }
+            try {
+                // Read before any plugin code runs: a plugin with a hostile index never starts.
+                extensions = manager.extensionIndex(id);
+            } catch (DescriptorException e) {
+                discard(id);
+                refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, e.getMessage()));
                 return;
             }
             PluginState state = manager.startPlugin(id);
@@ -417,9 +546,10 @@ public final class PluginSupervisor implements AutoCloseable {
         waiting.remove(file);
         loaded.put(file, id);
         listener.pluginLoading(file, id);
+        publish();
         LoadedPlugin plugin = new LoadedPlugin(id, c.descriptor.getVersion(), file,
                 c.descriptor.getDependencies().stream().map(PluginDependency::getPluginId).toList(),
-                collectJobs(file, id), manager.getPluginClassLoader(id));
+                collectJobs(file, id, extensions), manager.getPluginClassLoader(id));
         log.info("plugin {} {} loaded from {} with {} job(s)", id, plugin.version(), file.getFileName(),
                 plugin.jobs().size());
         try {
@@ -438,10 +568,10 @@ public final class PluginSupervisor implements AutoCloseable {
         }
     }
 
-    private List<PluginJob> collectJobs(Path file, String id) {
+    private List<PluginJob> collectJobs(Path file, String id, List<String> extensions) {
         ClassLoader loader = manager.getPluginClassLoader(id);
         Map<String, List<PluginJob>> byName = new TreeMap<>();
-        for (String className : manager.getExtensionClassNames(id)) {
+        for (String className : extensions) {
             try {
                 Class<?> type = Class.forName(className, false, loader);
                 if (!BackgroundJob.class.isAssignableFrom(type)) {
@@ -458,14 +588,15 @@ public final class PluginSupervisor implements AutoCloseable {
                 try {
                     validator.validate(spec.schedule());
                 } catch (InvalidScheduleException e) {
-                    listener.problem(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()));
+                    refuseJob(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()),
+                            className);
                     continue;
                 }
                 byName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
                         .add(new PluginJob(new QName(id, spec.name()), spec, job));
             } catch (Exception | Error e) {
-                listener.problem(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: "
-                        + oneLine(e)));
+                refuseJob(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: " + oneLine(e)),
+                        className);
             }
         }
         List<PluginJob> jobs = new ArrayList<>();
@@ -474,8 +605,8 @@ public final class PluginSupervisor implements AutoCloseable {
                 jobs.add(list.get(0));
             } else {
                 String classes = list.stream().map(j -> j.job().getClass().getName()).collect(Collectors.joining(", "));
-                listener.problem(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
-                        + "\" (" + classes + "); none of them is registered"));
+                refuseJob(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
+                        + "\" (" + classes + "); none of them is registered"), classes);
             }
         });
         return jobs;
@@ -498,6 +629,7 @@ public final class PluginSupervisor implements AutoCloseable {
         discard(id);
         loaded.remove(file);
         settled.remove(file);
+        publish();
         log.info("plugin {} stopped", id);
     }
 
@@ -547,6 +679,16 @@ public final class PluginSupervisor implements AutoCloseable {
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
         log.error("plugin refused: {}", problem);
+        listener.problem(problem);
+    }
+
+    /** A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it. */
+    private void refuseJob(PluginProblem problem, String jobClasses) {
+        if (problem.toString().contains(jobClasses)) {
+            log.warn("job refused: {}", problem);
+        } else {
+            log.warn("job refused: {} (job class {})", problem, jobClasses);
+        }
         listener.problem(problem);
     }
 

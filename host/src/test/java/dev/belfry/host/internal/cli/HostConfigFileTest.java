@@ -51,6 +51,14 @@ class HostConfigFileTest {
     }
 
     @Test
+    void shouldReadRequireTrustedPluginsOffByDefault() throws IOException {
+        assertThat(read("").requireTrustedPlugins()).isFalse();
+        assertThat(read("require-trusted-plugins = true\n").requireTrustedPlugins()).isTrue();
+        assertThatThrownBy(() -> read("require-trusted-plugins = yes\n")).hasMessage(dir.resolve("belfry.conf")
+                + ":1: require-trusted-plugins: expected true or false, found \"yes\"");
+    }
+
+    @Test
     void shouldNameFileLineAndKeyWhenAKeyIsUnknown() {
         assertThatThrownBy(() -> read("commit-interval = 20ms\ncomit-interval = 5ms\n"))
                 .hasMessageStartingWith(dir.resolve("belfry.conf") + ":2: unknown key \"comit-interval\" (known: ");

@@ -219,11 +219,17 @@ class PluginSupervisorTest {
                 .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        supervisor().scan();
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            warnings = log.warnings();
+        }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
         assertThat(recorder.problemLines()).containsExactly("alpha.jar: plugin alpha: job bad-cron: job alpha.bad-cron:"
                 + " invalid schedule \"61 * * * *\": field 1 (minute) \"61\": out of range 0-59");
+        assertThat(warnings).containsExactly("WARN job refused: " + recorder.problemLines().get(0)
+                + " (job class p.alpha.Bad)");
     }
 
     @Test
@@ -235,7 +241,11 @@ class PluginSupervisorTest {
                 .extension(pkg + ".C", job(pkg, "C", "other", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        supervisor().scan();
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            assertThat(log.warnings()).singleElement().asString().startsWith("WARN job refused: alpha.jar: plugin"
+                    + " alpha: job same: two or more jobs are named");
+        }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("other");
         assertThat(recorder.problemLines()).singleElement().asString()
@@ -256,7 +266,11 @@ class PluginSupervisorTest {
                 .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        supervisor().scan();
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            assertThat(log.warnings()).hasSize(2).allSatisfy(l -> assertThat(l).startsWith("WARN job refused:"
+                    + " alpha.jar: plugin alpha: job class p.alpha."));
+        }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
         assertThat(recorder.problemLines()).hasSize(2).anySatisfy(l -> assertThat(l)
@@ -264,6 +278,32 @@ class PluginSupervisorTest {
                 .anySatisfy(l -> assertThat(l)
                         .startsWith("alpha.jar: plugin alpha: job class p.alpha.Throws refused")
                         .contains("no config"));
+    }
+
+    @Test
+    void shouldLogEachRefusedJobAtWarnWithPluginJobClassAndReason() {
+        String pkg = "p.alpha";
+        plugin("alpha")
+                .extension(pkg + ".BadHour", job(pkg, "BadHour", "bad-hour", "Schedule.cron(\"0 25 * * *\")"))
+                .extension(pkg + ".BadZone", job(pkg, "BadZone", "bad-zone",
+                        "Schedule.cron(\"0 3 * * *\", java.time.ZoneId.of(\"Mars/Olympus\"))"))
+                .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
+                .writeTo(plugins, "alpha.jar");
+        supervisor = new PluginSupervisor(plugins, "1.0.0", recorder, ScheduleValidator.compiling());
+
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor.scan();
+            warnings = log.warnings();
+        }
+
+        assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
+        assertThat(warnings).hasSize(2).anySatisfy(l -> assertThat(l)
+                        .startsWith("WARN job refused: alpha.jar: plugin alpha: job bad-hour: job alpha.bad-hour:"
+                                + " invalid schedule \"0 25 * * *\"")
+                        .endsWith("(job class p.alpha.BadHour)"))
+                .anySatisfy(l -> assertThat(l).isEqualTo("WARN job refused: alpha.jar: plugin alpha: job class"
+                        + " p.alpha.BadZone refused: ZoneRulesException: Unknown time-zone ID: Mars/Olympus"));
     }
 
     @Test
@@ -303,6 +343,110 @@ class PluginSupervisorTest {
         assertThat(supervisor.pluginIds()).containsExactly("alpha");
         assertThat(recorder.started.get("alpha").version()).isEqualTo("1.1.0");
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("two");
+    }
+
+    @Test
+    void shouldLetTheHigherVersionOfOnePluginIdWinAndReportTheOtherAsSuperseded() throws IOException {
+        withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
+        supervisor().scan();
+
+        Path newer = withJob("my-jobs", "two").version("1.1.0").writeTo(plugins, "my-jobs-1.1.0.jar");
+        supervisor.scan(); // sees the new jar
+        supervisor.scan(); // it has settled: the upgrade happens
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.1.0");
+        assertThat(recorder.stopOrder).containsExactly("my-jobs");
+        assertThat(recorder.problemLines()).containsExactly("my-jobs-1.0.0.jar: plugin my-jobs: superseded by"
+                + " my-jobs-1.1.0.jar (version 1.1.0 is higher than 1.0.0); it loads again only if my-jobs-1.1.0.jar"
+                + " goes or cannot start");
+
+        Files.delete(newer);
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void shouldKeepTheHigherVersionRunningWhenALowerOneArrives() {
+        withJob("my-jobs", "one").version("1.10.0").writeTo(plugins, "my-jobs-1.10.0.jar");
+        withJob("my-jobs", "one").version("1.9.0").writeTo(plugins, "my-jobs-1.9.0.jar");
+        supervisor().scan();
+        withJob("my-jobs", "one").version("1.2.0").writeTo(plugins, "my-jobs-1.2.0.jar");
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(recorder.startOrder).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.10.0");
+        assertThat(recorder.stopOrder).isEmpty();
+        assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
+                "my-jobs-1.9.0.jar: plugin my-jobs: superseded by my-jobs-1.10.0.jar (version 1.10.0 is higher than"
+                        + " 1.9.0); it loads again only if my-jobs-1.10.0.jar goes or cannot start",
+                "my-jobs-1.2.0.jar: plugin my-jobs: superseded by my-jobs-1.10.0.jar (version 1.10.0 is higher than"
+                        + " 1.2.0); it loads again only if my-jobs-1.10.0.jar goes or cannot start");
+    }
+
+    @Test
+    void shouldKeepTheRunningVersionWhileTheHigherOneWaitsForADependency() {
+        withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
+        supervisor().scan();
+        withJob("my-jobs", "one").version("2.0.0").dependencies("parent").writeTo(plugins, "my-jobs-2.0.0.jar");
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor.scan();
+            supervisor.scan();
+            assertThat(log.warnings()).containsExactly("WARN plugin waiting: " + recorder.problemLines().get(0));
+        }
+
+        assertThat(supervisor.plugins()).singleElement().satisfies(p -> assertThat(p.version()).isEqualTo("1.0.0"));
+        assertThat(recorder.stopOrder).isEmpty();
+        assertThat(recorder.problemLines()).containsExactly("my-jobs-2.0.0.jar: plugin my-jobs: depends on plugin"
+                + " parent, which is not in the plugins folder; it loads when parent is added");
+
+        withJob("parent", "one").writeTo(plugins, "parent.jar");
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(supervisor.plugins()).extracting(p -> p.id() + " " + p.version())
+                .containsExactly("parent 1.0.0", "my-jobs 2.0.0");
+    }
+
+    @Test
+    void shouldUseTheFirstOfTwoFilesWithTheSameIdAndVersionAndNameTheOther() {
+        withJob("my-jobs", "one").writeTo(plugins, "a.jar");
+        withJob("my-jobs", "one").writeTo(plugins, "b.jar");
+
+        supervisor().scan();
+        supervisor.scan();
+
+        assertThat(supervisor.plugins()).singleElement().satisfies(p -> assertThat(p.file().getFileName())
+                .hasToString("a.jar"));
+        assertThat(recorder.problemLines()).containsExactly("b.jar: plugin my-jobs: has the same plugin id and"
+                + " version as a.jar, which is used; remove one of the two files");
+    }
+
+    @Test
+    void shouldLoadTheLowerVersionWhenTheHigherOneCannotStart() {
+        withJob("my-jobs", "one").version("2.0.0").pluginClass("p.my_jobs.Broken")
+                .source("p.my_jobs.Broken", "package p.my_jobs;\n"
+                        + "public class Broken extends org.pf4j.Plugin {\n"
+                        + "  public void start() { throw new IllegalStateException(\"no database\"); }\n"
+                        + "}\n")
+                .writeTo(plugins, "my-jobs-2.0.0.jar");
+        withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
+
+        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+            supervisor().scan();
+            supervisor.scan();
+            assertThat(log.warnings()).singleElement().asString()
+                    .startsWith("ERROR plugin refused: my-jobs-2.0.0.jar: plugin my-jobs: failed to start");
+        }
+
+        assertThat(supervisor.pluginIds()).containsExactly("my-jobs");
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.0.0");
+        assertThat(recorder.problemLines()).anySatisfy(l -> assertThat(l)
+                .startsWith("my-jobs-2.0.0.jar: plugin my-jobs: failed to start").contains("no database"));
     }
 
     @Test

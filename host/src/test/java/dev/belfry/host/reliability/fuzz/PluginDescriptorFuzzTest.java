@@ -6,6 +6,7 @@ import dev.belfry.api.QName;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
+import dev.belfry.host.internal.plugins.PluginIds;
 import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.host.reliability.Depth;
 import dev.belfry.host.testing.Eventually;
@@ -203,10 +204,10 @@ class PluginDescriptorFuzzTest {
         }
     }
 
-    /** Belfry's plugin-id rule, asked of the API itself. */
+    /** Belfry's plugin-id rule, asked of the host itself. */
     private static boolean isValidId(String id) {
         try {
-            QName.checkNamespace(id);
+            PluginIds.check(id);
             return true;
         } catch (IllegalArgumentException e) {
             return false;
