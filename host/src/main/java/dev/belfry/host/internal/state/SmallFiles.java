@@ -15,7 +15,9 @@ public final class SmallFiles {
     }
 
     /**
-     * Writes a file through a temporary file and an atomic rename, so a reader sees the old text or the new one.
+     * Writes a file through a temporary file and an atomic rename, so a reader sees the old text or the new one,
+     * durably: the temporary file is flushed before the rename and the directory after it, so after a power loss
+     * the file holds the old text or the new one, never nothing.
      *
      * @param file      the file
      * @param text      its new content
@@ -30,7 +32,11 @@ public final class SmallFiles {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.toAbsolutePath().getParent());
     }
 
     /**
