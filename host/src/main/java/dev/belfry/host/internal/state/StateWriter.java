@@ -315,9 +315,9 @@ public final class StateWriter implements StateSink, AutoCloseable {
         synchronized (this) {
             long unsaved = submitted - committed;
             if (unsaved != 0) {
-                log.error("state writer stopped with {} change(s) not on disk ({}); {} holds the last commit{}",
-                        unsaved, lastError.orElse("a write was still under way"), store.file(),
-                        lastCommitAt.map(at -> ", of " + at).orElse(" made before this start"));
+                log.error("state writer stopped with {} change(s) not on disk ({}); {} holds the last successful"
+                        + " commit{}", unsaved, lastError.orElse("a write was still under way"), store.file(),
+                        lastCommitAt.map(at -> ", of " + at).orElse(""));
             }
             return unsaved;
         }

@@ -174,6 +174,6 @@ class RefusedStartTest {
         List<String> errors = writerLog.list.stream().filter(ev -> ev.getLevel() == Level.ERROR)
                 .map(ILoggingEvent::getFormattedMessage).toList();
         assertThat(errors).last().asString().matches("state writer stopped with [1-9][0-9]* change\\(s\\) not on"
-                + " disk \\(.*No space left on device\\); .* holds the last commit, of .*");
+                + " disk \\(.*No space left on device\\); .* holds the last successful commit, of .*");
     }
 }
