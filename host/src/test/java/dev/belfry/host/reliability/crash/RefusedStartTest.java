@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,38 @@ class RefusedStartTest {
         ops.heal();
         host = Host.start(config(ops).adminPort(HostConfig.ANY_FREE_PORT).build());
         Eventually.await(PATIENCE, () -> Files.exists(fired), () -> "the job runs once the disk has room");
+    }
+
+    @Test
+    void shouldRefuseToStartOnARealFullDiskBeforeAnyJobFires() throws Exception {
+        Path tmpfs = Files.createDirectories(root.resolve("tmpfs"));
+        Assumptions.assumeTrue(SidecarFaultTest.run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs",
+                tmpfs.toString()), "cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): real full disk skipped");
+        try {
+            data = tmpfs;
+            host = Host.start(config(SidecarFileOps.nio()).adminPort(HostConfig.ANY_FREE_PORT).build());
+            Eventually.await(PATIENCE, () -> host.job(TICK).isPresent(), () -> "plugin " + PLUGIN + " attached");
+            host.close();
+            host = null;
+            Files.deleteIfExists(fired);
+            SidecarFaultTest.fill(tmpfs.resolve("filler"));
+            byte[] before = Files.readAllBytes(StateFiles.main(data));
+
+            HostStartException e = catchThrowableOfType(HostStartException.class,
+                    () -> host = Host.start(config(SidecarFileOps.nio()).adminPort(HostConfig.ANY_FREE_PORT).build()));
+
+            assertThat(e).as("a start on a full disk is refused").isNotNull();
+            assertThat(e.getMessage()).startsWith("the job state cannot be written, so the host does not start:")
+                    .contains(StateFiles.main(data).toString()).endsWith("No space left on device");
+            assertThat(fired).as("no job ran").doesNotExist();
+            assertThat(Files.readAllBytes(StateFiles.main(data))).as("the state file is unchanged").isEqualTo(before);
+        } finally {
+            if (host != null) {
+                host.close();
+                host = null;
+            }
+            SidecarFaultTest.run("umount", tmpfs.toString());
+        }
     }
 
     @Test
