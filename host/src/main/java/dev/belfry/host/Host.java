@@ -21,6 +21,7 @@ import dev.belfry.host.internal.graph.MirroringSink;
 import dev.belfry.host.internal.graph.Neo4jMirror;
 import dev.belfry.host.internal.graph.PluginNode;
 import dev.belfry.host.internal.state.HostId;
+import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.plugins.ExitGuard;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
@@ -136,7 +137,8 @@ public final class Host implements AutoCloseable {
         try {
             lock = DataDirLock.acquire(config.dataDir());
         } catch (IOException e) {
-            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
+            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + IoErrors.describe(e),
+                    e);
         } catch (IllegalStateException e) {
             throw new HostStartException(e.getMessage(), e);
         }
@@ -152,8 +154,8 @@ public final class Host implements AutoCloseable {
             host.begin(loaded);
             return host;
         } catch (IOException e) {
-            throw refused(host, guard, lock,
-                    new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e));
+            throw refused(host, guard, lock, new HostStartException("cannot use data directory " + config.dataDir()
+                    + ": " + IoErrors.describe(e), e));
         } catch (RuntimeException | Error e) {
             throw refused(host, guard, lock, e instanceof HostStartException h ? h
                     : new HostStartException("host failed to start: " + e, e));
@@ -204,7 +206,7 @@ public final class Host implements AutoCloseable {
         } catch (SidecarUnusableException e) {
             throw new HostStartException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + e.getMessage(), e);
+            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -77,7 +77,8 @@ class SidecarCommandTest {
         int exit = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> belfry("sidecar", "validate", "/dev/zero"));
 
         assertThat(exit).isEqualTo(1);
-        assertThat(err.toString().lines()).containsExactly("/dev/zero:1:1: $: is a character device, not a regular file");
+        assertThat(err.toString().lines())
+                .containsExactly("/dev/zero:1:1: $: is a character device, not a regular file");
     }
 
     @Test
@@ -89,7 +90,8 @@ class SidecarCommandTest {
         int exit = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> belfry("sidecar", "dump", fifo.toString()));
 
         assertThat(exit).isEqualTo(1);
-        assertThat(err.toString().lines()).containsExactly(fifo + ":1:1: $: is a named pipe (FIFO), not a regular file");
+        assertThat(err.toString().lines())
+                .containsExactly(fifo + ":1:1: $: is a named pipe (FIFO), not a regular file");
     }
 
     @Test

@@ -68,7 +68,8 @@ class RefusedStartTest {
     }
 
     private static String job(String cls, String name, String schedule, String body) {
-        return "package eager;\nimport dev.belfry.api.*;\nimport dev.belfry.api.schedule.*;\nimport java.time.Duration;\n"
+        return "package eager;\nimport dev.belfry.api.*;\nimport dev.belfry.api.schedule.*;\n"
+                + "import java.time.Duration;\n"
                 + "public class " + cls + " implements BackgroundJob {\n"
                 + "  public JobSpec spec() { return JobSpec.builder(\"" + name + "\", " + schedule + ").build(); }\n"
                 + "  public void run(JobContext c) throws Exception { " + body + " }\n}\n";
@@ -160,6 +161,18 @@ class RefusedStartTest {
             }
             SidecarFaultTest.run("umount", tmpfs.toString());
         }
+    }
+
+    @Test
+    void shouldNameTheFileInTheWayWhenSystemIsAFileNotADirectory() throws Exception {
+        Path system = data.resolve("_system");
+        Files.writeString(system, "not a directory");
+
+        HostStartException e = catchThrowableOfType(HostStartException.class,
+                () -> host = Host.start(config(SidecarFileOps.nio()).adminPort(HostConfig.ANY_FREE_PORT).build()));
+
+        assertThat(e.getMessage()).isEqualTo("cannot use data directory " + data + ": " + system
+                + ": is in the way (it exists, and is not a directory)");
     }
 
     @Test
