@@ -356,12 +356,15 @@ public final class Host implements AutoCloseable {
         jmx.close();
         engine.shutdown(grace);
         plugins.close();
-        writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        // The final commit starts now; the mirror and the graph stop while it is written (or, on a failing disk,
+        // retried), so the state is on disk as early as it can be and the grace bounds the whole shutdown.
+        writer.beginClose();
         mirror.close();
         GraphRuntime g = graph;
         if (g != null) {
             g.close();
         }
+        writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);

@@ -285,6 +285,19 @@ public final class StateWriter implements StateSink, AutoCloseable {
     }
 
     /**
+     * Starts the final write of what is pending at once and lets the writer thread end when nothing is left, without
+     * waiting for it: the caller can stop other things meanwhile, then {@link #close(Duration)}. Changes made after
+     * this are still written.
+     */
+    public synchronized void beginClose() {
+        if (!closing) {
+            closing = true;
+            urgent = true; // the one pause that closing cuts short: write now, not after the rest of a retry pause
+            notifyAll();
+        }
+    }
+
+    /**
      * Writes what is pending and stops the writer thread. What is pending is written at once (a commit interval is
      * not waited for) and always tried at least once, even with no time left; a failed write is retried once a
      * second, as while running, until {@code wait} has passed. If changes are still not on disk then, their number
@@ -295,11 +308,7 @@ public final class StateWriter implements StateSink, AutoCloseable {
      */
     public long close(Duration wait) {
         long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
-        synchronized (this) {
-            closing = true;
-            urgent = true; // the one pause that close cuts short: write now, not after the rest of a retry pause
-            notifyAll();
-        }
+        beginClose();
         try {
             joinUntil(deadline);
             if (thread.isAlive()) {

@@ -168,6 +168,24 @@ class StateWriterTest {
     }
 
     @Test
+    void shouldWriteAtOnceWithoutWaitingForTheIntervalWhenClosingBegins() throws Exception {
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1), SidecarDocument.empty(Instant.EPOCH));
+        writer.put(job("last", 7));
+
+        writer.beginClose();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (writer.health().pendingChanges() > 0 && System.nanoTime() < until) {
+            Thread.sleep(5); // the writer's own thread writes while the caller stops other things
+        }
+
+        assertThat(writer.health().pendingChanges()).as("pending after beginClose, with an hour-long interval")
+                .isZero();
+        assertThat(onDisk().job(QName.parse("demo.last")).orElseThrow().runCount()).isEqualTo(7);
+        assertThat(writer.close(Duration.ZERO)).isZero();
+    }
+
+    @Test
     void shouldKeepTheRetryPauseAndStopAtTheDeadlineWhenClosedOnAFullDisk() throws Exception {
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         Logger logger = (Logger) LoggerFactory.getLogger(StateWriter.class);
