@@ -13,6 +13,7 @@ import dev.belfry.host.internal.engine.FireClaim;
 import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.graph.GraphEndpoint;
 import dev.belfry.host.internal.graph.GraphMirror;
 import dev.belfry.host.internal.graph.GraphRuntime;
 import dev.belfry.host.internal.graph.MirrorStatus;
@@ -20,6 +21,7 @@ import dev.belfry.host.internal.graph.MirroringSink;
 import dev.belfry.host.internal.graph.Neo4jMirror;
 import dev.belfry.host.internal.graph.PluginNode;
 import dev.belfry.host.internal.state.HostId;
+import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.plugins.ExitGuard;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginListener;
@@ -89,7 +91,8 @@ public final class Host implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
     private AdminServer admin;
-    private final GraphRuntime graph;
+    /** Started by begin() once nothing can refuse the start any more; null until then and with the graph off. */
+    private volatile GraphRuntime graph;
     private final GraphMirror mirror;
     /** Plugins as the graph shows them: running ones, and ones that went away while their jobs remain. */
     private final Map<String, PluginNode> pluginNodes = new TreeMap<>();
@@ -99,20 +102,15 @@ public final class Host implements AutoCloseable {
     private volatile boolean closing;
     private boolean closed;
 
-    private Host(HostConfig config, DataDirLock lock, LoadResult loaded, String hostId) {
+    private Host(HostConfig config, DataDirLock lock, SidecarStore store, LoadResult loaded, String hostId) {
         this.config = config;
         this.lock = lock;
-        this.writer = new StateWriter(new SidecarStore(config.dataDir(), config.clock(), config.sidecarFileOps()),
-                config.clock(), config.commitInterval(), loaded.document());
+        this.writer = new StateWriter(store, config.clock(), config.commitInterval(), loaded.document());
         if (config.graph().mode() == GraphConfig.Mode.OFF) {
-            this.graph = null;
             this.mirror = GraphMirror.off();
         } else {
-            this.graph = GraphRuntime.start(config.graph(), config.dataDir());
-            Neo4jMirror neo4j = new Neo4jMirror(graph::endpoint, writer::snapshot, hostId, config.clock().instant(),
+            this.mirror = new Neo4jMirror(this::graphEndpoint, writer::snapshot, hostId, config.clock().instant(),
                     config.graph().runsPerJob(), config.clock());
-            neo4j.start();
-            this.mirror = neo4j;
         }
         this.workers = RunExecutor.workerThreads();
         EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
@@ -134,42 +132,77 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Starts a host: locks the data directory, loads the state (recovering from a corrupt sidecar where it can),
-     * loads the plugins and starts firing.
+     * Starts a host: locks the data directory, loads the state (recovering from a corrupt sidecar where it can) and
+     * writes it back, opens the admin API, then loads the plugins and starts firing. Everything that can refuse the
+     * start (state unusable or unwritable, admin port taken, ...) is checked before the first job fires, and a
+     * refused start stops whatever it had started before releasing the data directory.
      *
      * @param config how to run
      * @return the running host
-     * @throws HostStartException with a one-line reason if it cannot start (directory in use, state unusable, ...)
+     * @throws HostStartException with a one-line reason if it cannot start (directory in use, state unusable or not
+     *                            writable, admin port taken, ...)
      */
     public static Host start(HostConfig config) {
         DataDirLock lock;
         try {
             lock = DataDirLock.acquire(config.dataDir());
         } catch (IOException e) {
-            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
+            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + IoErrors.describe(e),
+                    e);
         } catch (IllegalStateException e) {
             throw new HostStartException(e.getMessage(), e);
         }
         ExitGuard guard = ExitGuard.acquire(); // before any plugin code runs, Plugin.start included
+        Host host = null;
         try {
-            LoadResult loaded = loadState(config);
-            Host host = new Host(config, lock, loaded, HostId.of(config.dataDir()));
+            SidecarStore store = new SidecarStore(config.dataDir(), config.clock(), config.sidecarFileOps());
+            LoadResult loaded = loadState(config, store);
+            String hostId = HostId.of(config.dataDir());
+            saveState(config, store, loaded);
+            host = new Host(config, lock, store, loaded, hostId);
             host.exitGuard = guard;
             host.begin(loaded);
             return host;
         } catch (IOException e) {
-            guard.close();
-            closeQuietly(lock);
-            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            guard.close();
-            closeQuietly(lock);
-            throw e instanceof HostStartException h ? h : new HostStartException("host failed to start: " + e, e);
+            throw refused(host, guard, lock, new HostStartException("cannot use data directory " + config.dataDir()
+                    + ": " + IoErrors.describe(e), e));
+        } catch (RuntimeException | Error e) {
+            throw refused(host, guard, lock, e instanceof HostStartException h ? h
+                    : new HostStartException("host failed to start: " + e, e));
         }
     }
 
-    private static LoadResult loadState(HostConfig config) {
-        SidecarStore store = new SidecarStore(config.dataDir(), config.clock());
+    // A refused start leaves nothing running: the parts of the host that started are stopped (the lock last).
+    private static HostStartException refused(Host host, ExitGuard guard, DataDirLock lock, HostStartException why) {
+        if (host != null) {
+            try {
+                log.info("Belfry did not start; stopping what had started");
+                host.stop(host.config.shutdownGrace());
+            } catch (RuntimeException | Error e) {
+                why.addSuppressed(e);
+            } finally {
+                guard.close();
+                closeQuietly(lock);
+            }
+        } else {
+            guard.close();
+            closeQuietly(lock);
+        }
+        return why;
+    }
+
+    // Writing the loaded state back proves that the state can be written now, before any job fires: a full disk or
+    // a read-only data directory refuses the start here instead of after the first runs have moved checkpoints.
+    private static void saveState(HostConfig config, SidecarStore store, LoadResult loaded) {
+        try {
+            store.write(loaded.document().withJobs(loaded.document().jobs(), config.clock().instant()));
+        } catch (IOException e) {
+            throw new HostStartException("the job state cannot be written, so the host does not start: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static LoadResult loadState(HostConfig config, SidecarStore store) {
         try {
             LoadResult result = store.loadOrReset(config.resetState());
             for (LoadResult.Quarantined q : result.quarantined()) {
@@ -183,7 +216,7 @@ public final class Host implements AutoCloseable {
         } catch (SidecarUnusableException e) {
             throw new HostStartException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + e.getMessage(), e);
+            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -195,14 +228,8 @@ public final class Host implements AutoCloseable {
             log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does",
                     config.pluginsDir());
         }
-        // The timer runs during the scan: a plugin's jobs fire as soon as it is attached, not once every plugin has
-        // started (a slow Plugin.start would hold up every other plugin's fires).
-        engine.start();
-        plugins.scan();
-        engine.orphanJobsOfMissingPlugins(new HashSet<>(plugins.pluginIds()));
-        if (!config.pluginScanInterval().isZero()) {
-            plugins.watch(config.pluginScanInterval());
-        }
+        // What can still refuse the start comes before the first fire: a refusal after jobs ran would have let them
+        // move checkpoints and send mail for a host that then exits.
         jmx.register(config.dataDir().toAbsolutePath().toString());
         if (config.adminPort() == HostConfig.ADMIN_OFF) {
             AdminServer.removeStaleFiles(config.dataDir());
@@ -213,6 +240,19 @@ public final class Host implements AutoCloseable {
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + config.adminPort() + ": "
                         + e.getMessage() + " (choose another --admin-port, 0 for any free port, or off)", e);
             }
+        }
+        if (mirror instanceof Neo4jMirror neo4j) {
+            // After the checks above: a refused start then never has an embedded Neo4j to wait for and stop.
+            graph = GraphRuntime.start(config.graph(), config.dataDir());
+            neo4j.start();
+        }
+        // The timer runs during the scan: a plugin's jobs fire as soon as it is attached, not once every plugin has
+        // started (a slow Plugin.start would hold up every other plugin's fires).
+        engine.start();
+        plugins.scan();
+        engine.orphanJobsOfMissingPlugins(new HashSet<>(plugins.pluginIds()));
+        if (!config.pluginScanInterval().isZero()) {
+            plugins.watch(config.pluginScanInterval());
         }
         log.info("Belfry started: {} plugin(s), {} job(s)", plugins.pluginIds().size(), engine.jobs().size());
     }
@@ -302,38 +342,50 @@ public final class Host implements AutoCloseable {
 
     /**
      * Shuts down gracefully: stops firing, lets running runs finish within the shutdown grace, cancels the rest,
-     * stops the plugins in reverse start order, writes the state and releases the data directory.
+     * stops the plugins in reverse start order, writes the state and releases the data directory. On a failing
+     * disk the state is retried once a second for what is left of the grace, then the number of changes that did
+     * not reach the disk is logged.
      */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
+        log.info("Belfry shutting down (grace {})", config.shutdownGrace());
+        stop(config.shutdownGrace());
+        if (exitGuard != null) {
+            exitGuard.close(); // after the plugins' stop(), which is plugin code too
+        }
+        closeQuietly(lock);
+        log.info("Belfry stopped");
+    }
+
+    // Everything close() stops but the exit guard and the lock, which a refused start releases itself.
+    private synchronized void stop(Duration grace) {
         closed = true;
         closing = true;
-        log.info("Belfry shutting down (grace {})", config.shutdownGrace());
+        long deadline = System.nanoTime() + grace.toNanos();
         if (admin != null) {
             admin.close();
         }
         jmx.close();
-        engine.shutdown(config.shutdownGrace());
+        engine.shutdown(grace);
         plugins.close();
-        writer.close();
+        // The final commit starts now; the mirror and the graph stop while it is written (or, on a failing disk,
+        // retried), so the state is on disk as early as it can be and the grace bounds the whole shutdown.
+        writer.beginClose();
         mirror.close();
-        if (graph != null) {
-            graph.close();
+        GraphRuntime g = graph;
+        if (g != null) {
+            g.close();
         }
+        writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (exitGuard != null) {
-            exitGuard.close(); // after the plugins' stop(), which is plugin code too
-        }
-        closeQuietly(lock);
-        log.info("Belfry stopped");
     }
 
     private static void closeQuietly(DataDirLock lock) {
@@ -349,6 +401,11 @@ public final class Host implements AutoCloseable {
         return Optional.ofNullable(admin).map(AdminServer::url);
     }
 
+    private Optional<GraphEndpoint> graphEndpoint() {
+        GraphRuntime g = graph;
+        return g == null ? Optional.empty() : g.endpoint();
+    }
+
     /** The graph mirror's figures for /metrics and JMX; empty when the mirror is off. */
     private Map<String, Double> graphGauges() {
         MirrorStatus m = mirror.status();
@@ -362,7 +419,7 @@ public final class Host implements AutoCloseable {
     private Map<String, Object> graphHealth() {
         MirrorStatus m = mirror.status();
         Map<String, Object> out = new LinkedHashMap<>();
-        boolean starting = m.enabled() && graph.endpoint().isEmpty();
+        boolean starting = m.enabled() && graphEndpoint().isEmpty();
         out.put("state", !m.enabled() ? "off" : m.connected() ? "connected" : starting ? "starting" : "down");
         out.put("enabled", m.enabled());
         out.put("connected", m.connected());
@@ -370,7 +427,7 @@ public final class Host implements AutoCloseable {
         out.put("lag_ms", m.lag().map(Duration::toMillis).orElse(null));
         out.put("last_error", m.lastError().orElse(null));
         out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
-        out.put("detail", !m.enabled() ? "off" : graph.endpoint().map(Object::toString).orElse("starting")
+        out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString).orElse("starting")
                 + (m.lastError().map(e -> ": " + e).orElse("")));
         return out;
     }

@@ -1,14 +1,21 @@
 package dev.belfry.sidecar;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * readable backup (a crash between the renames, or a deleted file) loads the backup. If neither file is usable
  * but one exists, {@link #load()} throws {@link SidecarUnusableException} and changes nothing.
  *
+ * <p><b>Only regular files.</b> Both files must be regular files of at most {@link #MAX_FILE_BYTES}. Anything else
+ * in their place (a directory, a named pipe, a device, a symbolic link, whatever it points to, or a file too large)
+ * is not opened and counts as damaged: moved aside, and the backup loaded. Links are refused rather than followed
+ * because every write replaces the main file by a rename, which would silently replace the link with a file.
+ *
  * <p>The store is meant to be used by one thread (the host's sidecar writer); its methods are synchronized so a
  * stray concurrent call cannot interleave the write steps.
  */
@@ -38,6 +50,12 @@ public final class SidecarStore {
     public static final String DIRECTORY = "_system";
     /** The sidecar's file name. */
     public static final String FILE_NAME = "background_jobs.json";
+
+    /**
+     * The largest state file that is read: 1 GiB, about twice what a million jobs take (a job is about
+     * 540 bytes). A larger file is refused without reading it, so a damaged or sparse file cannot exhaust the heap.
+     */
+    public static final long MAX_FILE_BYTES = 1L << 30;
 
     private static final Logger LOG = LoggerFactory.getLogger(SidecarStore.class);
     private static final DateTimeFormatter STAMP =
@@ -114,7 +132,13 @@ public final class SidecarStore {
             ops.write(temp, out -> codec.encode(document, out));
             step = "flush " + temp;
             ops.force(temp);
-            if (Files.exists(main)) {
+            step = "check " + main;
+            Optional<BasicFileAttributes> current = attributes(main, false);
+            if (current.isPresent() && !current.get().isRegularFile()) {
+                // Only load() moves a strange file aside, with a logged reason; the writer never replaces one.
+                throw new IOException("the file " + notRegular(main, current.get()) + "; it is left as it is");
+            }
+            if (current.isPresent()) {
                 backupTempMayExist = true;
                 step = "copy " + main + " to " + backupTemp;
                 ops.copy(main, backupTemp);
@@ -221,10 +245,10 @@ public final class SidecarStore {
     private LoadResult startEmpty(Optional<SidecarFormatException> mainError,
             Optional<SidecarFormatException> backupError) throws IOException {
         List<LoadResult.Quarantined> moved = new ArrayList<>();
-        if (Files.exists(main)) {
+        if (Files.exists(main, LinkOption.NOFOLLOW_LINKS)) {
             moved.add(quarantine(main, mainError));
         }
-        if (Files.exists(backup)) {
+        if (Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
             moved.add(quarantine(backup, backupError));
         }
         for (LoadResult.Quarantined q : moved) {
@@ -238,16 +262,101 @@ public final class SidecarStore {
     }
 
     private Attempt read(Path file) throws IOException {
-        byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            byte[] bytes = readFile(file, false);
+            return new Attempt(true, Optional.of(codec.decode(bytes, file.toString())), Optional.empty());
         } catch (NoSuchFileException e) {
             return new Attempt(false, Optional.empty(), Optional.empty());
-        }
-        try {
-            return new Attempt(true, Optional.of(codec.decode(bytes, file.toString())), Optional.empty());
         } catch (SidecarFormatException e) {
             return new Attempt(true, Optional.empty(), Optional.of(e));
+        }
+    }
+
+    /**
+     * Reads a state file whole, if it is a regular file of at most {@link #MAX_FILE_BYTES}. Anything else is refused
+     * before it is opened, so a named pipe cannot block the reader and a device or a sparse file cannot fill the
+     * heap.
+     *
+     * @param file        the file
+     * @param followLinks whether a symbolic link is followed to the file it points to (a file named on the command
+     *                    line) or refused (the store's own files, see the class description)
+     * @return the file's bytes
+     * @throws NoSuchFileException    if the file does not exist (or, when following links, the link is dangling)
+     * @throws SidecarFormatException if the file is not a regular file or is too large; the message names the file
+     *                                and what it is
+     * @throws IOException            if the file cannot be read
+     */
+    public static byte[] readFile(Path file, boolean followLinks) throws IOException {
+        BasicFileAttributes attrs = attributes(file, followLinks)
+                .orElseThrow(() -> new NoSuchFileException(file.toString()));
+        if (!attrs.isRegularFile()) {
+            throw refused(file, notRegular(file, attrs));
+        }
+        OpenOption[] options = followLinks ? new OpenOption[] {StandardOpenOption.READ}
+                : new OpenOption[] {StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS};
+        try (SeekableByteChannel ch = Files.newByteChannel(file, options)) {
+            long size = ch.size();
+            if (size > MAX_FILE_BYTES) {
+                throw refused(file, tooLarge(size));
+            }
+            byte[] bytes = new byte[(int) size];
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf) < 0) {
+                    break; // shrank since its size was read: what is there is what gets decoded
+                }
+            }
+            return buf.hasRemaining() ? Arrays.copyOf(bytes, buf.position()) : bytes;
+        }
+    }
+
+    private static Optional<BasicFileAttributes> attributes(Path file, boolean followLinks) throws IOException {
+        try {
+            return Optional.of(followLinks ? Files.readAttributes(file, BasicFileAttributes.class)
+                    : Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static SidecarFormatException refused(Path file, String problem) {
+        return new SidecarFormatException(file.toString(), 1, 1, "$", problem);
+    }
+
+    private static String tooLarge(long size) {
+        return "the file is " + size + " bytes, more than the " + MAX_FILE_BYTES + " (1 GiB) a state file may have";
+    }
+
+    private static String notRegular(Path file, BasicFileAttributes attrs) {
+        if (attrs.isSymbolicLink()) {
+            String target;
+            try {
+                target = Files.readSymbolicLink(file).toString();
+            } catch (IOException | UnsupportedOperationException e) {
+                target = "somewhere unreadable";
+            }
+            return "is a symbolic link to " + target + ", not a regular file (links are not followed: every write"
+                    + " replaces the file by a rename, which would replace the link)";
+        }
+        if (attrs.isDirectory()) {
+            return "is a directory, not a regular file";
+        }
+        return "is " + specialKind(file) + ", not a regular file";
+    }
+
+    // The kind of a special file, from st_mode where the platform exposes it.
+    private static String specialKind(Path file) {
+        try {
+            int type = ((Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 0170000;
+            switch (type) {
+                case 0010000: return "a named pipe (FIFO)";
+                case 0020000: return "a character device";
+                case 0060000: return "a block device";
+                case 0140000: return "a socket";
+                default: return "a special file";
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return "a special file";
         }
     }
 
@@ -256,7 +365,7 @@ public final class SidecarStore {
         String base = file.getFileName() + ".corrupt-" + STAMP.format(clock.instant());
         Path target = dir.resolve(base);
         // Two quarantines within one second must not overwrite each other.
-        for (int n = 2; Files.exists(target); n++) {
+        for (int n = 2; Files.exists(target, LinkOption.NOFOLLOW_LINKS); n++) {
             target = dir.resolve(base + "-" + n);
         }
         try {

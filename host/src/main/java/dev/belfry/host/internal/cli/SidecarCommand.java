@@ -5,8 +5,8 @@ import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFormatException;
+import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,7 +25,8 @@ final class SidecarCommand {
     static SidecarDocument read(Path file) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            // A link the user names is followed; a pipe, a device or a huge file is refused, not read forever.
+            bytes = SidecarStore.readFile(file, true);
         } catch (NoSuchFileException e) {
             throw new BelfryCli.BadInputException("no such file: " + file);
         } catch (IOException e) {

@@ -3,19 +3,26 @@ package dev.belfry.host.internal.state;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
 
 /** Writes the host's small files (ids, URLs, tokens, credentials) whole, never half. */
 public final class SmallFiles {
+    private static final boolean WINDOWS =
+            System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+
     private SmallFiles() {
     }
 
     /**
-     * Writes a file through a temporary file and an atomic rename, so a reader sees the old text or the new one.
+     * Writes a file through a temporary file and an atomic rename, so a reader sees the old text or the new one,
+     * durably: the temporary file is flushed before the rename and the directory after it, so after a power loss
+     * the file holds the old text or the new one, never nothing.
      *
      * @param file      the file
      * @param text      its new content
@@ -30,7 +37,11 @@ public final class SmallFiles {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.toAbsolutePath().getParent());
     }
 
     /**
@@ -41,7 +52,18 @@ public final class SmallFiles {
      * @throws IOException if the directory cannot be opened or synced
      */
     public static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (AccessDeniedException e) {
+            // Windows cannot open a directory as a channel and NTFS journals renames itself (as in the sidecar's
+            // own writer); on every other platform the error is real.
+            if (WINDOWS) {
+                return;
+            }
+            throw e;
+        }
+        try (channel) {
             channel.force(true);
         }
     }

@@ -28,11 +28,18 @@ import org.slf4j.LoggerFactory;
  * does not wait for the interval: it asks for a commit now.
  *
  * <p>A failed write changes nothing on disk (the protocol keeps the old file); the writer keeps the state, reports
- * the error, and tries again, so the next successful commit contains everything.
+ * the error, and tries again a second later, so the next successful commit contains everything. Closing keeps that
+ * pause: a failing disk is retried once a second until the close's deadline, then given up with the number of
+ * changes that did not reach the disk logged.
  */
 public final class StateWriter implements StateSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StateWriter.class);
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+    /**
+     * How long close waits, past its deadline, for a write already under way: a healthy disk finishes one in well
+     * under a second even at 100,000 jobs, and a hung one must not hold the process forever.
+     */
+    private static final Duration WRITE_IN_PROGRESS_WAIT = Duration.ofSeconds(10);
 
     private final SidecarStore store;
     private final Clock clock;
@@ -55,6 +62,8 @@ public final class StateWriter implements StateSink, AutoCloseable {
     private long committed;
     private boolean urgent;
     private boolean closing;
+    /** Set once close's deadline has passed: a failed write is not tried again. */
+    private boolean givingUp;
     private long commits;
     private long failures;
     private Optional<String> lastError = Optional.empty();
@@ -188,11 +197,18 @@ public final class StateWriter implements StateSink, AutoCloseable {
                 merge(batch, state);
                 snapshot = List.copyOf(state.values());
             }
-            write(snapshot, ticket);
+            if (!write(snapshot, ticket)) {
+                synchronized (this) {
+                    if (givingUp) {
+                        return; // close's deadline has passed: what is left stays unwritten, and close says so
+                    }
+                }
+            }
         }
     }
 
-    private void write(List<JobRecord> snapshot, long ticket) {
+    /** @return whether the write succeeded; after a failure it has sat out the retry pause */
+    private boolean write(List<JobRecord> snapshot, long ticket) {
         long started = System.nanoTime();
         try {
             store.write(template.withJobs(snapshot, clock.instant()));
@@ -208,6 +224,7 @@ public final class StateWriter implements StateSink, AutoCloseable {
                 lastError = Optional.empty();
                 completeWaiters(ticket, null);
             }
+            return true;
         } catch (IOException | RuntimeException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             synchronized (this) {
@@ -222,16 +239,18 @@ public final class StateWriter implements StateSink, AutoCloseable {
                 try {
                     // Sit out the whole pause: every state change notifies this monitor, and a busy engine changes
                     // state many times a second, which would otherwise retry a failing disk at every interval. Only
-                    // a durable waiter (urgent) or close cuts it short.
+                    // a durable waiter (urgent) or the end of close's deadline cuts it short; closing itself does
+                    // not, or a shutdown on a full disk retries in a tight loop.
                     long deadline = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
                     long left;
-                    while (!closing && !urgent && (left = deadline - System.nanoTime()) > 0) {
+                    while (!givingUp && !urgent && (left = deadline - System.nanoTime()) > 0) {
                         TimeUnit.NANOSECONDS.timedWait(this, left);
                     }
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                 }
             }
+            return false;
         }
     }
 
@@ -258,25 +277,65 @@ public final class StateWriter implements StateSink, AutoCloseable {
     }
 
     /**
-     * Writes what is pending and stops the writer thread. If the last write fails, the error is logged; the state
-     * on disk is then the last successful commit.
+     * Writes what is pending and stops the writer thread, waiting up to 30 seconds (see {@link #close(Duration)}).
      */
     @Override
     public void close() {
-        synchronized (this) {
+        close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Starts the final write of what is pending at once and lets the writer thread end when nothing is left, without
+     * waiting for it: the caller can stop other things meanwhile, then {@link #close(Duration)}. Changes made after
+     * this are still written.
+     */
+    public synchronized void beginClose() {
+        if (!closing) {
             closing = true;
+            urgent = true; // the one pause that closing cuts short: write now, not after the rest of a retry pause
             notifyAll();
         }
+    }
+
+    /**
+     * Writes what is pending and stops the writer thread. What is pending is written at once (a commit interval is
+     * not waited for) and always tried at least once, even with no time left; a failed write is retried once a
+     * second, as while running, until {@code wait} has passed. If changes are still not on disk then, their number
+     * and the last error are logged; the state on disk is the last successful commit.
+     *
+     * @param wait how long failed writes may still be retried (the part of the shutdown grace that is left)
+     * @return the number of changes that are not on disk; 0 when everything was written
+     */
+    public long close(Duration wait) {
+        long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+        beginClose();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
+            joinUntil(deadline);
+            if (thread.isAlive()) {
+                synchronized (this) {
+                    givingUp = true;
+                    notifyAll();
+                }
+                joinUntil(System.nanoTime() + WRITE_IN_PROGRESS_WAIT.toNanos());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         synchronized (this) {
-            if (submitted != committed) {
-                log.error("sidecar writer closed with {} change(s) not on disk: {}", submitted - committed,
-                        lastError.orElse("writer did not finish in time"));
+            long unsaved = submitted - committed;
+            if (unsaved != 0) {
+                log.error("state writer stopped with {} change(s) not on disk ({}); {} holds the last successful"
+                        + " commit{}", unsaved, lastError.orElse("a write was still under way"), store.file(),
+                        lastCommitAt.map(at -> ", of " + at).orElse(""));
             }
+            return unsaved;
+        }
+    }
+
+    private void joinUntil(long deadline) throws InterruptedException {
+        long left;
+        while (thread.isAlive() && (left = deadline - System.nanoTime()) > 0) {
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         }
     }
 

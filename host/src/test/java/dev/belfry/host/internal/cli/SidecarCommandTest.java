@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +67,39 @@ class SidecarCommandTest {
         assertThat(belfry("sidecar", "validate", file.toString())).isEqualTo(1);
         assertThat(err.toString().lines()).singleElement().asString()
                 .startsWith(file + ":").contains("jobs[0].status").contains("exploded");
+    }
+
+    @Test
+    void shouldRefuseADeviceAtOnceInsteadOfReadingItForeverWhenValidating() {
+        Path zero = Path.of("/dev/zero");
+        Assumptions.assumeTrue(Files.exists(zero), "no /dev/zero here");
+
+        int exit = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> belfry("sidecar", "validate", "/dev/zero"));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString().lines())
+                .containsExactly("/dev/zero:1:1: $: is a character device, not a regular file");
+    }
+
+    @Test
+    void shouldRefuseANamedPipeAtOnceWhenDumping() throws Exception {
+        Path fifo = dir.resolve("pipe.json");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available here");
+
+        int exit = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> belfry("sidecar", "dump", fifo.toString()));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString().lines())
+                .containsExactly(fifo + ":1:1: $: is a named pipe (FIFO), not a regular file");
+    }
+
+    @Test
+    void shouldFollowALinkTheUserNames() throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("link.json"), writeValid());
+
+        assertThat(belfry("sidecar", "validate", link.toString())).isZero();
+        assertThat(out.toString()).startsWith(link + ": valid");
     }
 
     @Test

@@ -395,7 +395,7 @@ class SidecarFaultTest {
     }
 
     /** Fills the file system until a write fails for want of space. */
-    private static void fill(Path filler) throws IOException {
+    static void fill(Path filler) throws IOException {
         byte[] chunk = new byte[64 * 1024];
         try (OutputStream out = Files.newOutputStream(filler)) {
             while (true) {
@@ -409,7 +409,7 @@ class SidecarFaultTest {
         }
     }
 
-    private static boolean run(String... command) {
+    static boolean run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
