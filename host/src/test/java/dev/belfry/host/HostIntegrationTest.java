@@ -43,7 +43,7 @@ class HostIntegrationTest {
     }
 
     private Host start() {
-        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off()).adminPort(0)
+        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off()).adminPort(HostConfig.ADMIN_OFF)
                 .pluginScanInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofSeconds(5)).build());
         return host;
     }
@@ -171,7 +171,7 @@ class HostIntegrationTest {
         start();
 
         assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins)
-                .graph(GraphConfig.off()).adminPort(0).build()))
+                .graph(GraphConfig.off()).adminPort(HostConfig.ADMIN_OFF).build()))
                 .isInstanceOf(HostStartException.class)
                 .hasMessageContaining("is in use by another Belfry host");
     }
@@ -185,7 +185,7 @@ class HostIntegrationTest {
         host = null;
         assertThat(file).exists(); // never silently replaced
 
-        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off()).adminPort(0)
+        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off()).adminPort(HostConfig.ADMIN_OFF)
                 .resetState(true).build());
         assertThat(host.jobs()).isEmpty();
         try (var files = Files.list(data.resolve("_system"))) {

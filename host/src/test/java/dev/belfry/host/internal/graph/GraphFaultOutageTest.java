@@ -109,7 +109,7 @@ class GraphFaultOutageTest {
         }
         jar.writeTo(plugins, PLUGIN + ".jar");
         GraphEndpoint ep = server.endpoint();
-        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).adminPort(0)
+        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).adminPort(HostConfig.ADMIN_OFF)
                 .pluginScanInterval(Duration.ZERO).graph(GraphConfig.external(ep.uri(), ep.user(), ep.password()))
                 .build());
         HostMetricsMXBean metrics = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),

@@ -48,7 +48,7 @@ class HostGraphQueryTest {
         server.wipe();
         Files.copy(EXAMPLES.resolve("hello-jobs.jar"), plugins.resolve("hello-jobs.jar"));
         GraphEndpoint ep = server.endpoint();
-        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).adminPort(0)
+        host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).adminPort(HostConfig.ADMIN_OFF)
                 .graph(GraphConfig.external(ep.uri(), ep.user(), ep.password())).build());
         Eventually.await(PATIENCE, () -> server.query("MATCH (j:_BackgroundJob) WHERE j.qname STARTS WITH 'hello-jobs.'"
                 + " RETURN count(j) AS n").get(0).get("n").asLong() == 3, () -> "hello-jobs' jobs in the graph");

@@ -142,7 +142,7 @@ class PluginTrustTest {
     void shouldNameAnUnpinnedJarWithItsHashInTheHostsPluginProblems() throws IOException {
         Path jar = withJob("alpha", "one").writeTo(plugins, "alpha.jar");
         HostConfig config = HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off())
-                .adminPort(0).pluginScanInterval(Duration.ZERO).requireTrustedPlugins(true).build();
+                .adminPort(HostConfig.ADMIN_OFF).pluginScanInterval(Duration.ZERO).requireTrustedPlugins(true).build();
 
         try (LogCapture log = new LogCapture(PluginSupervisor.class); Host host = Host.start(config)) {
             assertThat(host.plugins()).isEmpty();

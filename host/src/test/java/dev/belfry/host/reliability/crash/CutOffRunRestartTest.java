@@ -68,6 +68,6 @@ class CutOffRunRestartTest {
 
     private Host start() {
         return Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off())
-                .adminPort(0).pluginScanInterval(Duration.ZERO).build());
+                .adminPort(HostConfig.ADMIN_OFF).pluginScanInterval(Duration.ZERO).build());
     }
 }

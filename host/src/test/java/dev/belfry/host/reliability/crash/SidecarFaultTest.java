@@ -188,7 +188,7 @@ class SidecarFaultTest {
         // used to wake the writer from that pause, so a busy engine retried a failing disk at every commit interval.
         FaultyFileOps ops = new FaultyFileOps();
         host = Host.start(HostConfig.builder().dataDir(Files.createDirectories(root.resolve("data")))
-                .pluginsDir(plugins).graph(GraphConfig.off()).adminPort(0).pluginScanInterval(Duration.ZERO)
+                .pluginsDir(plugins).graph(GraphConfig.off()).adminPort(HostConfig.ADMIN_OFF).pluginScanInterval(Duration.ZERO)
                 .sidecarFileOps(ops).build());
         Eventually.await(PATIENCE, () -> host.job(BEAT).isPresent(), () -> "plugin " + PLUGIN + " attached");
         host.flushState().get(10, TimeUnit.SECONDS);

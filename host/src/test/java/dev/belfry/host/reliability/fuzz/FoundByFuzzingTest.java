@@ -69,7 +69,7 @@ class FoundByFuzzingTest {
         // when
         try (dev.belfry.host.Host host = dev.belfry.host.Host.start(dev.belfry.host.HostConfig.builder()
                 .dataDir(tmp.resolve("data")).pluginsDir(plugins).graph(dev.belfry.host.GraphConfig.off())
-                .adminPort(0).pluginScanInterval(java.time.Duration.ZERO).build())) {
+                .adminPort(dev.belfry.host.HostConfig.ADMIN_OFF).pluginScanInterval(java.time.Duration.ZERO).build())) {
             // then
             assertThat(host.plugins()).containsExactly("fine");
             assertThat(host.pluginProblems()).extracting(Object::toString)

@@ -99,7 +99,7 @@ class PluginDescriptorFuzzTest {
                 }
                 dog.input("round " + round + ": " + byFile);
                 try (Host host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins)
-                        .graph(GraphConfig.off()).adminPort(0).pluginScanInterval(Duration.ZERO)
+                        .graph(GraphConfig.off()).adminPort(HostConfig.ADMIN_OFF).pluginScanInterval(Duration.ZERO)
                         .shutdownGrace(Duration.ofSeconds(1)).pluginStopGrace(Duration.ofSeconds(1)).build())) {
                     List<String> problems = host.pluginProblems().stream().map(PluginProblem::toString).toList();
                     String context = "seed " + seed + ", round " + round + ": " + byFile + "; problems " + problems

@@ -314,7 +314,7 @@ class SidecarFuzzTest {
                 Host host;
                 try {
                     host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off())
-                            .adminPort(0).pluginScanInterval(Duration.ZERO).orphanRetention(Duration.ofDays(3_650_000))
+                            .adminPort(HostConfig.ADMIN_OFF).pluginScanInterval(Duration.ZERO).orphanRetention(Duration.ofDays(3_650_000))
                             .shutdownGrace(Duration.ofSeconds(1)).build());
                 } catch (HostStartException e) {
                     timing.add(System.nanoTime() - t0);

@@ -32,7 +32,7 @@ final class HostileFixture {
 
     static Host start(Path data, Path plugins, Duration scanInterval, Duration shutdownGrace,
                       Duration pluginStopGrace) {
-        return Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off()).adminPort(0)
+        return Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off()).adminPort(HostConfig.ADMIN_OFF)
                 .pluginScanInterval(scanInterval).shutdownGrace(shutdownGrace).pluginStopGrace(pluginStopGrace)
                 .build());
     }
