@@ -252,11 +252,49 @@ class CronCompilerTest {
                 ZoneOffset.UTC));
     }
 
-    @Test
-    void shouldDescribeInEnglishWhenAsked() {
-        assertThat(CronCompiler.describe("0 3 * * *")).isEqualTo("at 03:00");
-        assertThat(CronCompiler.describe("@hourly")).isEqualTo("every hour");
-        assertThat(CronCompiler.describe("0 9 * * 1-5")).isEqualTo("at 09:00 every day between Monday and Friday");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "0 3 * * *              | at 03:00, every day",
+            "@hourly                | every hour",
+            "@weekly                | at 00:00, on Sunday",
+            "* * * * *              | every minute",
+            "*/15 * * * *           | every 15 minutes",
+            "0,30 * * * *           | every 30 minutes",
+            "5/15 * * * *           | every 15 minutes from 00:05 to 23:50",
+            "*/15 9-17 * * 1-5      | every 15 minutes from 09:00 to 17:45, Monday to Friday",
+            "*/15 9-17 * * MON-FRI  | every 15 minutes from 09:00 to 17:45, Monday to Friday",
+            "* 9-11,14 * * *        | every minute from 09:00 to 11:59 and from 14:00 to 14:59",
+            "30 * * * *             | every hour at minute 30",
+            "0 */2 * * *            | every 2 hours from 00:00 to 22:00",
+            "0 9-17 * * *           | every hour from 09:00 to 17:00",
+            "0 9,17 * * *           | at 09:00 and 17:00, every day",
+            "0,20 9,17 * * *        | at 09:00, 09:20, 17:00 and 17:20, every day",
+            "0,20,45 * * * *        | at minutes 0, 20 and 45 past every hour",
+            "0 9 * * 1#2            | at 09:00, on the second Monday of the month",
+            "0 9 * * 5L             | at 09:00, on the last Friday of the month",
+            "0 0 L * *              | at 00:00, on the last day of the month",
+            "0 0 L-2 * *            | at 00:00, on the 3rd-to-last day of the month",
+            "0 0 LW * *             | at 00:00, on the last weekday of the month",
+            "0 0 15W * *            | at 00:00, on the weekday nearest the 15th of the month",
+            "0 0 15W,LW * *         | at 00:00, on the weekday nearest the 15th and the last weekday of the month",
+            "0 12 * * 5L            | at 12:00, on the last Friday of the month",
+            "0 0 1,15 * *           | at 00:00, on the 1st and the 15th of the month",
+            "0 0 1-7 * *            | at 00:00, on the 1st to the 7th of the month",
+            "0 0 1 1,7 *            | at 00:00, on the 1st of January and July",
+            "0 0 * 3-5 *            | at 00:00, every day in March to May",
+            "0 0 13 * 5             | at 00:00, on the 13th of the month or on Friday",
+            "0 0 ? * SAT-SUN        | at 00:00, on Saturday and Sunday",
+            "0 0 * * 1,3,5          | at 00:00, on Monday, Wednesday and Friday",
+            "0 0 * * 0-7            | at 00:00, every day",
+            "0 0 9 * * *            | at 09:00, every day",
+            "30 0 9 * * *           | at 09:00:30, every day",
+            "*/10 * * * * *         | every 10 seconds",
+            "* * * * * *            | every second",
+            "*/10 * 9-17 * * *      | every 10 seconds from 09:00 until 18:00",
+            "0 0 2 * 3 0L           | at 02:00, on the last Sunday of March",
+    })
+    void shouldDescribeAsAPersonWouldWhenAsked(String expression, String words) {
+        assertThat(CronCompiler.describe(expression)).isEqualTo(words);
     }
 
     @ParameterizedTest(name = "{0}")
