@@ -3,9 +3,11 @@ package dev.belfry.host.internal.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.testing.FakeClock;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFileOps;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class StateWriterTest {
@@ -28,6 +31,10 @@ class StateWriterTest {
     private final FakeClock clock = FakeClock.at("2027-01-04T12:00:00Z");
     private final AtomicInteger writes = new AtomicInteger();
     private final AtomicBoolean diskFails = new AtomicBoolean();
+
+    /** A failed write is logged: asserted where a test fails the disk, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(StateWriter.class);
 
     /** Real NIO, counting writes, and failing the data write while {@code diskFails} is set. */
     private SidecarFileOps ops() {
@@ -135,6 +142,7 @@ class StateWriterTest {
             }
             assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("before", "during");
             assertThat(writer.health().lastError()).isEmpty();
+            log.assertLogged(Level.ERROR, "No space left on device");
         }
     }
 
