@@ -47,7 +47,8 @@ final class CronDescription {
             if (!monthList.isEmpty()) {
                 return time + ", every day in " + monthList;
             }
-            return time.contains("every") ? time : time + ", every day";
+            // a time that repeats all day long already says "every"; one bound to some hours needs the days said
+            return values(hours, 0, 23).length == 24 ? time : time + ", every day";
         }
         if (monthList.isEmpty()) {
             return time + ", " + days;
@@ -67,7 +68,7 @@ final class CronDescription {
         String every = secondsPhrase(s);
         boolean allMinutes = m.length == 60;
         if (allMinutes && h.length == 24) {
-            return every.startsWith("every") ? every : every + " of every minute";
+            return every.startsWith("every") && evenStep(s, 60) > 0 ? every : every + " of every minute";
         }
         if (allMinutes) {
             List<String> windows = new ArrayList<>();
@@ -75,13 +76,13 @@ final class CronDescription {
                 windows.add("from " + clock(run[0], 0) + " until " + untilHour(run[1]));
             }
             if (windows.size() <= WINDOWS_LISTED) {
-                return every + " " + String.join(" and ", windows);
+                return every + " " + joinAnd(windows);
             }
         }
         if (m.length * h.length <= TIMES_LISTED) {
             return every + " during the minute" + (m.length * h.length == 1 ? " " : "s ") + joinAnd(times(0, m, h));
         }
-        return every + " during minutes " + joinAnd(numbers(m)) + " of " + hourList(h);
+        return every + " during " + minuteList(m) + " of " + hourList(h);
     }
 
     private static String secondsPhrase(int[] s) {
@@ -91,6 +92,11 @@ final class CronDescription {
         }
         if (step > 0) {
             return "every " + step + " seconds" + (s[0] == 0 ? "" : " starting at second " + s[0]);
+        }
+        step = progression(s);
+        if (s.length >= 3 && step > 0) {
+            return "every " + (step == 1 ? "second" : step + " seconds") + " from second " + s[0] + " to second "
+                    + s[s.length - 1];
         }
         return "at seconds " + joinAnd(numbers(s));
     }
@@ -126,8 +132,14 @@ final class CronDescription {
         if (m.length * h.length <= TIMES_LISTED) {
             return "at " + joinAnd(times(second, m, h));
         }
-        return (second == 0 ? "at minutes " : "at second " + second + " of minutes ") + joinAnd(numbers(m))
-                + " past " + (allHours ? "every hour" : hourList(h));
+        String ofHours = " of " + (allHours ? "every hour" : hourList(h));
+        step = progression(m);
+        if (m.length >= 3 && step > 0) {
+            // evenly spaced within the hour but not across it, such as */7 (…, 49, 56, then 0 of the next hour)
+            return "every " + (step == 1 ? "minute" : step + " minutes") + " from minute " + m[0] + " to minute "
+                    + m[m.length - 1] + ofHours + (second == 0 ? "" : ", at second " + second);
+        }
+        return (second == 0 ? "at " : "at second " + second + " of ") + minuteList(m) + ofHours;
     }
 
     /** "every 15 minutes from 09:00 to 17:45": each run of hours is a window from its first to its last fire. */
@@ -140,10 +152,19 @@ final class CronDescription {
         for (int[] run : runs) {
             windows.add("from " + clock(run[0], firstMinute, second) + " to " + clock(run[1], lastMinute, second));
         }
-        return every + " " + String.join(" and ", windows);
+        return every + " " + joinAnd(windows);
     }
 
+    private static String minuteList(int[] m) {
+        return (m.length == 1 ? "minute " : "minutes ") + joinAnd(runs(m, 3, Integer::toString));
+    }
+
+    /** "hours 8 to 10 and 20", or "every 2nd hour from hour 0 to hour 22" for evenly spaced hours. */
     private static String hourList(int[] h) {
+        int step = progression(h);
+        if (h.length >= 3 && step > 1) {
+            return "every " + ordinal(step) + " hour from hour " + h[0] + " to hour " + h[h.length - 1];
+        }
         return (h.length == 1 ? "hour " : "hours ") + joinAnd(runs(h, 3, Integer::toString));
     }
 
@@ -171,17 +192,24 @@ final class CronDescription {
 
     // ---- days
 
+    /**
+     * Vixie's rule: if either day field starts with {@code *} (or is {@code ?}) a day must match both fields, else it
+     * must match either. A field whose values cover every day adds nothing to say.
+     */
     private static String days(Accumulator dom, Accumulator dow, boolean domStar, boolean dowStar) {
         boolean domEveryDay = values(dom.bits, 1, 31).length == 31;
         boolean dowEveryDay = values(dow.bits, 0, 6).length == 7;
-        if (domStar && dowStar) {
-            return "";
-        }
-        if (domStar) {
-            return dowEveryDay ? "" : dayOfWeek(dow, false);
-        }
-        if (dowStar) {
-            return domEveryDay ? "" : dayOfMonth(dom);
+        if (domStar || dowStar) {
+            if (domEveryDay && dowEveryDay) {
+                return "";
+            }
+            if (dowEveryDay) {
+                return dayOfMonth(dom);
+            }
+            if (domEveryDay) {
+                return dayOfWeek(dow, false);
+            }
+            return dayOfMonth(dom) + ", if it falls on " + dayOfWeek(dow, true).substring("on ".length());
         }
         if (domEveryDay || dowEveryDay) {
             return "";
