@@ -1,7 +1,7 @@
 package dev.belfry.host.internal.cli;
 
 import dev.belfry.api.schedule.InvalidScheduleException;
-import dev.belfry.host.Host;
+import dev.belfry.host.internal.BuildVersion;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Collection;
@@ -206,11 +206,14 @@ public final class BelfryCli {
         }
     }
 
-    /** The build's version, from the same source as the host's start line and {@code belfry status}. */
+    /**
+     * The build's version, from the same source as the host's start line and {@code belfry status}
+     * ({@code Host.BUILD_VERSION}), read without loading the host.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"belfry " + Host.BUILD_VERSION};
+            return new String[] {"belfry " + BuildVersion.read()};
         }
     }
 }
