@@ -1,6 +1,7 @@
 package dev.belfry.host;
 
 import dev.belfry.api.QName;
+import dev.belfry.host.internal.BuildVersion;
 import dev.belfry.host.internal.admin.AdminApi;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.admin.AdminServer;
@@ -70,8 +71,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Host implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Host.class);
-    /** The version plugins' {@code Plugin-Requires} is checked against. */
-    public static final String VERSION = "0.1.0";
+    /**
+     * This build's version, such as {@code 0.1.0-SNAPSHOT}: what the start line, {@code belfry status} and
+     * {@code belfry --version} show.
+     */
+    public static final String BUILD_VERSION = BuildVersion.read();
+    /** The version plugins' {@code Plugin-Requires} is checked against: the build version without a pre-release tag. */
+    public static final String VERSION = BuildVersion.release(BUILD_VERSION);
     private static final int PROBLEMS_KEPT = 200;
     private static final int RUNS_KEPT_PER_JOB = 20;
 
@@ -221,7 +227,7 @@ public final class Host implements AutoCloseable {
     }
 
     private void begin(LoadResult loaded) {
-        log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", VERSION, config.dataDir(),
+        log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
                 config.pluginsDir(), loaded.document().jobs().size());
         engine.restore(loaded.document().jobs());
         if (!Files.isDirectory(config.pluginsDir())) {
@@ -515,7 +521,7 @@ public final class Host implements AutoCloseable {
             sidecar.put("last_error", writerHealth.lastError().orElse(null));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("status", writerHealth.lastError().isEmpty() ? "ok" : "degraded");
-            out.put("version", VERSION);
+            out.put("version", BUILD_VERSION);
             out.put("engine", engineMap);
             out.put("sidecar", sidecar);
             out.put("graph", graphHealth());

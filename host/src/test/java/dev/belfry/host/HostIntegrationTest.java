@@ -3,9 +3,11 @@ package dev.belfry.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.SidecarCodec;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real host on a temp data dir, loading the built example plugin jars from a temp plugins folder. */
@@ -32,6 +35,10 @@ class HostIntegrationTest {
     Path data;
     @TempDir
     Path plugins;
+
+    /** The refused jar and the reset state are logged: asserted where a test causes them, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames("dev.belfry.host", "dev.belfry.sidecar", "org.pf4j");
 
     private Host host;
 
@@ -138,6 +145,7 @@ class HostIntegrationTest {
 
         assertThat(host.plugins()).containsExactly("hello-jobs");
         assertThat(host.pluginProblems()).singleElement().asString().startsWith("broken.jar: ");
+        log.assertLogged(Level.ERROR, "plugin refused: broken.jar: ");
         Eventually.await(PATIENCE, () -> job("hello-jobs.heartbeat").runCount() >= 1, () -> "heartbeat ran");
     }
 
@@ -192,5 +200,6 @@ class HostIntegrationTest {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .anyMatch(n -> n.startsWith("background_jobs.json.corrupt-"));
         }
+        log.assertLogged(Level.ERROR, "state file " + file + " was unusable and moved to " + file + ".corrupt-");
     }
 }

@@ -1,8 +1,15 @@
 package dev.belfry.host.internal.cli;
 
 import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.host.internal.BuildVersion;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,7 +60,7 @@ public final class BelfryCli {
         cli.setPosixClusteredShortOptionsAllowed(false);
         // One line that says what is wrong, instead of picocli's usage dump: the usage is one --help away.
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println(oneLine("belfry: " + e.getMessage() + " (see: "
+            err.println(oneLine("belfry: " + e.getMessage() + didYouMean(e) + " (see: "
                     + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)"));
             return EXIT_USAGE;
         });
@@ -70,6 +77,86 @@ public final class BelfryCli {
             return EXIT_FAILED;
         });
         return cli.execute(args);
+    }
+
+    /** How many suggestions for a mistyped command or option are shown. */
+    static final int SUGGESTIONS_SHOWN = 3;
+
+    /**
+     * The commands or options close to a mistyped one, for the one-line error. picocli's own suggestions compare
+     * letter pairs, which misses the commonest typo, two swapped letters ({@code jbos}), and offers {@code plugins}
+     * for anything sharing a pair with it; an edit distance that counts a swap as one edit finds what was meant.
+     *
+     * @param e the parse error
+     * @return {@code "; did you mean X or Y?"}, or empty when the error is not a typo or nothing is close
+     */
+    static String didYouMean(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
+            return "";
+        }
+        String typed = unmatched.getUnmatched().get(0);
+        CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
+        Collection<String> candidates = typed.startsWith("-") ? spec.optionsMap().keySet()
+                : spec.subcommands().keySet();
+        List<String> close = closest(typed, candidates);
+        if (close.isEmpty()) {
+            return "";
+        }
+        List<String> shown = close.subList(0, Math.min(SUGGESTIONS_SHOWN, close.size()));
+        String last = shown.get(shown.size() - 1);
+        return "; did you mean " + (shown.size() == 1 ? last
+                : String.join(", ", shown.subList(0, shown.size() - 1)) + " or " + last) + "?";
+    }
+
+    /**
+     * The candidates the typed word is a start of, or at most one edit away from per three letters (two at most),
+     * nearest first. Words under three letters (after their dashes) get no guesses: too many names are that close.
+     */
+    static List<String> closest(String typed, Collection<String> candidates) {
+        String word = typed.toLowerCase(Locale.ROOT);
+        if (stripDashes(word).length() < 3) {
+            return List.of();
+        }
+        int allowed = Math.min(2, stripDashes(word).length() / 3);
+        Map<String, Integer> distance = new HashMap<>();
+        for (String candidate : candidates) {
+            int d = candidate.startsWith(word) ? 0 : editDistance(word, candidate.toLowerCase(Locale.ROOT));
+            if (d <= allowed && !candidate.equals(typed)) {
+                distance.put(candidate, d);
+            }
+        }
+        return distance.keySet().stream()
+                .sorted(Comparator.comparing((String c) -> distance.get(c)).thenComparing(Comparator.naturalOrder()))
+                .toList();
+    }
+
+    private static String stripDashes(String word) {
+        int i = 0;
+        while (i < word.length() && word.charAt(i) == '-') {
+            i++;
+        }
+        return word.substring(i);
+    }
+
+    /** Insertions, deletions, substitutions and swaps of neighbours, each counting one (optimal string alignment). */
+    private static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /**
@@ -119,12 +206,14 @@ public final class BelfryCli {
         }
     }
 
-    /** Reads the version from the host jar's manifest. */
+    /**
+     * The build's version, from the same source as the host's start line and {@code belfry status}
+     * ({@code Host.BUILD_VERSION}), read without loading the host.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = BelfryCli.class.getPackage().getImplementationVersion();
-            return new String[] {"belfry " + (v == null ? "(development build)" : v)};
+            return new String[] {"belfry " + BuildVersion.read()};
         }
     }
 }

@@ -25,6 +25,15 @@ import picocli.CommandLine.Spec;
         subcommands = {CronCommand.Next.class, CronCommand.Explain.class})
 final class CronCommand {
 
+    private static ZoneId parseZone(String text) {
+        try {
+            return "UTC".equals(text) || "Z".equals(text) ? ZoneOffset.UTC : ZoneId.of(text);
+        } catch (DateTimeException e) {
+            throw new BelfryCli.BadInputException("--zone: unknown time zone \"" + text
+                    + "\" (use a region id such as Europe/Berlin, or an offset such as +05:30)");
+        }
+    }
+
     /** {@code belfry cron next}. */
     @Command(name = "next", mixinStandardHelpOptions = true,
             description = "Print the next fire instants of a cron expression as ISO-8601 UTC instants.")
@@ -86,15 +95,6 @@ final class CronCommand {
             return 0;
         }
 
-        private static ZoneId parseZone(String text) {
-            try {
-                return "UTC".equals(text) || "Z".equals(text) ? ZoneOffset.UTC : ZoneId.of(text);
-            } catch (DateTimeException e) {
-                throw new BelfryCli.BadInputException("--zone: unknown time zone \"" + text
-                        + "\" (use a region id such as Europe/Berlin, or an offset such as +05:30)");
-            }
-        }
-
         private static Instant parseInstant(String text) {
             try {
                 return Instant.parse(text);
@@ -114,10 +114,15 @@ final class CronCommand {
         @Parameters(index = "0", paramLabel = "EXPR", description = "5-field, 6-field (leading seconds) or @macro.")
         String expression;
 
+        @Option(names = "--zone", paramLabel = "ZONE", description = "Zone the expression is read in (default UTC).")
+        String zone = "UTC";
+
         @Override
         public Integer call() {
-            CronCompiler.compile(expression, ZoneOffset.UTC); // same validation and messages as `cron next`
-            spec.commandLine().getOut().println(CronCompiler.describe(expression));
+            ZoneId readIn = parseZone(zone);
+            CronCompiler.compile(expression, readIn); // same validation and messages as `cron next`
+            spec.commandLine().getOut().println(CronCompiler.describe(expression) + " ("
+                    + (readIn.equals(ZoneOffset.UTC) ? "UTC" : readIn.getId()) + " time)");
             return 0;
         }
     }

@@ -1,6 +1,5 @@
 package dev.belfry.host.internal.cron;
 
-import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.Cron;
 import com.cronutils.model.definition.CronDefinition;
 import com.cronutils.model.definition.CronDefinitionBuilder;
@@ -25,7 +24,6 @@ import dev.belfry.host.internal.cron.CronSyntax.Fields;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -68,18 +66,30 @@ public final class CronCompiler {
     }
 
     /**
-     * Describes an expression in English, as cron-utils' {@link CronDescriptor} words it; a macro is described
-     * by what it expands to.
+     * Describes an expression in English as a person would say it, such as "every 15 minutes from 09:00 to 17:45,
+     * Monday to Friday" or "at 09:00, on the second Monday of the month"; a macro is described by what it expands
+     * to. The words come from the same value sets the engine fires from.
      *
      * @param expression the expression, as for {@link #compile(String, ZoneId)}
-     * @return a human description such as "at 03:00"
+     * @return the description; times are wall-clock times of the zone the expression is read in
      * @throws InvalidScheduleException if the expression is malformed
      * @throws NullPointerException     if the expression is null
      */
     public static String describe(String expression) {
         Objects.requireNonNull(expression, "expression");
         Fields fields = CronSyntax.check(expression);
-        return CronDescriptor.instance(Locale.ENGLISH).describe(parse(fields));
+        Cron cron = parse(fields);
+        Accumulator dayOfWeek = collect(cron, CronFieldName.DAY_OF_WEEK, Field.DAY_OF_WEEK);
+        foldSunday(dayOfWeek);
+        return CronDescription.describe(
+                fields.hasSeconds() ? collect(cron, CronFieldName.SECOND, Field.SECOND).bits : 1L,
+                collect(cron, CronFieldName.MINUTE, Field.MINUTE).bits,
+                collect(cron, CronFieldName.HOUR, Field.HOUR).bits,
+                collect(cron, CronFieldName.DAY_OF_MONTH, Field.DAY_OF_MONTH),
+                collect(cron, CronFieldName.MONTH, Field.MONTH).bits,
+                dayOfWeek,
+                unrestricted(fields.text(Field.DAY_OF_MONTH)),
+                unrestricted(fields.text(Field.DAY_OF_WEEK)));
     }
 
     private static CompiledCron build(String expression, ZoneId zone) {
@@ -91,9 +101,7 @@ public final class CronCompiler {
         Accumulator dayOfMonth = collect(cron, CronFieldName.DAY_OF_MONTH, Field.DAY_OF_MONTH);
         Accumulator month = collect(cron, CronFieldName.MONTH, Field.MONTH);
         Accumulator dayOfWeek = collect(cron, CronFieldName.DAY_OF_WEEK, Field.DAY_OF_WEEK);
-        if ((dayOfWeek.bits & (1L << 7)) != 0) {
-            dayOfWeek.bits = (dayOfWeek.bits & 0x7F) | 1;  // 7 is Sunday too
-        }
+        foldSunday(dayOfWeek);
 
         boolean domStar = unrestricted(fields.text(Field.DAY_OF_MONTH));
         boolean dowStar = unrestricted(fields.text(Field.DAY_OF_WEEK));
@@ -105,6 +113,12 @@ public final class CronCompiler {
         boolean fixedTime = !fields.text(Field.MINUTE).startsWith("*") && !fields.text(Field.HOUR).startsWith("*");
         return new CompiledCron(expression, zone, fixedTime, second == null ? 1L : second.bits, minute.bits,
                 (int) hour.bits, monthBits, dayMasks);
+    }
+
+    private static void foldSunday(Accumulator dayOfWeek) {
+        if ((dayOfWeek.bits & (1L << 7)) != 0) {
+            dayOfWeek.bits = (dayOfWeek.bits & 0x7F) | 1;  // 7 is Sunday too
+        }
     }
 
     /** Vixie cron's test: a day field that starts with {@code *} (or is {@code ?}) does not restrict. */

@@ -90,10 +90,27 @@ class CronCommandTest {
 
     @Test
     void shouldDescribeAnExpressionInWords() {
-        int code = belfry("cron", "explain", "0 9 * * 1-5");
+        int code = belfry("cron", "explain", "*/15 9-17 * * 1-5");
 
         assertThat(code).isZero();
-        assertThat(out.toString()).containsIgnoringCase("monday").containsIgnoringCase("friday");
+        assertThat(out.toString()).isEqualTo("every 15 minutes from 09:00 to 17:45, Monday to Friday (UTC time)\n");
+    }
+
+    @Test
+    void shouldNameTheZoneWhenExplainingInAZone() {
+        int code = belfry("cron", "explain", "0 9 * * 1#2", "--zone", "Europe/Berlin");
+
+        assertThat(code).isZero();
+        assertThat(out.toString()).isEqualTo("at 09:00, on the second Monday of the month (Europe/Berlin time)\n");
+    }
+
+    @Test
+    void shouldExitTwoWhenExplainingInAnUnknownZone() {
+        int code = belfry("cron", "explain", "0 9 * * *", "--zone", "Mars/Olympus");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString().contains("unknown time zone \"Mars/Olympus\"");
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test

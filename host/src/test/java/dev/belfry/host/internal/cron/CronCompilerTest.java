@@ -252,11 +252,89 @@ class CronCompilerTest {
                 ZoneOffset.UTC));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "0 3 * * *              | at 03:00, every day",
+            "@hourly                | every hour",
+            "@weekly                | at 00:00, on Sunday",
+            "* * * * *              | every minute",
+            "*/15 * * * *           | every 15 minutes",
+            "0,30 * * * *           | every 30 minutes",
+            "5/15 * * * *           | every 15 minutes from 00:05 to 23:50",
+            "*/15 9-17 * * 1-5      | every 15 minutes from 09:00 to 17:45, Monday to Friday",
+            "*/15 9-17 * * MON-FRI  | every 15 minutes from 09:00 to 17:45, Monday to Friday",
+            "* 9-11,14 * * *        | every minute from 09:00 to 11:59 and from 14:00 to 14:59, every day",
+            "30 * * * *             | every hour at minute 30",
+            "0 */2 * * *            | every 2 hours from 00:00 to 22:00, every day",
+            "0 9-17 * * *           | every hour from 09:00 to 17:00, every day",
+            "0 9,17 * * *           | at 09:00 and 17:00, every day",
+            "0,20 9,17 * * *        | at 09:00, 09:20, 17:00 and 17:20, every day",
+            "0,20,45 * * * *        | at minutes 0, 20 and 45 of every hour",
+            "*/7 * * * *            | every 7 minutes from minute 0 to minute 56 of every hour",
+            "10-20 * * * *          | every minute from minute 10 to minute 20 of every hour",
+            "0 8-10,14-16,20 * * *  | at minute 0 of hours 8 to 10, 14 to 16 and 20, every day",
+            "5/15 */2 * * *         | every 15 minutes during every 2nd hour from hour 0 to hour 22, every day",
+            "0,30 8-9,14-15,20 * * * | every 30 minutes from 08:00 to 09:30, from 14:00 to 15:30"
+                    + " and from 20:00 to 20:30, every day",
+            "0 0 */2 * *            | at 00:00, on every 2nd day from the 1st to the 31st of the month",
+            "0 0 */2 * 1            | at 00:00, on every 2nd day from the 1st to the 31st of the month,"
+                    + " if it falls on Monday",
+            "0 0 1-7 * 1            | at 00:00, on the 1st to the 7th of the month or on Monday",
+            "0 9 * * 1#2            | at 09:00, on the second Monday of the month",
+            "0 9 * * 5L             | at 09:00, on the last Friday of the month",
+            "0 0 L * *              | at 00:00, on the last day of the month",
+            "0 0 L-2 * *            | at 00:00, on the 3rd-to-last day of the month",
+            "0 0 LW * *             | at 00:00, on the last weekday of the month",
+            "0 0 15W * *            | at 00:00, on the weekday nearest the 15th of the month",
+            "0 0 15W,LW * *         | at 00:00, on the weekday nearest the 15th and the last weekday of the month",
+            "0 12 * * 5L            | at 12:00, on the last Friday of the month",
+            "0 0 1,15 * *           | at 00:00, on the 1st and the 15th of the month",
+            "0 0 1-7 * *            | at 00:00, on the 1st to the 7th of the month",
+            "0 0 1 1,7 *            | at 00:00, on the 1st of January and July",
+            "0 0 * 3-5 *            | at 00:00, every day in March to May",
+            "0 0 13 * 5             | at 00:00, on the 13th of the month or on Friday",
+            "0 0 ? * SAT-SUN        | at 00:00, on Saturday and Sunday",
+            "0 0 * * 1,3,5          | at 00:00, on Monday, Wednesday and Friday",
+            "0 0 * * 0-7            | at 00:00, every day",
+            "0 0 9 * * *            | at 09:00, every day",
+            "30 0 9 * * *           | at 09:00:30, every day",
+            "*/10 * * * * *         | every 10 seconds",
+            "* * * * * *            | every second",
+            "*/10 * 9-17 * * *      | every 10 seconds from 09:00 until 18:00, every day",
+            "0 0 2 * 3 0L           | at 02:00, on the last Sunday of March",
+    })
+    void shouldDescribeAsAPersonWouldWhenAsked(String expression, String words) {
+        assertThat(CronCompiler.describe(expression)).isEqualTo(words);
+    }
+
     @Test
-    void shouldDescribeInEnglishWhenAsked() {
-        assertThat(CronCompiler.describe("0 3 * * *")).isEqualTo("at 03:00");
-        assertThat(CronCompiler.describe("@hourly")).isEqualTo("every hour");
-        assertThat(CronCompiler.describe("0 9 * * 1-5")).isEqualTo("at 09:00 every day between Monday and Friday");
+    void shouldDescribeEveryValidCombinationOfFieldFormsOnOneLine() {
+        String[] seconds = {"*", "0", "5", "*/7", "10-20", "10-20/3", "1,2,59", "5/15", "0,30"};
+        String[] hours = {"*", "0", "9-17", "*/2", "9,17", "23", "0-23/5", "8-10,14-16,20"};
+        String[] days = {"*", "?", "1", "L", "L-3", "LW", "15W", "1-7", "*/2", "1,15", "31", "1W,L"};
+        String[] months = {"*", "1", "2", "3-5", "JAN,JUL", "*/3", "12"};
+        String[] weekdays = {"*", "?", "1-5", "MON-FRI", "1#2", "5L", "SAT-SUN", "0", "7", "0-7", "2/2", "1,3,5"};
+        java.util.Random random = new java.util.Random(20261206L);
+        int described = 0;
+        for (int i = 0; i < 3_000; i++) {
+            String expression = (random.nextBoolean() ? pick(random, seconds) + " " : "") + pick(random, seconds) + " "
+                    + pick(random, hours) + " " + pick(random, days) + " " + pick(random, months) + " "
+                    + pick(random, weekdays);
+            try {
+                CronCompiler.compile(expression, ZoneOffset.UTC);
+            } catch (InvalidScheduleException e) {
+                continue;
+            }
+            String words = CronCompiler.describe(expression);
+            assertThat(words).as(expression).isNotBlank().doesNotContain("\n").doesNotContain("null")
+                    .doesNotContain("  ").doesNotEndWith(",");
+            described++;
+        }
+        assertThat(described).isGreaterThan(1_000);
+    }
+
+    private static String pick(java.util.Random random, String[] forms) {
+        return forms[random.nextInt(forms.length)];
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,5 +1,7 @@
 package dev.belfry.host.internal.engine;
 
+import ch.qos.logback.classic.Level;
+import dev.belfry.host.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.belfry.api.BackgroundJob;
@@ -106,7 +108,7 @@ class EngineExtremeInstantsTest {
                 .build())));
         Set<Thread> before = timerThreads();
         engine.start();
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             Thread timer = timerThreads().stream().filter(t -> !before.contains(t)).findFirst().orElseThrow();
             Eventually.await(Duration.ofSeconds(10), () -> timer.getState() == Thread.State.TIMED_WAITING
                     || timer.getState() == Thread.State.TERMINATED, () -> "the timer thread to go to sleep");
@@ -117,7 +119,7 @@ class EngineExtremeInstantsTest {
             Eventually.await(Duration.ofSeconds(10), () -> runs.size() == 1,
                     () -> "the periodic job due now to be handed to a worker by the timer thread");
             engine.shutdown(Duration.ZERO); // the held run never ends: recorded as cut off by the shutdown
-            assertThat(log.lines()).noneMatch(l -> l.startsWith("ERROR"));
+            assertThat(log.messages(Engine.class, Level.ALL)).noneMatch(l -> l.startsWith("ERROR"));
         } finally {
             engine.shutdown(Duration.ZERO);
         }
@@ -136,13 +138,13 @@ class EngineExtremeInstantsTest {
                 throw new IllegalStateException("history is broken");
             }
         });
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.attach("demo", List.of(job(JobSpec.builder("once", Schedule.once(NOW)).build())));
             engine.runDue();
             runs.runAll();
 
             assertThat(record("once").status()).isEqualTo(JobStatus.COMPLETED);
-            assertThat(log.lines()).anyMatch(l -> l.startsWith("ERROR recording run 1 of job demo.once in the run"
+            assertThat(log.messages(Engine.class, Level.ALL)).anyMatch(l -> l.startsWith("ERROR recording run 1 of job demo.once in the run"
                     + " history or the graph failed") && l.endsWith("history is broken"));
         }
     }
@@ -165,7 +167,7 @@ class EngineExtremeInstantsTest {
                 throw new IllegalStateException("job failed");
             }
         };
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.attach("demo", List.of(new PluginJob(QName.parse("demo.m"), spec, failing)));
             engine.trigger(QName.parse("demo.m"));
             runs.runAll();
@@ -173,7 +175,7 @@ class EngineExtremeInstantsTest {
             assertThat(engine.job(QName.parse("demo.m")).orElseThrow().running()).isEmpty();
             assertThat(record("m").status()).isEqualTo(JobStatus.IDLE);
             assertThat(engine.stats().runsExecuting()).isZero();
-            assertThat(log.lines()).anyMatch(l -> l.startsWith("ERROR ending run 1 of job demo.m failed")
+            assertThat(log.messages(Engine.class, Level.ALL)).anyMatch(l -> l.startsWith("ERROR ending run 1 of job demo.m failed")
                     && l.endsWith("randomUnit must be in [0, 1): 1.5"));
         }
     }
@@ -197,7 +199,7 @@ class EngineExtremeInstantsTest {
                 Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30)), () -> 0.5, schedule -> { },
                 fuzzHistory);
         String context = "seed " + seed;
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             List<JobRecord> onFile = new ArrayList<>();
             List<PluginJob> provided = new ArrayList<>();
             int count = 1 + random.nextInt(4);
@@ -250,7 +252,7 @@ class EngineExtremeInstantsTest {
             SidecarCodec codec = new SidecarCodec();
             SidecarDocument doc = SidecarDocument.of(fuzzClock.instant(), List.copyOf(fuzzSink.records.values()));
             assertThat(codec.decode(codec.encode(doc), "fuzz").jobs()).as(context).hasSameSizeAs(doc.jobs());
-            assertThat(log.lines()).as(context).noneMatch(l -> l.startsWith("ERROR"));
+            assertThat(log.messages(Engine.class, Level.ALL)).as(context).noneMatch(l -> l.startsWith("ERROR"));
         } catch (RuntimeException | AssertionError e) {
             throw new AssertionError(context + ": " + e, e);
         }

@@ -1,5 +1,7 @@
 package dev.belfry.host.internal.engine;
 
+import ch.qos.logback.classic.Level;
+import dev.belfry.host.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.belfry.api.BackgroundJob;
@@ -55,10 +57,10 @@ class EngineLogLinesTest {
         engine.pause(TICK);
         clock.advance(Duration.ofMinutes(5));
 
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.resume(TICK);
 
-            assertThat(log.lines()).contains("INFO job demo.tick missed 5 fire(s) since 2027-01-04T12:01:00Z;"
+            assertThat(log.messages(Engine.class, Level.ALL)).contains("INFO job demo.tick missed 5 fire(s) since 2027-01-04T12:01:00Z;"
                     + " misfire policy fire once runs 1 of them");
         }
         runs.runAll();
@@ -66,10 +68,10 @@ class EngineLogLinesTest {
         engine.detach("demo", Duration.ZERO);
         engine.attach("demo", tick(MisfirePolicy.fireAll(3)));
         clock.advance(Duration.ofMinutes(5));
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.resume(TICK);
 
-            assertThat(log.lines()).anyMatch(l -> l.endsWith("misfire policy fire all (at most 3) runs 3 of them"));
+            assertThat(log.messages(Engine.class, Level.ALL)).anyMatch(l -> l.endsWith("misfire policy fire all (at most 3) runs 3 of them"));
         }
     }
 
@@ -78,11 +80,11 @@ class EngineLogLinesTest {
         Engine engine = newEngine();
         engine.attach("demo", tick(MisfirePolicy.fireOnce()));
 
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.detach("demo", Duration.ZERO); // a new version of the jar: the old one stops, the new one starts
             engine.attach("demo", tick(MisfirePolicy.fireOnce()));
 
-            assertThat(log.lines()).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the"
+            assertThat(log.messages(Engine.class, Level.ALL)).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the"
                     + " sidecar, 1 kept from before its restart, 0 back from orphaned)");
         }
     }
@@ -93,10 +95,10 @@ class EngineLogLinesTest {
         engine.restore(List.of(JobRecord.pending(TICK, "demo", Schedule.every(Duration.ofMinutes(1)))));
         engine.orphanJobsOfMissingPlugins(Set.of());
 
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.attach("demo", tick(MisfirePolicy.fireOnce()));
 
-            assertThat(log.lines()).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the sidecar,"
+            assertThat(log.messages(Engine.class, Level.ALL)).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the sidecar,"
                     + " 0 kept from before its restart, 1 back from orphaned)");
         }
     }

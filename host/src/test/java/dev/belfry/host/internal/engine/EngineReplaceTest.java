@@ -1,5 +1,7 @@
 package dev.belfry.host.internal.engine;
 
+import ch.qos.logback.classic.Level;
+import dev.belfry.host.testing.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.belfry.api.BackgroundJob;
@@ -88,11 +90,11 @@ class EngineReplaceTest {
     @Test
     void shouldFireAReplacedOnceJobAtItsNewInstantWhenItsFireHadFailed() {
         Engine engine = newEngine();
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.schedulerFor("demo").add(new Compact(NOW.plusSeconds(30), true));
             at(NOW.plusSeconds(30), engine);
             assertThat(compact().status()).isEqualTo(JobStatus.FAILED);
-            assertThat(log.lines()).contains("WARN run 1 of job demo.compact (attempt 1) failed:"
+            assertThat(log.messages(Engine.class, Level.ALL)).contains("WARN run 1 of job demo.compact (attempt 1) failed:"
                     + " java.lang.IllegalStateException: compaction failed");
         }
 
@@ -106,7 +108,7 @@ class EngineReplaceTest {
     @Test
     void shouldKeepTheNewInstantOfAReplacedOnceJobAcrossARestart() {
         Engine first = newEngine();
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             first.schedulerFor("demo").add(new Compact(NOW.plusSeconds(30), true));
             at(NOW.plusSeconds(30), first);
         }
@@ -199,9 +201,9 @@ class EngineReplaceTest {
             }
         };
         engine.schedulerFor("demo").add(selfReplacing);
-        try (LogCapture log = LogCapture.of(Engine.class)) {
+        try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             at(first, engine);
-            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN run 1 of job demo.compact (attempt 1) failed"));
+            assertThat(log.messages(Engine.class, Level.ALL)).anyMatch(l -> l.startsWith("WARN run 1 of job demo.compact (attempt 1) failed"));
         }
 
         assertThat(compact().status()).isEqualTo(JobStatus.SCHEDULED);

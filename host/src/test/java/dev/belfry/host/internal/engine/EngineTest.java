@@ -3,6 +3,7 @@ package dev.belfry.host.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import dev.belfry.api.BackgroundJob;
@@ -19,7 +20,9 @@ import dev.belfry.host.JobOperationException;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.cron.CronCompiler;
 import dev.belfry.host.internal.plugins.PluginJob;
+import dev.belfry.host.testing.Eventually;
 import dev.belfry.host.testing.FakeClock;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Duration;
@@ -35,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 class EngineTest {
@@ -50,11 +54,21 @@ class EngineTest {
     private Engine engine;
     private ExecutorService realThreads;
 
+    /** Runs failed on purpose are logged at WARN: asserted where a test expects them, kept off the console. */
+    @RegisterExtension
+    final LogCapture failureLog = LogCapture.of(Engine.class);
+
     @AfterEach
     void tearDown() {
         if (realThreads != null) {
             realThreads.shutdownNow();
         }
+    }
+
+    /** For a run that ends on a worker thread: its WARN line may come a moment after the test sees the record. */
+    private void awaitFailureLogged(String line) {
+        Eventually.await(Duration.ofSeconds(10), () -> !failureLog.matching(Level.WARN, line).isEmpty(),
+                () -> "a WARN line containing \"" + line + "\"; caught " + failureLog.lines(Level.ALL));
     }
 
     private Engine engine() {
@@ -332,6 +346,8 @@ class EngineTest {
         assertThat(done.consecutiveFailures()).isZero();
         assertThat(done.failureCount()).isEqualTo(2);
         assertThat(done.runCount()).isEqualTo(3);
+        failureLog.assertLogged(Level.WARN, "run 2 of job demo.flaky (attempt 2) failed:"
+                + " java.lang.IllegalStateException: upstream said no");
     }
 
     @Test
@@ -350,6 +366,8 @@ class EngineTest {
         assertThat(r.status()).isEqualTo(JobStatus.FAILED);
         assertThat(r.consecutiveFailures()).isEqualTo(2);
         assertThat(engine().nextDue()).isEmpty();
+        failureLog.assertLogged(Level.WARN, "run 2 of job demo.once (attempt 2) failed:"
+                + " java.io.IOException: disk full");
     }
 
     @Test
@@ -372,6 +390,8 @@ class EngineTest {
         assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:00:00Z"),
                 Instant.parse("2027-01-04T12:00:00Z"), Instant.parse("2027-01-04T12:01:00Z"));
         assertThat(record("p").consecutiveFailures()).isEqualTo(3);
+        failureLog.assertLogged(Level.WARN, "run 3 of job demo.p (attempt 1) failed:"
+                + " java.lang.IllegalStateException: nope");
     }
 
     @Test
@@ -386,6 +406,8 @@ class EngineTest {
         assertThat(record("err").lastOutcome().orElseThrow().message()).isEqualTo("java.lang.StackOverflowError: deep");
         assertThat(healthy.contexts).hasSize(1);
         assertThat(record("ok").lastOutcome().orElseThrow().success()).isTrue();
+        failureLog.assertLogged(Level.WARN, "run 1 of job demo.err (attempt 1) failed:"
+                + " java.lang.StackOverflowError: deep");
     }
 
     // ------------------------------------------------------------------------------------------ timeouts
@@ -416,6 +438,7 @@ class EngineTest {
         assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:01:00Z"));
         assertThat(record("deaf").runCount()).isEqualTo(2);
         assertThat(record("deaf").failureCount()).isEqualTo(1);
+        awaitFailureLogged("run 1 of job demo.deaf (attempt 1) failed: timed out after PT30S");
     }
 
     @Test
@@ -450,6 +473,7 @@ class EngineTest {
         assertThat(engine().stats().abandonedStillRunning()).isZero();
         assertThat(record("stuck").failureCount()).isEqualTo(1);
         assertThat(record("stuck").runCount()).isEqualTo(1);
+        awaitFailureLogged("run 1 of job demo.stuck (attempt 1) failed: timed out after PT30S");
     }
 
     @Test
@@ -466,6 +490,7 @@ class EngineTest {
         at("2027-01-04T12:02:00Z");
 
         assertThat(engine().runDue()).isEqualTo(1);
+        failureLog.assertLogged(Level.WARN, "run 1 of job demo.t (attempt 1) failed: timed out after PT30S");
     }
 
     // ------------------------------------------------------------------------------------------ misfires
@@ -595,6 +620,8 @@ class EngineTest {
         assertThat(record("d").lastOutcome().orElseThrow().message())
                 .contains("could not be made durable").contains("No space left on device");
         assertThat(record("d").status()).isEqualTo(JobStatus.FAILED);
+        failureLog.assertLogged(Level.WARN, "run 1 of job demo.d (attempt 1) failed:"
+                + " java.lang.IllegalStateException: the start of the run could not be made durable");
     }
 
     @Test
@@ -620,6 +647,8 @@ class EngineTest {
         assertThat(job.attempts()).containsExactly(2);
         assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T11:00:00Z"));
         assertThat(record("report").status()).isEqualTo(JobStatus.COMPLETED);
+        failureLog.assertLogged(Level.WARN, "job demo.report was running when the host stopped; recorded as"
+                + " a failed run");
     }
 
     @Test
@@ -641,6 +670,8 @@ class EngineTest {
         assertThat(job.contexts).isEmpty();
         assertThat(record("report").status()).isEqualTo(JobStatus.FAILED);
         assertThat(record("report").failureCount()).isEqualTo(1);
+        failureLog.assertLogged(Level.WARN, "job demo.report was running when the host stopped; recorded as"
+                + " a failed run");
     }
 
     @Test
@@ -673,6 +704,8 @@ class EngineTest {
         assertThat(r.consecutiveFailures()).isEqualTo(Integer.MAX_VALUE);
         assertThat(r.failureCount()).isEqualTo(Long.MAX_VALUE);
         assertThat(r.status()).isEqualTo(JobStatus.FAILED);
+        failureLog.assertLogged(Level.WARN, "job demo.max was running when the host stopped; recorded as"
+                + " a failed run");
     }
 
     @Test
@@ -686,6 +719,8 @@ class EngineTest {
 
         assertThat(job.contexts).isEmpty();
         assertThat(record("report").status()).isEqualTo(JobStatus.FAILED);
+        failureLog.assertLogged(Level.WARN, "job demo.report was running when the host stopped; recorded as"
+                + " a failed run");
     }
 
     // ------------------------------------------------------------------------------------------ seams, limits
@@ -790,6 +825,7 @@ class EngineTest {
             logWritable.countDown();
             engineLog.detachAppender(slowOutput);
         }
+        awaitFailureLogged("run 2 of job demo.broken (attempt 1) failed: java.lang.IllegalStateException: boom");
     }
 
     // ------------------------------------------------------------------------------------------ plugins
@@ -828,6 +864,8 @@ class EngineTest {
         assertThat(r.lastOutcome().orElseThrow().message()).isEqualTo("plugin demo stopped during the run");
         runs.runAll(); // the held run finally executes: sees it was cancelled, nothing recorded twice
         assertThat(record("long").failureCount()).isEqualTo(1);
+        failureLog.assertLogged(Level.WARN, "run 1 of job demo.long (attempt 1) failed:"
+                + " plugin demo stopped during the run");
     }
 
     @Test
@@ -957,6 +995,8 @@ class EngineTest {
 
         assertThat(record("big").lastOutcome().orElseThrow().message()).contains("more than the 65536 allowed");
         assertThat(record("big").checkpoint()).isEmpty();
+        failureLog.assertLogged(Level.WARN, "run 1 of job demo.big (attempt 1) failed:"
+                + " java.lang.IllegalArgumentException: job demo.big: checkpoint is 65537 characters long");
     }
 
     @Test
@@ -1022,6 +1062,7 @@ class EngineTest {
         } finally {
             release.countDown();
         }
+        awaitFailureLogged("run 1 of job demo.deaf (attempt 1) failed: timed out after PT30S");
     }
 
     @Test
@@ -1052,6 +1093,7 @@ class EngineTest {
         } finally {
             release.countDown();
         }
+        awaitFailureLogged("run 1 of job demo.deaf (attempt 1) failed: host shut down during the run");
     }
 
     /** A badly behaved job: waits for the latch, swallowing interrupts. */

@@ -2,11 +2,13 @@ package dev.belfry.host.internal.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.graph.GraphFaultProxy.Cut;
 import dev.belfry.host.reliability.Depth;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Clock;
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.neo4j.driver.Record;
 
 /**
@@ -55,6 +58,10 @@ class GraphFaultConnectionCutTest {
     private static final Duration SETTLE = Duration.ofSeconds(30);
     /** A plugin id that jobs never name and the host never has: a dependency that stays missing. */
     private static final String MISSING = "cut-missing";
+
+    /** The injected outage is logged at WARN: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class);
 
     private final GraphTestServer server = GraphTestServer.get();
     private final TestJobs.Sidecar sidecar = new TestJobs.Sidecar();
@@ -165,6 +172,8 @@ class GraphFaultConnectionCutTest {
         assertThat(duplicates).as("duplicates at the end (seed %d)", seed).allSatisfy((what, n) -> assertThat(n)
                 .as(what).isZero());
         assertThat(mirror.runsDropped()).isZero();
+        assertThat(mirrorLog.matching(Level.WARN, "graph mirror cannot write to Neo4j")).as("outages logged")
+                .hasSize(mirror.outageWarnings());
     }
 
     // ---------------------------------------------------------------- the load

@@ -3,6 +3,7 @@ package dev.belfry.host.internal.graph;
 import static dev.belfry.host.testing.PluginJarBuilder.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
@@ -10,6 +11,7 @@ import dev.belfry.host.JobView;
 import dev.belfry.host.internal.admin.HostMetricsMXBean;
 import dev.belfry.host.reliability.Depth;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.host.testing.PluginJarBuilder;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -29,6 +31,7 @@ import javax.management.JMX;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -76,6 +79,10 @@ class GraphFaultOutageTest {
     Path plugins;
     @TempDir
     Path fires;
+
+    /** The injected outage is logged at WARN: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class);
 
     private final GraphTestServer server = GraphTestServer.get();
     private final AtomicBoolean sampling = new AtomicBoolean(true);
@@ -236,6 +243,7 @@ class GraphFaultOutageTest {
         assertThat(maxQueueDepth.get()).isLessThanOrEqualTo(JOBS + Neo4jMirror.RUN_CAPACITY + 1);
         assertThat(heapDown - heapBefore).as("heap growth over the outage, bytes").isLessThan(HEAP_GROWTH_LIMIT);
         assertThat(converged).isLessThanOrEqualTo(CONVERGENCE);
+        mirrorLog.assertLogged(Level.WARN, "graph mirror cannot write to Neo4j");
     }
 
     /** A job on a 1 s grid, offset by its share of the second, that records when its code started. */

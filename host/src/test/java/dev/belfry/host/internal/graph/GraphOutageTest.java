@@ -5,7 +5,9 @@ import static dev.belfry.host.internal.graph.TestJobs.job;
 import static dev.belfry.host.internal.graph.TestJobs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Clock;
@@ -21,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Neo4j goes away in the middle of a stream of changes and comes back on the same folder and port. Self-contained:
@@ -32,6 +35,10 @@ class GraphOutageTest {
     private static final int RUNS_PER_JOB = 5;
     /** Far below anything that waits on I/O (the driver's timeouts are seconds), far above a GC pause. */
     private static final Duration NOT_BLOCKED = Duration.ofMillis(500);
+
+    /** The injected outage is logged at WARN: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class);
 
     private final GraphTestServer server = GraphTestServer.get();
     private final TestJobs.Sidecar sidecar = new TestJobs.Sidecar();
@@ -103,6 +110,7 @@ class GraphOutageTest {
             assertThat(status.queueDepth()).isZero();
         });
         assertThat(mirror.outageWarnings()).as("one warning for the whole outage").isEqualTo(1);
+        assertThat(mirrorLog.matching(Level.WARN, "graph mirror cannot write to Neo4j")).hasSize(1);
         assertThat(mirror.runsDropped()).isZero();
         assertThat(Duration.ofNanos(slowestCallNanos)).as("slowest call into the mirror").isLessThan(NOT_BLOCKED);
     }

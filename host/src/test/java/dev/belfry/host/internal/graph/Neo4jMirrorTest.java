@@ -5,11 +5,13 @@ import static dev.belfry.host.internal.graph.TestJobs.job;
 import static dev.belfry.host.internal.graph.TestJobs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.testing.FakeClock;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.RunOutcome;
@@ -27,6 +29,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Value;
 import org.neo4j.driver.types.Node;
@@ -35,6 +38,10 @@ import org.neo4j.driver.types.Node;
 class Neo4jMirrorTest {
     private static final String HOST = "host-a";
     private static final Instant STARTED = Instant.parse("2026-11-23T03:59:00Z");
+
+    /** The injected outage is logged at WARN: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class);
 
     private final GraphTestServer server = GraphTestServer.get();
     private final FakeClock clock = new FakeClock(T0);
@@ -391,6 +398,8 @@ class Neo4jMirrorTest {
         Poll.until(() -> assertThat(mirror.status().connected()).isTrue());
         assertThat(mirror.status().lastError()).isEmpty();
         assertThat(count("MATCH (j:_BackgroundJob {qname: 'auth.a'}) RETURN count(j)")).isEqualTo(1);
+        assertThat(mirrorLog.matching(Level.WARN, "AuthenticationException")).as("bad credentials logged once")
+                .hasSize(1).allMatch(l -> !l.contains("not-the-password"));
     }
 
     // ---------------------------------------------------------------- helpers

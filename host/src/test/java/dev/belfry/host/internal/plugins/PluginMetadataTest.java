@@ -1,5 +1,7 @@
 package dev.belfry.host.internal.plugins;
 
+import ch.qos.logback.classic.Level;
+import dev.belfry.host.testing.LogCapture;
 import static dev.belfry.host.internal.plugins.PluginSupervisorTest.withJob;
 import static dev.belfry.host.testing.PluginJarBuilder.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +41,7 @@ class PluginMetadataTest {
 
     @BeforeEach
     void captureLog() {
-        log = new LogCapture(PluginSupervisor.class);
+        log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start();
     }
 
     @AfterEach
@@ -69,7 +71,7 @@ class PluginMetadataTest {
         assertThat(supervisor.pluginIds()).containsExactly("beta");
         assertThat(recorder.problemLines()).containsExactly(
                 "bomb.jar: plugin bomb: META-INF/extensions.idx is larger than 1 MiB");
-        assertThat(log.warnings()).filteredOn(l -> l.contains("bomb")).containsExactly(
+        assertThat(log.messages(PluginSupervisor.class, Level.WARN)).filteredOn(l -> l.contains("bomb")).containsExactly(
                 "ERROR plugin refused: bomb.jar: plugin bomb: META-INF/extensions.idx is larger than 1 MiB");
     }
 
@@ -111,7 +113,7 @@ class PluginMetadataTest {
                         + " so its last line (line 3) would be ignored",
                 "text.jar: no usable plugin descriptor: not a jar: the file is not a zip archive",
                 "truncated.jar: no usable plugin descriptor: damaged or truncated jar: zip END header not found");
-        assertThat(log.warnings()).hasSize(7).allSatisfy(l -> assertThat(l).startsWith("ERROR plugin refused: ")
+        assertThat(log.messages(PluginSupervisor.class, Level.WARN)).hasSize(7).allSatisfy(l -> assertThat(l).startsWith("ERROR plugin refused: ")
                 .doesNotContain("PluginDescriptorFinder").doesNotContain("cannot be empty"));
     }
 

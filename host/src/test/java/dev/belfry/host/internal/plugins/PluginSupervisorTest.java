@@ -3,9 +3,11 @@ package dev.belfry.host.internal.plugins;
 import static dev.belfry.host.testing.PluginJarBuilder.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.host.testing.PluginJarBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +20,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class PluginSupervisorTest {
@@ -27,6 +30,10 @@ class PluginSupervisorTest {
 
     private final Recorder recorder = new Recorder();
     private PluginSupervisor supervisor;
+
+    /** Refused and waiting plugins are logged: asserted by {@link #assertProblemsLogged()}, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j");
 
     @AfterEach
     void stop() {
@@ -49,6 +56,15 @@ class PluginSupervisorTest {
     static PluginJarBuilder withJob(String id, String jobName) {
         String pkg = "p." + id.replace('-', '_');
         return plugin(id).extension(pkg + ".Job1", job(pkg, "Job1", jobName, "Schedule.manual()"));
+    }
+
+    /** Every problem reported so far is also in the log: at ERROR when refused, at WARN when waiting. */
+    private void assertProblemsLogged() {
+        for (String problem : recorder.problemLines()) {
+            assertThat(log.lines(Level.WARN)).as("the log line for %s", problem)
+                    .anyMatch(l -> l.contains("plugin refused: " + problem)
+                            || l.contains("plugin waiting: " + problem));
+        }
     }
 
     private PluginSupervisor supervisor() {
@@ -98,6 +114,7 @@ class PluginSupervisorTest {
         assertThat(recorder.started).containsOnlyKeys("beta");
         assertThat(recorder.problemLines()).singleElement().asString()
                 .startsWith("broken.jar: no usable plugin descriptor");
+        assertProblemsLogged();
     }
 
     @Test
@@ -116,6 +133,7 @@ class PluginSupervisorTest {
         assertThat(recorder.problemLines()).singleElement().asString()
                 .startsWith("gamma.jar: plugin gamma: failed to start")
                 .contains("database is down");
+        assertProblemsLogged();
     }
 
     @Test
@@ -132,6 +150,7 @@ class PluginSupervisorTest {
                 "alpha.jar: plugin alpha: Plugin-Class p.alpha.Missing cannot be loaded from the plugin:"
                         + " ClassNotFoundException: p.alpha.Missing",
                 "beta.jar: plugin beta: Plugin-Class p.beta.NotAPlugin does not extend org.pf4j.Plugin");
+        assertProblemsLogged();
     }
 
     @Test
@@ -146,6 +165,7 @@ class PluginSupervisorTest {
                 .isEqualTo("alpha.jar: plugin alpha: Plugin-Dependencies names the plugin itself"));
         assertThat(recorder.problemLines()).anySatisfy(l -> assertThat(l)
                 .startsWith("beta.jar: plugin beta: unusable Plugin-Dependencies entry \"@@@\": invalid plugin id"));
+        assertProblemsLogged();
     }
 
     @Test
@@ -157,6 +177,7 @@ class PluginSupervisorTest {
         assertThat(recorder.started).isEmpty();
         assertThat(recorder.problemLines()).containsExactly(
                 "alpha.jar: plugin alpha: unusable Plugin-Requires: it contains control characters");
+        assertProblemsLogged();
     }
 
     @Test
@@ -168,6 +189,7 @@ class PluginSupervisorTest {
         assertThat(recorder.started).isEmpty();
         assertThat(recorder.problemLines()).containsExactly(
                 "alpha.jar: plugin alpha: requires host version >=2.0.0, but this host is 1.0.0");
+        assertProblemsLogged();
     }
 
     @Test
@@ -184,6 +206,7 @@ class PluginSupervisorTest {
         supervisor.scan(); // the jar has settled: load
 
         assertThat(recorder.startOrder).containsExactly("parent", "child");
+        assertProblemsLogged();
     }
 
     @Test
@@ -196,6 +219,7 @@ class PluginSupervisorTest {
         assertThat(recorder.started).containsOnlyKeys("parent");
         assertThat(recorder.problemLines()).containsExactly(
                 "child.jar: plugin child: depends on plugin parent >=2.0.0, but version 1.2.0 is present");
+        assertProblemsLogged();
     }
 
     @Test
@@ -209,6 +233,7 @@ class PluginSupervisorTest {
         assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
                 "left.jar: plugin left: dependency cycle through plugin right",
                 "right.jar: plugin right: dependency cycle through plugin left");
+        assertProblemsLogged();
     }
 
     @Test
@@ -220,9 +245,9 @@ class PluginSupervisorTest {
                 .writeTo(plugins, "alpha.jar");
 
         List<String> warnings;
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor().scan();
-            warnings = log.warnings();
+            warnings = log.messages(PluginSupervisor.class, Level.WARN);
         }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
@@ -241,9 +266,9 @@ class PluginSupervisorTest {
                 .extension(pkg + ".C", job(pkg, "C", "other", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor().scan();
-            assertThat(log.warnings()).singleElement().asString().startsWith("WARN job refused: alpha.jar: plugin"
+            assertThat(log.messages(PluginSupervisor.class, Level.WARN)).singleElement().asString().startsWith("WARN job refused: alpha.jar: plugin"
                     + " alpha: job same: two or more jobs are named");
         }
 
@@ -266,9 +291,9 @@ class PluginSupervisorTest {
                 .extension(pkg + ".Good", job(pkg, "Good", "good", "Schedule.manual()"))
                 .writeTo(plugins, "alpha.jar");
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor().scan();
-            assertThat(log.warnings()).hasSize(2).allSatisfy(l -> assertThat(l).startsWith("WARN job refused:"
+            assertThat(log.messages(PluginSupervisor.class, Level.WARN)).hasSize(2).allSatisfy(l -> assertThat(l).startsWith("WARN job refused:"
                     + " alpha.jar: plugin alpha: job class p.alpha."));
         }
 
@@ -292,9 +317,9 @@ class PluginSupervisorTest {
         supervisor = new PluginSupervisor(plugins, "1.0.0", recorder, ScheduleValidator.compiling());
 
         List<String> warnings;
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor.scan();
-            warnings = log.warnings();
+            warnings = log.messages(PluginSupervisor.class, Level.WARN);
         }
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
@@ -393,10 +418,10 @@ class PluginSupervisorTest {
         withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
         supervisor().scan();
         withJob("my-jobs", "one").version("2.0.0").dependencies("parent").writeTo(plugins, "my-jobs-2.0.0.jar");
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor.scan();
             supervisor.scan();
-            assertThat(log.warnings()).containsExactly("WARN plugin waiting: " + recorder.problemLines().get(0));
+            assertThat(log.messages(PluginSupervisor.class, Level.WARN)).containsExactly("WARN plugin waiting: " + recorder.problemLines().get(0));
         }
 
         assertThat(supervisor.plugins()).singleElement().satisfies(p -> assertThat(p.version()).isEqualTo("1.0.0"));
@@ -436,10 +461,10 @@ class PluginSupervisorTest {
                 .writeTo(plugins, "my-jobs-2.0.0.jar");
         withJob("my-jobs", "one").version("1.0.0").writeTo(plugins, "my-jobs-1.0.0.jar");
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor().scan();
             supervisor.scan();
-            assertThat(log.warnings()).singleElement().asString()
+            assertThat(log.messages(PluginSupervisor.class, Level.WARN)).singleElement().asString()
                     .startsWith("ERROR plugin refused: my-jobs-2.0.0.jar: plugin my-jobs: failed to start");
         }
 

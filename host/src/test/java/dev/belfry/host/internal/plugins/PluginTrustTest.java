@@ -1,5 +1,7 @@
 package dev.belfry.host.internal.plugins;
 
+import ch.qos.logback.classic.Level;
+import dev.belfry.host.testing.LogCapture;
 import static dev.belfry.host.internal.plugins.PluginSupervisorTest.withJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,10 +57,10 @@ class PluginTrustTest {
         String hash = PluginTrust.sha256(jar);
 
         List<String> warnings;
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor(PluginTrust.required(data)).scan();
             supervisor.scan();
-            warnings = log.warnings();
+            warnings = log.messages(PluginSupervisor.class, Level.WARN);
         }
 
         assertThat(supervisor.pluginIds()).isEmpty();
@@ -85,7 +87,7 @@ class PluginTrustTest {
         withJob("alpha", "one").version("1.0.1").writeTo(plugins, "alpha.jar"); // same name, other bytes
         Files.createDirectories(plugins.resolve("folder/classes"));
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor(PluginTrust.required(data)).scan();
         }
 
@@ -103,7 +105,7 @@ class PluginTrustTest {
         PluginTrust.pin(data, List.of(jar));
         Files.writeString(PluginTrust.pinFile(data), "not a hash  alpha.jar\n", java.nio.file.StandardOpenOption.APPEND);
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor(PluginTrust.required(data)).scan();
         }
 
@@ -119,7 +121,7 @@ class PluginTrustTest {
         PluginTrust.pin(data, List.of(jar));
         Files.setPosixFilePermissions(PluginTrust.pinFile(data), PosixFilePermissions.fromString("rw-rw-rw-"));
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
             supervisor(PluginTrust.required(data)).scan();
         }
 
@@ -144,7 +146,7 @@ class PluginTrustTest {
         HostConfig config = HostConfig.builder().dataDir(data).pluginsDir(plugins).graph(GraphConfig.off())
                 .adminPort(HostConfig.ADMIN_OFF).pluginScanInterval(Duration.ZERO).requireTrustedPlugins(true).build();
 
-        try (LogCapture log = new LogCapture(PluginSupervisor.class); Host host = Host.start(config)) {
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start(); Host host = Host.start(config)) {
             assertThat(host.plugins()).isEmpty();
             assertThat(host.pluginProblems()).extracting(PluginProblem::toString).containsExactly("alpha.jar: not"
                     + " trusted: SHA-256 " + PluginTrust.sha256(jar) + " is not pinned (require-trusted-plugins is"

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.testing.FakeClock;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFileOps;
@@ -23,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 class StateWriterTest {
     @TempDir
@@ -34,6 +32,10 @@ class StateWriterTest {
     private final AtomicInteger writes = new AtomicInteger();
     private final AtomicBoolean diskFails = new AtomicBoolean();
     private final AtomicInteger failedWrites = new AtomicInteger();
+
+    /** A failed write is logged: asserted where a test fails the disk, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(StateWriter.class);
 
     /** Real NIO, counting writes, and failing the data write while {@code diskFails} is set. */
     private SidecarFileOps ops() {
@@ -142,6 +144,7 @@ class StateWriterTest {
             }
             assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("before", "during");
             assertThat(writer.health().lastError()).isEmpty();
+            log.assertLogged(Level.ERROR, "No space left on device");
         }
     }
 
@@ -187,42 +190,31 @@ class StateWriterTest {
 
     @Test
     void shouldKeepTheRetryPauseAndStopAtTheDeadlineWhenClosedOnAFullDisk() throws Exception {
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
-        Logger logger = (Logger) LoggerFactory.getLogger(StateWriter.class);
-        log.start();
-        logger.addAppender(log);
-        logger.setAdditive(false); // the failures are the point of the test: asserted below, not printed
-        try {
-            SidecarStore store = new SidecarStore(data, clock, ops());
-            StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(10),
-                    SidecarDocument.empty(clock.instant()));
-            writer.put(job("saved", 1));
-            writer.flush().get(10, TimeUnit.SECONDS);
-            diskFails.set(true);
-            writer.put(job("lost", 2));
-            writer.put(job("saved", 3));
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (failedWrites.get() == 0 && System.nanoTime() < until) {
-                Thread.sleep(5); // the writer's own thread meets the full disk
-            }
-            int before = failedWrites.get();
-
-            long started = System.nanoTime();
-            long unsaved = writer.close(Duration.ofMillis(2_500));
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
-
-            // Once a second within the 2.5 s, plus the immediate attempt at close: a tight loop made thousands.
-            assertThat(failedWrites.get() - before).as("write attempts while closing").isBetween(1, 4);
-            assertThat(took).as("close on a full disk ends at its deadline").isLessThan(Duration.ofMillis(4_000));
-            assertThat(unsaved).isEqualTo(2);
-            assertThat(log.list).filteredOn(e -> e.getLevel() == Level.ERROR).last().extracting(
-                    ILoggingEvent::getFormattedMessage).asString()
-                    .startsWith("state writer stopped with 2 change(s) not on disk (")
-                    .contains("No space left on device").contains(store.file().toString());
-            assertThat(onDisk().job(QName.parse("demo.saved")).orElseThrow().runCount()).isEqualTo(1);
-        } finally {
-            logger.detachAppender(log);
-            logger.setAdditive(true);
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(10),
+                SidecarDocument.empty(clock.instant()));
+        writer.put(job("saved", 1));
+        writer.flush().get(10, TimeUnit.SECONDS);
+        diskFails.set(true);
+        writer.put(job("lost", 2));
+        writer.put(job("saved", 3));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (failedWrites.get() == 0 && System.nanoTime() < until) {
+            Thread.sleep(5); // the writer's own thread meets the full disk
         }
+        int before = failedWrites.get();
+
+        long started = System.nanoTime();
+        long unsaved = writer.close(Duration.ofMillis(2_500));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        // Once a second within the 2.5 s, plus the immediate attempt at close: a tight loop made thousands.
+        assertThat(failedWrites.get() - before).as("write attempts while closing").isBetween(1, 4);
+        assertThat(took).as("close on a full disk ends at its deadline").isLessThan(Duration.ofMillis(4_000));
+        assertThat(unsaved).isEqualTo(2);
+        assertThat(log.lines(Level.ERROR)).last().asString()
+                .contains("state writer stopped with 2 change(s) not on disk (")
+                .contains("No space left on device").contains(store.file().toString());
+        assertThat(onDisk().job(QName.parse("demo.saved")).orElseThrow().runCount()).isEqualTo(1);
     }
 }

@@ -2,12 +2,15 @@ package dev.belfry.host.reliability.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.host.testing.PluginJarBuilder;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
@@ -21,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +40,10 @@ class CutOffRunRestartTest {
     @TempDir
     Path plugins;
 
+    /** The cut-off run is logged when it is recorded as failed: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(Engine.class);
+
     @Test
     void shouldRecordACutOffOnceRunAsFailedWhenTheHostStopsAgainBeforeThePluginIsBack() throws Exception {
         // given: the state a kill leaves when a durable-start Once job was running
@@ -48,6 +56,7 @@ class CutOffRunRestartTest {
         try (Host host = start()) {
             assertThat(host.job(ONCE).orElseThrow().record().failureCount()).isEqualTo(1);
         }
+        log.assertLogged(Level.WARN, "job relic.once was running when the host stopped; recorded as a failed run");
         PluginJarBuilder.plugin("relic").extension("relic.Once", "package relic;\nimport dev.belfry.api.*;\n"
                 + "import dev.belfry.api.schedule.*;\npublic class Once implements BackgroundJob {\n"
                 + "  public JobSpec spec() { return JobSpec.builder(\"once\", Schedule.once(java.time.Instant"

@@ -11,8 +11,10 @@ import dev.belfry.api.QName;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.reliability.crash.FaultyFileOps.Step;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.host.testing.PluginJarBuilder;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarCodec;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -65,6 +68,9 @@ class SidecarFaultTest {
     static Path plugins;
     @TempDir
     Path root;
+
+    @RegisterExtension
+    final LogCapture engineLog = LogCapture.of(Engine.class);
 
     private Host host;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
@@ -104,6 +110,7 @@ class SidecarFaultTest {
         writerLog = (Logger) LoggerFactory.getLogger("dev.belfry.host.internal.state.StateWriter");
         log.start();
         writerLog.addAppender(log);
+        writerLog.setAdditive(false); // the injected failures are asserted below, not printed
         System.setProperty(ChurnPlugin.DIR_PROPERTY, root.toString());
     }
 
@@ -118,6 +125,7 @@ class SidecarFaultTest {
             }
         } finally {
             writerLog.detachAppender(log);
+            writerLog.setAdditive(true);
             if (mounted != null) {
                 run("umount", mounted);
             }
@@ -337,6 +345,8 @@ class SidecarFaultTest {
         assertThat(durable.lastOutcome().orElseThrow().success()).as("%s: durable-start run", label).isFalse();
         assertThat(durable.lastOutcome().orElseThrow().message()).as("%s: durable-start run", label)
                 .contains("could not be made durable");
+        Eventually.await(PATIENCE, () -> !engineLog.matching(Level.WARN, "could not be made durable").isEmpty(),
+                () -> label + ": the refused durable start is logged");
         assertThat(root.resolve("durable-ran")).as("%s: a durable-start job's code never runs without its start"
                 + " on disk", label).doesNotExist();
 

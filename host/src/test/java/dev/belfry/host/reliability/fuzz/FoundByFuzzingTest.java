@@ -3,19 +3,26 @@ package dev.belfry.host.reliability.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.host.internal.cli.BelfryCli;
 import dev.belfry.host.internal.cron.CronCompiler;
+import dev.belfry.host.testing.LogCapture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each input the fuzz tests found a bug with, kept as a plain test so it stays fixed whatever the seed. */
 class FoundByFuzzingTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2027-03-27T12:00:00Z"), ZoneOffset.UTC);
+
+    /** Refused plugins are logged: asserted where a test causes them, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames("dev.belfry.host", "org.pf4j");
 
     @Test
     void shouldKeepTheInvalidScheduleMessageOnOneLineWhenTheExpressionHoldsALineSeparator() {
@@ -75,6 +82,8 @@ class FoundByFuzzingTest {
             assertThat(host.pluginProblems()).extracting(Object::toString)
                     .anySatisfy(p -> assertThat(p).startsWith("blank.jar: plugin blank: unusable Plugin-Version"))
                     .anySatisfy(p -> assertThat(p).startsWith("words.jar: plugin words: unusable Plugin-Version \"abc\""));
+            log.assertLogged(Level.ERROR, "plugin refused: blank.jar: ").assertLogged(Level.ERROR,
+                    "plugin refused: words.jar: ");
         }
     }
 

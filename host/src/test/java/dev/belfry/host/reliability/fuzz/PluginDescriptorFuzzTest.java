@@ -2,6 +2,7 @@ package dev.belfry.host.reliability.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
@@ -10,6 +11,7 @@ import dev.belfry.host.internal.plugins.PluginIds;
 import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.host.reliability.Depth;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.host.testing.PluginJarBuilder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +33,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PluginDescriptorFuzzTest {
     private static final String JOB_CLASS = "p.victim.Ping";
+
+    /** Each refused or waiting plugin is logged: asserted per problem, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames("dev.belfry.host", "org.pf4j");
 
     @TempDir
     static Path shared;
@@ -109,6 +116,9 @@ class PluginDescriptorFuzzTest {
                         assertThat(Fuzz.hasLineBreak(p)).as("one line: %s; %s", Fuzz.show(p), context).isFalse();
                         assertThat(byFile.keySet().stream().anyMatch(f -> p.startsWith(f + ": ")))
                                 .as("problem %s starts with a file name; %s", Fuzz.show(p), context).isTrue();
+                        assertThat(log.lines(Level.WARN)).as("problem %s is logged; %s", Fuzz.show(p), context)
+                                .anyMatch(l -> l.contains("plugin refused: " + p)
+                                        || l.contains("plugin waiting: " + p));
                     }
                     for (Map.Entry<String, Descriptor> e : byFile.entrySet()) {
                         counts[0]++;

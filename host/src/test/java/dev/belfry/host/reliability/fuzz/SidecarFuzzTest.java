@@ -2,6 +2,7 @@ package dev.belfry.host.reliability.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +15,7 @@ import dev.belfry.host.HostStartException;
 import dev.belfry.host.JobView;
 import dev.belfry.host.internal.cli.BelfryCli;
 import dev.belfry.host.reliability.Depth;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
@@ -37,6 +39,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -225,6 +228,10 @@ class SidecarFuzzTest {
             ]
             """;
 
+    /** Every fallback to the .bak logs the quarantined file at ERROR: asserted per start, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames("dev.belfry.host", "dev.belfry.sidecar");
+
     @TempDir
     Path tmp;
 
@@ -342,6 +349,7 @@ class SidecarFuzzTest {
                         assertThat(Files.readAllBytes(quarantined.get(0))).as("seed %d: quarantined byte for byte",
                                 seed).isEqualTo(main);
                         assertSameJobs(seed, shown, ".bak", host.jobs(), bakDoc.get());
+                        log.assertLogged(Level.ERROR, "was unusable and moved to " + quarantined.get(0));
                     }
                     host.flushState().get();
                 }

@@ -4,11 +4,13 @@ import static dev.belfry.host.reliability.hostile.HostilePlugins.lifecycle;
 import static dev.belfry.host.testing.PluginJarBuilder.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.host.Host;
 import dev.belfry.host.reliability.hostile.HostileFixture.Lag;
 import dev.belfry.host.testing.Eventually;
 import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +38,10 @@ class BrokenPluginsTest {
     Path data;
     @TempDir
     Path plugins;
+
+    /** Each refusal and failed stop is logged: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames("dev.belfry.host", "org.pf4j");
 
     private Host host;
 
@@ -111,6 +118,10 @@ class BrokenPluginsTest {
                         && p.contains("AssertionError: start invariant broken"))
                 .anyMatch(p -> p.startsWith("start-overflow.jar: plugin start-overflow: failed to start")
                         && p.contains("StackOverflowError"));
+        for (String refused : List.of("no-id", "bad-id", "no-class", "not-a-plugin", "bad-requires", "bad-deps",
+                "bad-version", "noise", "empty", "start-throws", "start-exits", "start-error", "start-overflow")) {
+            log.assertLogged(Level.ERROR, "plugin refused: " + refused + ".jar: ");
+        }
         Eventually.await(PATIENCE, () -> Probe.canaryLags().size() >= 10, () -> "canary firing");
 
         // and a plugin deployed afterwards still loads (the folder watch survived every refusal)
@@ -126,6 +137,8 @@ class BrokenPluginsTest {
         for (String id : List.of("stop-error", "stop-throws", "stop-exits")) {
             assertThat(HostileFixture.record(host, id + ".job").status()).isEqualTo(JobStatus.ORPHANED);
         }
+        Eventually.await(PATIENCE, () -> !log.matching(Level.WARN, "plugin stop-error did not stop cleanly: "
+                + "AssertionError: stop invariant broken").isEmpty(), () -> "the failed stop logged");
         HostilePlugins.lifecycle("stop-error", "stop", "throw new AssertionError(\"stop invariant broken\");")
                 .version("1.0.1").writeTo(plugins, "stop-error-2.jar");
         Eventually.await(PATIENCE, () -> host.plugins().contains("stop-error"), () -> "stop-error back");

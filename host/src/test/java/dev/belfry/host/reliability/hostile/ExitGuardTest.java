@@ -3,10 +3,13 @@ package dev.belfry.host.reliability.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.api.QName;
 import dev.belfry.host.Host;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.plugins.ExitGuard;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import java.io.FilePermission;
 import java.nio.file.Path;
 import java.security.Permission;
@@ -14,6 +17,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** System.exit from plugin code is refused and recorded; the guard changes nothing else and cleans up after itself. */
@@ -23,6 +27,10 @@ class ExitGuardTest {
     Path data;
     @TempDir
     Path plugins;
+
+    /** The refused exits fail their runs, which the engine logs: asserted below, kept off the console. */
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(Engine.class);
 
     private Host host;
 
@@ -58,6 +66,9 @@ class ExitGuardTest {
                 .isEqualTo("java.lang.SecurityException: plugin called System.exit(3); refused (from p.hexit.Exit)");
         assertThat(HostileFixture.lastMessage(host, "hostile-exit.halt"))
                 .isEqualTo("java.lang.SecurityException: plugin called Runtime.halt(4); refused (from p.hexit.Halt)");
+        Eventually.await(Duration.ofSeconds(10), () -> log.matching(Level.WARN, "plugin called System.exit(3); refused")
+                .size() == 1 && log.matching(Level.WARN, "plugin called Runtime.halt(4); refused").size() == 1,
+                () -> "both refused exits logged once, caught: " + log.lines(Level.WARN));
         int fired = Probe.canaryLags().size();
         Eventually.await(Duration.ofSeconds(10), () -> Probe.canaryLags().size() > fired + 3, () -> "canary fires on");
 

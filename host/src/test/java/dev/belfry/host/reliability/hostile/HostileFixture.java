@@ -3,6 +3,7 @@ package dev.belfry.host.reliability.hostile;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.AppenderBase;
 import dev.belfry.api.QName;
 import dev.belfry.host.GraphConfig;
@@ -81,15 +82,21 @@ final class HostileFixture {
         }
     }
 
-    /** Collects WARN and ERROR log events (message and exception chain) from every logger while open. */
+    /**
+     * Collects WARN and ERROR log events (message and exception chain) from every logger while open, and keeps them
+     * off the console meanwhile: the tests assert the lines the hostile plugins cause.
+     */
     static final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
         private final Queue<String> lines = new ConcurrentLinkedQueue<>();
         private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        private final List<Appender<ILoggingEvent>> console = new ArrayList<>();
 
         LogCapture() {
             setContext(root.getLoggerContext());
             setName("hostile-capture");
             start();
+            root.iteratorForAppenders().forEachRemaining(console::add);
+            console.forEach(root::detachAppender);
             root.addAppender(this);
         }
 
@@ -115,6 +122,7 @@ final class HostileFixture {
         @Override
         public void close() {
             root.detachAppender(this);
+            console.forEach(root::addAppender);
             stop();
         }
     }
