@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 
 /**
  * An exclusive lock on a data directory, so two hosts never write the same sidecar. The operating system releases
@@ -35,14 +36,14 @@ public final class DataDirLock implements AutoCloseable {
     public static DataDirLock acquire(Path dataDir) throws IOException {
         Path system = dataDir.resolve("_system");
         boolean fresh = !Files.isDirectory(system);
-        Path dir = Files.createDirectories(system);
+        Path dir = OwnerOnly.createDirectories(system);
         if (fresh) {
             // The new _system entry must survive a power loss like the state file in it: sync its parent.
             SmallFiles.syncDirectory(dataDir);
         }
         Path file = dir.resolve(FILE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ), OwnerOnly.fileAttributes(file));
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -55,6 +56,9 @@ public final class DataDirLock implements AutoCloseable {
             throw new IllegalStateException("data directory " + dataDir + " is in use by another Belfry host"
                     + (holder.isEmpty() ? "" : " (" + holder + ")") + "; stop it or use another --data directory");
         }
+        // What an earlier version left readable to others (it created everything at the umask's mode) is narrowed
+        // once the directory is ours.
+        OwnerOnly.narrow(dir);
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")
                 .getBytes(StandardCharsets.UTF_8)), 0);

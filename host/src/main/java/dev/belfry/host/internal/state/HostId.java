@@ -31,7 +31,7 @@ public final class HostId {
             }
         }
         String id = UUID.randomUUID().toString();
-        SmallFiles.writeAtomically(file, id + "\n", false);
+        SmallFiles.writeAtomically(file, id + "\n", true);
         return id;
     }
 }
