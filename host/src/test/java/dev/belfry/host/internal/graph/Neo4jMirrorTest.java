@@ -393,6 +393,20 @@ class Neo4jMirrorTest {
         assertThat(count("MATCH (j:_BackgroundJob {qname: 'auth.a'}) RETURN count(j)")).isEqualTo(1);
     }
 
+    @Test
+    void shouldPutBackWhatWasChangedFromOutsideAtTheNextPeriodicResync() {
+        change(job("kept.idle", 3));
+        mirror = start(50);
+        Poll.until(() -> assertThat(mirror.status().lastSyncAt()).isPresent());
+        assertThat(count("MATCH (j:_BackgroundJob {qname: 'kept.idle'}) RETURN count(j)")).isEqualTo(1);
+
+        server.query("MATCH (j:_BackgroundJob) DETACH DELETE j");
+        clock.advance(Neo4jMirror.RESYNC_INTERVAL);
+
+        Poll.until(() -> assertThat(count("MATCH (:_Plugin)-[:CONTRIBUTES]->(j:_BackgroundJob {qname: 'kept.idle'})"
+                + " RETURN count(j)")).isEqualTo(1));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Neo4jMirror start(int runsPerJob) {
