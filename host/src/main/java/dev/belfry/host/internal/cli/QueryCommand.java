@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.belfry.host.internal.graph.GraphEndpoint;
 import dev.belfry.host.internal.graph.Neo4jMirror;
+import dev.belfry.host.internal.state.DataDirLock;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
@@ -100,7 +103,17 @@ final class QueryCommand implements Callable<Integer> {
                 return BelfryCli.EXIT_NOT_RUNNING;
             }
         }
-        GraphEndpoint endpoint = graphOptions.endpoint(graph, data);
+        GraphEndpoint endpoint;
+        try {
+            endpoint = graphOptions.endpoint(graph, data);
+        } catch (GraphOptions.HostNotRunningException e) {
+            Optional<Long> pid = hostsGraph ? hostProcess() : Optional.empty();
+            if (pid.isEmpty()) {
+                throw e;
+            }
+            spec.commandLine().getErr().println("belfry: " + starting(pid.get()));
+            return BelfryCli.EXIT_NOT_RUNNING;
+        }
         Config config = Config.builder().withConnectionTimeout(5, TimeUnit.SECONDS)
                 .withLogging(org.neo4j.driver.Logging.none()).build();
         SessionConfig session = SessionConfig.builder()
@@ -113,6 +126,11 @@ final class QueryCommand implements Callable<Integer> {
             print(keys, records, spec.commandLine().getOut());
             return 0;
         } catch (ServiceUnavailableException e) {
+            Optional<Long> pid = hostsGraph ? hostProcess() : Optional.empty();
+            if (pid.isPresent()) {
+                spec.commandLine().getErr().println("belfry: " + starting(pid.get()));
+                return BelfryCli.EXIT_NOT_RUNNING;
+            }
             spec.commandLine().getErr().println("belfry: no Neo4j answers at " + endpoint.uri() + " (" + oneLine(e)
                     + "); start the host with `belfry run --data " + data + "`, or check --graph");
             return BelfryCli.EXIT_NOT_RUNNING;
@@ -166,6 +184,28 @@ final class QueryCommand implements Callable<Integer> {
                     + "; try again shortly");
         }
         return Optional.empty();
+    }
+
+    /**
+     * The host process holding {@code --data}, found through the pid its lock file names, for the seconds before its
+     * admin API answers (or when it is off): a host runs there, so a graph that does not answer is still starting.
+     */
+    private Optional<Long> hostProcess() {
+        try {
+            String holder = Files.readString(data.resolve("_system").resolve(DataDirLock.FILE)).strip();
+            if (!holder.matches("pid [0-9]{1,19}")) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(holder.substring(4));
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private String starting(long pid) {
+        return "graph starting: the host on " + data + " (pid " + pid + ") has not opened its graph yet (the embedded"
+                + " Neo4j takes about 30 s); try again shortly";
     }
 
     private Map<String, Object> parseParams() {
