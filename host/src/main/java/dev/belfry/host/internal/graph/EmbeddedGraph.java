@@ -135,7 +135,7 @@ public final class EmbeddedGraph implements AutoCloseable {
                     .getLocalAddress(ConnectorType.BOLT);
             URI uri = URI.create("bolt://127.0.0.1:" + address.getPort());
             SmallFiles.writeAtomically(graphDir.resolve(BOLT_URL_FILE), uri + "\n", true);
-            OwnerOnly.narrow(graphDir);
+            narrow(graphDir);
             log.info("embedded Neo4j listening on {} (store {}, credentials in {})", uri, graphDir,
                     graphDir.resolve(CREDENTIALS_FILE));
             return new EmbeddedGraph(dbms, new GraphEndpoint(uri, USER, password), graphDir);
@@ -257,11 +257,16 @@ public final class EmbeddedGraph implements AutoCloseable {
     @Override
     public void close() {
         dbms.shutdown();
+        narrow(graphDir); // files the server created while it ran (rotated logs, new log segments)
+        log.info("embedded Neo4j stopped");
+    }
+
+    /** Best-effort: a store whose modes cannot change (another owner, a read-only mount) still serves. */
+    private static void narrow(Path graphDir) {
         try {
-            OwnerOnly.narrow(graphDir); // files the server created while it ran (rotated logs, new log segments)
+            OwnerOnly.narrow(graphDir);
         } catch (IOException e) {
             log.warn("cannot narrow the modes of the files in {} to the owner: {}", graphDir, e.toString());
         }
-        log.info("embedded Neo4j stopped");
     }
 }

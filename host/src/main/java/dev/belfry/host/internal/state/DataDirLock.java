@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An exclusive lock on a data directory, so two hosts never write the same sidecar. The operating system releases
  * it when the process dies, so a crash never leaves a stale lock behind.
  */
 public final class DataDirLock implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DataDirLock.class);
     /** The lock file, under the data directory's {@code _system} folder. */
     public static final String FILE = "host.lock";
 
@@ -57,8 +60,12 @@ public final class DataDirLock implements AutoCloseable {
                     + (holder.isEmpty() ? "" : " (" + holder + ")") + "; stop it or use another --data directory");
         }
         // What an earlier version left readable to others (it created everything at the umask's mode) is narrowed
-        // once the directory is ours.
-        OwnerOnly.narrow(dir);
+        // once the directory is ours; a folder whose modes cannot change (read-only, another owner) still starts.
+        try {
+            OwnerOnly.narrow(dir);
+        } catch (IOException e) {
+            log.warn("cannot narrow the modes of {} to its owner: {}", dir, e.toString());
+        }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")
                 .getBytes(StandardCharsets.UTF_8)), 0);
