@@ -96,8 +96,13 @@ final class QueryCommand implements Callable<Integer> {
         }
         Map<String, Object> parameters = parseParams();
         boolean hostsGraph = graph == null || "embedded".equals(graph);
+        // Without --graph, the graph is the host's on --data. While its admin API does not answer (the first
+        // seconds, or it is off), the data dir's lock tells whether a host runs there at all.
+        boolean askLock = false;
         if (hostsGraph) {
-            Optional<String> notReady = hostGraphNotReady();
+            Optional<JsonNode> health = hostGraphHealth();
+            askLock = health.isEmpty();
+            Optional<String> notReady = health.flatMap(this::notReady);
             if (notReady.isPresent()) {
                 spec.commandLine().getErr().println("belfry: " + notReady.get());
                 return BelfryCli.EXIT_NOT_RUNNING;
@@ -107,7 +112,7 @@ final class QueryCommand implements Callable<Integer> {
         try {
             endpoint = graphOptions.endpoint(graph, data);
         } catch (GraphOptions.HostNotRunningException e) {
-            Optional<Long> pid = hostsGraph ? hostProcess() : Optional.empty();
+            Optional<Long> pid = askLock ? hostProcess() : Optional.empty();
             if (pid.isEmpty()) {
                 throw e;
             }
@@ -126,7 +131,7 @@ final class QueryCommand implements Callable<Integer> {
             print(keys, records, spec.commandLine().getOut());
             return 0;
         } catch (ServiceUnavailableException e) {
-            Optional<Long> pid = hostsGraph ? hostProcess() : Optional.empty();
+            Optional<Long> pid = askLock ? hostProcess() : Optional.empty();
             if (pid.isPresent()) {
                 spec.commandLine().getErr().println("belfry: " + starting(pid.get()));
                 return BelfryCli.EXIT_NOT_RUNNING;
@@ -155,19 +160,23 @@ final class QueryCommand implements Callable<Integer> {
         }
     }
 
+    /** @return the graph part of {@code /health} of the host on {@code --data}, if one answers */
+    private Optional<JsonNode> hostGraphHealth() {
+        try {
+            return Optional.of(AdminClient.forDataDir(data).get("/health").path("graph"));
+        } catch (RuntimeException noHostAnswers) {
+            return Optional.empty();
+        }
+    }
+
     /**
-     * Asks the host on {@code --data}, if one answers, whether its graph can be queried yet: the embedded server
-     * takes seconds to start, and until the mirror's first resync the graph lacks the host's jobs.
+     * Whether the host's graph can be queried yet: the embedded server takes seconds to start, and until the mirror's
+     * first resync the graph lacks the host's jobs.
      *
+     * @param g the graph part of the host's health
      * @return why the query would mislead, if it would
      */
-    private Optional<String> hostGraphNotReady() {
-        JsonNode g;
-        try {
-            g = AdminClient.forDataDir(data).get("/health").path("graph");
-        } catch (RuntimeException noHostAnswers) {
-            return Optional.empty(); // the graph may still answer (a host without its admin API): try it
-        }
+    private Optional<String> notReady(JsonNode g) {
         String state = g.path("state").asText("");
         if ("off".equals(state)) {
             return Optional.of("the host on " + data + " runs with the graph off; start it with --graph embedded"
@@ -188,9 +197,14 @@ final class QueryCommand implements Callable<Integer> {
 
     /**
      * The host process holding {@code --data}, found through the pid its lock file names, for the seconds before its
-     * admin API answers (or when it is off): a host runs there, so a graph that does not answer is still starting.
+     * admin API answers (or when it is off): a host runs there with its embedded graph (whose folder it made first
+     * thing), so a graph that does not answer is still starting. A host mirroring to an external server has no such
+     * folder.
      */
     private Optional<Long> hostProcess() {
+        if (!Files.isDirectory(data.resolve("graph"))) {
+            return Optional.empty();
+        }
         try {
             String holder = Files.readString(data.resolve("_system").resolve(DataDirLock.FILE)).strip();
             if (!holder.matches("pid [0-9]{1,19}")) {
