@@ -555,10 +555,16 @@ public final class Host implements AutoCloseable {
             }
             if (!closing) { // at shutdown the engine has already stopped every run; jobs keep their state
                 engine.detach(pluginId, config.pluginStopGrace());
-                PluginNode was = pluginNodes.get(pluginId);
-                if (was != null) {
-                    pluginState(new PluginNode(was.id(), was.version(), "stopped", was.dependsOn()));
+                // Left out of the list, the plugin shows in the graph as gone and no longer hosted, as
+                // docs/graph-model.md says; a replaced or reloaded plugin is back with its next pluginStarted.
+                List<PluginNode> all;
+                synchronized (pluginNodes) {
+                    if (pluginNodes.remove(pluginId) == null) {
+                        return;
+                    }
+                    all = List.copyOf(pluginNodes.values());
                 }
+                mirror.pluginsChanged(all);
             }
         }
 

@@ -61,7 +61,9 @@ final class GraphOptions {
                 GraphConfig c = GraphConfig.embedded().withBoltPort(embeddedPort);
                 return new GraphConfig(c.mode(), c.uri(), c.user(), password(), c.boltPort(), c.runsPerJob());
             }
-            return GraphConfig.external(URI.create(graph), user, password().orElseThrow(() ->
+            // The address is checked before any password is looked for: a mistyped --graph is the problem to report.
+            URI uri = GraphConfig.external(URI.create(graph), user, "").uri().orElseThrow();
+            return GraphConfig.external(uri, user, password().orElseThrow(() ->
                     new BelfryCli.BadInputException("--graph " + graph + ": no password; set " + DEFAULT_PASSWORD_ENV
                             + " or use --graph-password-env / --graph-password-file")));
         } catch (IllegalArgumentException e) {

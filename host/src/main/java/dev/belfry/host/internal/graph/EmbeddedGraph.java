@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.graph;
 
+import dev.belfry.host.internal.state.OwnerOnly;
 import dev.belfry.host.internal.state.SmallFiles;
 import java.io.IOException;
 import java.net.URI;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -30,9 +32,13 @@ import org.slf4j.LoggerFactory;
  * 127.0.0.1 only, authentication on. The mirror reaches it through the Java driver exactly as it would a remote
  * server, and standard Neo4j tools can connect to it with the credentials in {@code <data>/graph/credentials}.
  *
- * <p>Files it keeps in its folder: {@value #BOLT_URL_FILE} (the address in use, rewritten at every start) and
- * {@value #CREDENTIALS_FILE} ({@code user=} and {@code password=} lines, mode 0600, generated at first start
- * unless a password is configured).
+ * <p>Files it keeps in its folder: {@value #BOLT_URL_FILE} (the address in use, rewritten at every start),
+ * {@value #CREDENTIALS_FILE} ({@code user=} and {@code password=} lines, generated at first start unless a password
+ * is configured) and {@value #PASSWORD_SET_FILE}. The folder and everything in it, Neo4j's store included, is
+ * narrowed to the owner (0700 folders, 0600 files) at every start and stop.
+ *
+ * <p>No client ever meets the default {@code neo4j}/{@code neo4j} login: on the store's first start the server runs
+ * once with Bolt off, the password is set, and only then does it start with Bolt on.
  */
 public final class EmbeddedGraph implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedGraph.class);
@@ -43,12 +49,17 @@ public final class EmbeddedGraph implements AutoCloseable {
     /** The user the host connects as. */
     public static final String USER = "neo4j";
 
+    /** Present once the store's password was set with Bolt off; its absence means the next start does that first. */
+    static final String PASSWORD_SET_FILE = "password.set";
+
     private final DatabaseManagementService dbms;
     private final GraphEndpoint endpoint;
+    private final Path graphDir;
 
-    private EmbeddedGraph(DatabaseManagementService dbms, GraphEndpoint endpoint) {
+    private EmbeddedGraph(DatabaseManagementService dbms, GraphEndpoint endpoint, Path graphDir) {
         this.dbms = dbms;
         this.endpoint = endpoint;
+        this.graphDir = graphDir;
     }
 
     /**
@@ -94,33 +105,84 @@ public final class EmbeddedGraph implements AutoCloseable {
 
     private static EmbeddedGraph startHere(Path graphDir, int boltPort, Optional<String> configuredPassword)
             throws IOException {
-        Files.createDirectories(graphDir);
+        OwnerOnly.createDirectories(graphDir);
         String password = configuredPassword.isPresent() ? configuredPassword.get() : credentials(graphDir);
         if (configuredPassword.isPresent()) {
             writeCredentials(graphDir, password);
         }
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(graphDir)
-                .setConfig(BoltConnector.enabled, true)
+        boolean generated = configuredPassword.isEmpty();
+        Path sealed = graphDir.resolve(PASSWORD_SET_FILE);
+        if (!Files.exists(sealed)) {
+            // A new store's only user is neo4j/neo4j: set the password with Bolt off, so no client ever meets the
+            // default. Also for a first start that did not finish, and for a store whose password an older Belfry
+            // set with Bolt already open.
+            log.info("embedded Neo4j: first start of the store in {}; setting its password before Bolt opens", graphDir);
+            DatabaseManagementService closed = builder(graphDir, boltPort, generated, false).build();
+            try {
+                setPassword(closed, password);
+                createSchema(closed);
+            } finally {
+                closed.shutdown();
+            }
+            SmallFiles.writeAtomically(sealed, "the password was set before Bolt first opened\n", true);
+        }
+        DatabaseManagementService dbms = builder(graphDir, boltPort, generated, true).build();
+        try {
+            setPassword(dbms, password); // the configured password, or the credentials file, may have changed
+            warnAboutOtherUsers(dbms);
+            GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+            var address = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class)
+                    .getLocalAddress(ConnectorType.BOLT);
+            URI uri = URI.create("bolt://127.0.0.1:" + address.getPort());
+            SmallFiles.writeAtomically(graphDir.resolve(BOLT_URL_FILE), uri + "\n", true);
+            narrow(graphDir);
+            log.info("embedded Neo4j listening on {} (store {}, credentials in {})", uri, graphDir,
+                    graphDir.resolve(CREDENTIALS_FILE));
+            return new EmbeddedGraph(dbms, new GraphEndpoint(uri, USER, password), graphDir);
+        } catch (RuntimeException | IOException e) {
+            dbms.shutdown();
+            throw e;
+        }
+    }
+
+    private static DatabaseManagementServiceBuilder builder(Path graphDir, int boltPort, boolean generatedPassword,
+                                                            boolean bolt) {
+        DatabaseManagementServiceBuilder b = new DatabaseManagementServiceBuilder(graphDir)
+                .setConfig(BoltConnector.enabled, bolt)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", boltPort))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", boltPort))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 // Modest by default: the graph mirrors job state, it is not a data warehouse.
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
-                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size")
-                .build();
-        try {
-            setPassword(dbms, password);
-            GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
-            var address = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class)
-                    .getLocalAddress(ConnectorType.BOLT);
-            URI uri = URI.create("bolt://127.0.0.1:" + address.getPort());
-            SmallFiles.writeAtomically(graphDir.resolve(BOLT_URL_FILE), uri + "\n", false);
-            log.info("embedded Neo4j listening on {} (store {}, credentials in {})", uri, graphDir,
-                    graphDir.resolve(CREDENTIALS_FILE));
-            return new EmbeddedGraph(dbms, new GraphEndpoint(uri, USER, password));
-        } catch (RuntimeException | IOException e) {
-            dbms.shutdown();
-            throw e;
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size");
+        if (generatedPassword) {
+            // 192 random bits cannot be guessed, so locking the user after failed logins protects nothing and lets
+            // any local process lock the operator (and a reconnecting mirror) out. A password an operator chose keeps
+            // Neo4j's lock-out.
+            b.setConfig(GraphDatabaseSettings.auth_max_failed_attempts, 0);
+        }
+        return b;
+    }
+
+    /**
+     * Creates the mirror's constraints (and so their index files) before the store's files are narrowed to the owner;
+     * the mirror's own IF NOT EXISTS statements then find them.
+     */
+    private static void createSchema(DatabaseManagementService dbms) {
+        var db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+        for (String statement : GraphWriter.SCHEMA) {
+            db.executeTransactionally(statement);
+        }
+    }
+
+    /** A user Belfry did not create may be someone's way in (an older Belfry left the default login open briefly). */
+    private static void warnAboutOtherUsers(DatabaseManagementService dbms) {
+        List<String> others = dbms.database("system").executeTransactionally("SHOW USERS YIELD user", Map.of(),
+                result -> result.stream().map(row -> String.valueOf(row.get("user"))).filter(u -> !USER.equals(u))
+                        .sorted().toList());
+        if (!others.isEmpty()) {
+            log.warn("embedded Neo4j has users Belfry did not create: {}; if you did not add them, drop them"
+                    + " (DROP USER name, on the system database)", others);
         }
     }
 
@@ -195,6 +257,16 @@ public final class EmbeddedGraph implements AutoCloseable {
     @Override
     public void close() {
         dbms.shutdown();
+        narrow(graphDir); // files the server created while it ran (rotated logs, new log segments)
         log.info("embedded Neo4j stopped");
+    }
+
+    /** Best-effort: a store whose modes cannot change (another owner, a read-only mount) still serves. */
+    private static void narrow(Path graphDir) {
+        try {
+            OwnerOnly.narrow(graphDir);
+        } catch (IOException e) {
+            log.warn("cannot narrow the modes of the files in {} to the owner: {}", graphDir, e.toString());
+        }
     }
 }

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * Mirrors the host's jobs, plugins and recent runs into Neo4j through the Bolt driver, from one thread
  * ({@value #THREAD_NAME}). Callers only touch a bounded in-memory queue; the thread writes batches of up to
  * {@value #BATCH_SIZE} rows with {@code UNWIND} in managed transactions, and resyncs everything from the sidecar
- * state whenever it (re)connects. If Neo4j is down or refuses the credentials, the mirror says so once in the log,
- * reports itself disconnected, and retries with exponential backoff for as long as it runs.
+ * state whenever it (re)connects and every {@value #RESYNC_MINUTES} minutes while connected. If Neo4j is down or
+ * refuses the credentials, the mirror says so once in the log, reports itself disconnected, and retries with
+ * exponential backoff for as long as it runs.
  *
  * <p>See {@code docs/graph-model.md} for the model and the queries it is meant for.
  */
@@ -61,6 +62,9 @@ public final class Neo4jMirror implements GraphMirror {
      * logins (5 s by default).
      */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** Minutes between resyncs while connected: how long a change made to the graph from outside can last. */
+    public static final int RESYNC_MINUTES = 5;
+    static final Duration RESYNC_INTERVAL = Duration.ofMinutes(RESYNC_MINUTES);
     /** How often to look for the endpoint while the embedded server is still starting. */
     private static final Duration ENDPOINT_POLL = Duration.ofMillis(500);
     /** How long an idle thread waits for work before looking around again. */
@@ -286,6 +290,10 @@ public final class Neo4jMirror implements GraphMirror {
                         flush();
                     }
                     reportDroppedRuns();
+                    if (!stopping() && lastSyncAt.map(at -> !clock.instant().isBefore(at.plus(RESYNC_INTERVAL)))
+                            .orElse(false)) {
+                        periodicResync();
+                    }
                 } catch (RuntimeException e) {
                     failed(null, e);
                     pause(backoff);
@@ -341,6 +349,19 @@ public final class Neo4jMirror implements GraphMirror {
             log.info("graph mirror connected to {}; synced {} jobs", ep, jobs);
         }
         outageLogged = false;
+    }
+
+    /**
+     * Puts back what a change from outside (a {@code belfry query --write}, another tool) altered of the host's nodes:
+     * a job deleted by hand would otherwise stay missing until the job next changes, or for ever if it is idle.
+     */
+    private void periodicResync() {
+        Driver d = driver.get();
+        if (d == null) {
+            return;
+        }
+        int jobs = resync(d);
+        log.debug("graph mirror resynced {} jobs", jobs);
     }
 
     /** Makes the graph match the sidecar state: upserts every job, deletes the rest, syncs the plugins. */

@@ -9,12 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An exclusive lock on a data directory, so two hosts never write the same sidecar. The operating system releases
  * it when the process dies, so a crash never leaves a stale lock behind.
  */
 public final class DataDirLock implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DataDirLock.class);
     /** The lock file, under the data directory's {@code _system} folder. */
     public static final String FILE = "host.lock";
 
@@ -35,14 +39,14 @@ public final class DataDirLock implements AutoCloseable {
     public static DataDirLock acquire(Path dataDir) throws IOException {
         Path system = dataDir.resolve("_system");
         boolean fresh = !Files.isDirectory(system);
-        Path dir = Files.createDirectories(system);
+        Path dir = OwnerOnly.createDirectories(system);
         if (fresh) {
             // The new _system entry must survive a power loss like the state file in it: sync its parent.
             SmallFiles.syncDirectory(dataDir);
         }
         Path file = dir.resolve(FILE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ), OwnerOnly.fileAttributes(file));
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -54,6 +58,13 @@ public final class DataDirLock implements AutoCloseable {
             channel.close();
             throw new IllegalStateException("data directory " + dataDir + " is in use by another Belfry host"
                     + (holder.isEmpty() ? "" : " (" + holder + ")") + "; stop it or use another --data directory");
+        }
+        // What an earlier version left readable to others (it created everything at the umask's mode) is narrowed
+        // once the directory is ours; a folder whose modes cannot change (read-only, another owner) still starts.
+        try {
+            OwnerOnly.narrow(dir);
+        } catch (IOException e) {
+            log.warn("cannot narrow the modes of {} to its owner: {}", dir, e.toString());
         }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")

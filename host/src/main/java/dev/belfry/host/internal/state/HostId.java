@@ -38,7 +38,7 @@ public final class HostId {
             return read(file);
         }
         String id = UUID.randomUUID().toString();
-        SmallFiles.writeAtomically(file, id + "\n", false);
+        SmallFiles.writeAtomically(file, id + "\n", true);
         return id;
     }
 

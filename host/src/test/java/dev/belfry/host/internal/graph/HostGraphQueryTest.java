@@ -158,4 +158,52 @@ class HostGraphQueryTest {
         assertThat(belfry("query", "RETURN 1", "--data", stale.getParent().toString())).isEqualTo(3);
         assertThat(err.toString()).contains("no Neo4j answers at bolt://127.0.0.1:1").contains("belfry run --data");
     }
+    @Test
+    void shouldRefuseAWriteWithExitTwoAndTheServersMessageUnlessWriteIsGiven() throws IOException {
+        Path dataDir = dataDirOfTheGraph();
+        String deleteJobs = "MATCH (j:_BackgroundJob) DETACH DELETE j";
+
+        int refused = belfry("query", deleteJobs, "--data", dataDir.toString());
+
+        assertThat(refused).isEqualTo(2);
+        assertThat(err.toString().lines()).singleElement().asString().startsWith("belfry: ")
+                .containsIgnoringCase("read access mode").contains("add --write");
+        assertThat(server.query("MATCH (j:_BackgroundJob) RETURN count(j) AS n").get(0).get("n").asLong()).isEqualTo(3);
+
+        assertThat(belfry("query", deleteJobs, "--write", "--data", dataDir.toString())).as(err.toString()).isZero();
+        assertThat(server.query("MATCH (j:_BackgroundJob) RETURN count(j) AS n").get(0).get("n").asLong()).isZero();
+    }
+
+    @Test
+    void shouldShowARemovedPluginAsGoneAndNoLongerHosted() throws IOException {
+        Files.delete(plugins.resolve("hello-jobs.jar"));
+        host.rescanPlugins();
+
+        Eventually.await(PATIENCE, () -> "gone".equals(server.query("MATCH (p:_Plugin {id: 'hello-jobs'})"
+                + " RETURN p.state AS s").get(0).get("s").asString(null)), () -> "the plugin node gone");
+        String hostId = Files.readString(data.resolve("_system/host.id")).strip();
+        assertThat(server.query("MATCH (:_Host {id: $h})-[:HOSTS]->(p:_Plugin) RETURN p.id AS id", java.util.Map.of(
+                "h", hostId))).isEmpty();
+        assertThat(server.query("MATCH (:_Plugin {id: 'hello-jobs'})-[:CONTRIBUTES]->(j:_BackgroundJob)"
+                + " RETURN j.status AS s").stream().map(r -> r.get("s").asString()).toList())
+                .hasSize(3).containsOnly("orphaned");
+    }
+
+    @Test
+    void shouldNotLockTheGeneratedPasswordOutWhenSomeoneTriesWrongOnes() throws IOException {
+        GraphEndpoint ep = server.endpoint();
+        for (int i = 0; i < 5; i++) {
+            try (var wrong = org.neo4j.driver.GraphDatabase.driver(ep.uri(),
+                    org.neo4j.driver.AuthTokens.basic(ep.user(), "wrong-" + i),
+                    org.neo4j.driver.Config.builder().withLogging(org.neo4j.driver.Logging.none()).build())) {
+                wrong.verifyConnectivity();
+            } catch (org.neo4j.driver.exceptions.AuthenticationException expected) {
+                // a wrong password is refused, and only that
+            }
+        }
+
+        int code = belfry("query", "RETURN 1 AS one", "--data", dataDirOfTheGraph().toString());
+
+        assertThat(code).as(err.toString()).isZero();
+    }
 }

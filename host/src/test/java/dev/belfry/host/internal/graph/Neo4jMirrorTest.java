@@ -402,6 +402,20 @@ class Neo4jMirrorTest {
                 .hasSize(1).allMatch(l -> !l.contains("not-the-password"));
     }
 
+    @Test
+    void shouldPutBackWhatWasChangedFromOutsideAtTheNextPeriodicResync() {
+        change(job("kept.idle", 3));
+        mirror = start(50);
+        Poll.until(() -> assertThat(mirror.status().lastSyncAt()).isPresent());
+        assertThat(count("MATCH (j:_BackgroundJob {qname: 'kept.idle'}) RETURN count(j)")).isEqualTo(1);
+
+        server.query("MATCH (j:_BackgroundJob) DETACH DELETE j");
+        clock.advance(Neo4jMirror.RESYNC_INTERVAL);
+
+        Poll.until(() -> assertThat(count("MATCH (:_Plugin)-[:CONTRIBUTES]->(j:_BackgroundJob {qname: 'kept.idle'})"
+                + " RETURN count(j)")).isEqualTo(1));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Neo4jMirror start(int runsPerJob) {
