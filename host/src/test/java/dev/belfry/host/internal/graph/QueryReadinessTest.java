@@ -8,6 +8,7 @@ import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
 import dev.belfry.host.internal.cli.BelfryCli;
 import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.LogCapture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -58,13 +59,13 @@ class QueryReadinessTest {
     void shouldSayTheMirrorIsNotInStepWithHowManyChangesWaitWhenItHasNotSyncedYet() throws IOException {
         // given a host whose graph does not answer (a port nothing listens on), so its mirror never synced
         try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class)) {
+             LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class).start()) {
             URI nowhere = URI.create("bolt://127.0.0.1:" + closed.getLocalPort());
             closed.close();
             try (Host host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).adminPort(freePort())
                     .graph(GraphConfig.external(nowhere, "neo4j", "secret-password")).build())) {
                 Eventually.await(PATIENCE, () -> host.jobs().size() == 3, () -> "hello-jobs' jobs");
-                Eventually.await(PATIENCE, () -> !mirrorLog.lines(Level.WARN).isEmpty(), () -> "the outage warning");
+                Eventually.await(PATIENCE, () -> !mirrorLog.messages(Neo4jMirror.class, Level.WARN).isEmpty(), () -> "the outage warning");
 
                 // when querying through its data directory
                 int code = belfry("query", "MATCH (j:_BackgroundJob) RETURN count(j) AS n", "--data", data.toString());
@@ -75,7 +76,7 @@ class QueryReadinessTest {
                 assertThat(err.toString().lines()).singleElement().asString()
                         .matches("belfry: mirror not yet in step \\([1-9][0-9]* changes pending\\).*")
                         .contains("try again");
-                assertThat(mirrorLog.lines(Level.WARN)).singleElement().asString()
+                assertThat(mirrorLog.messages(Neo4jMirror.class, Level.WARN)).singleElement().asString()
                         .contains("graph mirror cannot write to Neo4j at neo4j@" + nowhere);
             }
         }
@@ -86,11 +87,11 @@ class QueryReadinessTest {
         // given a host whose embedded graph cannot come up yet: its port is held by someone else (the host keeps
         // retrying, and says so in its log)
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             LogCapture runtimeLog = LogCapture.of(GraphRuntime.class)) {
+             LogCapture runtimeLog = LogCapture.of(GraphRuntime.class).start()) {
             try (Host host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).adminPort(freePort())
                     .graph(GraphConfig.embedded().withBoltPort(taken.getLocalPort())).build())) {
                 Eventually.await(PATIENCE, () -> host.jobs().size() == 3, () -> "hello-jobs' jobs");
-                Eventually.await(Duration.ofMinutes(3), () -> !runtimeLog.lines(Level.ERROR).isEmpty(),
+                Eventually.await(Duration.ofMinutes(3), () -> !runtimeLog.messages(GraphRuntime.class, Level.ERROR).isEmpty(),
                         () -> "the failed start of the embedded graph");
 
                 // when querying through its data directory
@@ -102,7 +103,7 @@ class QueryReadinessTest {
                         .startsWith("belfry: graph starting: the host on " + data)
                         .doesNotContain("no graph found").doesNotContain("belfry run");
             }
-            assertThat(runtimeLog.lines(Level.WARN)).singleElement().asString()
+            assertThat(runtimeLog.messages(GraphRuntime.class, Level.WARN)).singleElement().asString()
                     .startsWith("ERROR embedded Neo4j did not start");
         }
     }
