@@ -2,7 +2,10 @@ package dev.belfry.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.testing.LogCapture;
 import dev.belfry.host.testing.PluginJarBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +26,8 @@ class PluginProblemsTest {
     Path data;
     @TempDir
     Path plugins;
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j");
 
     private Host host;
 
@@ -113,5 +119,7 @@ class PluginProblemsTest {
         rescan();
 
         assertThat(problems()).singleElement().asString().contains("requires host version >=98.0.0");
+        log.assertLogged(Level.ERROR, "plugin refused: bad.jar: plugin bad: requires host version >=99.0.0")
+                .assertLogged(Level.ERROR, "plugin refused: bad.jar: plugin bad: requires host version >=98.0.0");
     }
 }
