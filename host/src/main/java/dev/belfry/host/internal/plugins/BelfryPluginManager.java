@@ -17,10 +17,14 @@ import org.pf4j.DefaultPluginManager;
 import org.pf4j.JarPluginLoader;
 import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginDependency;
 import org.pf4j.PluginDescriptorFinder;
 import org.pf4j.PluginLoader;
 import org.pf4j.PluginManager;
 import org.pf4j.PluginRuntimeException;
+import org.pf4j.PluginState;
+import org.pf4j.PluginStateEvent;
+import org.pf4j.PluginWrapper;
 
 /**
  * PF4J's manager with these changes: descriptors are read with a size bound and can be read and checked before a
@@ -46,6 +50,44 @@ final class BelfryPluginManager extends DefaultPluginManager {
         PluginDescriptor descriptor = getPluginDescriptorFinder().find(file);
         validatePluginDescriptor(descriptor);
         return descriptor;
+    }
+
+    /**
+     * Starts a loaded plugin whose required dependencies already run, and lets whatever its {@code Plugin.start}
+     * throws through. PF4J's {@code startPlugin} would catch it, log a stack trace of its own and leave only a
+     * state behind; the host reports the plugin's own exception in one line instead.
+     *
+     * @param id a loaded, resolved plugin
+     * @throws Exception what the plugin's start threw (the plugin is then {@code FAILED})
+     */
+    void startOrThrow(String id) throws Exception {
+        PluginWrapper wrapper = getPlugin(id);
+        if (wrapper == null || !resolvedPlugins.contains(wrapper)) {
+            throw new IllegalStateException("plugin " + id + " is not loaded and resolved");
+        }
+        for (PluginDependency dep : wrapper.getDescriptor().getDependencies()) {
+            PluginWrapper d = getPlugin(dep.getPluginId());
+            if ((d == null && !dep.isOptional()) || (d != null && d.getPluginState() != PluginState.STARTED)) {
+                throw new IllegalStateException("its dependency " + dep.getPluginId() + " is not running");
+            }
+        }
+        PluginState before = wrapper.getPluginState();
+        try {
+            org.pf4j.Plugin plugin = wrapper.getPlugin();
+            if (plugin == null) {
+                throw new IllegalStateException("PF4J could not create its Plugin-Class");
+            }
+            plugin.start();
+            wrapper.setPluginState(PluginState.STARTED);
+            wrapper.setFailedException(null);
+            startedPlugins.add(wrapper);
+        } catch (Exception | Error e) {
+            wrapper.setPluginState(PluginState.FAILED);
+            wrapper.setFailedException(e);
+            throw e;
+        } finally {
+            firePluginStateEvent(new PluginStateEvent(this, wrapper, before));
+        }
     }
 
     @Override

@@ -528,13 +528,7 @@ public final class PluginSupervisor implements AutoCloseable {
                 refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, e.getMessage()));
                 return;
             }
-            PluginState state = manager.startPlugin(id);
-            if (state != PluginState.STARTED) {
-                PluginWrapper w = manager.getPlugin(id);
-                Throwable why = w == null ? null : w.getFailedException();
-                throw new IllegalStateException("plugin did not start (state " + state + ")"
-                        + (why == null ? "" : ": " + oneLine(why)));
-            }
+            manager.startOrThrow(id);
         } catch (Exception | Error e) {
             // Plugin.start is plugin code: whatever it throws (Errors such as AssertionError or StackOverflowError
             // included, and checked exceptions thrown sneakily) refuses this plugin, never the host or the scan.

@@ -137,6 +137,28 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldLogOneLineNamingThePluginsOwnExceptionWhenItsStartThrows() {
+        withJob("my-jobs", "one").version("1.5.0").pluginClass("p.my_jobs.JobsPlugin")
+                .source("p.my_jobs.JobsPlugin", "package p.my_jobs;\n"
+                        + "public class JobsPlugin extends org.pf4j.Plugin {\n"
+                        + "  public void start() {\n"
+                        + "    throw new IllegalStateException(\"cannot connect to the database\");\n"
+                        + "  }\n"
+                        + "}\n")
+                .writeTo(plugins, "my-jobs-1.5.0.jar");
+
+        supervisor().scan();
+
+        // PF4J's own "Unable to start plugin" line and stack trace are not there, and the cause is not wrapped
+        assertThat(log.lines(Level.WARN)).containsExactly("ERROR PluginSupervisor - plugin refused:"
+                + " my-jobs-1.5.0.jar: plugin my-jobs: failed to start: IllegalStateException: cannot connect to the"
+                + " database");
+        assertThat(recorder.problemLines()).containsExactly("my-jobs-1.5.0.jar: plugin my-jobs: failed to start:"
+                + " IllegalStateException: cannot connect to the database");
+        assertThat(supervisor.pluginIds()).isEmpty();
+    }
+
+    @Test
     void shouldSayWhatIsWrongWithAMissingOrForeignPluginClass() {
         withJob("alpha", "one").pluginClass("p.alpha.Missing").writeTo(plugins, "alpha.jar");
         withJob("beta", "one").pluginClass("p.beta.NotAPlugin")

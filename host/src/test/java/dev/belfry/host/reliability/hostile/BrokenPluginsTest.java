@@ -118,6 +118,14 @@ class BrokenPluginsTest {
                         && p.contains("AssertionError: start invariant broken"))
                 .anyMatch(p -> p.startsWith("start-overflow.jar: plugin start-overflow: failed to start")
                         && p.contains("StackOverflowError"));
+        // one line each, with the plugin's own exception (PF4J's stack trace and a wrapper left out)
+        assertThat(log.matching(Level.ERROR, "start-throws")).containsExactly("ERROR PluginSupervisor - plugin"
+                + " refused: start-throws.jar: plugin start-throws: failed to start: IllegalStateException: database"
+                + " is down");
+        assertThat(log.matching(Level.ERROR, "start-exits")).containsExactly("ERROR PluginSupervisor - plugin"
+                + " refused: start-exits.jar: plugin start-exits: failed to start: SecurityException: plugin called"
+                + " System.exit(7); refused (from p.start_exits.Lifecycle)");
+        log.assertNotLogged(Level.ERROR, "Unable to start plugin");
         for (String refused : List.of("no-id", "bad-id", "no-class", "not-a-plugin", "bad-requires", "bad-deps",
                 "bad-version", "noise", "empty", "start-throws", "start-exits", "start-error", "start-overflow")) {
             log.assertLogged(Level.ERROR, "plugin refused: " + refused + ".jar: ");
