@@ -61,6 +61,11 @@ public final class PluginSupervisor implements AutoCloseable {
     private final Map<Path, String> loaded = new LinkedHashMap<>();
     /** Files set aside for a higher version of the same plugin id, with the file that won. */
     private final Map<Path, Path> superseded = new HashMap<>();
+    /**
+     * Superseded files already logged as such: logged once while they stay unchanged and set aside, even when a yet
+     * higher version takes over as the winner later (that upgrade has a log line of its own).
+     */
+    private final Set<Path> reportedSuperseded = new java.util.HashSet<>();
     /** Files waiting for something outside them (a dependency, a free plugin id), with the reason last reported. */
     private final Map<Path, String> waiting = new HashMap<>();
     private boolean firstScanDone;
@@ -148,6 +153,7 @@ public final class PluginSupervisor implements AutoCloseable {
         settled.keySet().removeIf(f -> !current.containsKey(f) || !current.get(f).equals(settled.get(f)));
         waiting.keySet().removeIf(f -> !current.containsKey(f));
         untrusted.removeIf(f -> !settled.containsKey(f));
+        reportedSuperseded.removeIf(f -> !settled.containsKey(f));
         // A superseded file is considered again once its winner no longer runs.
         superseded.entrySet().removeIf(e -> {
             boolean release = !settled.containsKey(e.getKey()) || !loaded.containsKey(e.getValue());
@@ -247,6 +253,7 @@ public final class PluginSupervisor implements AutoCloseable {
     }
 
     private void loadAll(List<Path> files, Map<Path, Fingerprint> fingerprints) {
+        Map<String, List<Candidate>> sameId = new TreeMap<>();
         Map<String, Candidate> byId = new TreeMap<>();
         for (Path file : files) {
             Optional<String> distrust = trust.refusal(file);
@@ -285,26 +292,30 @@ public final class PluginSupervisor implements AutoCloseable {
                 refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, descriptorProblem));
                 continue;
             }
-            Candidate rival = byId.get(id);
-            if (rival != null) {
-                // Files come in name order: on equal versions the first one stays.
-                if (compareVersions(d, rival.descriptor) > 0) {
-                    byId.put(id, new Candidate(file, d));
-                    supersede(rival.file, rival.descriptor, file, d, fingerprints);
-                } else {
-                    supersede(file, d, rival.file, rival.descriptor, fingerprints);
-                }
-                continue;
-            }
-            byId.put(id, new Candidate(file, d));
+            sameId.computeIfAbsent(id, k -> new ArrayList<>()).add(new Candidate(file, d));
         }
-        // Against a running plugin of the same id, only a higher version is a candidate (an upgrade).
-        for (Candidate c : new ArrayList<>(byId.values())) {
-            Path running = loadedFileOf(c.descriptor.getPluginId());
-            if (running != null) {
-                PluginDescriptor runningDescriptor = manager.getPlugin(c.descriptor.getPluginId()).getDescriptor();
-                if (compareVersions(c.descriptor, runningDescriptor) <= 0) {
-                    byId.remove(c.descriptor.getPluginId());
+        // The winner of each id is chosen before anything is set aside, so that every other file is reported against
+        // the file that really wins, not against whichever it happened to be compared with first.
+        for (Map.Entry<String, List<Candidate>> e : sameId.entrySet()) {
+            String id = e.getKey();
+            // Files come in name order: on equal versions the first one wins.
+            Candidate best = e.getValue().get(0);
+            for (Candidate c : e.getValue()) {
+                if (compareVersions(c.descriptor, best.descriptor) > 0) {
+                    best = c;
+                }
+            }
+            // Against a running plugin of the same id, only a higher version is a candidate (an upgrade).
+            Path running = loadedFileOf(id);
+            PluginDescriptor runningDescriptor = running == null ? null : manager.getPlugin(id).getDescriptor();
+            boolean upgrade = running == null || compareVersions(best.descriptor, runningDescriptor) > 0;
+            if (upgrade) {
+                byId.put(id, best);
+            }
+            for (Candidate c : e.getValue()) {
+                if (upgrade && c != best) {
+                    supersede(c.file, c.descriptor, best.file, best.descriptor, fingerprints);
+                } else if (!upgrade) {
                     supersede(c.file, c.descriptor, running, runningDescriptor, fingerprints);
                 }
             }
@@ -367,8 +378,12 @@ public final class PluginSupervisor implements AutoCloseable {
                         + winner.getFileName() + " goes or cannot start";
         PluginProblem problem = PluginProblem.ofPlugin(loser, loserDescriptor.getPluginId(), message);
         if (!message.equals(waiting.put(loser, message))) {
-            log.info("plugin superseded: {}", problem);
-            listener.problem(problem);
+            if (reportedSuperseded.add(loser)) {
+                log.info("plugin superseded: {}", problem);
+            } else {
+                log.debug("plugin superseded: {}", problem);
+            }
+            listener.problem(problem); // status names the current winner
         }
     }
 
@@ -538,6 +553,7 @@ public final class PluginSupervisor implements AutoCloseable {
         }
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
+        reportedSuperseded.remove(file);
         loaded.put(file, id);
         listener.pluginLoading(file, id);
         publish();
@@ -672,6 +688,7 @@ public final class PluginSupervisor implements AutoCloseable {
     private void refuse(Path file, Map<Path, Fingerprint> fingerprints, PluginProblem problem) {
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
+        reportedSuperseded.remove(file);
         log.error("plugin refused: {}", problem);
         listener.problem(problem);
     }

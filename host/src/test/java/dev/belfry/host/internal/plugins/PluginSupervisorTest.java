@@ -417,6 +417,56 @@ class PluginSupervisorTest {
     }
 
     @Test
+    void shouldReportEachOlderVersionOnceAgainstTheHighestWhenSeveralArePresentAtStartUp() throws IOException {
+        for (String v : List.of("1.1.0", "1.2.0", "1.3.0", "1.4.0")) {
+            withJob("my-jobs", "one").version(v).writeTo(plugins, "my-jobs-" + v + ".jar");
+        }
+        try (LogCapture info = LogCapture.of(PluginSupervisor.class).atLevel(Level.INFO).start()) {
+            whenSeveralVersionsArrive(info);
+        }
+    }
+
+    private void whenSeveralVersionsArrive(LogCapture log) throws IOException {
+        supervisor().scan();
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.4.0");
+        assertThat(log.messages(PluginSupervisor.class, Level.INFO)).filteredOn(l -> l.contains("superseded"))
+                .containsExactly(
+                        "INFO plugin superseded: " + supersededBy("1.1.0", "1.4.0"),
+                        "INFO plugin superseded: " + supersededBy("1.2.0", "1.4.0"),
+                        "INFO plugin superseded: " + supersededBy("1.3.0", "1.4.0"));
+        assertThat(recorder.problemLines()).containsExactly(supersededBy("1.1.0", "1.4.0"),
+                supersededBy("1.2.0", "1.4.0"), supersededBy("1.3.0", "1.4.0"));
+
+        // a yet higher version arrives: it takes over, and the older files are not logged again
+        withJob("my-jobs", "one").version("1.5.0").writeTo(plugins, "my-jobs-1.5.0.jar");
+        supervisor.scan();
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(recorder.started.get("my-jobs").version()).isEqualTo("1.5.0");
+        assertThat(log.messages(PluginSupervisor.class, Level.INFO)).filteredOn(l -> l.contains("superseded"))
+                .containsExactly(
+                        "INFO plugin superseded: " + supersededBy("1.1.0", "1.4.0"),
+                        "INFO plugin superseded: " + supersededBy("1.2.0", "1.4.0"),
+                        "INFO plugin superseded: " + supersededBy("1.3.0", "1.4.0"),
+                        "INFO plugin superseded: " + supersededBy("1.4.0", "1.5.0"));
+        // what status lists (the last problem of each file) names the new winner
+        Map<String, String> lastByFile = new TreeMap<>();
+        recorder.problems.forEach(p -> lastByFile.put(p.file().getFileName().toString(), p.toString()));
+        assertThat(lastByFile.values()).containsExactly(supersededBy("1.1.0", "1.5.0"),
+                supersededBy("1.2.0", "1.5.0"), supersededBy("1.3.0", "1.5.0"), supersededBy("1.4.0", "1.5.0"));
+    }
+
+    private static String supersededBy(String loser, String winner) {
+        return "my-jobs-" + loser + ".jar: plugin my-jobs: superseded by my-jobs-" + winner + ".jar (version " + winner
+                + " is higher than " + loser + "); it loads again only if my-jobs-" + winner + ".jar goes or cannot"
+                + " start";
+    }
+
+    @Test
     void shouldKeepTheHigherVersionRunningWhenALowerOneArrives() {
         withJob("my-jobs", "one").version("1.10.0").writeTo(plugins, "my-jobs-1.10.0.jar");
         withJob("my-jobs", "one").version("1.9.0").writeTo(plugins, "my-jobs-1.9.0.jar");
