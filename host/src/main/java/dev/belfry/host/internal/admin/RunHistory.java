@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.admin;
 
 import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunResult;
 import java.time.Duration;
@@ -36,7 +37,9 @@ public final class RunHistory implements EngineListener {
             list.removeFirst();
         }
         list.addLast(result);
-        metrics.runFinished(result.error().isEmpty(), result.error().map(e -> e.startsWith("timed out")).orElse(false),
+        // A run cancelled because its plugin stopped (an upgrade, a removal) is not a failed run.
+        boolean success = result.error().map(Engine::isPluginStopCancellation).orElse(true);
+        metrics.runFinished(success, result.error().map(e -> e.startsWith("timed out")).orElse(false),
                 result.attempt() > 1, Duration.between(result.scheduledFor(), result.firedAt()),
                 Duration.between(result.firedAt(), result.finishedAt()));
     }

@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final CompletableFuture<Void> NO_WAIT = CompletableFuture.completedFuture(null);
+    /** How a cancelled run's outcome starts, followed by the reason. */
+    private static final String CANCELLED = "cancelled: ";
+    /** A plugin stop's cancellation reason is "plugin ID is stopping"; recognised in recorded outcomes. */
+    private static final String PLUGIN_STOPPING_PREFIX = "plugin ";
+    private static final String PLUGIN_STOPPING_SUFFIX = " is stopping";
     /** The end of the shutdown grace that runs still going get to react to their cancellation (at most). */
     private static final Duration SHUTDOWN_CANCEL_WINDOW = Duration.ofSeconds(2);
     // While a run's timeout is pending during shutdown the clock is read again at least this often (it may jump, or
@@ -349,8 +354,10 @@ public final class Engine implements AutoCloseable {
                 return null;
             }
             Instant now = clock.instant();
-            String error = failure != null ? describe(failure)
-                    : run.cancelReason().map(reason -> "cancelled: " + reason).orElse(null);
+            // Cancelled because its plugin stops: what the code throws on the way out (an InterruptedException, say)
+            // is the cancellation's doing, not the job's failure.
+            String error = failure != null && !run.cancelledByPluginStop ? describe(failure)
+                    : run.cancelReason().map(reason -> CANCELLED + reason).orElse(null);
             boolean mayRetry = run.cancelReason().isEmpty();
             finishingWorkerFree = executor.workersCarryOn();
             try {
@@ -468,6 +475,13 @@ public final class Engine implements AutoCloseable {
             if (schedule instanceof Schedule.Once && run.scheduledFor.equals(((Schedule.Once) schedule).at())) {
                 slot.completed = true;
             }
+        } else if (run.cancelledByPluginStop) {
+            // Not the job's failure: its failure counts and status stay as they were and nothing is retried. A once
+            // job's fire is armed again when the plugin is back (see attachOne).
+            r = slot.record.withRunEnded(now, outcome, slot.record.consecutiveFailures(), slot.record.failureCount());
+            long runId = run.id;
+            int attempt = run.attempt;
+            later(() -> log.info("run {} of job {} (attempt {}) {}", runId, slot.qname, attempt, error));
         } else {
             r = slot.record.withRunEnded(now, outcome, saturatedIncrement(slot.record.consecutiveFailures()),
                     saturatedIncrement(slot.record.failureCount()));
@@ -697,8 +711,12 @@ public final class Engine implements AutoCloseable {
         // deciding from persisted facts holds however many restarts come before the plugin is back). The fire is
         // retried if the policy allows, else a one-shot job has failed.
         // A once job with a fire still ahead (a new instant given by replace, kept on disk) has not failed it.
+        // A once job whose run was cancelled because its plugin stopped has not had its fire: it is armed again
+        // (known from disk, so also after a restart), and a fire now past goes through the misfire policy.
+        boolean cutByPluginStop = schedule instanceof Schedule.Once && !slot.completed && !replacedWithNewSchedule
+                && slot.nextFire == null && base.lastOutcome().map(Engine::cancelledByPluginStop).orElse(false);
         Instant failedFire = slot.crashedFire;
-        if (schedule instanceof Schedule.Once once && !slot.completed && !replacedWithNewSchedule
+        if (schedule instanceof Schedule.Once once && !slot.completed && !replacedWithNewSchedule && !cutByPluginStop
                 && slot.nextFire == null && base.runCount() > 0 && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
             failedFire = once.at();
         }
@@ -710,7 +728,8 @@ public final class Engine implements AutoCloseable {
             }
         }
         // A once job that has run is done with its fire (completed, failed, or retrying it): never re-arm it.
-        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0 && !replacedWithNewSchedule;
+        boolean onceAlreadyFired = schedule instanceof Schedule.Once && base.runCount() > 0 && !replacedWithNewSchedule
+                && !cutByPluginStop;
         if (slot.nextFire == null && !slot.completed && !slot.cancelled && !slot.failed && !onceAlreadyFired) {
             slot.nextFire = NextFire.firstFire(schedule, now).orElse(null);
         }
@@ -756,7 +775,8 @@ public final class Engine implements AutoCloseable {
                     slot.queuedFor = null;
                     slot.clearBacklog();
                     for (Run run : slot.runs()) {
-                        run.cancel("plugin " + pluginId + " is stopping");
+                        run.cancelledByPluginStop = true;
+                        run.cancel(PLUGIN_STOPPING_PREFIX + pluginId + PLUGIN_STOPPING_SUFFIX);
                         cancelled.add(run);
                     }
                 }
@@ -771,7 +791,8 @@ public final class Engine implements AutoCloseable {
             Instant now = clock.instant();
             for (Run run : cancelled) {
                 if (!run.abandoned && run.slot.runs().contains(run)) {
-                    giveUp(run, "plugin " + pluginId + " stopped during the run", false, now);
+                    giveUp(run, CANCELLED + PLUGIN_STOPPING_PREFIX + pluginId + PLUGIN_STOPPING_SUFFIX
+                            + "; the run did not end within the grace of " + grace + " and was abandoned", false, now);
                 }
             }
             for (JobSlot slot : jobs.values()) {
@@ -1262,6 +1283,25 @@ public final class Engine implements AutoCloseable {
         }
         Duration d = Duration.between(from, to);
         return d.compareTo(MAX_RUN_DURATION) > 0 ? MAX_RUN_DURATION : d;
+    }
+
+    /**
+     * Whether a recorded outcome is that of a run cancelled because its plugin stopped: such a run is not the job's
+     * failure (the metrics and a once job's re-arming tell it from one by this).
+     *
+     * @param outcome a run's outcome
+     * @return true for a cancellation by a plugin stop
+     */
+    static boolean cancelledByPluginStop(RunOutcome outcome) {
+        return !outcome.success() && isPluginStopCancellation(outcome.message());
+    }
+
+    /**
+     * @param error a run's error as reported in a {@link RunResult}
+     * @return true if it says the run was cancelled because its plugin stopped
+     */
+    public static boolean isPluginStopCancellation(String error) {
+        return error.startsWith(CANCELLED + PLUGIN_STOPPING_PREFIX) && error.contains(PLUGIN_STOPPING_SUFFIX);
     }
 
     private static String describe(Throwable t) {

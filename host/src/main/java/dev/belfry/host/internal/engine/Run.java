@@ -40,6 +40,11 @@ final class Run implements JobContext {
     private volatile String progressMessage = "";
     /** Set by the engine when it stops waiting for this run (timeout, plugin stop); guarded by the engine lock. */
     boolean abandoned;
+    /**
+     * Set by the engine when the run is cancelled because its plugin stops: the run then ends as cancelled, not as
+     * the job's failure, whatever its code throws on the way out; guarded by the engine lock.
+     */
+    boolean cancelledByPluginStop;
     /** The engine's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
     Engine.Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */

@@ -853,7 +853,7 @@ class EngineTest {
     }
 
     @Test
-    void shouldCancelRunsOfAStoppingPluginAndRecordThemAsFailed() {
+    void shouldRecordARunStillGoingAfterThePluginStopsGraceAsCancelledNotFailed() {
         register(JobSpec.builder("long", Schedule.every(Duration.ofMinutes(1))).build());
         engine().runDue(); // held: still "running" when the plugin stops
 
@@ -861,11 +861,65 @@ class EngineTest {
 
         JobRecord r = record("long");
         assertThat(r.status()).isEqualTo(JobStatus.ORPHANED);
-        assertThat(r.lastOutcome().orElseThrow().message()).isEqualTo("plugin demo stopped during the run");
+        assertThat(r.lastOutcome().orElseThrow().message()).isEqualTo("cancelled: plugin demo is stopping; the run"
+                + " did not end within the grace of PT0S and was abandoned");
         runs.runAll(); // the held run finally executes: sees it was cancelled, nothing recorded twice
-        assertThat(record("long").failureCount()).isEqualTo(1);
-        failureLog.assertLogged(Level.WARN, "run 1 of job demo.long (attempt 1) failed:"
-                + " plugin demo stopped during the run");
+        assertThat(record("long").failureCount()).isZero();
+        assertThat(record("long").consecutiveFailures()).isZero();
+        failureLog.assertNotLogged(Level.WARN, "");
+    }
+
+    @Test
+    void shouldRecordARunInterruptedByItsPluginStoppingAsCancelledAndNotRetryIt() throws Exception {
+        realThreads = RunExecutor.workerThreads();
+        executor = realThreads::execute;
+        CountDownLatch started = new CountDownLatch(1);
+        try (LogCapture info = LogCapture.of(Engine.class).atLevel(Level.INFO).start()) {
+            register(JobSpec.builder("slow", Schedule.every(Duration.ofMinutes(1))).retry(RetryPolicy.exponential(3,
+                    SECOND)).build(), ctx -> {
+                        started.countDown();
+                        new CountDownLatch(1).await(); // the job's own work, cut by the stop's interrupt
+                    });
+            engine().runDue();
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+            // when the plugin stops (an upgrade, a removal, a reload) and the run reacts to its interrupt
+            engine().detach("demo", Duration.ofSeconds(30));
+
+            // then the run is recorded as cancelled with the reason, not as the job's failure
+            JobRecord r = record("slow");
+            assertThat(r.lastOutcome().orElseThrow().message()).isEqualTo("cancelled: plugin demo is stopping");
+            assertThat(r.failureCount()).isZero();
+            assertThat(r.consecutiveFailures()).isZero();
+            assertThat(r.status()).isEqualTo(JobStatus.ORPHANED);
+            Eventually.await(Duration.ofSeconds(10), () -> !info.matching(Level.INFO,
+                    "run 1 of job demo.slow (attempt 1) cancelled: plugin demo is stopping").isEmpty(),
+                    () -> "the INFO line; caught " + info.lines(Level.ALL));
+            info.assertNotLogged(Level.WARN, "");
+
+            // and when the plugin is back the job goes on with its schedule: no retry, no failed status
+            register(JobSpec.builder("slow", Schedule.every(Duration.ofMinutes(1))).build());
+            assertThat(record("slow").status()).isEqualTo(JobStatus.SCHEDULED);
+            assertThat(record("slow").nextFireAt()).contains(Instant.parse("2027-01-04T12:01:00Z"));
+        }
+    }
+
+    @Test
+    void shouldRunAOnceJobsFireAgainWhenItsRunWasCutByItsPluginStopping() {
+        register(JobSpec.builder("report", Schedule.once(Instant.parse("2027-01-04T12:00:00Z"))).build());
+        engine().runDue(); // held: still "running" when the plugin stops
+        engine().detach("demo", Duration.ZERO);
+        runs.runAll();
+        assertThat(record("report").status()).isEqualTo(JobStatus.ORPHANED);
+
+        TestJob again = register(JobSpec.builder("report", Schedule.once(Instant.parse("2027-01-04T12:00:00Z")))
+                .build());
+        engine().runDue();
+        runs.runAll();
+
+        assertThat(again.contexts).hasSize(1);
+        assertThat(record("report").status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(record("report").failureCount()).isZero();
     }
 
     @Test

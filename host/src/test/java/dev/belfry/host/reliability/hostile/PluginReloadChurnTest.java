@@ -110,10 +110,9 @@ class PluginReloadChurnTest {
             JobRecord work = HostileFixture.record(host, "churn.work");
             JobRecord slow = HostileFixture.record(host, "churn.slow");
             assertThat(work.runCount()).isGreaterThanOrEqualTo(cycles);
-            // a run in flight when its plugin stops is cancelled, and a cancelled run counts as failed: that is
-            // the only failure allowed here
-            assertThat(logs.containing("of job churn.")).as("failed churn runs")
-                    .allMatch(l -> l.endsWith("failed: cancelled: plugin churn is stopping"));
+            // a run in flight when its plugin stops is cancelled, which is not a failure (logged at INFO)
+            assertThat(logs.containing("of job churn.")).as("failed churn runs").isEmpty();
+            assertThat(slow.failureCount()).as("failures of the job the reloads cut").isZero();
             assertThat(logs.containing("ClassNotFoundException", "NoClassDefFoundError", "resource gone"))
                     .as("class-loading failures in the log").isEmpty();
             assertThat(slow.lastOutcome().map(RunOutcome::message).orElse(""))
