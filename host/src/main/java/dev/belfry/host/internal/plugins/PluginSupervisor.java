@@ -466,8 +466,9 @@ public final class PluginSupervisor implements AutoCloseable {
             manager.getVersionManager().compareVersions(version, version);
             return null;
         } catch (RuntimeException e) {
-            return "unusable Plugin-Version \"" + version + "\" (expected a semantic version such as 1.2.0): "
-                    + oneLine(e);
+            // The parser's own words ("Unexpected character EOI(null) at position 3, expecting [DOT]") add nothing
+            // an author can act on beyond the expected form.
+            return "unusable Plugin-Version \"" + version + "\" (expected a semantic version such as 1.2.0)";
         }
     }
 
@@ -693,14 +694,16 @@ public final class PluginSupervisor implements AutoCloseable {
         listener.problem(problem);
     }
 
-    /** A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it. */
+    /**
+     * A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it; status
+     * lists the same text as the log.
+     */
     private void refuseJob(PluginProblem problem, String jobClasses) {
-        if (problem.toString().contains(jobClasses)) {
-            log.warn("job refused: {}", problem);
-        } else {
-            log.warn("job refused: {} (job class {})", problem, jobClasses);
-        }
-        listener.problem(problem);
+        PluginProblem named = problem.toString().contains(jobClasses) ? problem
+                : new PluginProblem(problem.file(), problem.pluginId(), problem.jobName(),
+                        problem.message() + " (job class " + jobClasses + ")");
+        log.warn("job refused: {}", named);
+        listener.problem(named);
     }
 
     /** Reports a problem that may go away by itself (once per distinct reason). */

@@ -274,9 +274,8 @@ class PluginSupervisorTest {
 
         assertThat(recorder.started.get("alpha").jobs()).extracting(j -> j.qname().name()).containsExactly("good");
         assertThat(recorder.problemLines()).containsExactly("alpha.jar: plugin alpha: job bad-cron: job alpha.bad-cron:"
-                + " invalid schedule \"61 * * * *\": field 1 (minute) \"61\": out of range 0-59");
-        assertThat(warnings).containsExactly("WARN job refused: " + recorder.problemLines().get(0)
-                + " (job class p.alpha.Bad)");
+                + " invalid schedule \"61 * * * *\": field 1 (minute) \"61\": out of range 0-59 (job class p.alpha.Bad)");
+        assertThat(warnings).containsExactly("WARN job refused: " + recorder.problemLines().get(0));
     }
 
     @Test
@@ -351,6 +350,21 @@ class PluginSupervisorTest {
                         .endsWith("(job class p.alpha.BadHour)"))
                 .anySatisfy(l -> assertThat(l).isEqualTo("WARN job refused: alpha.jar: plugin alpha: job class"
                         + " p.alpha.BadZone refused: ZoneRulesException: Unknown time-zone ID: Mars/Olympus"));
+
+        // what status lists for each is the log line's text, job class included
+        assertThat(recorder.problemLines()).map(l -> "WARN job refused: " + l).containsExactlyInAnyOrderElementsOf(
+                warnings);
+    }
+
+    @Test
+    void shouldNameAnUnusablePluginVersionWithoutTheParsersWords() {
+        withJob("my-jobs", "one").version("1.0").writeTo(plugins, "my-jobs-1.0.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.problemLines()).containsExactly("my-jobs-1.0.jar: plugin my-jobs: unusable"
+                + " Plugin-Version \"1.0\" (expected a semantic version such as 1.2.0)");
+        assertProblemsLogged();
     }
 
     @Test
