@@ -9,7 +9,20 @@ import org.pf4j.PluginRuntimeException;
 final class DescriptorException extends PluginRuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The jar looks cut off (a zip without its end): possibly a copy still under way. */
+    private final boolean truncated;
+
     DescriptorException(String message) {
+        this(message, false);
+    }
+
+    DescriptorException(String message, boolean truncated) {
         super(message);
+        this.truncated = truncated;
+    }
+
+    /** @return whether the jar looks cut off, as a copy still under way would */
+    boolean truncated() {
+        return truncated;
     }
 }

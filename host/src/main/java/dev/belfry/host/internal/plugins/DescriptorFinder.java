@@ -77,9 +77,13 @@ final class DescriptorFinder implements PluginDescriptorFinder {
             }
             return fromManifest(readEntry(zip, manifest, MANIFEST));
         } catch (ZipException e) {
-            throw new DescriptorException(isEmpty(jar) ? "not a jar: the file is empty"
-                    : looksLikeZip(jar) ? "damaged or truncated jar: " + e.getMessage()
-                    : "not a jar: the file is not a zip archive");
+            if (isEmpty(jar)) {
+                throw new DescriptorException("not a jar: the file is empty");
+            }
+            if (looksLikeZip(jar)) {
+                throw new DescriptorException("damaged or truncated jar: " + e.getMessage(), true);
+            }
+            throw new DescriptorException("not a jar: the file is not a zip archive");
         } catch (IOException e) {
             throw new DescriptorException("cannot read the jar: " + e);
         }

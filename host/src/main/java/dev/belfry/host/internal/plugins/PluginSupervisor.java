@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginSupervisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginSupervisor.class);
+    /**
+     * A truncated jar modified less than this long ago is taken for a copy that stalled (a slow network share, a
+     * paused upload) and waited for instead of refused.
+     */
+    static final Duration INCOMPLETE_COPY_WAIT = Duration.ofSeconds(30);
 
     private final Path pluginsDir;
     private final BelfryPluginManager manager;
@@ -266,6 +271,10 @@ public final class PluginSupervisor implements AutoCloseable {
             try {
                 d = manager.readDescriptor(file);
             } catch (DescriptorException e) {
+                if (e.truncated() && recentlyModified(fingerprints.get(file))) {
+                    waitForCopy(file, e.getMessage());
+                    continue;
+                }
                 refuse(file, fingerprints, PluginProblem.ofFile(file, "no usable plugin descriptor: "
                         + e.getMessage()));
                 continue;
@@ -711,6 +720,29 @@ public final class PluginSupervisor implements AutoCloseable {
         if (!problem.message().equals(waiting.put(file, problem.message()))) {
             log.warn("plugin waiting: {}", problem);
             listener.problem(problem);
+        }
+    }
+
+    /** File times are wall-clock times, so the wall clock is what they are compared with. */
+    private static boolean recentlyModified(Fingerprint f) {
+        if (f == null) {
+            return false;
+        }
+        long age = System.currentTimeMillis() - f.modifiedMillis();
+        // A modification time in the future is not "recent": such a file would otherwise be waited for for good.
+        return age >= 0 && age < INCOMPLETE_COPY_WAIT.toMillis();
+    }
+
+    /**
+     * A jar that looks cut off and was modified moments ago: not refused yet, only noted once in the log (not as a
+     * problem in status); it is read again on each scan and loads once complete, or is refused once it has stayed
+     * unchanged and cut off for {@link #INCOMPLETE_COPY_WAIT}.
+     */
+    private void waitForCopy(Path file, String reason) {
+        String message = "incomplete (still being copied?): " + reason + "; it is refused if it stays so for "
+                + INCOMPLETE_COPY_WAIT.toSeconds() + " s";
+        if (!message.equals(waiting.put(file, message))) {
+            log.info("plugin waiting: {}: {}", file.getFileName(), message);
         }
     }
 

@@ -12,6 +12,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.List;
@@ -93,6 +95,9 @@ class PluginMetadataTest {
         Files.writeString(plugins.resolve("text.jar"), "this is not a jar\n");
         byte[] whole = Files.readAllBytes(withJob("cut", "one").writeTo(scratch, "cut.jar"));
         Files.write(plugins.resolve("truncated.jar"), Arrays.copyOf(whole, whole.length / 2));
+        // cut off and unchanged for longer than a stalled copy is waited for
+        Files.setLastModifiedTime(plugins.resolve("truncated.jar"), FileTime.from(Instant.now()
+                .minus(PluginSupervisor.INCOMPLETE_COPY_WAIT).minusSeconds(1)));
         rawJar(plugins.resolve("no-manifest.jar"), null);
         rawJar(plugins.resolve("long-line.jar"), "Manifest-Version: 1.0\nPlugin-Id: long\nPlugin-Version: 1.0.0\n"
                 + "Plugin-Description: " + "x".repeat(600) + "\n");
@@ -115,6 +120,33 @@ class PluginMetadataTest {
                 "truncated.jar: no usable plugin descriptor: damaged or truncated jar: zip END header not found");
         assertThat(log.messages(PluginSupervisor.class, Level.WARN)).hasSize(7).allSatisfy(l -> assertThat(l).startsWith("ERROR plugin refused: ")
                 .doesNotContain("PluginDescriptorFinder").doesNotContain("cannot be empty"));
+    }
+
+    @Test
+    void shouldWaitForAJarCutOffMomentsAgoAndLoadItOnceTheCopyCompletes() throws IOException {
+        byte[] whole = Files.readAllBytes(withJob("slow-copy", "one").writeTo(scratch, "slow-copy.jar"));
+        Path jar = plugins.resolve("slow-copy.jar");
+        Files.write(jar, Arrays.copyOf(whole, whole.length / 2)); // the copy stalls half-way
+
+        try (LogCapture info = LogCapture.of(PluginSupervisor.class).atLevel(Level.INFO).start()) {
+            supervisor().scan();
+            supervisor.scan();
+            supervisor.scan();
+
+            // then it is not refused: one line says it waits, and status lists no problem
+            assertThat(recorder.problemLines()).isEmpty();
+            assertThat(info.messages(PluginSupervisor.class, Level.INFO)).containsExactly("INFO plugin waiting:"
+                    + " slow-copy.jar: incomplete (still being copied?): damaged or truncated jar: zip END header not"
+                    + " found; it is refused if it stays so for 30 s");
+
+            // when the copy completes, it loads
+            Files.write(jar, whole);
+            supervisor.scan();
+            supervisor.scan();
+        }
+
+        assertThat(supervisor.pluginIds()).containsExactly("slow-copy");
+        assertThat(recorder.problemLines()).isEmpty();
     }
 
     @Test
