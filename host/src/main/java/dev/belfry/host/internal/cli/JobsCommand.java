@@ -115,7 +115,15 @@ final class JobsCommand {
         if (o.isMissingNode() || o.isNull()) {
             return "-";
         }
-        return o.get("success").asBoolean() ? "ok" : "failed: " + o.get("message").asText();
+        return outcomeText(o.get("success").asBoolean(), o.get("message").asText());
+    }
+
+    /** A cancelled run (its plugin stopped, an operator cancelled it) says so rather than "failed: cancelled: …". */
+    static String outcomeText(boolean success, String message) {
+        if (success) {
+            return "ok";
+        }
+        return message.startsWith("cancelled: ") ? message : "failed: " + message;
     }
 
     /** @return {@code 2027-01-04T12:00:10Z (in 8s)}, or {@code -} for a job that will not fire */
@@ -176,7 +184,7 @@ final class JobsCommand {
                     runs.row(r.get("run_id").asLong(), r.get("scheduled_for").asText(),
                             RelativeTime.of(r.get("started_at").asText(), now), r.get("duration_ms").asLong() + "ms",
                             r.get("attempt").asInt(),
-                            r.get("success").asBoolean() ? "ok" : "failed: " + r.get("error").asText());
+                            outcomeText(r.get("success").asBoolean(), r.get("error").asText()));
                 }
                 runs.print(out);
             }
