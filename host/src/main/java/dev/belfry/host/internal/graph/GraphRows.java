@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.graph;
 
 import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.RunOutcome;
@@ -102,7 +103,8 @@ final class GraphRows {
         props.put("scheduled_for", dateTime(result.scheduledFor()));
         props.put("started_at", dateTime(result.firedAt()));
         props.put("finished_at", dateTime(result.finishedAt()));
-        props.put("outcome", result.error().isPresent() ? "failed" : "success");
+        props.put("outcome", result.error().map(e -> Engine.isPluginStopCancellation(e) ? "cancelled" : "failed")
+                .orElse("success"));
         props.put("error", result.error().orElse(null));
         props.put("attempt", (long) result.attempt());
         Duration took = Duration.between(result.firedAt(), result.finishedAt());

@@ -55,6 +55,18 @@ class GraphRowsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldMarkARunCutOffByItsPluginStoppingAsCancelledNotFailed() {
+        Instant fired = Instant.parse("2026-11-23T04:05:06Z");
+        RunResult result = new RunResult(QName.parse("p.a"), 7, fired, fired, fired.plusSeconds(1), 1,
+                Optional.of("cancelled: plugin p is stopping"));
+
+        Map<String, Object> props = (Map<String, Object>) GraphRows.run(result, "h1/1000/").get("props");
+
+        assertThat(props).containsEntry("outcome", "cancelled").containsEntry("error", "cancelled: plugin p is stopping");
+    }
+
+    @Test
     void shouldBeANoOpWhenTheMirrorIsOff() {
         GraphMirror off = GraphMirror.off();
         off.jobChanged(TestJobs.job("p.a", 1));
