@@ -55,6 +55,14 @@ public final class PluginSupervisor implements AutoCloseable {
     private final PluginListener listener;
     private final ScheduleValidator validator;
     private final PluginTrust trust;
+    private final FolderListing folderListing;
+    /**
+     * Set while the plugins folder cannot be listed: the failure is logged once, not on every scan, and logged again
+     * only after a listing has succeeded in between.
+     */
+    private boolean listingFailed;
+    /** Entries named like a jar that are not regular files (a FIFO, a device), reported once while they stay. */
+    private final Set<Path> notRegular = new java.util.HashSet<>();
     /** Files refused for want of a pin: considered again when the pin file changes. */
     private final Set<Path> untrusted = new java.util.HashSet<>();
 
@@ -101,6 +109,18 @@ public final class PluginSupervisor implements AutoCloseable {
      */
     public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
                             ScheduleValidator validator, PluginTrust trust) {
+        this(pluginsDir, systemVersion, listener, validator, trust, Files::list);
+    }
+
+    /** Lists a folder's entries; a seam so that tests can make a listing fail the way a full descriptor table does. */
+    @FunctionalInterface
+    interface FolderListing {
+        Stream<Path> list(Path folder) throws IOException;
+    }
+
+    PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener, ScheduleValidator validator,
+                     PluginTrust trust, FolderListing folderListing) {
+        this.folderListing = Objects.requireNonNull(folderListing, "folderListing");
         this.pluginsDir = Objects.requireNonNull(pluginsDir, "pluginsDir");
         this.manager = new BelfryPluginManager(pluginsDir, systemVersion);
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -140,7 +160,12 @@ public final class PluginSupervisor implements AutoCloseable {
      * Brings the running plugins in line with the folder once.
      */
     public synchronized void scan() {
-        Map<Path, Fingerprint> current = listFolder();
+        Optional<Map<Path, Fingerprint>> listed = listFolder();
+        if (listed.isEmpty()) {
+            // Not knowing what is in the folder is not the same as an empty folder: everything stays as it is.
+            return;
+        }
+        Map<Path, Fingerprint> current = listed.get();
         for (Path file : new ArrayList<>(loaded.keySet())) {
             Fingerprint was = settled.get(file);
             String id = loaded.get(file);
@@ -229,7 +254,7 @@ public final class PluginSupervisor implements AutoCloseable {
         }
         log.info("reloading plugin {} from {}", id, file.getFileName());
         unload(id);
-        Map<Path, Fingerprint> now = listFolder();
+        Map<Path, Fingerprint> now = listFolder().orElse(Map.of());
         if (now.containsKey(file)) {
             loadAll(List.of(file), now);
         }
@@ -398,7 +423,14 @@ public final class PluginSupervisor implements AutoCloseable {
 
     private Fingerprint settledOrCurrent(Path file) {
         Fingerprint f = previousScan.get(file);
-        return f != null ? f : Fingerprint.of(file);
+        if (f != null) {
+            return f;
+        }
+        try {
+            return Fingerprint.of(file);
+        } catch (IOException e) {
+            return null; // not looked at now: the file is looked at again when it changes
+        }
     }
 
     /** @return why the descriptor's dependencies are not met, or null if they are */
@@ -746,12 +778,17 @@ public final class PluginSupervisor implements AutoCloseable {
         }
     }
 
-    private Map<Path, Fingerprint> listFolder() {
+    /**
+     * @return what is in the folder, or empty when it cannot be listed now (for example while the process has run out
+     *         of file descriptors); a folder that does not exist is listed as empty
+     */
+    private Optional<Map<Path, Fingerprint>> listFolder() {
         Map<Path, Fingerprint> out = new TreeMap<>();
         if (!Files.isDirectory(pluginsDir)) {
-            return out;
+            return Optional.of(out);
         }
-        try (Stream<Path> entries = Files.list(pluginsDir)) {
+        Set<Path> oddFiles = new java.util.HashSet<>();
+        try (Stream<Path> entries = folderListing.list(pluginsDir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".")) {
@@ -762,12 +799,29 @@ public final class PluginSupervisor implements AutoCloseable {
                     if (f != null) {
                         out.put(p, f);
                     }
+                } else if (name.endsWith(".jar") && Files.exists(p)) {
+                    oddFiles.add(p);
                 }
             }
-        } catch (IOException e) {
-            log.error("cannot list plugins folder {}: {}", pluginsDir, oneLine(e));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            if (!listingFailed) {
+                listingFailed = true;
+                log.warn("cannot list plugins folder {}: {}; the running plugins stay as they are until it can be"
+                        + " listed again", pluginsDir, oneLine(e));
+            }
+            return Optional.empty();
         }
-        return out;
+        listingFailed = false;
+        notRegular.retainAll(oddFiles);
+        for (Path p : oddFiles) {
+            if (notRegular.add(p)) {
+                PluginProblem problem = PluginProblem.ofFile(p, "not a regular file; plugins must be jar files"
+                        + " or folders");
+                log.error("plugin refused: {}", problem);
+                listener.problem(problem);
+            }
+        }
+        return Optional.of(out);
     }
 
     /** One line for a log or an operator: the exception and, if different, its root cause. */
@@ -790,7 +844,8 @@ public final class PluginSupervisor implements AutoCloseable {
 
     /** What a file or folder looked like: size, newest modification and entry count. */
     private record Fingerprint(long size, long modifiedMillis, long entries) {
-        static Fingerprint of(Path p) {
+        /** @throws IOException if the file is there but cannot be looked at now */
+        static Fingerprint of(Path p) throws IOException {
             try {
                 if (Files.isRegularFile(p)) {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
@@ -810,8 +865,15 @@ public final class PluginSupervisor implements AutoCloseable {
                     });
                 }
                 return new Fingerprint(acc[0], acc[1], acc[2]);
-            } catch (IOException | java.io.UncheckedIOException e) {
+            } catch (java.nio.file.NoSuchFileException e) {
                 return null; // vanished while being looked at
+            } catch (java.io.UncheckedIOException e) {
+                if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                    return null;
+                }
+                // Any other failure (no file descriptor left to walk a folder) says nothing about the folder: a
+                // plugin must not look removed because of it.
+                throw e.getCause();
             }
         }
     }
