@@ -49,6 +49,12 @@ public final class PluginSupervisor implements AutoCloseable {
      * paused upload) and waited for instead of refused.
      */
     static final Duration INCOMPLETE_COPY_WAIT = Duration.ofSeconds(30);
+    /**
+     * A plugin jar larger than this is refused before it is hashed or read: hashing a huge (or sparse) file would
+     * stall every scan and {@code plugins reload} for as long as it takes.
+     */
+    static final long MAX_JAR_BYTES = 256L << 20;
+    static final String MAX_JAR_TEXT = "256 MiB";
 
     private final Path pluginsDir;
     private final BelfryPluginManager manager;
@@ -286,6 +292,12 @@ public final class PluginSupervisor implements AutoCloseable {
         Map<String, List<Candidate>> sameId = new TreeMap<>();
         Map<String, Candidate> byId = new TreeMap<>();
         for (Path file : files) {
+            Fingerprint size = fingerprints.get(file);
+            if (size != null && size.entries() == 1 && Files.isRegularFile(file) && size.size() > MAX_JAR_BYTES) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, size.size() + " bytes, over the " + MAX_JAR_TEXT
+                        + " limit for a plugin jar; not read"));
+                continue;
+            }
             Optional<String> distrust = trust.refusal(file);
             if (distrust.isPresent()) {
                 refuse(file, fingerprints, PluginProblem.ofFile(file, distrust.get()));
