@@ -55,6 +55,8 @@ public final class PluginSupervisor implements AutoCloseable {
      */
     static final long MAX_JAR_BYTES = 256L << 20;
     static final String MAX_JAR_TEXT = "256 MiB";
+    /** Refused jobs logged one by one per plugin load; the rest are counted in one line (they still reach status). */
+    static final int MAX_REFUSED_JOB_LINES = 20;
 
     private final Path pluginsDir;
     private final BelfryPluginManager manager;
@@ -635,6 +637,7 @@ public final class PluginSupervisor implements AutoCloseable {
     private List<PluginJob> collectJobs(Path file, String id, List<String> extensions) {
         ClassLoader loader = manager.getPluginClassLoader(id);
         Map<String, List<PluginJob>> byName = new TreeMap<>();
+        int[] refused = {0};
         for (String className : extensions) {
             try {
                 Class<?> type = Class.forName(className, false, loader);
@@ -653,14 +656,14 @@ public final class PluginSupervisor implements AutoCloseable {
                     validator.validate(spec.schedule());
                 } catch (InvalidScheduleException e) {
                     refuseJob(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()),
-                            className);
+                            className, refused);
                     continue;
                 }
                 byName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
                         .add(new PluginJob(new QName(id, spec.name()), spec, job));
             } catch (Exception | Error e) {
                 refuseJob(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: " + oneLine(e)),
-                        className);
+                        className, refused);
             }
         }
         List<PluginJob> jobs = new ArrayList<>();
@@ -670,9 +673,13 @@ public final class PluginSupervisor implements AutoCloseable {
             } else {
                 String classes = list.stream().map(j -> j.job().getClass().getName()).collect(Collectors.joining(", "));
                 refuseJob(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
-                        + "\" (" + classes + "); none of them is registered"), classes);
+                        + "\" (" + classes + "); none of them is registered"), classes, refused);
             }
         });
+        if (refused[0] > MAX_REFUSED_JOB_LINES) {
+            log.warn("job refused: {}: plugin {}: and {} more job(s) refused, not logged one by one",
+                    file.getFileName(), id, refused[0] - MAX_REFUSED_JOB_LINES);
+        }
         return jobs;
     }
 
@@ -749,13 +756,15 @@ public final class PluginSupervisor implements AutoCloseable {
 
     /**
      * A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it; status
-     * lists the same text as the log.
+     * lists the same text as the log. Past {@link #MAX_REFUSED_JOB_LINES} in one load the rest are only counted in the log.
      */
-    private void refuseJob(PluginProblem problem, String jobClasses) {
+    private void refuseJob(PluginProblem problem, String jobClasses, int[] refusedSoFar) {
         PluginProblem named = problem.toString().contains(jobClasses) ? problem
                 : new PluginProblem(problem.file(), problem.pluginId(), problem.jobName(),
                         problem.message() + " (job class " + jobClasses + ")");
-        log.warn("job refused: {}", named);
+        if (refusedSoFar[0]++ < MAX_REFUSED_JOB_LINES) {
+            log.warn("job refused: {}", named);
+        }
         listener.problem(named);
     }
 

@@ -650,6 +650,42 @@ class PluginSupervisorTest {
         assertProblemsLogged();
     }
 
+    @Test
+    void shouldRefuseAPluginListingMoreExtensionsThanTheLimitWithOneLine() {
+        PluginJarBuilder many = withJob("many", "one");
+        for (int i = 0; i < BelfryPluginManager.MAX_EXTENSIONS; i++) {
+            many.indexOnly("p.many.Missing" + i);
+        }
+        many.writeTo(plugins, "many.jar");
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+        assertThat(recorder.problemLines()).containsExactly(
+                "many.jar: plugin many: the plugin's META-INF/extensions.idx files list more than 1000 extensions");
+        assertThat(log.lines(Level.WARN)).hasSize(1);
+        assertProblemsLogged();
+    }
+
+    @Test
+    void shouldLogTheFirstTwentyRefusedJobsOfALoadThenOneLineCountingTheRest() {
+        PluginJarBuilder missing = withJob("gaps", "one");
+        for (int i = 0; i < 25; i++) {
+            missing.indexOnly("p.gaps.Missing" + i);
+        }
+        missing.writeTo(plugins, "gaps.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started.get("gaps").jobs()).extracting(j -> j.qname().toString())
+                .containsExactly("gaps.one");
+        assertThat(recorder.problems).hasSize(25);
+        assertThat(log.matching(Level.WARN, "ClassNotFoundException")).hasSize(20);
+        assertThat(log.lines(Level.WARN)).hasSize(21).last().asString()
+                .endsWith("job refused: gaps.jar: plugin gaps: and 5 more job(s) refused, not logged one by one");
+    }
+
     /** Records what the supervisor reports. */
     static final class Recorder implements PluginListener {
         final Map<String, LoadedPlugin> started = new TreeMap<>();
