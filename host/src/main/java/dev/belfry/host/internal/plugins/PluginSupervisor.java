@@ -254,15 +254,17 @@ public final class PluginSupervisor implements AutoCloseable {
      *
      * @param id the plugin
      * @return false if no plugin of that id is running
+     * @throws IllegalStateException if the plugins folder cannot be listed now; the plugin then keeps running
      */
     public synchronized boolean reload(String id) {
         Path file = loadedFileOf(id);
         if (file == null) {
             return false;
         }
+        Map<Path, Fingerprint> now = listFolder().orElseThrow(() -> new IllegalStateException(
+                "the plugins folder cannot be listed now; plugin " + id + " keeps running"));
         log.info("reloading plugin {} from {}", id, file.getFileName());
         unload(id);
-        Map<Path, Fingerprint> now = listFolder().orElse(Map.of());
         if (now.containsKey(file)) {
             loadAll(List.of(file), now);
         }

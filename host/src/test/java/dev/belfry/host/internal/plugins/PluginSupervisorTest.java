@@ -618,6 +618,8 @@ class PluginSupervisorTest {
         outOfDescriptors[0] = true;
         supervisor.scan();
         supervisor.scan();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> supervisor.reload("alpha"))
+                .hasMessage("the plugins folder cannot be listed now; plugin alpha keeps running");
 
         assertThat(supervisor.pluginIds()).containsExactly("alpha", "beta");
         assertThat(recorder.stopOrder).isEmpty();
