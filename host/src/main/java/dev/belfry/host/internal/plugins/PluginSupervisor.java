@@ -758,7 +758,8 @@ public final class PluginSupervisor implements AutoCloseable {
 
     /**
      * A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it; status
-     * lists the same text as the log. Past {@link #MAX_REFUSED_JOB_LINES} in one load the rest are only counted in the log.
+     * lists the same text as the log. Past {@link #MAX_REFUSED_JOB_LINES} in one load the rest are only counted in
+     * the log.
      */
     private void refuseJob(PluginProblem problem, String jobClasses, int[] refusedSoFar) {
         PluginProblem named = problem.toString().contains(jobClasses) ? problem
