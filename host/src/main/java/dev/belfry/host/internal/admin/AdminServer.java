@@ -54,7 +54,11 @@ public final class AdminServer implements AutoCloseable {
     /** The file holding the URL. */
     public static final String URL_FILE = "admin.url";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
+    /**
+     * How long the server stops accepting after an accept failed (typically the process is out of file descriptors):
+     * long enough not to spin on a listener that stays ready, short enough that the API is back at once after.
+     */
+    static final Duration ACCEPT_BACKOFF = Duration.ofMillis(200);
 
     /**
      * How long and how much a client may take.
@@ -90,6 +94,12 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService answering;
     private final Thread io;
     private final Queue<Runnable> fromWorkers = new ConcurrentLinkedQueue<>();
+    private final Acceptor acceptor;
+    /** When accepting resumes after a failed accept; meaningful only while {@link #acceptPaused}. */
+    private long acceptResumesAt;
+    private boolean acceptPaused;
+    /** Set from a failed accept until one succeeds again, so that an outage is logged once, not every back-off. */
+    private boolean acceptFailing;
     private final Limits limits;
     private final AdminApi api;
     private final byte[] token;
@@ -97,9 +107,16 @@ public final class AdminServer implements AutoCloseable {
     private final URI url;
     private volatile boolean closed;
 
+    /** Takes the next connection off the listener; a seam so that tests can make an accept fail. */
+    @FunctionalInterface
+    interface Acceptor {
+        SocketChannel accept(ServerSocketChannel listener) throws IOException;
+    }
+
     private AdminServer(ServerSocketChannel listener, Selector selector, Limits limits, AdminApi api, byte[] token,
-                        Path dataDir, URI url) {
+                        Path dataDir, URI url, Acceptor acceptor) {
         this.listener = listener;
+        this.acceptor = acceptor;
         this.selector = selector;
         this.limits = limits;
         this.api = api;
@@ -139,6 +156,11 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException if the port cannot be bound or the files written
      */
     public static AdminServer start(Path dataDir, int port, AdminApi api, Limits limits) throws IOException {
+        return start(dataDir, port, api, limits, ServerSocketChannel::accept);
+    }
+
+    static AdminServer start(Path dataDir, int port, AdminApi api, Limits limits, Acceptor acceptor)
+            throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         Selector selector;
         try {
@@ -156,7 +178,7 @@ public final class AdminServer implements AutoCloseable {
         int bound = ((InetSocketAddress) listener.getLocalAddress()).getPort();
         URI url = URI.create("http://127.0.0.1:" + bound);
         AdminServer admin = new AdminServer(listener, selector, limits, api,
-                token.getBytes(StandardCharsets.US_ASCII), dataDir, url);
+                token.getBytes(StandardCharsets.US_ASCII), dataDir, url, Objects.requireNonNull(acceptor, "acceptor"));
         try {
             SmallFiles.writeAtomically(dataDir.resolve(TOKEN_FILE), token + "\n", true);
             SmallFiles.writeAtomically(dataDir.resolve(URL_FILE), url + "\n", false);
@@ -197,6 +219,14 @@ public final class AdminServer implements AutoCloseable {
             while (!closed) {
                 long now = System.nanoTime();
                 long wait = cutExpired(now);
+                if (acceptPaused) {
+                    if (now - acceptResumesAt >= 0) {
+                        acceptPaused = false;
+                        listener.keyFor(selector).interestOps(SelectionKey.OP_ACCEPT);
+                    } else {
+                        wait = Math.min(wait, acceptResumesAt - now);
+                    }
+                }
                 selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
                 Runnable task;
                 while ((task = fromWorkers.poll()) != null) {
@@ -242,9 +272,33 @@ public final class AdminServer implements AutoCloseable {
         return next;
     }
 
-    private void accept() throws IOException {
+    /**
+     * Takes every waiting connection. An accept that fails (no file descriptor left, say) must not end the server:
+     * accepting pauses for {@link #ACCEPT_BACKOFF}, the clients wait in the backlog meanwhile, and the server goes on.
+     */
+    private void accept() {
         SocketChannel channel;
-        while ((channel = listener.accept()) != null) {
+        while (true) {
+            try {
+                channel = acceptor.accept(listener);
+            } catch (IOException e) {
+                if (!acceptFailing) {
+                    acceptFailing = true;
+                    log.warn("admin API cannot accept a connection: {}; trying again every {} ms", e.toString(),
+                            ACCEPT_BACKOFF.toMillis());
+                }
+                listener.keyFor(selector).interestOps(0);
+                acceptPaused = true;
+                acceptResumesAt = System.nanoTime() + ACCEPT_BACKOFF.toNanos();
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            if (acceptFailing) {
+                acceptFailing = false;
+                log.info("admin API accepts connections again");
+            }
             List<Connection> reading = new ArrayList<>();
             int open = 0;
             for (SelectionKey key : selector.keys()) {
@@ -263,9 +317,18 @@ public final class AdminServer implements AutoCloseable {
                     c.close();
                 });
             }
-            channel.configureBlocking(false);
-            Connection c = new Connection(channel, System.nanoTime());
-            c.key = channel.register(selector, SelectionKey.OP_READ, c);
+            try {
+                channel.configureBlocking(false);
+                Connection c = new Connection(channel, System.nanoTime());
+                c.key = channel.register(selector, SelectionKey.OP_READ, c);
+            } catch (IOException e) {
+                log.debug("admin API: dropped a connection that could not be set up: {}", e.toString());
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // dropped either way
+                }
+            }
         }
     }
 
@@ -317,21 +380,22 @@ public final class AdminServer implements AutoCloseable {
             received.write(buf.array(), 0, n);
             if (headLength < 0) {
                 byte[] bytes = received.toByteArray();
-                int end = indexOf(bytes, HEAD_END);
+                int end = headEnd(bytes);
                 if (end < 0) {
                     if (bytes.length > limits.maxHeadBytes()) {
                         respond(431, error("request line and headers over " + limits.maxHeadBytes() + " bytes"));
                     }
                     return;
                 }
-                headLength = end + HEAD_END.length;
+                headLength = end;
                 if (headLength > limits.maxHeadBytes()) {
                     respond(431, error("request line and headers over " + limits.maxHeadBytes() + " bytes"));
                     return;
                 }
                 Head parsed;
                 try {
-                    parsed = Head.parse(new String(bytes, 0, end, StandardCharsets.ISO_8859_1));
+                    parsed = Head.parse(new String(bytes, 0, end, StandardCharsets.ISO_8859_1)
+                            .replaceFirst("[\\r\\n]+$", ""));
                 } catch (BadRequest e) {
                     respond(e.status, error(e.getMessage()));
                     return;
@@ -529,15 +593,21 @@ public final class AdminServer implements AutoCloseable {
                 .getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
+    /**
+     * @return the length of the request head including the empty line that ends it, or -1 if it has not all arrived;
+     *         like most servers this takes a bare LF for a line end, so a line ends with LF or CRLF
+     */
+    static int headEnd(byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] != '\n') {
+                continue;
             }
-            return i;
+            if (i + 1 < bytes.length && bytes[i + 1] == '\n') {
+                return i + 2;
+            }
+            if (i + 2 < bytes.length && bytes[i + 1] == '\r' && bytes[i + 2] == '\n') {
+                return i + 3;
+            }
         }
         return -1;
     }
@@ -545,7 +615,7 @@ public final class AdminServer implements AutoCloseable {
     /** A request line and its headers (names in lower case; the first of a repeated header counts). */
     private record Head(String method, URI uri, Map<String, String> headers, long contentLength, boolean chunked) {
         static Head parse(String text) throws BadRequest {
-            String[] lines = text.split("\r\n", -1);
+            String[] lines = text.split("\r?\n", -1);
             String[] parts = lines[0].split(" ", -1);
             if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || parts[0].isEmpty()
                     || !parts[0].chars().allMatch(c -> c >= 'A' && c <= 'Z')) {

@@ -118,12 +118,16 @@ final class JobsCommand {
         return outcomeText(o.get("success").asBoolean(), o.get("message").asText());
     }
 
-    /** A cancelled run (its plugin stopped, an operator cancelled it) says so rather than "failed: cancelled: …". */
+    /**
+     * A cancelled run (its plugin stopped, an operator cancelled it) says so rather than "failed: cancelled: …". The
+     * message is the job's own text: control characters (a terminal escape, a line break) are shown escaped.
+     */
     static String outcomeText(boolean success, String message) {
         if (success) {
             return "ok";
         }
-        return message.startsWith("cancelled: ") ? message : "failed: " + message;
+        String printable = BelfryCli.oneLine(message);
+        return printable.startsWith("cancelled: ") ? printable : "failed: " + printable;
     }
 
     /** @return {@code 2027-01-04T12:00:10Z (in 8s)}, or {@code -} for a job that will not fire */
@@ -175,7 +179,8 @@ final class JobsCommand {
             fields.print(out);
             for (JsonNode run : j.path("running")) {
                 out.println("running: run " + run.get("run_id").asLong() + ", attempt " + run.get("attempt").asInt()
-                        + ", " + Math.round(run.get("progress").asDouble() * 100) + "% " + run.get("message").asText());
+                        + ", " + Math.round(run.get("progress").asDouble() * 100) + "% "
+                        + BelfryCli.oneLine(run.get("message").asText()));
             }
             if (j.has("runs")) {
                 out.println();
@@ -284,7 +289,7 @@ final class JobsCommand {
                         int filled = (int) Math.round(p * 20);
                         lines.add(String.format("%-40s [%s%s] %3d%%  %s", j.get("qname").asText(),
                                 "#".repeat(filled), ".".repeat(20 - filled), Math.round(p * 100),
-                                run.get("message").asText()));
+                                BelfryCli.oneLine(run.get("message").asText())));
                     }
                 }
                 if (lines.isEmpty()) {

@@ -10,6 +10,7 @@ import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.JobOperationException;
 import dev.belfry.host.JobView;
 import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.Printable;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.sidecar.JobRecord;
@@ -481,13 +482,16 @@ public final class Engine implements AutoCloseable {
             r = slot.record.withRunEnded(now, outcome, slot.record.consecutiveFailures(), slot.record.failureCount());
             long runId = run.id;
             int attempt = run.attempt;
-            later(() -> log.info("run {} of job {} (attempt {}) {}", runId, slot.qname, attempt, error));
+            later(() -> log.info("run {} of job {} (attempt {}) {}", runId, slot.qname, attempt,
+                    Printable.escape(error)));
         } else {
             r = slot.record.withRunEnded(now, outcome, saturatedIncrement(slot.record.consecutiveFailures()),
                     saturatedIncrement(slot.record.failureCount()));
             long runId = run.id;
             int attempt = run.attempt;
-            later(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt, error));
+            // The message is the job's own text: escaped here, stored as it was.
+            later(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt,
+                    Printable.escape(error)));
             if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
                 scheduleRetry(slot, run.scheduledFor, run.attempt + 1, now.plus(delay));

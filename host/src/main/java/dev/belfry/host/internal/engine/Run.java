@@ -151,7 +151,8 @@ final class Run implements JobContext {
         try {
             callback.run();
         } catch (RuntimeException | LinkageError e) {
-            log.warn("cancel callback of job {} failed: {}", slot.qname, e.toString());
+            log.warn("cancel callback of job {} failed: {}", slot.qname,
+                    dev.belfry.host.internal.Printable.escape(e.toString()));
         }
     }
 

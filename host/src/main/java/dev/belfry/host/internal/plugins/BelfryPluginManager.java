@@ -102,9 +102,14 @@ final class BelfryPluginManager extends DefaultPluginManager {
      *
      * @param id a loaded plugin
      * @return the class names listed, in order, without duplicates
-     * @throws DescriptorException if the indexes hold more than the bound or cannot be read
+     * @throws DescriptorException if the indexes hold more than the bound or than {@link #MAX_EXTENSIONS} classes, or
+     *                             cannot be read
      */
+    /** The most extensions one plugin may list; far above any real plugin's count of jobs. */
+    static final int MAX_EXTENSIONS = 1_000;
+
     List<String> extensionIndex(String id) {
+        // Each listed class is looked up (and a refused one logged), so the count is bounded as well as the bytes.
         ClassLoader loader = getPluginClassLoader(id);
         Set<String> names = new LinkedHashSet<>();
         long total = 0;
@@ -126,8 +131,9 @@ final class BelfryPluginManager extends DefaultPluginManager {
                 // PF4J's index format: one class name a line, '#' starts a comment, whitespace is ignored.
                 for (String line : new String(bytes, StandardCharsets.UTF_8).split("\\R")) {
                     String name = line.replaceFirst("#.*", "").replaceAll("\\s", "");
-                    if (!name.isEmpty()) {
-                        names.add(name);
+                    if (!name.isEmpty() && names.add(name) && names.size() > MAX_EXTENSIONS) {
+                        throw new DescriptorException("the plugin's " + EXTENSION_INDEX + " files list more than "
+                                + MAX_EXTENSIONS + " extensions");
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.plugins;
 
+import dev.belfry.host.internal.Printable;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -37,12 +38,6 @@ public record PluginProblem(Path file, Optional<String> pluginId, Optional<Strin
         pluginId.ifPresent(p -> b.append(": plugin ").append(p));
         jobName.ifPresent(j -> b.append(": job ").append(j));
         b.append(": ").append(message);
-        for (int i = b.length() - 1; i >= 0; i--) {
-            char c = b.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                b.replace(i, i + 1, String.format("\\u%04x", (int) c));
-            }
-        }
-        return b.toString();
+        return Printable.escape(b.toString());
     }
 }

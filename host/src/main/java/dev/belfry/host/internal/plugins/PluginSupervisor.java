@@ -49,12 +49,28 @@ public final class PluginSupervisor implements AutoCloseable {
      * paused upload) and waited for instead of refused.
      */
     static final Duration INCOMPLETE_COPY_WAIT = Duration.ofSeconds(30);
+    /**
+     * A plugin jar larger than this is refused before it is hashed or read: hashing a huge (or sparse) file would
+     * stall every scan and {@code plugins reload} for as long as it takes.
+     */
+    static final long MAX_JAR_BYTES = 256L << 20;
+    static final String MAX_JAR_TEXT = "256 MiB";
+    /** Refused jobs logged one by one per plugin load; the rest are counted in one line (they still reach status). */
+    static final int MAX_REFUSED_JOB_LINES = 20;
 
     private final Path pluginsDir;
     private final BelfryPluginManager manager;
     private final PluginListener listener;
     private final ScheduleValidator validator;
     private final PluginTrust trust;
+    private final FolderListing folderListing;
+    /**
+     * Set while the plugins folder cannot be listed: the failure is logged once, not on every scan, and logged again
+     * only after a listing has succeeded in between.
+     */
+    private boolean listingFailed;
+    /** Entries named like a jar that are not regular files (a FIFO, a device), reported once while they stay. */
+    private final Set<Path> notRegular = new java.util.HashSet<>();
     /** Files refused for want of a pin: considered again when the pin file changes. */
     private final Set<Path> untrusted = new java.util.HashSet<>();
 
@@ -101,6 +117,18 @@ public final class PluginSupervisor implements AutoCloseable {
      */
     public PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener,
                             ScheduleValidator validator, PluginTrust trust) {
+        this(pluginsDir, systemVersion, listener, validator, trust, Files::list);
+    }
+
+    /** Lists a folder's entries; a seam so that tests can make a listing fail the way a full descriptor table does. */
+    @FunctionalInterface
+    interface FolderListing {
+        Stream<Path> list(Path folder) throws IOException;
+    }
+
+    PluginSupervisor(Path pluginsDir, String systemVersion, PluginListener listener, ScheduleValidator validator,
+                     PluginTrust trust, FolderListing folderListing) {
+        this.folderListing = Objects.requireNonNull(folderListing, "folderListing");
         this.pluginsDir = Objects.requireNonNull(pluginsDir, "pluginsDir");
         this.manager = new BelfryPluginManager(pluginsDir, systemVersion);
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -140,7 +168,12 @@ public final class PluginSupervisor implements AutoCloseable {
      * Brings the running plugins in line with the folder once.
      */
     public synchronized void scan() {
-        Map<Path, Fingerprint> current = listFolder();
+        Optional<Map<Path, Fingerprint>> listed = listFolder();
+        if (listed.isEmpty()) {
+            // Not knowing what is in the folder is not the same as an empty folder: everything stays as it is.
+            return;
+        }
+        Map<Path, Fingerprint> current = listed.get();
         for (Path file : new ArrayList<>(loaded.keySet())) {
             Fingerprint was = settled.get(file);
             String id = loaded.get(file);
@@ -221,15 +254,17 @@ public final class PluginSupervisor implements AutoCloseable {
      *
      * @param id the plugin
      * @return false if no plugin of that id is running
+     * @throws IllegalStateException if the plugins folder cannot be listed now; the plugin then keeps running
      */
     public synchronized boolean reload(String id) {
         Path file = loadedFileOf(id);
         if (file == null) {
             return false;
         }
+        Map<Path, Fingerprint> now = listFolder().orElseThrow(() -> new IllegalStateException(
+                "the plugins folder cannot be listed now; plugin " + id + " keeps running"));
         log.info("reloading plugin {} from {}", id, file.getFileName());
         unload(id);
-        Map<Path, Fingerprint> now = listFolder();
         if (now.containsKey(file)) {
             loadAll(List.of(file), now);
         }
@@ -261,6 +296,12 @@ public final class PluginSupervisor implements AutoCloseable {
         Map<String, List<Candidate>> sameId = new TreeMap<>();
         Map<String, Candidate> byId = new TreeMap<>();
         for (Path file : files) {
+            Fingerprint size = fingerprints.get(file);
+            if (size != null && size.entries() == 1 && Files.isRegularFile(file) && size.size() > MAX_JAR_BYTES) {
+                refuse(file, fingerprints, PluginProblem.ofFile(file, size.size() + " bytes, over the " + MAX_JAR_TEXT
+                        + " limit for a plugin jar; not read"));
+                continue;
+            }
             Optional<String> distrust = trust.refusal(file);
             if (distrust.isPresent()) {
                 refuse(file, fingerprints, PluginProblem.ofFile(file, distrust.get()));
@@ -398,7 +439,14 @@ public final class PluginSupervisor implements AutoCloseable {
 
     private Fingerprint settledOrCurrent(Path file) {
         Fingerprint f = previousScan.get(file);
-        return f != null ? f : Fingerprint.of(file);
+        if (f != null) {
+            return f;
+        }
+        try {
+            return Fingerprint.of(file);
+        } catch (IOException e) {
+            return null; // not looked at now: the file is looked at again when it changes
+        }
     }
 
     /** @return why the descriptor's dependencies are not met, or null if they are */
@@ -591,6 +639,7 @@ public final class PluginSupervisor implements AutoCloseable {
     private List<PluginJob> collectJobs(Path file, String id, List<String> extensions) {
         ClassLoader loader = manager.getPluginClassLoader(id);
         Map<String, List<PluginJob>> byName = new TreeMap<>();
+        int[] refused = {0};
         for (String className : extensions) {
             try {
                 Class<?> type = Class.forName(className, false, loader);
@@ -609,14 +658,14 @@ public final class PluginSupervisor implements AutoCloseable {
                     validator.validate(spec.schedule());
                 } catch (InvalidScheduleException e) {
                     refuseJob(PluginProblem.ofJob(file, id, spec.name(), e.forJob(id, spec.name()).getMessage()),
-                            className);
+                            className, refused);
                     continue;
                 }
                 byName.computeIfAbsent(spec.name(), n -> new ArrayList<>())
                         .add(new PluginJob(new QName(id, spec.name()), spec, job));
             } catch (Exception | Error e) {
                 refuseJob(PluginProblem.ofPlugin(file, id, "job class " + className + " refused: " + oneLine(e)),
-                        className);
+                        className, refused);
             }
         }
         List<PluginJob> jobs = new ArrayList<>();
@@ -626,9 +675,13 @@ public final class PluginSupervisor implements AutoCloseable {
             } else {
                 String classes = list.stream().map(j -> j.job().getClass().getName()).collect(Collectors.joining(", "));
                 refuseJob(PluginProblem.ofJob(file, id, name, "two or more jobs are named \"" + name
-                        + "\" (" + classes + "); none of them is registered"), classes);
+                        + "\" (" + classes + "); none of them is registered"), classes, refused);
             }
         });
+        if (refused[0] > MAX_REFUSED_JOB_LINES) {
+            log.warn("job refused: {}: plugin {}: and {} more job(s) refused, not logged one by one",
+                    file.getFileName(), id, refused[0] - MAX_REFUSED_JOB_LINES);
+        }
         return jobs;
     }
 
@@ -705,13 +758,16 @@ public final class PluginSupervisor implements AutoCloseable {
 
     /**
      * A job is refused and the rest of its plugin runs: a warning, with the class so the author finds it; status
-     * lists the same text as the log.
+     * lists the same text as the log. Past {@link #MAX_REFUSED_JOB_LINES} in one load the rest are only counted in
+     * the log.
      */
-    private void refuseJob(PluginProblem problem, String jobClasses) {
+    private void refuseJob(PluginProblem problem, String jobClasses, int[] refusedSoFar) {
         PluginProblem named = problem.toString().contains(jobClasses) ? problem
                 : new PluginProblem(problem.file(), problem.pluginId(), problem.jobName(),
                         problem.message() + " (job class " + jobClasses + ")");
-        log.warn("job refused: {}", named);
+        if (refusedSoFar[0]++ < MAX_REFUSED_JOB_LINES) {
+            log.warn("job refused: {}", named);
+        }
         listener.problem(named);
     }
 
@@ -746,12 +802,17 @@ public final class PluginSupervisor implements AutoCloseable {
         }
     }
 
-    private Map<Path, Fingerprint> listFolder() {
+    /**
+     * @return what is in the folder, or empty when it cannot be listed now (for example while the process has run out
+     *         of file descriptors); a folder that does not exist is listed as empty
+     */
+    private Optional<Map<Path, Fingerprint>> listFolder() {
         Map<Path, Fingerprint> out = new TreeMap<>();
         if (!Files.isDirectory(pluginsDir)) {
-            return out;
+            return Optional.of(out);
         }
-        try (Stream<Path> entries = Files.list(pluginsDir)) {
+        Set<Path> oddFiles = new java.util.HashSet<>();
+        try (Stream<Path> entries = folderListing.list(pluginsDir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(".")) {
@@ -762,12 +823,29 @@ public final class PluginSupervisor implements AutoCloseable {
                     if (f != null) {
                         out.put(p, f);
                     }
+                } else if (name.endsWith(".jar") && Files.exists(p)) {
+                    oddFiles.add(p);
                 }
             }
-        } catch (IOException e) {
-            log.error("cannot list plugins folder {}: {}", pluginsDir, oneLine(e));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            if (!listingFailed) {
+                listingFailed = true;
+                log.warn("cannot list plugins folder {}: {}; the running plugins stay as they are until it can be"
+                        + " listed again", pluginsDir, oneLine(e));
+            }
+            return Optional.empty();
         }
-        return out;
+        listingFailed = false;
+        notRegular.retainAll(oddFiles);
+        for (Path p : oddFiles) {
+            if (notRegular.add(p)) {
+                PluginProblem problem = PluginProblem.ofFile(p, "not a regular file; plugins must be jar files"
+                        + " or folders");
+                log.error("plugin refused: {}", problem);
+                listener.problem(problem);
+            }
+        }
+        return Optional.of(out);
     }
 
     /** One line for a log or an operator: the exception and, if different, its root cause. */
@@ -790,7 +868,8 @@ public final class PluginSupervisor implements AutoCloseable {
 
     /** What a file or folder looked like: size, newest modification and entry count. */
     private record Fingerprint(long size, long modifiedMillis, long entries) {
-        static Fingerprint of(Path p) {
+        /** @throws IOException if the file is there but cannot be looked at now */
+        static Fingerprint of(Path p) throws IOException {
             try {
                 if (Files.isRegularFile(p)) {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
@@ -810,8 +889,15 @@ public final class PluginSupervisor implements AutoCloseable {
                     });
                 }
                 return new Fingerprint(acc[0], acc[1], acc[2]);
-            } catch (IOException | java.io.UncheckedIOException e) {
+            } catch (java.nio.file.NoSuchFileException e) {
                 return null; // vanished while being looked at
+            } catch (java.io.UncheckedIOException e) {
+                if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                    return null;
+                }
+                // Any other failure (no file descriptor left to walk a folder) says nothing about the folder: a
+                // plugin must not look removed because of it.
+                throw e.getCause();
             }
         }
     }

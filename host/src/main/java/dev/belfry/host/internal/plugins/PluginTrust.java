@@ -143,7 +143,8 @@ public final class PluginTrust {
      * @param jars    the jars to pin
      * @return one line per jar, {@code <sha256>  <file name>}
      * @throws IOException              if a jar or the pin file cannot be read, or the pin file cannot be written
-     * @throws IllegalArgumentException if a jar is not a regular file, or the pin file is malformed
+     * @throws IllegalArgumentException if a jar is not a regular file or is over the plugin jar size limit, or the pin
+     *                                  file is malformed
      */
     public static List<String> pin(Path dataDir, List<Path> jars) throws IOException {
         Map<String, String> hashes = new LinkedHashMap<>();
@@ -153,6 +154,11 @@ public final class PluginTrust {
             }
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalArgumentException(jar + ": not a regular file (only jars can be pinned)");
+            }
+            long size = Files.size(jar);
+            if (size > PluginSupervisor.MAX_JAR_BYTES) {
+                throw new IllegalArgumentException(jar + ": " + size + " bytes, over the "
+                        + PluginSupervisor.MAX_JAR_TEXT + " limit for a plugin jar (it would never load)");
             }
             hashes.put(sha256(jar), String.valueOf(jar.getFileName()));
         }

@@ -21,4 +21,13 @@ class JobsOutcomeTextTest {
         assertThat(JobsCommand.outcome(JSON.readTree("{\"last_outcome\": {\"success\": true, \"message\": \"\"}}")))
                 .isEqualTo("ok");
     }
+
+    @Test
+    void shouldShowTerminalCodesInAFailureMessageEscapedNotRaw() throws IOException {
+        String json = JSON.writeValueAsString(java.util.Map.of("last_outcome", java.util.Map.of("success", false,
+                "message", "java.lang.IllegalStateException: \u001b[31mred\nnext")));
+
+        assertThat(JobsCommand.outcome(JSON.readTree(json)))
+                .isEqualTo("failed: java.lang.IllegalStateException: \\u001b[31mred\\nnext");
+    }
 }

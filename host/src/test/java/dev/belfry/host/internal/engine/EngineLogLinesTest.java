@@ -49,6 +49,34 @@ class EngineLogLinesTest {
     }
 
     @Test
+    void shouldEscapeTerminalCodesOfAFailureMessageInTheLogButStoreItAsItWas() {
+        String hostile = "\u001b[31mred\nWARN forged line";
+        JobSpec spec = JobSpec.builder("tick", Schedule.every(Duration.ofMinutes(1))).build();
+        BackgroundJob code = new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return spec;
+            }
+
+            @Override
+            public void run(JobContext context) {
+                throw new IllegalStateException(hostile);
+            }
+        };
+        Engine engine = newEngine();
+        engine.attach("demo", List.of(new PluginJob(TICK, spec, code)));
+
+        try (LogCapture log = LogCapture.of(Engine.class).start()) {
+            engine.runDue();
+            runs.runAll();
+            assertThat(log.messages(Engine.class, Level.WARN)).containsExactly("WARN run 1 of job demo.tick"
+                    + " (attempt 1) failed: java.lang.IllegalStateException: \\u001b[31mred\\u000aWARN forged line");
+        }
+        assertThat(sink.records.get(TICK).lastOutcome().orElseThrow().message())
+                .isEqualTo("java.lang.IllegalStateException: " + hostile);
+    }
+
+    @Test
     void shouldNameTheMisfirePolicyInWordsWhenFiresWereMissed() {
         Engine engine = newEngine();
         engine.attach("demo", tick(MisfirePolicy.fireOnce()));

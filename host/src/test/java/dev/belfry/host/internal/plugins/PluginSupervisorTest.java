@@ -601,6 +601,93 @@ class PluginSupervisorTest {
         assertThat(recorder.stopOrder).containsExactly("child", "parent");
     }
 
+    @Test
+    void shouldKeepThePluginsRunningWhenTheFolderCannotBeListedAndCarryOnOnceItCan() {
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        withJob("beta", "one").writeTo(plugins, "beta.jar");
+        boolean[] outOfDescriptors = {false};
+        supervisor = new PluginSupervisor(plugins, "1.0.0", recorder, schedule -> { }, PluginTrust.off(), folder -> {
+            if (outOfDescriptors[0]) {
+                throw new IOException(folder + ": Too many open files");
+            }
+            return Files.list(folder);
+        });
+        supervisor.scan();
+        assertThat(supervisor.pluginIds()).containsExactly("alpha", "beta");
+
+        outOfDescriptors[0] = true;
+        supervisor.scan();
+        supervisor.scan();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> supervisor.reload("alpha"))
+                .hasMessage("the plugins folder cannot be listed now; plugin alpha keeps running");
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha", "beta");
+        assertThat(recorder.stopOrder).isEmpty();
+        assertThat(log.matching(Level.WARN, "cannot list plugins folder")).hasSize(1)
+                .allMatch(l -> l.contains("Too many open files") && l.contains("stay as they are"));
+        assertThat(log.lines(Level.ERROR)).isEmpty();
+
+        outOfDescriptors[0] = false;
+        supervisor.scan();
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha", "beta");
+        assertThat(recorder.stopOrder).isEmpty();
+        assertThat(recorder.startOrder).containsExactly("alpha", "beta");
+    }
+
+    @Test
+    void shouldReportAFifoOrDeviceNamedLikeAJarOnceAsNotARegularFile() throws Exception {
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        Path fifo = plugins.resolve("pipe.jar");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Files.createSymbolicLink(plugins.resolve("zero.jar"), Path.of("/dev/zero"));
+        supervisor().scan();
+        supervisor.scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+        assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
+                "pipe.jar: not a regular file; plugins must be jar files or folders",
+                "zero.jar: not a regular file; plugins must be jar files or folders");
+        assertProblemsLogged();
+    }
+
+    @Test
+    void shouldRefuseAPluginListingMoreExtensionsThanTheLimitWithOneLine() {
+        PluginJarBuilder many = withJob("many", "one");
+        for (int i = 0; i < BelfryPluginManager.MAX_EXTENSIONS; i++) {
+            many.indexOnly("p.many.Missing" + i);
+        }
+        many.writeTo(plugins, "many.jar");
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+
+        supervisor().scan();
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+        assertThat(recorder.problemLines()).containsExactly(
+                "many.jar: plugin many: the plugin's META-INF/extensions.idx files list more than 1000 extensions");
+        assertThat(log.lines(Level.WARN)).hasSize(1);
+        assertProblemsLogged();
+    }
+
+    @Test
+    void shouldLogTheFirstTwentyRefusedJobsOfALoadThenOneLineCountingTheRest() {
+        PluginJarBuilder missing = withJob("gaps", "one");
+        for (int i = 0; i < 25; i++) {
+            missing.indexOnly("p.gaps.Missing" + i);
+        }
+        missing.writeTo(plugins, "gaps.jar");
+
+        supervisor().scan();
+
+        assertThat(recorder.started.get("gaps").jobs()).extracting(j -> j.qname().toString())
+                .containsExactly("gaps.one");
+        assertThat(recorder.problems).hasSize(25);
+        assertThat(log.matching(Level.WARN, "ClassNotFoundException")).hasSize(20);
+        assertThat(log.lines(Level.WARN)).hasSize(21).last().asString()
+                .endsWith("job refused: gaps.jar: plugin gaps: and 5 more job(s) refused, not logged one by one");
+    }
+
     /** Records what the supervisor reports. */
     static final class Recorder implements PluginListener {
         final Map<String, LoadedPlugin> started = new TreeMap<>();

@@ -100,6 +100,33 @@ class PluginTrustTest {
     }
 
     @Test
+    void shouldRefuseAJarOverTheSizeLimitWithoutHashingItAndStillLoadTheOthers() throws IOException {
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        PluginTrust.pin(data, List.of(plugins.resolve("alpha.jar")));
+        Path big = plugins.resolve("big.jar");
+        long size = PluginSupervisor.MAX_JAR_BYTES + 1;
+        try (var file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(size); // sparse: costs no disk, but reading it would take as long as a real one
+        }
+
+        List<String> errors;
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
+            supervisor(PluginTrust.required(data)).scan();
+            supervisor.scan();
+            errors = log.lines(Level.ERROR);
+        }
+
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+        String line = "big.jar: " + size + " bytes, over the 256 MiB limit for a plugin jar; not read";
+        assertThat(recorder.problemLines()).containsExactly(line);
+        assertThat(errors).hasSize(1).allMatch(l -> l.contains("plugin refused: " + line));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PluginTrust.pin(data, List.of(big)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("big.jar: " + size + " bytes, over the 256 MiB limit for a plugin jar"
+                        + " (it would never load)");
+    }
+
+    @Test
     void shouldTrustNothingWhenThePinFileIsMalformed() throws IOException {
         Path jar = withJob("alpha", "one").writeTo(plugins, "alpha.jar");
         PluginTrust.pin(data, List.of(jar));
