@@ -7,8 +7,18 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +47,10 @@ public final class DataDirLock implements AutoCloseable {
      * @throws IOException           if the lock file cannot be created
      */
     public static DataDirLock acquire(Path dataDir) throws IOException {
+        Optional<String> unsafe = checkOwnership(dataDir, true);
+        if (unsafe.isPresent()) {
+            throw new IllegalStateException(unsafe.get());
+        }
         Path system = dataDir.resolve("_system");
         boolean fresh = !Files.isDirectory(system);
         Path dir = OwnerOnly.createDirectories(system);
@@ -45,8 +59,13 @@ public final class DataDirLock implements AutoCloseable {
             SmallFiles.syncDirectory(dataDir);
         }
         Path file = dir.resolve(FILE);
+        Optional<String> odd = notRegular(file);
+        if (odd.isPresent()) {
+            throw new IllegalStateException("cannot use data directory " + dataDir + ": " + odd.get());
+        }
+        // NOFOLLOW_LINKS: a link planted between the check and here fails the open instead of being written through.
         FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ), OwnerOnly.fileAttributes(file));
+                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), OwnerOnly.fileAttributes(file));
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -93,10 +112,11 @@ public final class DataDirLock implements AutoCloseable {
      */
     public static boolean isHeld(Path dataDir) {
         Path file = dataDir.resolve("_system").resolve(FILE);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+        Set<OpenOption> options = Set.of(StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        try (FileChannel channel = FileChannel.open(file, options)) {
             String holder = readHolder(channel);
             if (holder.matches("pid \\d{1,18}")) {
                 long pid = Long.parseLong(holder.substring(4));
@@ -116,6 +136,88 @@ public final class DataDirLock implements AutoCloseable {
         } catch (IOException e) {
             return false; // unreadable: nothing to tell from it
         }
+    }
+
+    /**
+     * Tells whether the CLI may send a secret it read from the data directory (the admin token, the graph password)
+     * to the address written beside it: only while a live host holds the directory's lock, and only if that file was
+     * written since the host took it. An address left by a host that was killed names a port anyone may now listen
+     * on.
+     *
+     * @param dataDir the data directory
+     * @param file    the address file ({@code admin.url}, {@code graph/bolt.url})
+     * @return whether a host holds the directory and wrote {@code file} during its run
+     */
+    public static boolean writtenByRunningHost(Path dataDir, Path file) {
+        if (!isHeld(dataDir) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            FileTime locked = Files.getLastModifiedTime(dataDir.resolve("_system").resolve(FILE),
+                    LinkOption.NOFOLLOW_LINKS);
+            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).compareTo(locked) >= 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Checks that no other user could have prepared or can change the data directory, its {@code _system} and its
+     * {@code graph} folders (those that exist), as ssh's StrictModes does for {@code ~/.ssh}: another user's folder
+     * could hold their own host id, lock file links or address files, and a folder others may write lets them swap
+     * {@code admin.url} for their own listener.
+     *
+     * @param dataDir the data directory
+     * @param narrow  whether a folder of ours that group or others may write is narrowed to 0700 (the host) rather
+     *                than reported (the CLI, which changes nothing)
+     * @return what is wrong, in one line naming the folder, its owner and mode, if anything is
+     * @throws IOException if a folder's owner or mode cannot be read
+     */
+    public static Optional<String> checkOwnership(Path dataDir, boolean narrow) throws IOException {
+        if (!dataDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return Optional.empty();
+        }
+        UserPrincipal me = dataDir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(System.getProperty("user.name"));
+        for (Path dir : List.of(dataDir, dataDir.resolve("_system"), dataDir.resolve("graph"))) {
+            if (!Files.exists(dir)) {
+                continue;
+            }
+            PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class);
+            String mode = PosixFilePermissions.toString(attrs.permissions());
+            if (!attrs.owner().equals(me)) {
+                return Optional.of("refusing data directory " + dataDir + ": " + dir + " is owned by "
+                        + attrs.owner().getName() + " (" + mode + "), not by " + me.getName()
+                        + " who runs Belfry; another user could have prepared what is in it (remove it, or chown it)");
+            }
+            Set<PosixFilePermission> perms = attrs.permissions();
+            if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+                if (narrow) {
+                    try {
+                        Files.setPosixFilePermissions(dir, EnumSet.copyOf(OwnerOnly.FOLDER));
+                        log.warn("{} was writable by group or others ({}); narrowed it to rwx------", dir, mode);
+                        continue;
+                    } catch (IOException e) {
+                        // reported below
+                    }
+                }
+                return Optional.of("refusing data directory " + dataDir + ": " + dir + " is writable by group or"
+                        + " others (" + mode + "); chmod 700 it");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** @return why {@code file} cannot be the lock file (a link, a FIFO, a folder), if it exists and cannot */
+    private static Optional<String> notRegular(Path file) {
+        if (Files.isSymbolicLink(file)) {
+            return Optional.of(file + " is a symbolic link, not a regular file; remove it (a link there is never"
+                    + " followed)");
+        }
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(file + " is not a regular file; remove it");
+        }
+        return Optional.empty();
     }
 
     @Override
