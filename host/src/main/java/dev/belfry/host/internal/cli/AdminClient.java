@@ -34,7 +34,7 @@ final class AdminClient {
     static AdminClient forDataDir(Path dataDir) {
         Path url = dataDir.resolve(AdminServer.URL_FILE);
         Path token = dataDir.resolve(AdminServer.TOKEN_FILE);
-        refuseUnsafe(dataDir);
+        refuseUnsafe(dataDir, token);
         // The token goes only to an address the host holding the directory wrote: after a kill -9 the old admin.url
         // names a port anyone may listen on by now.
         if (!Files.exists(token) || !DataDirLock.writtenByRunningHost(dataDir, url)) {
@@ -95,13 +95,14 @@ final class AdminClient {
     }
 
     /**
-     * Refuses a data directory another user owns or may write: its address and token files could be theirs.
+     * Refuses a data directory whose address files someone other than its owner could have written, or whose secret
+     * files are links: see {@link DataDirLock#checkForClient}.
      *
-     * @throws OperationFailed naming the folder, its owner and mode
+     * @throws OperationFailed naming the file or folder, its owner and mode
      */
-    static void refuseUnsafe(Path dataDir) {
+    static void refuseUnsafe(Path dataDir, Path... secrets) {
         try {
-            DataDirLock.checkOwnership(dataDir, false).ifPresent(problem -> {
+            DataDirLock.checkForClient(dataDir, secrets).ifPresent(problem -> {
                 throw new OperationFailed(problem);
             });
         } catch (IOException e) {

@@ -85,7 +85,7 @@ final class GraphOptions {
             return new GraphEndpoint(c.uri().orElseThrow(), c.user(), c.password().orElseThrow());
         }
         Path graphDir = dataDir.resolve("graph");
-        AdminClient.refuseUnsafe(dataDir);
+        AdminClient.refuseUnsafe(dataDir, graphDir.resolve(EmbeddedGraph.CREDENTIALS_FILE));
         // The password goes only to the address the host holding the directory wrote during its run: a bolt.url left
         // by a host that was stopped or killed names a port anyone may listen on by now.
         if (!DataDirLock.isHeld(dataDir)) {

@@ -47,7 +47,7 @@ public final class DataDirLock implements AutoCloseable {
      * @throws IOException           if the lock file cannot be created
      */
     public static DataDirLock acquire(Path dataDir) throws IOException {
-        Optional<String> unsafe = checkOwnership(dataDir, true);
+        Optional<String> unsafe = checkOwnership(dataDir);
         if (unsafe.isPresent()) {
             throw new IllegalStateException(unsafe.get());
         }
@@ -165,30 +165,72 @@ public final class DataDirLock implements AutoCloseable {
      * Checks that no other user could have prepared or can change the data directory, its {@code _system} and its
      * {@code graph} folders (those that exist), as ssh's StrictModes does for {@code ~/.ssh}: another user's folder
      * could hold their own host id, lock file links or address files, and a folder others may write lets them swap
-     * {@code admin.url} for their own listener.
+     * {@code admin.url} for their own listener. A folder of ours that group or others may write is narrowed to 0700.
      *
      * @param dataDir the data directory
-     * @param narrow  whether a folder of ours that group or others may write is narrowed to 0700 (the host) rather
-     *                than reported (the CLI, which changes nothing)
      * @return what is wrong, in one line naming the folder, its owner and mode, if anything is
      * @throws IOException if a folder's owner or mode cannot be read
      */
-    public static Optional<String> checkOwnership(Path dataDir, boolean narrow) throws IOException {
-        if (!dataDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+    public static Optional<String> checkOwnership(Path dataDir) throws IOException {
+        if (!posix(dataDir)) {
             return Optional.empty();
         }
         UserPrincipal me = dataDir.getFileSystem().getUserPrincipalLookupService()
                 .lookupPrincipalByName(System.getProperty("user.name"));
+        return check(dataDir, me, "not by " + me.getName() + " who runs Belfry; another user could have prepared"
+                + " what is in it (remove it, or chown it)", true);
+    }
+
+    /**
+     * What the CLI checks before it reads a secret from a data directory and sends it: the folders are all the data
+     * directory owner's and no one else may write them (else the address files could be anyone's), and each secret
+     * file is a regular file of that owner, never a link (else a planted link would make the CLI read, and send,
+     * another directory's secret). The owner need not be the CLI's user: root may steer a service user's host.
+     *
+     * @param dataDir the data directory
+     * @param secrets the secret files about to be read (those that exist are checked)
+     * @return what is wrong, in one line, if anything is
+     * @throws IOException if an owner or mode cannot be read
+     */
+    public static Optional<String> checkForClient(Path dataDir, Path... secrets) throws IOException {
+        if (!posix(dataDir) || !Files.isDirectory(dataDir)) {
+            return Optional.empty();
+        }
+        UserPrincipal owner = Files.getOwner(dataDir);
+        Optional<String> problem = check(dataDir, owner, "not by " + owner.getName() + " who owns the data directory",
+                false);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        for (Path secret : secrets) {
+            if (!Files.exists(secret, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            if (!Files.isRegularFile(secret, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of("refusing data directory " + dataDir + ": " + secret + " is "
+                        + (Files.isSymbolicLink(secret) ? "a symbolic link" : "not a regular file")
+                        + "; a host writes it as a regular file");
+            }
+            UserPrincipal fileOwner = Files.getOwner(secret, LinkOption.NOFOLLOW_LINKS);
+            if (!fileOwner.equals(owner)) {
+                return Optional.of("refusing data directory " + dataDir + ": " + secret + " is owned by "
+                        + fileOwner.getName() + ", not by " + owner.getName() + " who owns the data directory");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> check(Path dataDir, UserPrincipal owner, String ownerWhy, boolean narrow)
+            throws IOException {
         for (Path dir : List.of(dataDir, dataDir.resolve("_system"), dataDir.resolve("graph"))) {
             if (!Files.exists(dir)) {
                 continue;
             }
             PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class);
             String mode = PosixFilePermissions.toString(attrs.permissions());
-            if (!attrs.owner().equals(me)) {
+            if (!attrs.owner().equals(owner)) {
                 return Optional.of("refusing data directory " + dataDir + ": " + dir + " is owned by "
-                        + attrs.owner().getName() + " (" + mode + "), not by " + me.getName()
-                        + " who runs Belfry; another user could have prepared what is in it (remove it, or chown it)");
+                        + attrs.owner().getName() + " (" + mode + "), " + ownerWhy);
             }
             Set<PosixFilePermission> perms = attrs.permissions();
             if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
@@ -206,6 +248,10 @@ public final class DataDirLock implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     /** @return why {@code file} cannot be the lock file (a link, a FIFO, a folder), if it exists and cannot */

@@ -123,6 +123,43 @@ class StaleAddressTest {
     }
 
     @Test
+    void shouldNotSendATokenFromADataDirectoryOthersMayWrite() throws IOException {
+        Assumptions.assumeTrue(data.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        int code;
+        try (DataDirLock held = DataDirLock.acquire(data)) {
+            leaveAdminFiles();
+            Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+            code = belfry("status", "--data", data.toString());
+        }
+
+        assertThat(code).isEqualTo(BelfryCli.EXIT_FAILED);
+        assertThat(err.toString().lines()).singleElement().asString().isEqualTo("belfry: refusing data directory "
+                + data + ": " + data + " is writable by group or others (rwxrwxrwx); chmod 700 it");
+        assertNobodyWasCalled();
+    }
+
+    @Test
+    void shouldNotReadAndSendATokenThroughALink() throws IOException {
+        // given another directory's token linked in as this one's: the CLI would read it and send it to this address
+        Path elsewhere = Files.writeString(data.resolveSibling(data.getFileName() + "-other-token"), "other-token\n");
+        int code;
+        try (DataDirLock held = DataDirLock.acquire(data)) {
+            Files.writeString(data.resolve(AdminServer.URL_FILE), "http://127.0.0.1:" + port() + "\n");
+            Files.createSymbolicLink(data.resolve(AdminServer.TOKEN_FILE), elsewhere);
+
+            code = belfry("jobs", "list", "--data", data.toString());
+        } finally {
+            Files.deleteIfExists(data.resolve(AdminServer.TOKEN_FILE));
+        }
+        Files.delete(elsewhere);
+
+        assertThat(code).isEqualTo(BelfryCli.EXIT_FAILED);
+        assertThat(err.toString()).contains(data.resolve(AdminServer.TOKEN_FILE) + " is a symbolic link");
+        assertNobodyWasCalled();
+    }
+
+    @Test
     void shouldKeepTheAdminAddressToTheOwnerAndRemoveItAtAStop() throws IOException {
         Assumptions.assumeTrue(data.getFileSystem().supportedFileAttributeViews().contains("posix"));
         Path url = data.resolve(AdminServer.URL_FILE);

@@ -66,6 +66,22 @@ class DataDirLockTest {
     }
 
     @Test
+    void shouldLetTheClientUseAServiceUsersDataDirectoryButNotAnotherUsersFolderInIt() throws IOException {
+        assumePosix(dir);
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Path token = Files.writeString(data.resolve("admin.token"), "t\n");
+        giveToNobody(data);
+        giveToNobody(token);
+        assertThat(DataDirLock.checkForClient(data, token)).isEmpty();
+
+        Path system = Files.createDirectory(data.resolve("_system"));
+        Files.setPosixFilePermissions(system, PosixFilePermissions.fromString("rwx------"));
+        assertThat(DataDirLock.checkForClient(data, token)).hasValueSatisfying(problem -> assertThat(problem)
+                .isEqualTo("refusing data directory " + data + ": " + system + " is owned by root (rwx------), not by"
+                        + " nobody who owns the data directory"));
+    }
+
+    @Test
     void shouldNarrowOurOwnFoldersThatOthersMayWrite() throws IOException {
         assumePosix(dir);
         Path data = Files.createDirectory(dir.resolve("data"));
