@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin API: HTTP with JSON on 127.0.0.1 only, every request authenticated with a bearer token that is made
  * at start and written to {@code <data>/admin.token} (mode 0600); the URL goes to {@code <data>/admin.url} (0600
- * too: the CLI runs as the host's user), which is how the CLI finds a running host. Bad input gets a 4xx with a one-line JSON error and changes nothing; a stack
- * trace never leaves the server.
+ * too: the CLI runs as the host's user), which is how the CLI finds a running host. Bad input gets a 4xx with a
+ * one-line JSON error and changes nothing; a stack trace never leaves the server.
  *
  * <p>Requests are read by one thread on a selector, never by the threads that answer them: a client that connects
  * and sends nothing, or trickles its request a byte at a time, costs a buffer and no thread, and is cut once its

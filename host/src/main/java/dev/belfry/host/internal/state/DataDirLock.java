@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -175,8 +177,7 @@ public final class DataDirLock implements AutoCloseable {
         if (!posix(dataDir)) {
             return Optional.empty();
         }
-        UserPrincipal me = dataDir.getFileSystem().getUserPrincipalLookupService()
-                .lookupPrincipalByName(System.getProperty("user.name"));
+        UserPrincipal me = currentUser();
         return check(dataDir, me, "not by " + me.getName() + " who runs Belfry; another user could have prepared"
                 + " what is in it (remove it, or chown it)", true);
     }
@@ -248,6 +249,21 @@ public final class DataDirLock implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The user running this JVM: by name, or, where it has none (a container's arbitrary uid), as a new file's owner. */
+    private static UserPrincipal currentUser() throws IOException {
+        try {
+            return FileSystems.getDefault().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        } catch (UserPrincipalNotFoundException e) {
+            Path probe = Files.createTempFile("belfry-owner", ".tmp");
+            try {
+                return Files.getOwner(probe);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        }
     }
 
     private static boolean posix(Path p) {
