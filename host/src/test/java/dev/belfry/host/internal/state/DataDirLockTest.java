@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import dev.belfry.host.GraphConfig;
+import dev.belfry.host.Host;
+import dev.belfry.host.HostConfig;
+import dev.belfry.host.HostStartException;
 import dev.belfry.host.testing.LogCapture;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,6 +57,23 @@ class DataDirLockTest {
                         + " root who runs Belfry; another user could have prepared what is in it (remove it, or chown"
                         + " it)");
         assertThat(data.resolve("_system")).doesNotExist();
+    }
+
+    @Test
+    void shouldRefuseToStartAHostOnAnotherUsersDataDirectoryKeepingTheirHostId() throws IOException {
+        assumePosix(dir);
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Path system = Files.createDirectory(data.resolve("_system"));
+        Path hostId = Files.writeString(system.resolve(HostId.FILE), "planted\n");
+        giveToNobody(system);
+        Path plugins = Files.createDirectory(dir.resolve("plugins"));
+
+        assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins)
+                .adminPort(HostConfig.ADMIN_OFF).graph(GraphConfig.off()).build()))
+                .isInstanceOf(HostStartException.class)
+                .hasMessageStartingWith("refusing data directory " + data + ": " + system + " is owned by nobody");
+        assertThat(system.resolve(DataDirLock.FILE)).doesNotExist();
+        assertThat(hostId).hasContent("planted");
     }
 
     @Test
