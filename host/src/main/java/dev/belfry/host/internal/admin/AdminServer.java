@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API: HTTP with JSON on 127.0.0.1 only, every request authenticated with a bearer token that is made
- * at start and written to {@code <data>/admin.token} (mode 0600); the URL goes to {@code <data>/admin.url}, which is
- * how the CLI finds a running host. Bad input gets a 4xx with a one-line JSON error and changes nothing; a stack
- * trace never leaves the server.
+ * at start and written to {@code <data>/admin.token} (mode 0600); the URL goes to {@code <data>/admin.url} (0600
+ * too: the CLI runs as the host's user), which is how the CLI finds a running host. Bad input gets a 4xx with a
+ * one-line JSON error and changes nothing; a stack trace never leaves the server.
  *
  * <p>Requests are read by one thread on a selector, never by the threads that answer them: a client that connects
  * and sends nothing, or trickles its request a byte at a time, costs a buffer and no thread, and is cut once its
@@ -181,7 +181,7 @@ public final class AdminServer implements AutoCloseable {
                 token.getBytes(StandardCharsets.US_ASCII), dataDir, url, Objects.requireNonNull(acceptor, "acceptor"));
         try {
             SmallFiles.writeAtomically(dataDir.resolve(TOKEN_FILE), token + "\n", true);
-            SmallFiles.writeAtomically(dataDir.resolve(URL_FILE), url + "\n", false);
+            SmallFiles.writeAtomically(dataDir.resolve(URL_FILE), url + "\n", true);
         } catch (IOException | RuntimeException e) {
             admin.close();
             throw e;

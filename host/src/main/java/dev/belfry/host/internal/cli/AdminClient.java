@@ -34,7 +34,10 @@ final class AdminClient {
     static AdminClient forDataDir(Path dataDir) {
         Path url = dataDir.resolve(AdminServer.URL_FILE);
         Path token = dataDir.resolve(AdminServer.TOKEN_FILE);
-        if (!Files.exists(url) || !Files.exists(token)) {
+        refuseUnsafe(dataDir, token);
+        // The token goes only to an address the host holding the directory wrote: after a kill -9 the old admin.url
+        // names a port anyone may listen on by now.
+        if (!Files.exists(token) || !DataDirLock.writtenByRunningHost(dataDir, url)) {
             throw unreachable(dataDir);
         }
         try {
@@ -89,6 +92,43 @@ final class AdminClient {
             throw new BelfryCli.BadInputException(error);
         }
         throw new OperationFailed(error);
+    }
+
+    /**
+     * Refuses a data directory whose address files someone other than its owner could have written, or whose secret
+     * files are links: see {@link DataDirLock#checkForClient}.
+     *
+     * @throws OperationFailed naming the file or folder, its owner and mode
+     */
+    static void refuseUnsafe(Path dataDir, Path... secrets) {
+        try {
+            DataDirLock.checkForClient(dataDir, secrets).ifPresent(problem -> {
+                throw new OperationFailed(problem);
+            });
+        } catch (IOException e) {
+            throw new OperationFailed("cannot check the owner of " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A field the CLI needs from the host's answer.
+     *
+     * @param answer the answer
+     * @param what   the request it answers, for the message
+     * @param path   the field's names from the top, as in {@code engine.jobs}
+     * @return the field
+     * @throws OperationFailed naming the field when the answer lacks it (another program answered, or another version)
+     */
+    static JsonNode need(JsonNode answer, String what, String path) {
+        JsonNode node = answer;
+        for (String name : path.split("\\.")) {
+            node = node == null ? null : node.get(name);
+        }
+        if (node == null || node.isNull()) {
+            throw new OperationFailed("the host's answer to " + what + " has no " + path
+                    + " (is it a Belfry host of the same version?)");
+        }
+        return node;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.belfry.host.internal.cli;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.internal.graph.EmbeddedGraph;
 import dev.belfry.host.internal.graph.GraphEndpoint;
+import dev.belfry.host.internal.state.DataDirLock;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -84,6 +85,19 @@ final class GraphOptions {
             return new GraphEndpoint(c.uri().orElseThrow(), c.user(), c.password().orElseThrow());
         }
         Path graphDir = dataDir.resolve("graph");
+        AdminClient.refuseUnsafe(dataDir, graphDir.resolve(EmbeddedGraph.CREDENTIALS_FILE));
+        // The password goes only to the address the host holding the directory wrote during its run: a bolt.url left
+        // by a host that was stopped or killed names a port anyone may listen on by now.
+        if (!DataDirLock.isHeld(dataDir)) {
+            throw new HostNotRunningException("no Belfry host is running on data directory " + dataDir
+                    + "; start one with: belfry run --data " + dataDir + " (or name a server with --graph"
+                    + " bolt://HOST:PORT)");
+        }
+        if (!DataDirLock.writtenByRunningHost(dataDir, graphDir.resolve(EmbeddedGraph.BOLT_URL_FILE))) {
+            throw new HostNotRunningException("no graph found in " + graphDir + ": the host on " + dataDir
+                    + " has not started its embedded graph (it runs with --graph off or an external server, or it is"
+                    + " still starting); name an external server with --graph bolt://HOST:PORT");
+        }
         try {
             return EmbeddedGraph.readEndpoint(graphDir).orElseThrow(() -> new HostNotRunningException(
                     "no graph found in " + graphDir + ": start the host with `belfry run --data " + dataDir

@@ -99,11 +99,17 @@ final class JobsCommand {
             Instant now = clock.instant();
             TextTable table = new TextTable("QNAME", "STATUS", "SCHEDULE", "NEXT", "LAST RUN", "OUTCOME", "RUNS",
                     "FAILS");
+            if (!jobs.isArray()) {
+                throw new AdminClient.OperationFailed("the host's answer to GET /jobs is not a list of jobs (is it a"
+                        + " Belfry host of the same version?)");
+            }
+            String what = "GET /jobs";
             for (JsonNode j : jobs) {
-                table.row(j.get("qname").asText(), j.get("status").asText(), j.get("schedule").asText(),
+                table.row(AdminClient.need(j, what, "qname").asText(), AdminClient.need(j, what, "status").asText(),
+                        AdminClient.need(j, what, "schedule").asText(),
                         RelativeTime.of(j.path("next_fire_at").asText(null), now),
                         RelativeTime.of(j.path("last_finished_at").asText(null), now), outcome(j),
-                        j.get("run_count").asLong(), j.get("failure_count").asLong());
+                        j.path("run_count").asLong(), j.path("failure_count").asLong());
             }
             table.print(out);
             return 0;

@@ -202,7 +202,7 @@ final class QueryCommand implements Callable<Integer> {
      * folder.
      */
     private Optional<Long> hostProcess() {
-        if (!Files.isDirectory(data.resolve("graph"))) {
+        if (!Files.isDirectory(data.resolve("graph")) || !DataDirLock.isHeld(data)) {
             return Optional.empty();
         }
         try {

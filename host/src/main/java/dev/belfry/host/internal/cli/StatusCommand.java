@@ -35,16 +35,19 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
             JobsCommand.printJson(out, h);
             return exit;
         }
-        JsonNode e = h.get("engine");
-        JsonNode s = h.get("sidecar");
+        String what = "GET /health";
+        boolean healthy = AdminClient.need(h, what, "sidecar.healthy").asBoolean();
         TextTable t = new TextTable("PART", "STATE", "DETAIL");
-        t.row("host", h.get("status").asText(), "Belfry " + h.get("version").asText() + ", "
-                + h.get("plugins").asInt() + " plugin(s)");
-        t.row("engine", "running", e.get("jobs").asInt() + " jobs, " + e.get("runs_executing").asInt()
-                + " running, " + e.get("fires_waiting_for_worker").asInt() + " waiting for a worker");
-        t.row("sidecar", s.get("healthy").asBoolean() ? "ok" : "failing", s.get("healthy").asBoolean()
-                ? s.get("commits").asLong() + " commits, " + s.get("pending_changes").asLong() + " pending"
-                : s.get("last_error").asText());
+        t.row("host", AdminClient.need(h, what, "status").asText(), "Belfry "
+                + AdminClient.need(h, what, "version").asText() + ", " + AdminClient.need(h, what, "plugins").asInt()
+                + " plugin(s)");
+        t.row("engine", "running", AdminClient.need(h, what, "engine.jobs").asInt() + " jobs, "
+                + AdminClient.need(h, what, "engine.runs_executing").asInt() + " running, "
+                + AdminClient.need(h, what, "engine.fires_waiting_for_worker").asInt() + " waiting for a worker");
+        t.row("sidecar", healthy ? "ok" : "failing", healthy
+                ? AdminClient.need(h, what, "sidecar.commits").asLong() + " commits, "
+                + AdminClient.need(h, what, "sidecar.pending_changes").asLong() + " pending"
+                : h.path("sidecar").path("last_error").asText("unknown error"));
         JsonNode g = h.path("graph");
         if (!g.isMissingNode()) {
             t.row("graph", g.path("state").asText("unknown"), g.path("detail").asText(""));

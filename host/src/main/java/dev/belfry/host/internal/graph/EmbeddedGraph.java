@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * 127.0.0.1 only, authentication on. The mirror reaches it through the Java driver exactly as it would a remote
  * server, and standard Neo4j tools can connect to it with the credentials in {@code <data>/graph/credentials}.
  *
- * <p>Files it keeps in its folder: {@value #BOLT_URL_FILE} (the address in use, rewritten at every start),
+ * <p>Files it keeps in its folder: {@value #BOLT_URL_FILE} (the address in use, rewritten at every start and
+ * removed at a clean stop),
  * {@value #CREDENTIALS_FILE} ({@code user=} and {@code password=} lines, generated at first start unless a password
  * is configured) and {@value #PASSWORD_SET_FILE}. The folder and everything in it, Neo4j's store included, is
  * narrowed to the owner (0700 folders, 0600 files) at every start and stop.
@@ -257,6 +258,11 @@ public final class EmbeddedGraph implements AutoCloseable {
     @Override
     public void close() {
         dbms.shutdown();
+        try {
+            Files.deleteIfExists(graphDir.resolve(BOLT_URL_FILE)); // the port is free for anyone once we stop
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", graphDir.resolve(BOLT_URL_FILE), e.toString());
+        }
         narrow(graphDir); // files the server created while it ran (rotated logs, new log segments)
         log.info("embedded Neo4j stopped");
     }

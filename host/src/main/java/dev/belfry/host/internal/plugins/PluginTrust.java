@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -179,7 +180,14 @@ public final class PluginTrust {
                 // another pinning process made it first
             }
         }
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        if (Files.isSymbolicLink(lockFile) || Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(lockFile + " is " + (Files.isSymbolicLink(lockFile)
+                    ? "a symbolic link" : "not a regular file") + "; remove it (a link there is never followed)");
+        }
+        // NOFOLLOW_LINKS: a link planted after the check fails the open instead of being written through.
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
              FileLock ignored = channel.lock()) {
             Map<String, String> all;
             try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.belfry.host.internal.admin.AdminApi;
 import dev.belfry.host.internal.admin.AdminServer;
+import dev.belfry.host.internal.state.DataDirLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,12 +39,20 @@ class AdminLockoutTest {
     Path data;
 
     private AdminServer server;
+    /** The CLI talks only to a host that holds its data directory. */
+    private DataDirLock lock;
     private final List<Socket> slow = new ArrayList<>();
     private final ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService cli = Executors.newSingleThreadExecutor();
 
+    @BeforeEach
+    void holdTheDataDirectory() throws IOException {
+        lock = DataDirLock.acquire(data);
+    }
+
     @AfterEach
     void stop() throws IOException {
+        lock.close();
         trickle.shutdownNow();
         cli.shutdownNow();
         for (Socket s : slow) {

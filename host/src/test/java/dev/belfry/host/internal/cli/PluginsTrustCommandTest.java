@@ -54,6 +54,24 @@ class PluginsTrustCommandTest {
         assertThat(PluginTrust.pinFile(data)).doesNotExist();
     }
 
+    @Test
+    void shouldNeverWriteThroughALockFileThatIsALink() throws IOException {
+        Path data = dir.resolve("data");
+        Path system = PluginTrust.pinFile(data).getParent();
+        Files.createDirectories(system);
+        Path victim = Files.writeString(dir.resolve("victim"), "precious\n");
+        Path lock = system.resolve(".trusted-plugins.lock");
+        Files.createSymbolicLink(lock, victim);
+        Path jar = Files.write(dir.resolve("a-1.0.0.jar"), new byte[] {1});
+
+        assertThat(belfry("plugins", "trust", "--data", data.toString(), jar.toString())).isEqualTo(2);
+
+        assertThat(err.toString().strip()).isEqualTo("belfry: " + lock
+                + " is a symbolic link; remove it (a link there is never followed)");
+        assertThat(victim).hasContent("precious");
+        assertThat(PluginTrust.pinFile(data)).doesNotExist();
+    }
+
     private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }

@@ -35,10 +35,10 @@ class QueryCommandTest {
         // given a data directory whose lock names a live process (this one), with the embedded graph's folder but
         // before its address and credentials are written
         Files.createDirectories(data.resolve("graph"));
-        Path system = Files.createDirectories(data.resolve("_system"));
-        Files.writeString(system.resolve(DataDirLock.FILE), "pid " + ProcessHandle.current().pid() + "\n");
-
-        int code = belfry("query", "RETURN 1", "--data", data.toString());
+        int code;
+        try (DataDirLock held = DataDirLock.acquire(data)) {
+            code = belfry("query", "RETURN 1", "--data", data.toString());
+        }
 
         assertThat(code).isEqualTo(BelfryCli.EXIT_NOT_RUNNING);
         assertThat(err.toString().lines()).singleElement().asString()
@@ -53,16 +53,16 @@ class QueryCommandTest {
         int code = belfry("query", "RETURN 1", "--data", data.toString());
 
         assertThat(code).isEqualTo(BelfryCli.EXIT_NOT_RUNNING);
-        assertThat(err.toString()).contains("no graph found").contains("belfry run --data");
+        assertThat(err.toString()).contains("no Belfry host is running").contains("belfry run --data");
     }
 
     @Test
     void shouldNotSayGraphStartingForAHostWithoutAnEmbeddedGraph(@TempDir Path data) throws IOException {
         // given a live host on the data directory that mirrors to an external server: it has no graph folder
-        Path system = Files.createDirectories(data.resolve("_system"));
-        Files.writeString(system.resolve(DataDirLock.FILE), "pid " + ProcessHandle.current().pid() + "\n");
-
-        int code = belfry("query", "RETURN 1", "--data", data.toString());
+        int code;
+        try (DataDirLock held = DataDirLock.acquire(data)) {
+            code = belfry("query", "RETURN 1", "--data", data.toString());
+        }
 
         assertThat(code).isEqualTo(BelfryCli.EXIT_NOT_RUNNING);
         assertThat(err.toString()).contains("no graph found").contains("--graph bolt://HOST:PORT")

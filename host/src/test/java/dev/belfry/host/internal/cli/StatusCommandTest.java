@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.belfry.host.internal.admin.AdminApi;
 import dev.belfry.host.internal.admin.AdminServer;
+import dev.belfry.host.internal.state.DataDirLock;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,7 +22,8 @@ class StatusCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int status(String health, String... more) throws IOException {
-        try (AdminServer server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend(health)))) {
+        try (DataDirLock held = DataDirLock.acquire(data);
+             AdminServer server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend(health)))) {
             String[] args = new String[3 + more.length];
             args[0] = "status";
             args[1] = "--data";

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
-import dev.belfry.host.internal.admin.AdminServer;
 import dev.belfry.host.testing.Eventually;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -82,7 +81,7 @@ class EmbeddedGraphFirstStartTest {
                 }
             }
 
-            // and nothing under the data directory is open to other users, but the admin API's address
+            // and nothing under the data directory is open to other users, the admin API's address included
             Map<String, String> modes = modes(data);
             assertThat(modes).containsKeys("", "_system", "graph", "graph/credentials", "graph/bolt.url");
             assertThat(modes.keySet().stream().filter(p -> p.startsWith("graph/data/")).count())
@@ -90,7 +89,7 @@ class EmbeddedGraphFirstStartTest {
             Map<String, String> open = new TreeMap<>();
             modes.forEach((path, mode) -> {
                 boolean dir = Files.isDirectory(data.resolve(path));
-                if (!mode.equals(dir ? "rwx------" : "rw-------") && !path.equals(AdminServer.URL_FILE)) {
+                if (!mode.equals(dir ? "rwx------" : "rw-------")) {
                     open.put(path, mode);
                 }
             });

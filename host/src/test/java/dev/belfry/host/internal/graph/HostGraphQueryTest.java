@@ -9,6 +9,7 @@ import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
 import dev.belfry.host.internal.cli.BelfryCli;
+import dev.belfry.host.internal.state.DataDirLock;
 import dev.belfry.host.testing.Eventually;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -42,6 +43,7 @@ class HostGraphQueryTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
     private Host host;
+    private DataDirLock lock;
 
     @BeforeEach
     void startHost() throws IOException {
@@ -55,12 +57,19 @@ class HostGraphQueryTest {
     }
 
     @AfterEach
-    void stopHost() {
+    void stopHost() throws IOException {
         host.close();
+        if (lock != null) {
+            lock.close();
+        }
     }
 
-    /** A data directory as an embedded host leaves it: the graph's address and credentials under graph/. */
+    /**
+     * A data directory as a running embedded host keeps it: its lock held (the CLI sends the password to no one
+     * else), the graph's address and credentials under graph/.
+     */
     private Path dataDirOfTheGraph() throws IOException {
+        lock = DataDirLock.acquire(empty.resolve("data"));
         Path dir = Files.createDirectories(empty.resolve("data/graph"));
         GraphEndpoint ep = server.endpoint();
         Files.writeString(dir.resolve(EmbeddedGraph.BOLT_URL_FILE), ep.uri() + "\n");
@@ -156,7 +165,8 @@ class HostGraphQueryTest {
         Files.writeString(stale.resolve(EmbeddedGraph.BOLT_URL_FILE), "bolt://127.0.0.1:1\n");
         Files.writeString(stale.resolve(EmbeddedGraph.CREDENTIALS_FILE), "user=neo4j\npassword=x\n");
         assertThat(belfry("query", "RETURN 1", "--data", stale.getParent().toString())).isEqualTo(3);
-        assertThat(err.toString()).contains("no Neo4j answers at bolt://127.0.0.1:1").contains("belfry run --data");
+        assertThat(err.toString()).contains("no Belfry host is running on data directory " + stale.getParent())
+                .contains("belfry run --data");
     }
     @Test
     void shouldRefuseAWriteWithExitTwoAndTheServersMessageUnlessWriteIsGiven() throws IOException {
