@@ -498,7 +498,7 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
-        public boolean reload(String pluginId) {
+        public PluginSupervisor.ReloadOutcome reload(String pluginId) {
             return plugins.reload(pluginId);
         }
 
