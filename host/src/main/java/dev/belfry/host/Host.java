@@ -242,6 +242,8 @@ public final class Host implements AutoCloseable {
         } else {
             try {
                 admin = AdminServer.start(config.dataDir(), config.adminPort(), new AdminApi(new Backend()));
+            } catch (AdminServer.FileNotWritten e) {
+                throw new HostStartException("admin API cannot start: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + config.adminPort() + ": "
                         + e.getMessage() + " (choose another --admin-port, 0 for any free port, or off)", e);

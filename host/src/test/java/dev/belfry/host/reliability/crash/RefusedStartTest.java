@@ -176,6 +176,22 @@ class RefusedStartTest {
     }
 
     @Test
+    void shouldNameTheTokenFileNotThePortWhenTheAdminFilesCannotBeWritten() throws Exception {
+        // A directory in the token file's place: the write fails as on a read-only (chattr +i) data directory, even
+        // for root, who may write through mode bits.
+        Path token = data.resolve("admin.token");
+        Files.createDirectories(token.resolve("in-the-way"));
+
+        HostStartException e = catchThrowableOfType(HostStartException.class,
+                () -> host = Host.start(config(SidecarFileOps.nio()).adminPort(HostConfig.ANY_FREE_PORT).build()));
+
+        assertThat(e).as("a start that cannot write the token file is refused").isNotNull();
+        assertThat(e.getMessage()).startsWith("admin API cannot start: cannot write " + token + ": ")
+                .doesNotContain("cannot listen").doesNotContain("--admin-port");
+        assertThat(fired).as("no job ran").doesNotExist();
+    }
+
+    @Test
     void shouldRefuseToStartWhenTheAdminPortIsTakenBeforeAnyJobFiresAndStopWhatItStarted() throws Exception {
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
