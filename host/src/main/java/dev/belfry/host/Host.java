@@ -106,6 +106,8 @@ public final class Host implements AutoCloseable {
     /** Refuses System.exit from plugin code while the host runs (see ExitGuard for where that is possible). */
     private ExitGuard exitGuard;
     private volatile boolean closing;
+    /** Changes the final state write could not put on disk; set by {@link #close()}. */
+    private volatile long unsavedAtClose;
     private boolean closed;
 
     private Host(HostConfig config, DataDirLock lock, SidecarStore store, LoadResult loaded, String hostId) {
@@ -368,6 +370,17 @@ public final class Host implements AutoCloseable {
         log.info("Belfry stopped");
     }
 
+    /**
+     * Tells a caller that exits after {@link #close()} whether the state was saved, so that it can exit with a
+     * failure status when it was not.
+     *
+     * @return the number of state changes the final write could not put on disk (logged by {@code close()}); 0 when
+     *         everything was written, or before {@code close()}
+     */
+    public long unsavedChanges() {
+        return unsavedAtClose;
+    }
+
     // Everything close() stops but the exit guard and the lock, which a refused start releases itself.
     private synchronized void stop(Duration grace) {
         closed = true;
@@ -387,7 +400,7 @@ public final class Host implements AutoCloseable {
         if (g != null) {
             g.close();
         }
-        writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        unsavedAtClose = writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);

@@ -225,9 +225,11 @@ class RefusedStartTest {
 
         long attemptsBefore = ops.injected();
         long started = System.nanoTime();
+        assertThat(host.unsavedChanges()).as("before close").isZero();
         host.close();
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         long attempts = ops.injected() - attemptsBefore;
+        long unsaved = host.unsavedChanges();
         host = null;
 
         // A tight loop made 31,129 attempts in 30 s and the writer waited 30 s past the grace.
@@ -237,5 +239,8 @@ class RefusedStartTest {
                 .map(ILoggingEvent::getFormattedMessage).toList();
         assertThat(errors).last().asString().matches("state writer stopped with [1-9][0-9]* change\\(s\\) not on"
                 + " disk \\(.*No space left on device\\); .* holds the last successful commit, of .*");
+        assertThat(errors.get(errors.size() - 1)).as("the count belfry run exits 1 on")
+                .startsWith("state writer stopped with " + unsaved + " change(s)");
+        assertThat(unsaved).isPositive();
     }
 }
