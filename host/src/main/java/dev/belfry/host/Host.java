@@ -448,6 +448,7 @@ public final class Host implements AutoCloseable {
         out.put("lag_ms", m.lag().map(Duration::toMillis).orElse(null));
         out.put("last_error", m.lastError().orElse(null));
         out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
+        out.put("uri", graphEndpoint().map(e -> e.uri().toString()).orElse(null));
         out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString).orElse("starting")
                 + (m.lastError().map(e -> ": " + e).orElse("")));
         return out;
