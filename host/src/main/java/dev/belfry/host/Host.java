@@ -218,7 +218,12 @@ public final class Host implements AutoCloseable {
                         q.error().map(SidecarFormatException::getMessage).orElse("reset requested"));
             }
             if (result.recovered()) {
-                log.warn("state restored from {} ({} jobs)", result.source(), result.document().jobs().size());
+                Object from = switch (result.source()) {
+                    case MAIN -> store.file();
+                    case BACKUP -> store.backupFile();
+                    case NONE -> "nothing (no usable state file; starting empty)";
+                };
+                log.warn("state restored from {} ({} jobs)", from, result.document().jobs().size());
             }
             return result;
         } catch (SidecarUnusableException e) {
@@ -361,13 +366,23 @@ public final class Host implements AutoCloseable {
         if (closed) {
             return;
         }
-        log.info("Belfry shutting down (grace {})", config.shutdownGrace());
+        log.info("Belfry shutting down (grace {})", shortDuration(config.shutdownGrace()));
         stop(config.shutdownGrace());
         if (exitGuard != null) {
             exitGuard.close(); // after the plugins' stop(), which is plugin code too
         }
         closeQuietly(lock);
         log.info("Belfry stopped");
+    }
+
+    /** A duration as the settings file writes it ({@code 30s}, {@code 1m}, {@code 500ms}), not ISO-8601. */
+    static String shortDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        return s != 0 && s % 3600 == 0 ? s / 3600 + "h" : s != 0 && s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 
     /**

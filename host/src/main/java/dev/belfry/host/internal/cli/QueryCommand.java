@@ -74,8 +74,8 @@ final class QueryCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
-            description = "The host's data directory, where the embedded graph's address and credentials are"
-                    + " (default ./data).")
+            description = "The host's data directory (default ./data), where the embedded graph's address and"
+                    + " credentials are.")
     Path data;
 
     @Option(names = "--graph", paramLabel = "URI", description = "Query this server instead (bolt://HOST:PORT).")
