@@ -43,16 +43,24 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
         t.row("engine", "running", e.get("jobs").asInt() + " jobs, " + e.get("runs_executing").asInt()
                 + " running, " + e.get("fires_waiting_for_worker").asInt() + " waiting for a worker");
         t.row("sidecar", s.get("healthy").asBoolean() ? "ok" : "failing", s.get("healthy").asBoolean()
-                ? s.get("commits").asLong() + " commits, " + s.get("pending_changes").asLong() + " pending"
+                ? count(s.get("commits").asLong(), "write") + " since start, " + s.get("pending_changes").asLong()
+                        + " change(s) pending"
                 : s.get("last_error").asText());
         JsonNode g = h.path("graph");
         if (!g.isMissingNode()) {
-            t.row("graph", g.path("state").asText("unknown"), g.path("detail").asText(""));
+            String state = g.path("state").asText("unknown");
+            // The detail of a graph that is off is "off" again: say what that means instead.
+            t.row("graph", state, "off".equals(state) ? "no job graph (started with --graph off)"
+                    : g.path("detail").asText(""));
         }
         t.print(out);
         for (JsonNode p : h.path("plugin_problems")) {
             out.println("plugin problem: " + p.asText());
         }
         return exit;
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }
