@@ -106,6 +106,8 @@ public final class Host implements AutoCloseable {
     /** Refuses System.exit from plugin code while the host runs (see ExitGuard for where that is possible). */
     private ExitGuard exitGuard;
     private volatile boolean closing;
+    /** Changes the final state write could not put on disk; set by {@link #close()}. */
+    private volatile long unsavedAtClose;
     private boolean closed;
 
     private Host(HostConfig config, DataDirLock lock, SidecarStore store, LoadResult loaded, String hostId) {
@@ -216,7 +218,12 @@ public final class Host implements AutoCloseable {
                         q.error().map(SidecarFormatException::getMessage).orElse("reset requested"));
             }
             if (result.recovered()) {
-                log.warn("state restored from {} ({} jobs)", result.source(), result.document().jobs().size());
+                Object from = switch (result.source()) {
+                    case MAIN -> store.file();
+                    case BACKUP -> store.backupFile();
+                    case NONE -> "nothing (no usable state file; starting empty)";
+                };
+                log.warn("state restored from {} ({} jobs)", from, result.document().jobs().size());
             }
             return result;
         } catch (SidecarUnusableException e) {
@@ -242,6 +249,8 @@ public final class Host implements AutoCloseable {
         } else {
             try {
                 admin = AdminServer.start(config.dataDir(), config.adminPort(), new AdminApi(new Backend()));
+            } catch (AdminServer.FileNotWritten e) {
+                throw new HostStartException("admin API cannot start: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + config.adminPort() + ": "
                         + e.getMessage() + " (choose another --admin-port, 0 for any free port, or off)", e);
@@ -357,13 +366,34 @@ public final class Host implements AutoCloseable {
         if (closed) {
             return;
         }
-        log.info("Belfry shutting down (grace {})", config.shutdownGrace());
+        log.info("Belfry shutting down (grace {})", shortDuration(config.shutdownGrace()));
         stop(config.shutdownGrace());
         if (exitGuard != null) {
             exitGuard.close(); // after the plugins' stop(), which is plugin code too
         }
         closeQuietly(lock);
         log.info("Belfry stopped");
+    }
+
+    /** A duration as the settings file writes it ({@code 30s}, {@code 1m}, {@code 500ms}), not ISO-8601. */
+    static String shortDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        return s != 0 && s % 3600 == 0 ? s / 3600 + "h" : s != 0 && s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
+    /**
+     * Tells a caller that exits after {@link #close()} whether the state was saved, so that it can exit with a
+     * failure status when it was not.
+     *
+     * @return the number of state changes the final write could not put on disk (logged by {@code close()}); 0 when
+     *         everything was written, or before {@code close()}
+     */
+    public long unsavedChanges() {
+        return unsavedAtClose;
     }
 
     // Everything close() stops but the exit guard and the lock, which a refused start releases itself.
@@ -385,7 +415,7 @@ public final class Host implements AutoCloseable {
         if (g != null) {
             g.close();
         }
-        writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        unsavedAtClose = writer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);
@@ -433,6 +463,7 @@ public final class Host implements AutoCloseable {
         out.put("lag_ms", m.lag().map(Duration::toMillis).orElse(null));
         out.put("last_error", m.lastError().orElse(null));
         out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
+        out.put("uri", graphEndpoint().map(e -> e.uri().toString()).orElse(null));
         out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString).orElse("starting")
                 + (m.lastError().map(e -> ": " + e).orElse("")));
         return out;
@@ -498,7 +529,7 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
-        public boolean reload(String pluginId) {
+        public PluginSupervisor.ReloadOutcome reload(String pluginId) {
             return plugins.reload(pluginId);
         }
 

@@ -96,8 +96,13 @@ public final class AdminApi {
                 if (path.size() == 3 && "reload".equals(path.get(2))) {
                     expect(method, "POST", path, 3);
                     requireEmpty(body);
-                    if (!host.reload(path.get(1))) {
+                    var outcome = host.reload(path.get(1));
+                    if (!outcome.wasRunning()) {
                         throw new ApiException(404, "no plugin named " + path.get(1));
+                    }
+                    if (outcome.refusal().isPresent()) {
+                        throw new ApiException(409, "plugin " + path.get(1) + " was stopped and did not start again: "
+                                + outcome.refusal().get());
                     }
                     return new Response(200, Map.of("plugin", path.get(1), "reloaded", true));
                 }

@@ -4,6 +4,7 @@ import dev.belfry.api.QName;
 import dev.belfry.host.JobView;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,9 +40,9 @@ public interface AdminBackend {
      * Stops and starts a plugin again from its file.
      *
      * @param pluginId the plugin
-     * @return false if no such plugin is running
+     * @return whether it was running and, if it did not start again, why
      */
-    boolean reload(String pluginId);
+    PluginSupervisor.ReloadOutcome reload(String pluginId);
 
     /** @return the health of engine, state writer and graph mirror, as JSON-ready maps */
     Map<String, Object> health();

@@ -2,6 +2,7 @@ package dev.belfry.host.internal.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.state.SmallFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -153,7 +154,8 @@ public final class AdminServer implements AutoCloseable {
      * @param api     answers the requests
      * @param limits  how long and how much a client may take
      * @return the running server
-     * @throws IOException if the port cannot be bound or the files written
+     * @throws FileNotWritten if the token or URL file cannot be written (the port was free)
+     * @throws IOException    if the port cannot be bound
      */
     public static AdminServer start(Path dataDir, int port, AdminApi api, Limits limits) throws IOException {
         return start(dataDir, port, api, limits, ServerSocketChannel::accept);
@@ -179,16 +181,33 @@ public final class AdminServer implements AutoCloseable {
         URI url = URI.create("http://127.0.0.1:" + bound);
         AdminServer admin = new AdminServer(listener, selector, limits, api,
                 token.getBytes(StandardCharsets.US_ASCII), dataDir, url, Objects.requireNonNull(acceptor, "acceptor"));
+        Path writing = dataDir.resolve(TOKEN_FILE);
         try {
-            SmallFiles.writeAtomically(dataDir.resolve(TOKEN_FILE), token + "\n", true);
-            SmallFiles.writeAtomically(dataDir.resolve(URL_FILE), url + "\n", true);
-        } catch (IOException | RuntimeException e) {
+            SmallFiles.writeAtomically(writing, token + "\n", true);
+            writing = dataDir.resolve(URL_FILE);
+            SmallFiles.writeAtomically(writing, url + "\n", true);
+        } catch (IOException e) {
+            admin.close();
+            throw new FileNotWritten(writing, e);
+        } catch (RuntimeException e) {
             admin.close();
             throw e;
         }
         admin.io.start();
         log.info("admin API at {} (token in {})", url, dataDir.resolve(TOKEN_FILE));
         return admin;
+    }
+
+    /**
+     * The token or URL file could not be written: a problem of the data directory, not of the port, and reported as
+     * such.
+     */
+    public static final class FileNotWritten extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        FileNotWritten(Path file, IOException cause) {
+            super("cannot write " + file + ": " + IoErrors.describe(cause), cause);
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code belfry run --config FILE}: lines of {@code key = value}, {@code #} comments. Every error names the
+ * Reads {@code belfry run --config FILE}: lines of {@code key = value}; a line whose first non-blank character is
+ * {@code #} is a comment. Every error names the
  * file, the line and the key. Durations are written {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h},
  * {@code 30d} or ISO-8601 ({@code PT30S}).
  */
@@ -68,6 +69,11 @@ final class HostConfigFile {
             if (setter == null) {
                 throw new BelfryCli.BadInputException(where + "unknown key \"" + key + "\" (known: "
                         + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())) + ")");
+            }
+            if (value.isEmpty()) {
+                // An empty path would silently mean the current directory; no key has a useful empty value.
+                throw new BelfryCli.BadInputException(where + key + ": no value (delete the line to keep the"
+                        + " default)");
             }
             try {
                 setter.accept(builder, value);

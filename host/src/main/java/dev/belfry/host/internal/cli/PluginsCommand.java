@@ -69,7 +69,7 @@ final class PluginsCommand {
         @Spec
         CommandSpec spec;
         @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
-                description = "The host's data directory, where the pins are kept (default ./data).")
+                description = "The host's data directory (default ./data), where the pins are kept.")
         Path data;
         @Parameters(index = "0..*", arity = "1..*", paramLabel = "FILE", description = "Plugin jars to pin.")
         List<Path> files;

@@ -74,8 +74,8 @@ final class QueryCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
-            description = "The host's data directory, where the embedded graph's address and credentials are"
-                    + " (default ./data).")
+            description = "The host's data directory (default ./data), where the embedded graph's address and"
+                    + " credentials are.")
     Path data;
 
     @Option(names = "--graph", paramLabel = "URI", description = "Query this server instead (bolt://HOST:PORT).")
@@ -185,6 +185,13 @@ final class QueryCommand implements Callable<Integer> {
         if ("starting".equals(state)) {
             return Optional.of("graph starting: the host on " + data + " is still starting its embedded Neo4j (about"
                     + " 30 s); try again shortly");
+        }
+        String error = g.path("last_error").asText("");
+        if (!g.path("connected").asBoolean(true) && error.startsWith("ServiceUnavailableException")) {
+            // Waiting does not help while nothing answers: the operator has to start Neo4j or fix the address.
+            String at = g.path("uri").isTextual() ? " at " + g.path("uri").asText() : "";
+            return Optional.of("Neo4j" + at + " does not answer (" + error + "): the host on " + data + " mirrors"
+                    + " into it once it does; start it, or check the host's --graph");
         }
         if (g.path("last_sync_at").isNull() || g.path("last_sync_at").isMissingNode()) {
             String lastError = g.path("last_error").isTextual() ? "; last error: " + g.path("last_error").asText() : "";

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -95,11 +96,29 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long signalled = System.nanoTime();
             host.close();
+            exitFailedIfStateUnsaved(host.unsavedChanges(), Runtime.getRuntime()::halt);
             haltIfHooksOverrun(signalled + config.shutdownGrace().toNanos());
             stopped.countDown();
         }, "belfry-shutdown"));
         stopped.await(); // until SIGTERM / Ctrl-C runs the hook
         return 0;
+    }
+
+    /**
+     * After SIGTERM the JVM exits 143, which service managers are told to count as success; a shutdown that left state
+     * changes off the disk must not pass for one, so the process ends with 1 instead (halt is the only way to set the
+     * status from a shutdown hook).
+     *
+     * @param unsaved the state changes the final write could not save
+     * @param halt    ends the process with the given status
+     */
+    static void exitFailedIfStateUnsaved(long unsaved, IntConsumer halt) {
+        if (unsaved > 0) {
+            log.error("exiting with status 1: {} state change(s) could not be saved (see above)", unsaved);
+            System.out.flush();
+            System.err.flush();
+            halt.accept(BelfryCli.EXIT_FAILED);
+        }
     }
 
     /**

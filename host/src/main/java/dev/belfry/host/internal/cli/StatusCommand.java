@@ -45,17 +45,24 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
                 + AdminClient.need(h, what, "engine.runs_executing").asInt() + " running, "
                 + AdminClient.need(h, what, "engine.fires_waiting_for_worker").asInt() + " waiting for a worker");
         t.row("sidecar", healthy ? "ok" : "failing", healthy
-                ? AdminClient.need(h, what, "sidecar.commits").asLong() + " commits, "
-                + AdminClient.need(h, what, "sidecar.pending_changes").asLong() + " pending"
+                ? count(AdminClient.need(h, what, "sidecar.commits").asLong(), "write") + " since start, "
+                + AdminClient.need(h, what, "sidecar.pending_changes").asLong() + " change(s) pending"
                 : h.path("sidecar").path("last_error").asText("unknown error"));
         JsonNode g = h.path("graph");
         if (!g.isMissingNode()) {
-            t.row("graph", g.path("state").asText("unknown"), g.path("detail").asText(""));
+            String state = g.path("state").asText("unknown");
+            // The detail of a graph that is off is "off" again: say what that means instead.
+            t.row("graph", state, "off".equals(state) ? "no job graph (started with --graph off)"
+                    : g.path("detail").asText(""));
         }
         t.print(out);
         for (JsonNode p : h.path("plugin_problems")) {
             out.println("plugin problem: " + p.asText());
         }
         return exit;
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

@@ -968,12 +968,16 @@ public final class Engine implements AutoCloseable {
      * policy on resume.
      *
      * @param qname the job
-     * @throws JobOperationException if there is no such job
+     * @throws JobOperationException if there is no such job, or it is cancelled (its status would not change)
      */
     public void pause(QName qname) {
         lock.lock();
         try {
             JobSlot slot = require(qname);
+            if (slot.cancelled) {
+                throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname
+                        + " cannot be paused: it is cancelled (resume enables it again)");
+            }
             slot.paused = true;
             cancel(slot.fireTimer);
             slot.fireTimer = null;

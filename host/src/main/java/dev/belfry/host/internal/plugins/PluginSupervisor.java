@@ -90,6 +90,8 @@ public final class PluginSupervisor implements AutoCloseable {
     /** Files waiting for something outside them (a dependency, a free plugin id), with the reason last reported. */
     private final Map<Path, String> waiting = new HashMap<>();
     private boolean firstScanDone;
+    /** The last refusal or wait reported, so that a reload can tell its caller why the plugin is not back. */
+    private PluginProblem lastProblem;
     /**
      * The running plugins as last published. Loads, reloads and scans hold this object's monitor while plugin code
      * runs; readers use this copy so that they never wait for them.
@@ -249,26 +251,42 @@ public final class PluginSupervisor implements AutoCloseable {
     }
 
     /**
+     * What a {@link #reload} did.
+     *
+     * @param wasRunning false if no plugin of that id was running (nothing was done)
+     * @param refusal    the one-line reason the plugin did not start again, if it did not
+     */
+    public record ReloadOutcome(boolean wasRunning, Optional<String> refusal) {
+    }
+
+    /**
      * Stops a running plugin (its dependents first) and starts it again from its file, without waiting for the
      * folder to change; its dependents start again on the next scan.
      *
      * @param id the plugin
-     * @return false if no plugin of that id is running
+     * @return whether it was running and, if it did not start again, why
      * @throws IllegalStateException if the plugins folder cannot be listed now; the plugin then keeps running
      */
-    public synchronized boolean reload(String id) {
+    public synchronized ReloadOutcome reload(String id) {
         Path file = loadedFileOf(id);
         if (file == null) {
-            return false;
+            return new ReloadOutcome(false, Optional.empty());
         }
         Map<Path, Fingerprint> now = listFolder().orElseThrow(() -> new IllegalStateException(
                 "the plugins folder cannot be listed now; plugin " + id + " keeps running"));
         log.info("reloading plugin {} from {}", id, file.getFileName());
         unload(id);
-        if (now.containsKey(file)) {
-            loadAll(List.of(file), now);
+        if (!now.containsKey(file)) {
+            return new ReloadOutcome(true, Optional.of(file.getFileName() + " is no longer in " + pluginsDir));
         }
-        return true;
+        lastProblem = null;
+        loadAll(List.of(file), now);
+        if (loadedFileOf(id) != null) {
+            return new ReloadOutcome(true, Optional.empty());
+        }
+        // The refusal or wait was logged and reported as it happened; the caller gets the same text.
+        return new ReloadOutcome(true, Optional.of(lastProblem == null ? file.getFileName() + " did not start"
+                : lastProblem.toString()));
     }
 
     /** @return the ids of the running plugins, in start order; answers at once, like {@link #plugins()} */
@@ -752,6 +770,7 @@ public final class PluginSupervisor implements AutoCloseable {
         settled.put(file, fingerprints.get(file));
         waiting.remove(file);
         reportedSuperseded.remove(file);
+        lastProblem = problem;
         log.error("plugin refused: {}", problem);
         listener.problem(problem);
     }
@@ -773,6 +792,7 @@ public final class PluginSupervisor implements AutoCloseable {
 
     /** Reports a problem that may go away by itself (once per distinct reason). */
     private void wait(Path file, PluginProblem problem) {
+        lastProblem = problem;
         if (!problem.message().equals(waiting.put(file, problem.message()))) {
             log.warn("plugin waiting: {}", problem);
             listener.problem(problem);

@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -25,13 +26,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Optional pinning of plugin jars: with {@code require-trusted-plugins = true} only a jar whose SHA-256 is listed in
  * {@code <data>/_system/trusted-plugins.sha256} loads ({@code belfry plugins trust FILE...} adds to the list). The
- * list is read again whenever it changes, so pinning a jar lets it load on the next scan without a restart.
+ * list is read again whenever its content or mode changes, so pinning a jar (or a {@code chmod 600} of the list) lets
+ * it load on the next scan without a restart.
  */
 public final class PluginTrust {
     /** The pin file, under the data directory. */
@@ -131,7 +134,8 @@ public final class PluginTrust {
         }
         if (!pins.containsKey(hash)) {
             return Optional.of("not trusted: SHA-256 " + hash + " is not pinned (require-trusted-plugins is on;"
-                    + " pin it with: belfry plugins trust " + plugin.getFileName() + ")");
+                    + " pin it with: belfry plugins trust --data " + shellWord(pinFile.getParent().getParent())
+                    + " " + shellWord(plugin) + ")");
         }
         return Optional.empty();
     }
@@ -161,6 +165,7 @@ public final class PluginTrust {
                 throw new IllegalArgumentException(jar + ": " + size + " bytes, over the "
                         + PluginSupervisor.MAX_JAR_TEXT + " limit for a plugin jar (it would never load)");
             }
+            requireJar(jar);
             hashes.put(sha256(jar), String.valueOf(jar.getFileName()));
         }
         Path file = pinFile(dataDir);
@@ -208,6 +213,25 @@ public final class PluginTrust {
         return out;
     }
 
+    /** A pin is a promise that a plugin may load; pinning a file that can never be a plugin is a mistake. */
+    private static void requireJar(Path file) {
+        try (JarFile jar = new JarFile(file.toFile(), false)) {
+            if (jar.getManifest() == null) {
+                throw new IllegalArgumentException(file + ": not a plugin jar (it has no META-INF/MANIFEST.MF;"
+                        + " only jars can be pinned)");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": not a plugin jar (not a zip archive: " + e.getMessage()
+                    + "; only jars can be pinned)", e);
+        }
+    }
+
+    /** A path as one shell word, so that the command in a hint can be pasted as it is. */
+    private static String shellWord(Path path) {
+        String text = path.toAbsolutePath().normalize().toString();
+        return text.matches("[A-Za-z0-9_@%+=:,./-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
+    }
+
     private static Map<String, String> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             if (Files.exists(file)) {
@@ -246,9 +270,17 @@ public final class PluginTrust {
         return out;
     }
 
-    /** Size, modification time and file key: enough to notice an edit or a replacement by rename. */
+    /**
+     * Size, modification time, file key and mode: enough to notice an edit, a replacement by rename, and a chmod
+     * (which changes no modification time, yet decides whether the file may be used at all).
+     */
     private static Object versionOf(Path file) {
         try {
+            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class);
+                return List.of(a.size(), a.lastModifiedTime().toMillis(), String.valueOf(a.fileKey()),
+                        PosixFilePermissions.toString(a.permissions()));
+            }
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             return List.of(a.size(), a.lastModifiedTime().toMillis(), String.valueOf(a.fileKey()));
         } catch (IOException | UncheckedIOException e) {

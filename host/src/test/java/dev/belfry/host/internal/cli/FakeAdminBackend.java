@@ -5,6 +5,7 @@ import dev.belfry.host.JobView;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,10 +13,20 @@ import java.util.Optional;
 /** A host with nothing to report but its health, for CLI tests against a real {@code AdminServer}. */
 final class FakeAdminBackend implements AdminBackend {
     private final String status;
+    private final PluginSupervisor.ReloadOutcome reload;
 
     /** @param status the health status it reports: ok or degraded */
     FakeAdminBackend(String status) {
+        this(status, new PluginSupervisor.ReloadOutcome(false, Optional.empty()));
+    }
+
+    /**
+     * @param status the health status it reports: ok or degraded
+     * @param reload what every plugin reload answers
+     */
+    FakeAdminBackend(String status, PluginSupervisor.ReloadOutcome reload) {
         this.status = status;
+        this.reload = reload;
     }
 
     @Override
@@ -59,8 +70,8 @@ final class FakeAdminBackend implements AdminBackend {
     }
 
     @Override
-    public boolean reload(String pluginId) {
-        return false;
+    public PluginSupervisor.ReloadOutcome reload(String pluginId) {
+        return reload;
     }
 
     @Override
@@ -68,6 +79,7 @@ final class FakeAdminBackend implements AdminBackend {
         return Map.of("status", status, "version", "test", "plugins", 0,
                 "engine", Map.of("jobs", 0, "runs_executing", 0, "fires_waiting_for_worker", 0),
                 "sidecar", Map.of("healthy", true, "commits", 1, "pending_changes", 0),
+                "graph", Map.of("state", "off", "detail", "off"),
                 "plugin_problems", List.of());
     }
 

@@ -75,4 +75,13 @@ class HostConfigFileTest {
                 .hasMessageContaining(":1: commit-interval: commitInterval must be positive: PT0S");
         assertThatThrownBy(() -> read("just words\n")).hasMessageContaining(":1: expected key = value");
     }
+
+    @Test
+    void shouldRefuseAnEmptyValueNamingFileLineAndKey() {
+        assertThatThrownBy(() -> read("# settings\ndata-dir =\n"))
+                .hasMessage(dir.resolve("belfry.conf") + ":2: data-dir: no value (delete the line to keep the default)");
+        assertThatThrownBy(() -> read("plugins-dir =   \t\n"))
+                .hasMessage(dir.resolve("belfry.conf") + ":1: plugins-dir: no value (delete the line to keep the"
+                        + " default)");
+    }
 }

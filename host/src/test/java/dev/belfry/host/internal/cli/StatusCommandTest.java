@@ -49,4 +49,13 @@ class StatusCommandTest {
     void shouldExitZeroWhenTheHostIsHealthy() throws IOException {
         assertThat(status("ok")).as("stderr: %s", err).isZero();
     }
+
+    @Test
+    void shouldWordTheStateFileAndAGraphThatIsOffPlainly() throws IOException {
+        assertThat(status("ok")).as("stderr: %s", err).isZero();
+
+        assertThat(out.toString().lines()).anySatisfy(l -> assertThat(l)
+                        .matches("sidecar +ok +1 write since start, 0 change\\(s\\) pending"))
+                .anySatisfy(l -> assertThat(l).matches("graph +off +no job graph \\(started with --graph off\\)"));
+    }
 }

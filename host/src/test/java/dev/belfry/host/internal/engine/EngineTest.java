@@ -590,6 +590,18 @@ class EngineTest {
         assertThat(job.contexts).hasSize(2);
     }
 
+    @Test
+    void shouldRefuseToPauseACancelledJobAndLeaveItCancelled() {
+        register(JobSpec.builder("c", Schedule.every(Duration.ofMinutes(1))).build());
+        engine().cancel(QName.parse("demo.c"));
+
+        assertThatThrownBy(() -> engine().pause(QName.parse("demo.c")))
+                .isInstanceOf(JobOperationException.class)
+                .hasMessage("job demo.c cannot be paused: it is cancelled (resume enables it again)")
+                .extracting(e -> ((JobOperationException) e).reason()).isEqualTo(JobOperationException.Reason.CONFLICT);
+        assertThat(record("c").status()).isEqualTo(JobStatus.CANCELLED);
+    }
+
     // ------------------------------------------------------------------------------------------ durability
 
     @Test

@@ -67,7 +67,7 @@ class PluginMetadataTest {
 
         supervisor().scan();
         supervisor.scan();
-        assertThat(supervisor.reload("beta")).isTrue();
+        assertThat(supervisor.reload("beta").refusal()).isEmpty();
         supervisor.scan();
 
         assertThat(supervisor.pluginIds()).containsExactly("beta");

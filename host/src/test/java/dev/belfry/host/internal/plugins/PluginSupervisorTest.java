@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -200,6 +201,31 @@ class PluginSupervisorTest {
         assertThat(recorder.problemLines()).containsExactly(
                 "alpha.jar: plugin alpha: unusable Plugin-Requires: it contains control characters");
         assertProblemsLogged();
+    }
+
+    @Test
+    void shouldTellTheCallerOfAReloadWhyThePluginDidNotStartAgain() {
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        supervisor().scan();
+        withJob("alpha", "one").requires(">=2.0.0").writeTo(plugins, "alpha.jar");
+
+        PluginSupervisor.ReloadOutcome outcome = supervisor.reload("alpha");
+
+        assertThat(outcome.wasRunning()).isTrue();
+        assertThat(outcome.refusal()).contains(
+                "alpha.jar: plugin alpha: requires host version >=2.0.0, but this host is 1.0.0");
+        assertThat(supervisor.pluginIds()).isEmpty();
+        assertProblemsLogged();
+    }
+
+    @Test
+    void shouldReportAReloadOfAPluginThatIsNotRunningAndASuccessfulOne() {
+        withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        supervisor().scan();
+
+        assertThat(supervisor.reload("nope").wasRunning()).isFalse();
+        assertThat(supervisor.reload("alpha")).isEqualTo(new PluginSupervisor.ReloadOutcome(true, Optional.empty()));
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
     }
 
     @Test

@@ -66,7 +66,8 @@ class PluginTrustTest {
         assertThat(supervisor.pluginIds()).isEmpty();
         assertThat(marker).doesNotExist();
         String problem = "alpha.jar: not trusted: SHA-256 " + hash + " is not pinned (require-trusted-plugins is on;"
-                + " pin it with: belfry plugins trust alpha.jar)";
+                + " pin it with: belfry plugins trust --data "
+                + data.toAbsolutePath() + " " + plugins.resolve("alpha.jar").toAbsolutePath() + ")";
         assertThat(recorder.problemLines()).containsExactly(problem);
         assertThat(warnings).containsExactly("ERROR plugin refused: " + problem);
 
@@ -94,7 +95,8 @@ class PluginTrustTest {
         assertThat(supervisor.pluginIds()).isEmpty();
         assertThat(recorder.problemLines()).containsExactlyInAnyOrder(
                 "alpha.jar: not trusted: SHA-256 " + PluginTrust.sha256(jar) + " is not pinned"
-                        + " (require-trusted-plugins is on; pin it with: belfry plugins trust alpha.jar)",
+                        + " (require-trusted-plugins is on; pin it with: belfry plugins trust --data "
+                + data.toAbsolutePath() + " " + plugins.resolve("alpha.jar").toAbsolutePath() + ")",
                 "folder: not trusted: require-trusted-plugins is on and an exploded plugin folder cannot be pinned;"
                         + " deploy it as a jar and pin that");
     }
@@ -159,6 +161,28 @@ class PluginTrustTest {
     }
 
     @Test
+    void shouldNoticeAChmodOfThePinFileAtTheNextScanWithoutATouch() throws IOException {
+        Path jar = withJob("alpha", "one").writeTo(plugins, "alpha.jar");
+        PluginTrust.pin(data, List.of(jar));
+        Path pinFile = PluginTrust.pinFile(data);
+        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-rw-r--"));
+        var modified = Files.getLastModifiedTime(pinFile);
+
+        try (LogCapture log = LogCapture.ofNames(PluginSupervisor.class.getName(), "org.pf4j").start()) {
+            supervisor(PluginTrust.required(data)).scan();
+            assertThat(supervisor.pluginIds()).isEmpty();
+            assertThat(log.messages(PluginSupervisor.class, Level.WARN)).singleElement().asString()
+                    .contains("writable by others than its owner (mode rw-rw-r--; chmod 600 it)");
+
+            Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
+            supervisor.scan();
+        }
+
+        assertThat(Files.getLastModifiedTime(pinFile)).isEqualTo(modified);
+        assertThat(supervisor.pluginIds()).containsExactly("alpha");
+    }
+
+    @Test
     void shouldLoadEveryPluginWhenPinningIsOff() {
         withJob("alpha", "one").writeTo(plugins, "alpha.jar");
 
@@ -177,7 +201,8 @@ class PluginTrustTest {
             assertThat(host.plugins()).isEmpty();
             assertThat(host.pluginProblems()).extracting(PluginProblem::toString).containsExactly("alpha.jar: not"
                     + " trusted: SHA-256 " + PluginTrust.sha256(jar) + " is not pinned (require-trusted-plugins is"
-                    + " on; pin it with: belfry plugins trust alpha.jar)");
+                    + " on; pin it with: belfry plugins trust --data "
+                + data.toAbsolutePath() + " " + plugins.resolve("alpha.jar").toAbsolutePath() + ")");
         }
     }
 }

@@ -176,6 +176,22 @@ class RefusedStartTest {
     }
 
     @Test
+    void shouldNameTheTokenFileNotThePortWhenTheAdminFilesCannotBeWritten() throws Exception {
+        // A directory in the token file's place: the write fails as on a read-only (chattr +i) data directory, even
+        // for root, who may write through mode bits.
+        Path token = data.resolve("admin.token");
+        Files.createDirectories(token.resolve("in-the-way"));
+
+        HostStartException e = catchThrowableOfType(HostStartException.class,
+                () -> host = Host.start(config(SidecarFileOps.nio()).adminPort(HostConfig.ANY_FREE_PORT).build()));
+
+        assertThat(e).as("a start that cannot write the token file is refused").isNotNull();
+        assertThat(e.getMessage()).startsWith("admin API cannot start: cannot write " + token + ": ")
+                .doesNotContain("cannot listen").doesNotContain("--admin-port");
+        assertThat(fired).as("no job ran").doesNotExist();
+    }
+
+    @Test
     void shouldRefuseToStartWhenTheAdminPortIsTakenBeforeAnyJobFiresAndStopWhatItStarted() throws Exception {
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -209,9 +225,11 @@ class RefusedStartTest {
 
         long attemptsBefore = ops.injected();
         long started = System.nanoTime();
+        assertThat(host.unsavedChanges()).as("before close").isZero();
         host.close();
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         long attempts = ops.injected() - attemptsBefore;
+        long unsaved = host.unsavedChanges();
         host = null;
 
         // A tight loop made 31,129 attempts in 30 s and the writer waited 30 s past the grace.
@@ -221,5 +239,8 @@ class RefusedStartTest {
                 .map(ILoggingEvent::getFormattedMessage).toList();
         assertThat(errors).last().asString().matches("state writer stopped with [1-9][0-9]* change\\(s\\) not on"
                 + " disk \\(.*No space left on device\\); .* holds the last successful commit, of .*");
+        assertThat(errors.get(errors.size() - 1)).as("the count belfry run exits 1 on")
+                .startsWith("state writer stopped with " + unsaved + " change(s)");
+        assertThat(unsaved).isPositive();
     }
 }
