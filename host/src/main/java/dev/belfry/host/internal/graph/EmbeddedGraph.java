@@ -2,6 +2,7 @@ package dev.belfry.host.internal.graph;
 
 import dev.belfry.host.internal.state.OwnerOnly;
 import dev.belfry.host.internal.state.SmallFiles;
+import inet.ipaddr.IPAddressString;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.ConnectorPortRegister;
@@ -154,7 +156,12 @@ public final class EmbeddedGraph implements AutoCloseable {
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 // Modest by default: the graph mirrors job state, it is not a data warehouse.
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
-                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size");
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size")
+                // Every Bolt login, belfry query's read-only one too, may run LOAD CSV: it must not read the host
+                // user's files (admin.token, ~/.ssh) nor make requests on the host's behalf. The mirror loads nothing.
+                .setConfig(GraphDatabaseSettings.allow_file_urls, false)
+                .setConfig(GraphDatabaseInternalSettings.cypher_ip_blocklist,
+                        List.of(new IPAddressString("0.0.0.0/0"), new IPAddressString("::/0")));
         if (generatedPassword) {
             // 192 random bits cannot be guessed, so locking the user after failed logins protects nothing and lets
             // any local process lock the operator (and a reconnecting mirror) out. A password an operator chose keeps
