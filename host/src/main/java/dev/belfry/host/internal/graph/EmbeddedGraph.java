@@ -4,6 +4,7 @@ import dev.belfry.host.internal.state.OwnerOnly;
 import dev.belfry.host.internal.state.SmallFiles;
 import inet.ipaddr.IPAddressString;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,7 +82,8 @@ public final class EmbeddedGraph implements AutoCloseable {
      * @param configuredPassword a password to use instead of the generated one
      * @return the running server
      * @throws IOException           if its files cannot be written
-     * @throws IllegalStateException if Neo4j fails to start (for example the port is taken)
+     * @throws IllegalStateException if Neo4j fails to start; when another process holds the port, the message says
+     *                               {@code cannot listen on 127.0.0.1:PORT: address in use}
      */
     public static EmbeddedGraph start(Path graphDir, int boltPort, Optional<String> configuredPassword)
             throws IOException {
@@ -143,7 +145,18 @@ public final class EmbeddedGraph implements AutoCloseable {
             }
             SmallFiles.writeAtomically(sealed, "the password was set before Bolt first opened\n", true);
         }
-        DatabaseManagementService dbms = builder(graphDir, boltPort, generated, true, authTimeout).build();
+        DatabaseManagementService dbms;
+        try {
+            dbms = builder(graphDir, boltPort, generated, true, authTimeout).build();
+        } catch (RuntimeException e) {
+            if (causedByBind(e)) {
+                // Neo4j's own message names only the store folder; say what is wrong and how to get past it.
+                throw new IllegalStateException("embedded Neo4j cannot listen on 127.0.0.1:" + boltPort
+                        + ": address in use (another process holds the port; give the host another one with"
+                        + " --graph-port N, or 0 for any free port)", e);
+            }
+            throw e;
+        }
         try {
             setPassword(dbms, password); // the configured password, or the credentials file, may have changed
             warnAboutOtherUsers(dbms);
@@ -160,6 +173,18 @@ public final class EmbeddedGraph implements AutoCloseable {
             dbms.shutdown();
             throw e;
         }
+    }
+
+    private static boolean causedByBind(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     private static DatabaseManagementServiceBuilder builder(Path graphDir, int boltPort, boolean generatedPassword,
