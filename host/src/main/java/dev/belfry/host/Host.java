@@ -437,6 +437,7 @@ public final class Host implements AutoCloseable {
         out.put("queue_depth", m.queueDepth());
         out.put("lag_ms", m.lag().map(Duration::toMillis).orElse(null));
         out.put("last_error", lastError.orElse(null));
+        out.put("start_error", startError.orElse(null));
         out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
         out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString)
                 .orElse(startError.isPresent() ? "embedded Neo4j not started" : "starting")

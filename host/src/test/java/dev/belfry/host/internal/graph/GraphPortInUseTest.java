@@ -57,6 +57,7 @@ class GraphPortInUseTest {
             assertThat(graph.path("last_error").asText()).contains(expected).contains("--graph-port")
                     .contains("retrying");
             assertThat(graph.path("detail").asText()).contains(expected);
+            assertThat(graph.path("start_error").asText()).contains(expected);
             assertThat(log.lines(Level.ERROR)).singleElement().asString().contains(expected)
                     .contains("it retries after 2 s");
 
@@ -65,6 +66,7 @@ class GraphPortInUseTest {
             Eventually.await(PATIENCE, () -> "connected".equals(state(data)),
                     () -> "graph state connected after the port was freed");
             assertThat(graphHealth(data).path("last_error").isNull()).isTrue();
+            assertThat(graphHealth(data).path("start_error").isNull()).isTrue();
         } finally {
             squatter.close();
         }
