@@ -456,16 +456,23 @@ public final class Host implements AutoCloseable {
         MirrorStatus m = mirror.status();
         Map<String, Object> out = new LinkedHashMap<>();
         boolean starting = m.enabled() && graphEndpoint().isEmpty();
-        out.put("state", !m.enabled() ? "off" : m.connected() ? "connected" : starting ? "starting" : "down");
+        GraphRuntime g = graph;
+        // The embedded server failing to start (its port taken, say) is not "starting": say why it is down.
+        Optional<String> startError = g == null || !starting ? Optional.empty() : g.startError();
+        Optional<String> lastError = m.lastError().or(() -> startError);
+        out.put("state", !m.enabled() ? "off" : m.connected() ? "connected"
+                : starting && startError.isEmpty() ? "starting" : "down");
         out.put("enabled", m.enabled());
         out.put("connected", m.connected());
         out.put("queue_depth", m.queueDepth());
         out.put("lag_ms", m.lag().map(Duration::toMillis).orElse(null));
-        out.put("last_error", m.lastError().orElse(null));
+        out.put("last_error", lastError.orElse(null));
+        out.put("start_error", startError.orElse(null));
         out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
         out.put("uri", graphEndpoint().map(e -> e.uri().toString()).orElse(null));
-        out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString).orElse("starting")
-                + (m.lastError().map(e -> ": " + e).orElse("")));
+        out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString)
+                .orElse(startError.isPresent() ? "embedded Neo4j not started" : "starting")
+                + (lastError.map(e -> ": " + e).orElse("")));
         return out;
     }
 

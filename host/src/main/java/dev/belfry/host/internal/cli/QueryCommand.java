@@ -182,6 +182,10 @@ final class QueryCommand implements Callable<Integer> {
             return Optional.of("the host on " + data + " runs with the graph off; start it with --graph embedded"
                     + " (the default) to query its jobs");
         }
+        if (g.path("start_error").isTextual()) {
+            return Optional.of("graph down: the host on " + data + " cannot start its embedded Neo4j: "
+                    + g.path("start_error").asText());
+        }
         if ("starting".equals(state)) {
             return Optional.of("graph starting: the host on " + data + " is still starting its embedded Neo4j (about"
                     + " 30 s); try again shortly");

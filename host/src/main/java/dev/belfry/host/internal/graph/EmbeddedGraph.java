@@ -2,12 +2,15 @@ package dev.belfry.host.internal.graph;
 
 import dev.belfry.host.internal.state.OwnerOnly;
 import dev.belfry.host.internal.state.SmallFiles;
+import inet.ipaddr.IPAddressString;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +18,10 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.ConnectorPortRegister;
 import org.neo4j.configuration.connectors.ConnectorType;
 import org.neo4j.configuration.helpers.SocketAddress;
@@ -53,6 +58,13 @@ public final class EmbeddedGraph implements AutoCloseable {
     /** Present once the store's password was set with Bolt off; its absence means the next start does that first. */
     static final String PASSWORD_SET_FILE = "password.set";
 
+    /**
+     * How long a Bolt connection may stay open without logging in (Neo4j's default is 30 s). Neo4j Community has no
+     * limit on the number of connections, so this is what bounds a flood of connections that never log in: each
+     * holds a file descriptor of the host's process until it is cut. Belfry's clients log in within milliseconds.
+     */
+    static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
+
     private final DatabaseManagementService dbms;
     private final GraphEndpoint endpoint;
     private final Path graphDir;
@@ -71,9 +83,16 @@ public final class EmbeddedGraph implements AutoCloseable {
      * @param configuredPassword a password to use instead of the generated one
      * @return the running server
      * @throws IOException           if its files cannot be written
-     * @throws IllegalStateException if Neo4j fails to start (for example the port is taken)
+     * @throws IllegalStateException if Neo4j fails to start; when another process holds the port, the message says
+     *                               {@code cannot listen on 127.0.0.1:PORT: address in use}
      */
     public static EmbeddedGraph start(Path graphDir, int boltPort, Optional<String> configuredPassword)
+            throws IOException {
+        return start(graphDir, boltPort, configuredPassword, AUTH_TIMEOUT);
+    }
+
+    /** As {@link #start(Path, int, Optional)}, cutting connections that have not logged in after {@code authTimeout}. */
+    static EmbeddedGraph start(Path graphDir, int boltPort, Optional<String> configuredPassword, Duration authTimeout)
             throws IOException {
         // Started from a thread of its own at a lower CPU priority, which every thread Neo4j makes inherits; the
         // caller's thread keeps its own.
@@ -81,7 +100,7 @@ public final class EmbeddedGraph implements AutoCloseable {
         Thread starter = new Thread(() -> {
             BackgroundPriority.lowerCurrentThread();
             try {
-                started.complete(startHere(graphDir, boltPort, configuredPassword));
+                started.complete(startHere(graphDir, boltPort, configuredPassword, authTimeout));
             } catch (Throwable e) {
                 started.completeExceptionally(e);
             }
@@ -104,8 +123,8 @@ public final class EmbeddedGraph implements AutoCloseable {
         }
     }
 
-    private static EmbeddedGraph startHere(Path graphDir, int boltPort, Optional<String> configuredPassword)
-            throws IOException {
+    private static EmbeddedGraph startHere(Path graphDir, int boltPort, Optional<String> configuredPassword,
+                                           Duration authTimeout) throws IOException {
         OwnerOnly.createDirectories(graphDir);
         String password = configuredPassword.isPresent() ? configuredPassword.get() : credentials(graphDir);
         if (configuredPassword.isPresent()) {
@@ -118,7 +137,7 @@ public final class EmbeddedGraph implements AutoCloseable {
             // default. Also for a first start that did not finish, and for a store whose password an older Belfry
             // set with Bolt already open.
             log.info("embedded Neo4j: first start of the store in {}; setting its password before Bolt opens", graphDir);
-            DatabaseManagementService closed = builder(graphDir, boltPort, generated, false).build();
+            DatabaseManagementService closed = builder(graphDir, boltPort, generated, false, authTimeout).build();
             try {
                 setPassword(closed, password);
                 createSchema(closed);
@@ -127,7 +146,18 @@ public final class EmbeddedGraph implements AutoCloseable {
             }
             SmallFiles.writeAtomically(sealed, "the password was set before Bolt first opened\n", true);
         }
-        DatabaseManagementService dbms = builder(graphDir, boltPort, generated, true).build();
+        DatabaseManagementService dbms;
+        try {
+            dbms = builder(graphDir, boltPort, generated, true, authTimeout).build();
+        } catch (RuntimeException e) {
+            if (causedByBind(e)) {
+                // Neo4j's own message names only the store folder; say what is wrong and how to get past it.
+                throw new IllegalStateException("embedded Neo4j cannot listen on 127.0.0.1:" + boltPort
+                        + ": address in use (another process holds the port; give the host another one with"
+                        + " --graph-port N, or 0 for any free port)", e);
+            }
+            throw e;
+        }
         try {
             setPassword(dbms, password); // the configured password, or the credentials file, may have changed
             warnAboutOtherUsers(dbms);
@@ -146,16 +176,34 @@ public final class EmbeddedGraph implements AutoCloseable {
         }
     }
 
+    private static boolean causedByBind(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
     private static DatabaseManagementServiceBuilder builder(Path graphDir, int boltPort, boolean generatedPassword,
-                                                            boolean bolt) {
+                                                            boolean bolt, Duration authTimeout) {
         DatabaseManagementServiceBuilder b = new DatabaseManagementServiceBuilder(graphDir)
                 .setConfig(BoltConnector.enabled, bolt)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", boltPort))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", boltPort))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                .setConfig(BoltConnectorInternalSettings.unsupported_bolt_unauth_connection_timeout, authTimeout)
                 // Modest by default: the graph mirrors job state, it is not a data warehouse.
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
-                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size");
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "100M size")
+                // Every Bolt login, belfry query's read-only one too, may run LOAD CSV: it must not read the host
+                // user's files (admin.token, ~/.ssh) nor make requests on the host's behalf. The mirror loads nothing.
+                .setConfig(GraphDatabaseSettings.allow_file_urls, false)
+                .setConfig(GraphDatabaseInternalSettings.cypher_ip_blocklist,
+                        List.of(new IPAddressString("0.0.0.0/0"), new IPAddressString("::/0")));
         if (generatedPassword) {
             // 192 random bits cannot be guessed, so locking the user after failed logins protects nothing and lets
             // any local process lock the operator (and a reconnecting mirror) out. A password an operator chose keeps

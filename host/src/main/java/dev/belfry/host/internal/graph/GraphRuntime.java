@@ -20,6 +20,7 @@ public final class GraphRuntime implements AutoCloseable {
 
     private final AtomicReference<GraphEndpoint> endpoint = new AtomicReference<>();
     private final AtomicReference<EmbeddedGraph> embedded = new AtomicReference<>();
+    private final AtomicReference<String> startError = new AtomicReference<>();
     private volatile Thread starter;
     private volatile boolean closing;
 
@@ -61,14 +62,19 @@ public final class GraphRuntime implements AutoCloseable {
                     }
                     embedded.set(graph);
                     endpoint.set(graph.endpoint());
+                    startError.set(null);
                 }
                 if (reported) {
                     log.info("embedded Neo4j started after earlier failures");
                 }
                 return;
             } catch (Exception | LinkageError e) {
+                String why = e instanceof IllegalStateException ? String.valueOf(e.getMessage()) : e.toString();
+                startError.set(why + "; retrying");
                 if (!reported) {
-                    log.error("embedded Neo4j did not start ({}); jobs fire regardless; retrying with backoff", e.toString());
+                    log.error("embedded Neo4j did not start: {}; jobs fire regardless; it retries after {} s, then"
+                            + " at doubling intervals up to every {} s", why, FIRST_RETRY.toSeconds(),
+                            LAST_RETRY.toSeconds());
                     reported = true;
                 }
                 try {
@@ -85,6 +91,15 @@ public final class GraphRuntime implements AutoCloseable {
     /** @return the endpoint, once there is one */
     public Optional<GraphEndpoint> endpoint() {
         return Optional.ofNullable(endpoint.get());
+    }
+
+    /**
+     * @return why the embedded server has not started, while it keeps failing to (for example
+     *         {@code embedded Neo4j cannot listen on 127.0.0.1:7687: address in use ...}); empty once it runs, before its
+     *         first attempt ends, and for an external server
+     */
+    public Optional<String> startError() {
+        return Optional.ofNullable(startError.get());
     }
 
     /** Stops the embedded server, if this runtime started one. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.belfry.host.internal.admin.AdminApi;
 import dev.belfry.host.internal.admin.AdminServer;
 import dev.belfry.host.internal.plugins.PluginSupervisor.ReloadOutcome;
+import dev.belfry.host.internal.state.DataDirLock;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,7 +24,8 @@ class PluginsReloadCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int reload(ReloadOutcome outcome) throws IOException {
-        try (AdminServer server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend("ok", outcome)))) {
+        try (DataDirLock held = DataDirLock.acquire(data); // the CLI speaks only to a host that holds its data dir
+             AdminServer server = AdminServer.start(data, 0, new AdminApi(new FakeAdminBackend("ok", outcome)))) {
             return BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(err, true),
                     "plugins", "reload", "--data", data.toString(), "alpha");
         }

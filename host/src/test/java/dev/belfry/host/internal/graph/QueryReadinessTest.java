@@ -85,7 +85,7 @@ class QueryReadinessTest {
     }
 
     @Test
-    void shouldSayGraphStartingWhileTheEmbeddedServerIsNotUpYet() throws IOException {
+    void shouldSayTheGraphIsDownAndWhyWhileTheEmbeddedServerCannotTakeItsPort() throws IOException {
         // given a host whose embedded graph cannot come up yet: its port is held by someone else (the host keeps
         // retrying, and says so in its log)
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
@@ -99,10 +99,12 @@ class QueryReadinessTest {
                 // when querying through its data directory
                 int code = belfry("query", "RETURN 1", "--data", data.toString());
 
-                // then it says the graph is starting, not that no host runs
+                // then it says the graph is down because its port is taken, not that no host runs
                 assertThat(code).isEqualTo(3);
                 assertThat(err.toString().lines()).singleElement().asString()
-                        .startsWith("belfry: graph starting: the host on " + data)
+                        .startsWith("belfry: graph down: the host on " + data + " cannot start its embedded Neo4j:"
+                                + " embedded Neo4j cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                                + ": address in use")
                         .doesNotContain("no graph found").doesNotContain("belfry run");
             }
             assertThat(runtimeLog.messages(GraphRuntime.class, Level.WARN)).singleElement().asString()
