@@ -471,7 +471,7 @@ public final class Host implements AutoCloseable {
         out.put("last_sync_at", m.lastSyncAt().map(Object::toString).orElse(null));
         out.put("uri", graphEndpoint().map(e -> e.uri().toString()).orElse(null));
         out.put("detail", !m.enabled() ? "off" : graphEndpoint().map(Object::toString)
-                .orElse(startError.isPresent() ? "embedded Neo4j not started" : "starting")
+                .orElse(startError.isPresent() ? "embedded Neo4j not started" : "embedded Neo4j starting (about 30 s)")
                 + (lastError.map(e -> ": " + e).orElse("")));
         return out;
     }
