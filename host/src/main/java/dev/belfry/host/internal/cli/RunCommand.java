@@ -6,6 +6,7 @@ import dev.belfry.host.HostStartException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -61,12 +62,30 @@ final class RunCommand implements Callable<Integer> {
             description = "Start empty if the state file and its backup are both unusable (they are kept aside).")
     boolean resetState;
 
+    /** The log level the distribution's logback.xml reads, from a system property or the environment. */
+    static final String LOG_LEVEL = "BELFRY_LOG_LEVEL";
+    private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+    /**
+     * Logback takes a level it does not know for DEBUG without a word; a typo there is refused before the start.
+     *
+     * @param value the level asked for, null if none
+     * @throws BelfryCli.BadInputException naming the variable and the levels there are
+     */
+    static void checkLogLevel(String value) {
+        if (value != null && !LOG_LEVELS.contains(value.strip().toUpperCase(Locale.ROOT))) {
+            throw new BelfryCli.BadInputException(LOG_LEVEL + ": \"" + value + "\" is not a log level (one of "
+                    + String.join(", ", LOG_LEVELS) + ")");
+        }
+    }
+
     RunCommand(Clock clock) {
         this.clock = clock;
     }
 
     @Override
     public Integer call() throws InterruptedException {
+        checkLogLevel(System.getProperty(LOG_LEVEL, System.getenv(LOG_LEVEL)));
         HostConfig.Builder builder = HostConfig.builder().clock(clock).graph(graphOptions.config(graph, graphPort));
         if (configFile != null) {
             HostConfigFile.apply(configFile, builder);
