@@ -9,6 +9,7 @@ import dev.belfry.host.internal.admin.HostMetrics;
 import dev.belfry.host.internal.admin.Metrics;
 import dev.belfry.host.internal.admin.RunHistory;
 import dev.belfry.host.internal.engine.Engine;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.EngineSettings;
 import dev.belfry.host.internal.engine.FireClaim;
 import dev.belfry.host.internal.engine.RunExecutor;
@@ -278,7 +279,7 @@ public final class Host implements AutoCloseable {
     }
 
     /** @return every job, by name */
-    public List<JobView> jobs() {
+    public List<JobSnapshot> jobs() {
         return engine.jobs();
     }
 
@@ -286,7 +287,7 @@ public final class Host implements AutoCloseable {
      * @param qname a job's name
      * @return the job, if it exists
      */
-    public Optional<JobView> job(QName qname) {
+    public Optional<JobSnapshot> job(QName qname) {
         return engine.job(qname);
     }
 
@@ -485,12 +486,12 @@ public final class Host implements AutoCloseable {
     /** What the admin API sees of this host. */
     private final class Backend implements AdminBackend {
         @Override
-        public List<JobView> jobs() {
+        public List<JobSnapshot> jobs() {
             return engine.jobs();
         }
 
         @Override
-        public Optional<JobView> job(QName qname) {
+        public Optional<JobSnapshot> job(QName qname) {
             return engine.job(qname);
         }
 
@@ -521,7 +522,7 @@ public final class Host implements AutoCloseable {
 
         @Override
         public List<Map<String, Object>> plugins() {
-            List<JobView> all = engine.jobs();
+            List<JobSnapshot> all = engine.jobs();
             return plugins.plugins().stream().map(p -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("id", p.id());

@@ -2,7 +2,7 @@ package dev.belfry.host.internal.admin;
 
 import dev.belfry.api.QName;
 import dev.belfry.host.JobOperationException;
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
@@ -126,7 +126,7 @@ public final class AdminApi {
         QName qname = qname(path.get(1));
         if (path.size() == 2) {
             expect(method, "GET", path, 2);
-            JobView view = host.job(qname).orElseThrow(() -> new ApiException(404, "no job named " + qname));
+            JobSnapshot view = host.job(qname).orElseThrow(() -> new ApiException(404, "no job named " + qname));
             Map<String, Object> one = job(view, host.runs(qname));
             // Here only: a checkpoint may hold 64 Ki characters, too many to repeat for every job of a list.
             one.put("checkpoint", view.record().checkpoint().orElse(null));
@@ -154,7 +154,7 @@ public final class AdminApi {
     }
 
     /** The JSON shape of a job, shared by list and show. */
-    static Map<String, Object> job(JobView view, List<RunResult> runs) {
+    static Map<String, Object> job(JobSnapshot view, List<RunResult> runs) {
         JobRecord r = view.record();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("qname", r.qname().toString());

@@ -1,7 +1,7 @@
 package dev.belfry.host.internal.admin;
 
 import dev.belfry.api.QName;
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
@@ -13,10 +13,10 @@ import java.util.Optional;
 public interface AdminBackend {
 
     /** @return every job */
-    List<JobView> jobs();
+    List<JobSnapshot> jobs();
 
     /** @param qname a job @return the job, if it exists */
-    Optional<JobView> job(QName qname);
+    Optional<JobSnapshot> job(QName qname);
 
     /** @param qname a job @return its last runs, newest first */
     List<RunResult> runs(QName qname);

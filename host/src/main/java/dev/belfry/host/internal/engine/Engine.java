@@ -8,7 +8,6 @@ import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.JobOperationException;
-import dev.belfry.host.JobView;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.Printable;
 import dev.belfry.host.internal.plugins.PluginJob;
@@ -1056,8 +1055,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /** @return every job, by name */
-    public List<JobView> jobs() {
-        List<JobView> views;
+    public List<JobSnapshot> jobs() {
+        List<JobSnapshot> views;
         lock.lock();
         try {
             // Only the copy happens under the lock; sorting thousands of jobs would hold up every fire meanwhile.
@@ -1076,7 +1075,7 @@ public final class Engine implements AutoCloseable {
      * @param qname a job's name
      * @return the job, if it exists
      */
-    public Optional<JobView> job(QName qname) {
+    public Optional<JobSnapshot> job(QName qname) {
         lock.lock();
         try {
             return Optional.ofNullable(jobs.get(qname)).map(Engine::view);
@@ -1096,10 +1095,10 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static JobView view(JobSlot slot) {
-        List<JobView.RunView> runs = slot.runs().stream().map(r -> new JobView.RunView(r.id, r.scheduledFor,
+    private static JobSnapshot view(JobSlot slot) {
+        List<JobSnapshot.Running> runs = slot.runs().stream().map(r -> new JobSnapshot.Running(r.id, r.scheduledFor,
                 r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
-        return new JobView(slot.record, runs);
+        return new JobSnapshot(slot.record, runs);
     }
 
     private JobSlot require(QName qname) {

@@ -1,7 +1,7 @@
 package dev.belfry.host.internal.cli;
 
 import dev.belfry.api.QName;
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.engine.RunResult;
@@ -30,12 +30,12 @@ final class FakeAdminBackend implements AdminBackend {
     }
 
     @Override
-    public List<JobView> jobs() {
+    public List<JobSnapshot> jobs() {
         return List.of();
     }
 
     @Override
-    public Optional<JobView> job(QName qname) {
+    public Optional<JobSnapshot> job(QName qname) {
         return Optional.empty();
     }
 

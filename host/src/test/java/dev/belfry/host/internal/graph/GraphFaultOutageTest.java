@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Level;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.admin.HostMetricsMXBean;
 import dev.belfry.host.reliability.Depth;
 import dev.belfry.host.testing.Eventually;
@@ -316,7 +316,7 @@ class GraphFaultOutageTest {
                 && host.entrySet().stream().allMatch(e -> graph.get(e.getKey()) >= e.getValue());
     }
 
-    private static Map<String, Long> versions(List<JobView> jobs) {
+    private static Map<String, Long> versions(List<JobSnapshot> jobs) {
         return jobs.stream().collect(Collectors.toMap(j -> j.record().qname().toString(), j -> j.record().version(),
                 (a, b) -> a, TreeMap::new));
     }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.cli.BelfryCli;
 import dev.belfry.host.reliability.Depth;
 import dev.belfry.host.testing.Eventually;
@@ -203,7 +203,7 @@ class AdminFuzzTest {
     // ------------------------------------------------------------------ generators
 
     private static List<JobRecord> records() {
-        return host.jobs().stream().map(JobView::record).toList();
+        return host.jobs().stream().map(JobSnapshot::record).toList();
     }
 
     private static String target(Random r) {

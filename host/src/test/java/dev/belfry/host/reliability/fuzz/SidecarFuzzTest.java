@@ -12,7 +12,7 @@ import dev.belfry.host.GraphConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
 import dev.belfry.host.HostStartException;
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.cli.BelfryCli;
 import dev.belfry.host.reliability.Depth;
 import dev.belfry.host.testing.LogCapture;
@@ -397,10 +397,10 @@ class SidecarFuzzTest {
     }
 
     /** The jobs a host has are exactly the document's: same names, each with the document's persisted facts. */
-    private static void assertSameJobs(long seed, String shown, String from, List<JobView> jobs, SidecarDocument doc) {
+    private static void assertSameJobs(long seed, String shown, String from, List<JobSnapshot> jobs, SidecarDocument doc) {
         assertThat(jobs).extracting(j -> j.record().qname()).as("seed %d: jobs from %s for %s", seed, from, shown)
                 .containsExactlyInAnyOrderElementsOf(doc.jobs().stream().map(JobRecord::qname).toList());
-        for (JobView view : jobs) {
+        for (JobSnapshot view : jobs) {
             JobRecord had = view.record();
             JobRecord want = doc.job(had.qname()).orElseThrow();
             assertThat(List.of(had.pluginId(), had.schedule(), had.runCount(), had.checkpoint(), had.dynamic(),

@@ -1,4 +1,4 @@
-package dev.belfry.host;
+package dev.belfry.host.internal.engine;
 
 import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
@@ -11,7 +11,7 @@ import java.util.List;
  *                time, which cancel removes, from one a plugin declares)
  * @param running the runs executing now
  */
-public record JobView(JobRecord record, List<RunView> running) {
+public record JobSnapshot(JobRecord record, List<Running> running) {
 
     /**
      * One run executing now.
@@ -23,7 +23,7 @@ public record JobView(JobRecord record, List<RunView> running) {
      * @param progress     its last reported progress, 0 to 1
      * @param message      its last progress message
      */
-    public record RunView(long id, Instant scheduledFor, Instant firedAt, int attempt, double progress,
+    public record Running(long id, Instant scheduledFor, Instant firedAt, int attempt, double progress,
                           String message) {
     }
 }
