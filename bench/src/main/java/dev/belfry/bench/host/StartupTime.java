@@ -1,6 +1,6 @@
 package dev.belfry.bench.host;
 
-import dev.belfry.host.JobView;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunExecutor;
@@ -138,7 +138,7 @@ final class StartupTime {
     }
 
     private static void checkAllArmed(Engine engine, int n) {
-        long scheduled = engine.jobs().stream().map(JobView::record)
+        long scheduled = engine.jobs().stream().map(JobSnapshot::record)
                 .filter(r -> r.status() == JobStatus.SCHEDULED && r.nextFireAt().isPresent()).count();
         if (scheduled != n || engine.nextDue().isEmpty()) {
             throw new IllegalStateException("expected " + n + " armed jobs, found " + scheduled);

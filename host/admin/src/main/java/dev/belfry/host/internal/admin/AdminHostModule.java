@@ -1,0 +1,187 @@
+package dev.belfry.host.internal.admin;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.HostStartException;
+import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.engine.JobSnapshot;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.module.AttachedModule;
+import dev.belfry.host.internal.module.HostContext;
+import dev.belfry.host.internal.module.ModuleFactory;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.sidecar.JobStatus;
+import java.io.IOException;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The admin API and JMX as a host module; a port of -1 is JMX only. */
+public final class AdminHostModule implements ModuleFactory {
+    private static final int RUNS_KEPT_PER_JOB = 20;
+    /** What the health shows for the graph when the host has no graph module. */
+    private static final Map<String, Object> GRAPH_OFF = graphOff();
+
+    private final int port;
+
+    /** @param port the port on 127.0.0.1, 0 for any free one, -1 for no HTTP API */
+    public AdminHostModule(int port) {
+        this.port = port;
+    }
+
+    @Override
+    public String name() {
+        return "admin";
+    }
+
+    @Override
+    public AttachedModule attach(HostContext host) {
+        return new Attached(host);
+    }
+
+    private static Map<String, Object> graphOff() {
+        Map<String, Object> off = new LinkedHashMap<>();
+        off.put("state", "off");
+        off.put("enabled", false);
+        off.put("connected", false);
+        off.put("queue_depth", 0);
+        off.put("lag_ms", null);
+        off.put("last_error", null);
+        off.put("start_error", null);
+        off.put("last_sync_at", null);
+        off.put("uri", null);
+        off.put("detail", "off");
+        return java.util.Collections.unmodifiableMap(off);
+    }
+
+    private final class Attached implements AttachedModule, AdminBackend {
+        private final HostContext host;
+        private final Metrics metrics = new Metrics();
+        private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
+        private final HostMetrics jmx;
+        private AdminServer server;
+
+        Attached(HostContext host) {
+            this.host = host;
+            this.jmx = new HostMetrics(host::jobsByStatus, host::engineStats, metrics, host::stateHealth,
+                    this::graphGauges);
+        }
+
+        @Override
+        public void prepare() {
+            jmx.register(host.dataDir().toAbsolutePath().toString());
+            if (port < 0) {
+                AdminServer.removeStaleFiles(host.dataDir());
+                return;
+            }
+            try {
+                server = AdminServer.start(host.dataDir(), port, new AdminApi(this));
+            } catch (AdminServer.FileNotWritten e) {
+                throw new HostStartException("admin API cannot start: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new HostStartException("admin API cannot listen on 127.0.0.1:" + port + ": " + e.getMessage()
+                        + " (choose another --admin-port, 0 for any free port, or off)", e);
+            }
+        }
+
+        @Override
+        public void runFinished(RunResult result) {
+            history.runFinished(result);
+        }
+
+        @Override
+        public void close() {
+            if (server != null) {
+                server.close();
+            }
+            jmx.close();
+        }
+
+        private Map<String, Double> graphGauges() {
+            return host.gauges().getOrDefault("graph", Map.of());
+        }
+
+        // What the admin API sees of the host.
+
+        @Override
+        public List<JobSnapshot> jobs() {
+            return host.jobs();
+        }
+
+        @Override
+        public Optional<JobSnapshot> job(QName qname) {
+            return host.job(qname);
+        }
+
+        @Override
+        public List<RunResult> runs(QName qname) {
+            return history.of(qname);
+        }
+
+        @Override
+        public TriggerOutcome trigger(QName qname) {
+            return host.trigger(qname);
+        }
+
+        @Override
+        public void pause(QName qname) {
+            host.pause(qname);
+        }
+
+        @Override
+        public void resume(QName qname) {
+            host.resume(qname);
+        }
+
+        @Override
+        public void cancel(QName qname) {
+            host.cancel(qname);
+        }
+
+        @Override
+        public List<Map<String, Object>> plugins() {
+            List<JobSnapshot> all = host.jobs();
+            return host.plugins().stream().map(p -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", p.id());
+                m.put("version", p.version());
+                m.put("state", "started");
+                m.put("file", p.file().getFileName().toString());
+                m.put("dependencies", p.dependencies());
+                m.put("jobs", all.stream().filter(j -> j.record().pluginId().equals(p.id()))
+                        .map(j -> j.record().qname().toString()).toList());
+                return m;
+            }).toList();
+        }
+
+        @Override
+        public PluginSupervisor.ReloadOutcome reload(String pluginId) {
+            return host.reload(pluginId);
+        }
+
+        @Override
+        public Map<String, Object> health() {
+            Map<String, Object> health = host.health();
+            if (health.containsKey("graph")) {
+                return health;
+            }
+            // Without a graph module the graph is off; the health always has its section, as docs/admin-api.md says.
+            Map<String, Object> out = new LinkedHashMap<>();
+            health.forEach((k, v) -> {
+                if (k.equals("plugins")) {
+                    out.put("graph", GRAPH_OFF);
+                }
+                out.put(k, v);
+            });
+            return out;
+        }
+
+        @Override
+        public String metrics() {
+            Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
+            host.jobsByStatus().forEach((status, n) -> byStatus.put(JobStatus.fromJsonName(status), n));
+            return Metrics.render(byStatus, host.engineStats(), metrics, host.stateHealth(), graphGauges());
+        }
+    }
+}

@@ -1,0 +1,764 @@
+package dev.belfry.host;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.host.internal.BuildVersion;
+import dev.belfry.host.internal.Seams;
+import dev.belfry.host.internal.SteppedHosts;
+import dev.belfry.host.internal.Views;
+import dev.belfry.host.internal.engine.Engine;
+import dev.belfry.host.internal.engine.EngineSettings;
+import dev.belfry.host.internal.engine.EngineStats;
+import dev.belfry.host.internal.engine.FireClaim;
+import dev.belfry.host.internal.engine.JobSnapshot;
+import dev.belfry.host.internal.engine.RunExecutor;
+import dev.belfry.host.internal.module.AttachedModule;
+import dev.belfry.host.internal.module.ChangeFanOut;
+import dev.belfry.host.internal.module.HostContext;
+import dev.belfry.host.internal.module.ModuleFactory;
+import dev.belfry.host.internal.module.PluginNode;
+import dev.belfry.host.internal.plugins.ExitGuard;
+import dev.belfry.host.internal.plugins.LoadedPlugin;
+import dev.belfry.host.internal.plugins.PluginJob;
+import dev.belfry.host.internal.plugins.PluginListener;
+import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.internal.plugins.PluginTrust;
+import dev.belfry.host.internal.plugins.ScheduleValidator;
+import dev.belfry.host.internal.state.DataDirLock;
+import dev.belfry.host.internal.state.HostId;
+import dev.belfry.host.internal.state.IoErrors;
+import dev.belfry.host.internal.state.StateStore;
+import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.LoadResult;
+import dev.belfry.sidecar.SidecarFormatException;
+import dev.belfry.sidecar.SidecarStore;
+import dev.belfry.sidecar.SidecarUnusableException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Belfry host: it holds the data directory, loads the plugins folder (if it has one), fires the jobs of
+ * its plugins and of the application, and persists their state. Its modules (graph mirror, admin API) come from
+ * their own artifacts through {@link HostConfig.Builder#module(HostModule)}.
+ *
+ * <pre>{@code
+ * try (Host host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).build())) {
+ *     host.register("billing", new InvoiceRun());
+ *     host.trigger(QName.parse("hello-jobs.say-hello"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Two hosts in one JVM need two data directories; see docs/embedding.md for what is JVM-wide.
+ */
+public final class Host implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Host.class);
+    /**
+     * This build's version, such as {@code 0.1.0-SNAPSHOT}: what the start line, {@code belfry status} and
+     * {@code belfry --version} show.
+     */
+    public static final String BUILD_VERSION = BuildVersion.read();
+    /** The version plugins' {@code Plugin-Requires} is checked against: the build version without a pre-release tag. */
+    public static final String VERSION = BuildVersion.release(BUILD_VERSION);
+    private static final int PROBLEMS_KEPT = 200;
+
+    private final HostConfig config;
+    private final DataDirLock lock;
+    private final String hostId;
+    private final StateStore store;
+    private final ChangeFanOut changes;
+    private final Engine engine;
+    private final ExecutorService workers;
+    /** Null when the host has no plugins folder. */
+    private final PluginSupervisor plugins;
+    /** The modules, in the order added; each with its name. */
+    private final Map<String, AttachedModule> modules = new LinkedHashMap<>();
+    /**
+     * The current plugin problems, oldest first; guarded by itself. Each belongs to its file: a new verdict on a file
+     * replaces the file's old ones, and they go when the file goes or loads (see Wiring).
+     */
+    private final Deque<PluginProblem> problems = new ArrayDeque<>();
+    /** Files of plugins from the moment they load until they stop; guarded by {@link #problems}. */
+    private final Map<String, Path> loadedFiles = new HashMap<>();
+    /** Plugins as the modules show them: running ones, and ones that went away while their jobs remain. */
+    private final Map<String, PluginNode> pluginNodes = new TreeMap<>();
+    /** The namespaces the application registered jobs under; guarded by itself. */
+    private final Set<String> registered = new HashSet<>();
+    /** Refuses System.exit from plugin code while the host runs, when the config asks for it. */
+    private ExitGuard exitGuard;
+    private volatile boolean closing;
+    /** Changes the final state write could not put on disk; set by {@link #close()}. */
+    private volatile long unsavedAtClose;
+    private boolean closed;
+    /** Driven by a test (belfry-test): no timer thread and no folder watch. */
+    private final boolean stepped;
+
+    static {
+        Seams.registerSteppedHosts(new SteppedHosts() {
+            @Override
+            public Host start(HostConfig config, Executor runs) {
+                return Host.start(config, runs::execute);
+            }
+
+            @Override
+            public int runDue(Host host) {
+                return host.engine.runDue();
+            }
+
+            @Override
+            public Optional<Instant> nextDue(Host host) {
+                return host.engine.nextDue();
+            }
+        });
+    }
+
+    private Host(HostConfig config, DataDirLock lock, SidecarStore sidecar, LoadResult loaded, String hostId,
+                 RunExecutor steppedRuns) {
+        this.config = config;
+        this.lock = lock;
+        this.hostId = hostId;
+        this.store = new StateWriter(sidecar, config.clock(), config.commitInterval(), loaded.document());
+        this.changes = new ChangeFanOut(store, config.listeners());
+        this.stepped = steppedRuns != null;
+        this.workers = RunExecutor.workerThreads();
+        EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
+                Duration.ofSeconds(10), config.orphanRetention());
+        this.engine = new Engine(config.clock(), changes, FireClaim.ALWAYS,
+                stepped ? steppedRuns : RunExecutor.pooled(workers), settings,
+                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), changes);
+        this.plugins = config.pluginsDir().map(dir -> new PluginSupervisor(dir, VERSION, new Wiring(),
+                ScheduleValidator.compiling(), config.requireTrustedPlugins()
+                        ? PluginTrust.required(config.dataDir()) : PluginTrust.off())).orElse(null);
+        Context context = new Context();
+        for (HostModule m : config.modules()) {
+            if (!(m instanceof ModuleFactory factory)) {
+                throw new HostStartException("module '" + m.name() + "' (" + m.getClass().getName()
+                        + ") is not a Belfry module: take modules from belfry-graph or belfry-admin");
+            }
+            AttachedModule attached = factory.attach(context);
+            modules.put(m.name(), attached);
+            changes.add(attached);
+        }
+    }
+
+    /**
+     * Starts a host: locks the data directory, loads the state (recovering from a corrupt sidecar where it can) and
+     * writes it back, prepares its modules (the admin API takes its port), then loads the plugins and starts firing.
+     * Everything that can refuse the start (state unusable or unwritable, admin port taken, ...) is checked before
+     * the first job fires, and a refused start stops whatever it had started before releasing the data directory.
+     *
+     * @param config how to run
+     * @return the running host
+     * @throws HostStartException with a one-line reason if it cannot start (directory in use, state unusable or not
+     *                            writable, admin port taken, ...)
+     */
+    public static Host start(HostConfig config) {
+        return start(config, null);
+    }
+
+    private static Host start(HostConfig config, RunExecutor steppedRuns) {
+        DataDirLock lock;
+        try {
+            lock = DataDirLock.acquire(config.dataDir());
+        } catch (IOException e) {
+            throw new HostStartException("cannot use data directory " + config.dataDir() + ": " + IoErrors.describe(e),
+                    e);
+        } catch (IllegalStateException e) {
+            throw new HostStartException(e.getMessage(), e);
+        }
+        // Before any plugin code runs, Plugin.start included.
+        ExitGuard guard = config.exitGuard() ? ExitGuard.acquire() : null;
+        Host host = null;
+        try {
+            SidecarStore sidecar = new SidecarStore(config.dataDir(), config.clock(), config.sidecarFileOps());
+            LoadResult loaded = loadState(config, sidecar);
+            String hostId = HostId.of(config.dataDir());
+            saveState(config, sidecar, loaded);
+            host = new Host(config, lock, sidecar, loaded, hostId, steppedRuns);
+            host.exitGuard = guard;
+            host.begin(loaded);
+            return host;
+        } catch (IOException e) {
+            throw refused(host, guard, lock, new HostStartException("cannot use data directory " + config.dataDir()
+                    + ": " + IoErrors.describe(e), e));
+        } catch (RuntimeException | Error e) {
+            throw refused(host, guard, lock, e instanceof HostStartException h ? h
+                    : new HostStartException("host failed to start: " + e, e));
+        }
+    }
+
+    // A refused start leaves nothing running: the parts of the host that started are stopped (the lock last).
+    private static HostStartException refused(Host host, ExitGuard guard, DataDirLock lock, HostStartException why) {
+        try {
+            if (host != null) {
+                log.info("Belfry did not start; stopping what had started");
+                host.stop(host.config.shutdownGrace());
+            }
+        } catch (RuntimeException | Error e) {
+            why.addSuppressed(e);
+        } finally {
+            if (guard != null) {
+                guard.close();
+            }
+            closeQuietly(lock);
+        }
+        return why;
+    }
+
+    // Writing the loaded state back proves that the state can be written now, before any job fires: a full disk or
+    // a read-only data directory refuses the start here instead of after the first runs have moved checkpoints.
+    private static void saveState(HostConfig config, SidecarStore store, LoadResult loaded) {
+        try {
+            store.write(loaded.document().withJobs(loaded.document().jobs(), config.clock().instant()));
+        } catch (IOException e) {
+            throw new HostStartException("the job state cannot be written, so the host does not start: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static LoadResult loadState(HostConfig config, SidecarStore store) {
+        try {
+            LoadResult result = store.loadOrReset(config.resetState());
+            for (LoadResult.Quarantined q : result.quarantined()) {
+                log.error("state file {} was unusable and moved to {}: {}", q.original(), q.movedTo(),
+                        q.error().map(SidecarFormatException::getMessage).orElse("reset requested"));
+            }
+            if (result.recovered()) {
+                Object from = switch (result.source()) {
+                    case MAIN -> store.file();
+                    case BACKUP -> store.backupFile();
+                    case NONE -> "nothing (no usable state file; starting empty)";
+                };
+                log.warn("state restored from {} ({} jobs)", from, result.document().jobs().size());
+            }
+            return result;
+        } catch (SidecarUnusableException e) {
+            throw new HostStartException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + IoErrors.describe(e), e);
+        }
+    }
+
+    private void begin(LoadResult loaded) {
+        log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
+                config.pluginsDir().map(Object::toString).orElse("none"), loaded.document().jobs().size());
+        engine.restore(loaded.document().jobs());
+        config.pluginsDir().filter(dir -> !Files.isDirectory(dir)).ifPresent(dir ->
+                log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does", dir));
+        // What can still refuse the start comes before the first fire: a refusal after jobs ran would have let them
+        // move checkpoints and send mail for a host that then exits. Every module prepares (and may refuse) before
+        // any starts, so a refused start never has an embedded Neo4j to wait for and stop.
+        modules.values().forEach(AttachedModule::prepare);
+        modules.values().forEach(AttachedModule::start);
+        try {
+            config.registrations().forEach(this::register);
+        } catch (IllegalArgumentException e) {
+            throw new HostStartException(e.getMessage(), e);
+        }
+        // The timer runs during the scan: a plugin's jobs fire as soon as it is attached, not once every plugin has
+        // started (a slow Plugin.start would hold up every other plugin's fires).
+        if (!stepped) {
+            engine.start();
+        }
+        if (plugins != null) {
+            plugins.scan();
+            engine.orphanJobsOfMissingPlugins(attachedNamespaces());
+            if (!stepped && !config.pluginScanInterval().isZero()) {
+                plugins.watch(config.pluginScanInterval());
+            }
+        }
+        log.info("Belfry started: {} plugin(s), {} job(s)", plugins().size(), engine.jobs().size());
+    }
+
+    private Set<String> attachedNamespaces() {
+        Set<String> out = new HashSet<>(plugins == null ? List.of() : plugins.pluginIds());
+        synchronized (registered) {
+            out.addAll(registered);
+        }
+        return out;
+    }
+
+    /** @return the configuration the host runs with */
+    public HostConfig config() {
+        return config;
+    }
+
+    /**
+     * Registers the application's own jobs under a namespace, with the same policies, persistence, operations and
+     * graph as plugin jobs: their state is restored from the data directory and they fire from now on. Registering
+     * a namespace again replaces its jobs (those left out become orphans, as when a plugin drops a job).
+     *
+     * @param namespace the jobs' namespace, as a plugin id: lower-case letters, digits and {@code -}, such as
+     *                  {@code billing}; not the id of a loaded plugin
+     * @param jobs      the jobs, with distinct names
+     * @throws IllegalArgumentException naming the namespace or the job that is refused, and why; nothing is
+     *                                  registered then
+     */
+    public void register(String namespace, BackgroundJob... jobs) {
+        register(namespace, List.of(jobs));
+    }
+
+    /**
+     * Registers the application's own jobs; see {@link #register(String, BackgroundJob...)}.
+     *
+     * @param namespace the jobs' namespace
+     * @param jobs      the jobs, with distinct names
+     */
+    public void register(String namespace, List<? extends BackgroundJob> jobs) {
+        try {
+            QName.checkNamespace(namespace);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot register jobs under namespace '" + namespace + "': "
+                    + e.getMessage(), e);
+        }
+        List<PluginJob> accepted = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        ScheduleValidator validator = ScheduleValidator.compiling();
+        for (BackgroundJob job : jobs) {
+            JobSpec spec = job == null ? null : job.spec();
+            if (spec == null) {
+                throw new IllegalArgumentException("cannot register a job under '" + namespace + "': "
+                        + (job == null ? "the job is null" : job.getClass().getName() + ".spec() returned null"));
+            }
+            if (!names.add(spec.name())) {
+                throw new IllegalArgumentException("cannot register job '" + namespace + "." + spec.name()
+                        + "': two jobs have that name");
+            }
+            try {
+                validator.validate(spec.schedule());
+            } catch (InvalidScheduleException e) {
+                throw e.forJob(namespace, spec.name());
+            }
+            accepted.add(new PluginJob(new QName(namespace, spec.name()), spec, job));
+        }
+        boolean added;
+        synchronized (registered) {
+            added = registered.add(namespace); // first: from now on a plugin with this id is refused
+        }
+        if (plugins != null && plugins.pluginIds().contains(namespace)) {
+            if (added) {
+                synchronized (registered) {
+                    registered.remove(namespace);
+                }
+            }
+            throw new IllegalArgumentException("cannot register jobs under namespace '" + namespace
+                    + "': a plugin with that id is loaded");
+        }
+        engine.attach(namespace, accepted);
+        pluginState(new PluginNode(namespace, BUILD_VERSION, "application", List.of()));
+    }
+
+    /**
+     * Takes back what {@link #register} registered under a namespace: running runs are cancelled (they get the
+     * plugin stop grace to end) and the jobs become orphans, whose state is kept for the orphan retention so that
+     * registering them again carries on where they were.
+     *
+     * @param namespace the namespace
+     * @return whether anything was registered under it
+     */
+    public boolean unregister(String namespace) {
+        synchronized (registered) {
+            if (!registered.remove(namespace)) {
+                return false;
+            }
+        }
+        engine.detach(namespace, config.pluginStopGrace());
+        dropPluginNode(namespace);
+        return true;
+    }
+
+    /** @return every job, by name */
+    public List<JobView> jobs() {
+        return engine.jobs().stream().map(Views::job).toList();
+    }
+
+    /** For tests of persistence: the jobs' records, which are not public API. */
+    List<JobRecord> records() {
+        return engine.jobs().stream().map(JobSnapshot::record).toList();
+    }
+
+    /**
+     * @param qname a job's name
+     * @return the job, if it exists
+     */
+    public Optional<JobView> job(QName qname) {
+        return engine.job(qname).map(Views::job);
+    }
+
+    /**
+     * Fires a job now, whatever its schedule, through its overlap policy.
+     *
+     * @param qname the job
+     * @return what happened
+     * @throws JobOperationException if there is no such job or it cannot run
+     */
+    public TriggerOutcome trigger(QName qname) {
+        return engine.trigger(qname);
+    }
+
+    /**
+     * @param qname the job to stop firing until resumed
+     * @throws JobOperationException if there is no such job
+     */
+    public void pause(QName qname) {
+        engine.pause(qname);
+    }
+
+    /**
+     * @param qname the job to let fire again (its missed fires go through its misfire policy)
+     * @throws JobOperationException if there is no such job
+     */
+    public void resume(QName qname) {
+        engine.resume(qname);
+    }
+
+    /**
+     * Cancels a job: a dynamic job is removed, a declared job is disabled until resumed.
+     *
+     * @param qname the job
+     * @throws JobOperationException if there is no such job
+     */
+    public void cancel(QName qname) {
+        engine.cancel(qname);
+    }
+
+    /** @return the ids of the running plugins, in start order */
+    public List<String> plugins() {
+        return plugins == null ? List.of() : plugins.pluginIds();
+    }
+
+    /** @return the running plugins, in start order */
+    public List<PluginView> pluginViews() {
+        return plugins == null ? List.of() : plugins.plugins().stream().map(Views::plugin).toList();
+    }
+
+    /**
+     * @return the plugin problems that still hold (refused plugins and jobs), oldest first: those of a file that was
+     *         removed since, or that has loaded since, are gone
+     */
+    public List<PluginProblemView> pluginProblems() {
+        return currentProblems().stream().map(Views::problem).toList();
+    }
+
+    private List<PluginProblem> currentProblems() {
+        synchronized (problems) {
+            problems.removeIf(p -> !Files.exists(p.file()));
+            return List.copyOf(problems);
+        }
+    }
+
+    /** Checks the plugins folder now, instead of waiting for the next scan; does nothing without one. */
+    public void rescanPlugins() {
+        if (plugins != null) {
+            plugins.scan();
+        }
+    }
+
+    /**
+     * @return completes once every state change so far is on disk
+     */
+    public CompletableFuture<Void> flushState() {
+        return store.flush();
+    }
+
+    /**
+     * Shuts down gracefully: stops firing, lets running runs finish within the shutdown grace, cancels the rest,
+     * stops the plugins in reverse start order, closes the modules, writes the state and releases the data
+     * directory. On a failing disk the state is retried once a second for what is left of the grace, then the
+     * number of changes that did not reach the disk is logged.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        log.info("Belfry shutting down (grace {})", shortDuration(config.shutdownGrace()));
+        stop(config.shutdownGrace());
+        if (exitGuard != null) {
+            exitGuard.close(); // after the plugins' stop(), which is plugin code too
+        }
+        closeQuietly(lock);
+        log.info("Belfry stopped");
+    }
+
+    /** A duration as the settings file writes it ({@code 30s}, {@code 1m}, {@code 500ms}), not ISO-8601. */
+    static String shortDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        return s != 0 && s % 3600 == 0 ? s / 3600 + "h" : s != 0 && s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
+    /**
+     * Tells a caller that exits after {@link #close()} whether the state was saved, so that it can exit with a
+     * failure status when it was not.
+     *
+     * @return the number of state changes the final write could not put on disk (logged by {@code close()}); 0 when
+     *         everything was written, or before {@code close()}
+     */
+    public long unsavedChanges() {
+        return unsavedAtClose;
+    }
+
+    // Everything close() stops but the exit guard and the lock, which a refused start releases itself.
+    private synchronized void stop(Duration grace) {
+        closed = true;
+        closing = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        engine.shutdown(grace);
+        if (plugins != null) {
+            plugins.close();
+        }
+        // The final commit starts now; the modules stop while it is written (or, on a failing disk, retried), so
+        // the state is on disk as early as it can be and the grace bounds the whole shutdown.
+        store.beginClose();
+        List<AttachedModule> reversed = new ArrayList<>(modules.values());
+        java.util.Collections.reverse(reversed);
+        reversed.forEach(AttachedModule::close);
+        unsavedAtClose = store.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(DataDirLock lock) {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.warn("releasing the data directory lock failed: {}", e.getMessage());
+        }
+    }
+
+    private Map<String, Long> jobsByStatus() {
+        Map<String, Long> out = new TreeMap<>();
+        engine.jobs().forEach(j -> out.merge(j.record().status().jsonName(), 1L, Long::sum));
+        return out;
+    }
+
+    private Map<String, Object> health() {
+        EngineStats stats = engine.stats();
+        StateWriter.WriterHealth writerHealth = store.health();
+        Map<String, Object> engineMap = new LinkedHashMap<>();
+        engineMap.put("jobs", stats.jobs());
+        engineMap.put("runs_executing", stats.runsExecuting());
+        engineMap.put("runs_dispatched", stats.runsDispatched());
+        engineMap.put("fires_waiting_for_worker", stats.firesWaitingForWorker());
+        engineMap.put("abandoned_runs", stats.abandonedStillRunning());
+        Map<String, Object> sidecar = new LinkedHashMap<>();
+        sidecar.put("healthy", writerHealth.lastError().isEmpty());
+        sidecar.put("commits", writerHealth.commits());
+        sidecar.put("failures", writerHealth.failures());
+        sidecar.put("pending_changes", writerHealth.pendingChanges());
+        sidecar.put("last_commit_at", writerHealth.lastCommitAt().map(Object::toString).orElse(null));
+        sidecar.put("last_error", writerHealth.lastError().orElse(null));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", writerHealth.lastError().isEmpty() ? "ok" : "degraded");
+        out.put("version", BUILD_VERSION);
+        out.put("engine", engineMap);
+        out.put("sidecar", sidecar);
+        modules.forEach((name, m) -> m.healthSection().ifPresent(h -> out.put(name, h)));
+        out.put("plugins", plugins().size());
+        out.put("plugin_problems", currentProblems().stream().map(Object::toString).toList());
+        return out;
+    }
+
+    private void pluginState(PluginNode node) {
+        List<PluginNode> all;
+        synchronized (pluginNodes) {
+            pluginNodes.put(node.id(), node);
+            all = List.copyOf(pluginNodes.values());
+        }
+        changes.pluginsChanged(all);
+    }
+
+    // Left out of the list, the plugin shows in the graph as gone and no longer hosted, as docs/graph-model.md
+    // says; a replaced or reloaded plugin is back with its next pluginStarted.
+    private void dropPluginNode(String id) {
+        List<PluginNode> all;
+        synchronized (pluginNodes) {
+            if (pluginNodes.remove(id) == null) {
+                return;
+            }
+            all = List.copyOf(pluginNodes.values());
+        }
+        changes.pluginsChanged(all);
+    }
+
+    /** What the modules see of this host. */
+    private final class Context implements HostContext {
+        @Override
+        public Path dataDir() {
+            return config.dataDir();
+        }
+
+        @Override
+        public Clock clock() {
+            return config.clock();
+        }
+
+        @Override
+        public String hostId() {
+            return hostId;
+        }
+
+        @Override
+        public List<JobSnapshot> jobs() {
+            return engine.jobs();
+        }
+
+        @Override
+        public Optional<JobSnapshot> job(QName qname) {
+            return engine.job(qname);
+        }
+
+        @Override
+        public List<JobRecord> committedJobs() {
+            return store.snapshot();
+        }
+
+        @Override
+        public TriggerOutcome trigger(QName qname) {
+            return engine.trigger(qname);
+        }
+
+        @Override
+        public void pause(QName qname) {
+            engine.pause(qname);
+        }
+
+        @Override
+        public void resume(QName qname) {
+            engine.resume(qname);
+        }
+
+        @Override
+        public void cancel(QName qname) {
+            engine.cancel(qname);
+        }
+
+        @Override
+        public List<PluginSupervisor.RunningPlugin> plugins() {
+            return plugins == null ? List.of() : plugins.plugins();
+        }
+
+        @Override
+        public PluginSupervisor.ReloadOutcome reload(String pluginId) {
+            if (plugins == null) {
+                return new PluginSupervisor.ReloadOutcome(false, Optional.empty());
+            }
+            return plugins.reload(pluginId);
+        }
+
+        @Override
+        public EngineStats engineStats() {
+            return engine.stats();
+        }
+
+        @Override
+        public StateWriter.WriterHealth stateHealth() {
+            return store.health();
+        }
+
+        @Override
+        public Map<String, Long> jobsByStatus() {
+            return Host.this.jobsByStatus();
+        }
+
+        @Override
+        public Map<String, Object> health() {
+            return Host.this.health();
+        }
+
+        @Override
+        public Map<String, Map<String, Double>> gauges() {
+            Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+            modules.forEach((name, m) -> out.put(name, m.gauges()));
+            return out;
+        }
+    }
+
+    /** Connects the plugin layer to the engine. */
+    private final class Wiring implements PluginListener {
+        @Override
+        public boolean isReservedNamespace(String pluginId) {
+            synchronized (registered) {
+                return registered.contains(pluginId);
+            }
+        }
+
+        @Override
+        public void pluginStarted(LoadedPlugin plugin) {
+            engine.attach(plugin.id(), plugin.jobs());
+            pluginState(new PluginNode(plugin.id(), plugin.version(), "started", plugin.dependencies()));
+            changes.pluginLoaded(plugin);
+        }
+
+        @Override
+        public void pluginStopping(String pluginId) {
+            synchronized (problems) {
+                // Its jobs' problems were this load's; the next load reports its own.
+                Path file = loadedFiles.remove(pluginId);
+                problems.removeIf(p -> p.file().equals(file));
+            }
+            if (!closing) { // at shutdown the engine has already stopped every run; jobs keep their state
+                engine.detach(pluginId, config.pluginStopGrace());
+                dropPluginNode(pluginId);
+            }
+        }
+
+        @Override
+        public void pluginLoading(Path file, String pluginId) {
+            synchronized (problems) {
+                // It loads now: why it was refused or kept waiting before no longer holds.
+                problems.removeIf(p -> p.file().equals(file));
+                loadedFiles.put(pluginId, file);
+            }
+        }
+
+        @Override
+        public void problem(PluginProblem problem) {
+            synchronized (problems) {
+                if (!loadedFiles.containsValue(problem.file())) {
+                    // A new verdict on a file that is not loaded (refused again, or waiting for another reason)
+                    // replaces the old one; problems of a loading plugin's jobs are all kept.
+                    problems.removeIf(p -> p.file().equals(problem.file()));
+                }
+                if (problems.size() == PROBLEMS_KEPT) {
+                    problems.removeFirst();
+                }
+                problems.addLast(problem);
+            }
+            changes.pluginRefused(problem);
+        }
+    }
+}

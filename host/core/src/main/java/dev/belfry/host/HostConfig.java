@@ -1,0 +1,404 @@
+package dev.belfry.host;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.host.internal.Seams;
+import dev.belfry.sidecar.SidecarFileOps;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a {@link Host} runs. Immutable; made by {@link #builder()}, where every setting has a default, so that a new
+ * setting never breaks a caller.
+ *
+ * <pre>{@code
+ * HostConfig config = HostConfig.builder()
+ *         .dataDir(Path.of("data"))
+ *         .pluginsDir(Path.of("plugins"))
+ *         .maxConcurrentRuns(16)
+ *         .build();
+ * }</pre>
+ */
+public final class HostConfig {
+    private final Path dataDir;
+    private final @Nullable Path pluginsDir;
+    private final Clock clock;
+    private final int maxConcurrentRuns;
+    private final Duration misfireThreshold;
+    private final Duration commitInterval;
+    private final Duration shutdownGrace;
+    private final Duration pluginStopGrace;
+    private final Duration orphanRetention;
+    private final Duration pluginScanInterval;
+    private final boolean resetState;
+    private final boolean requireTrustedPlugins;
+    private final boolean exitGuard;
+    private final @Nullable ThreadFactory runThreadFactory;
+    private final List<HostModule> modules;
+    private final List<HostListener> listeners;
+    private final Map<String, List<BackgroundJob>> registrations;
+    private final SidecarFileOps sidecarFileOps;
+
+    static {
+        // Fault-injection tests reach the state file's operations through Seams, not through the public builder.
+        Seams.registerSidecarFileOps((builder, ops) -> ((Builder) builder).sidecarFileOps = ops);
+    }
+
+    private HostConfig(Builder b) {
+        this.dataDir = b.dataDir;
+        this.pluginsDir = b.pluginsDir;
+        this.clock = b.clock;
+        this.maxConcurrentRuns = b.maxConcurrentRuns;
+        this.misfireThreshold = b.misfireThreshold;
+        this.commitInterval = b.commitInterval;
+        this.shutdownGrace = b.shutdownGrace;
+        this.pluginStopGrace = b.pluginStopGrace;
+        this.orphanRetention = b.orphanRetention;
+        this.pluginScanInterval = b.pluginScanInterval;
+        this.resetState = b.resetState;
+        this.requireTrustedPlugins = b.requireTrustedPlugins;
+        this.exitGuard = b.exitGuard;
+        this.runThreadFactory = b.runThreadFactory;
+        this.modules = List.copyOf(b.modules);
+        this.listeners = List.copyOf(b.listeners);
+        this.registrations = Collections.unmodifiableMap(new LinkedHashMap<>(b.registrations));
+        this.sidecarFileOps = b.sidecarFileOps;
+    }
+
+    /** @return a builder with every default */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return where state lives (the sidecar under {@code _system/}); default {@code ./data} */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** @return the folder of plugin jars and exploded plugins; empty when the host loads no plugins */
+    public Optional<Path> pluginsDir() {
+        return Optional.ofNullable(pluginsDir);
+    }
+
+    /** @return the only source of time; default the system clock in UTC */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** @return how many runs may execute at once across all jobs; default 4 per core, at least 8 */
+    public int maxConcurrentRuns() {
+        return maxConcurrentRuns;
+    }
+
+    /** @return how late a fire may be before its misfire policy applies; default 5 s */
+    public Duration misfireThreshold() {
+        return misfireThreshold;
+    }
+
+    /** @return the state file's group-commit interval, the bound on unwritten state; default 50 ms */
+    public Duration commitInterval() {
+        return commitInterval;
+    }
+
+    /** @return how long runs may take to finish at shutdown before they are cancelled; default 30 s */
+    public Duration shutdownGrace() {
+        return shutdownGrace;
+    }
+
+    /** @return how long a stopping plugin's cancelled runs may take to end; default 10 s */
+    public Duration pluginStopGrace() {
+        return pluginStopGrace;
+    }
+
+    /** @return how long an orphaned job's state is kept; default 30 days */
+    public Duration orphanRetention() {
+        return orphanRetention;
+    }
+
+    /** @return how often the plugins folder is checked for changes; zero turns hot deployment off; default 500 ms */
+    public Duration pluginScanInterval() {
+        return pluginScanInterval;
+    }
+
+    /** @return whether to start empty if the state file and its backup are both unusable (they are quarantined) */
+    public boolean resetState() {
+        return resetState;
+    }
+
+    /** @return whether only plugin jars whose SHA-256 is pinned in the data directory load; default false */
+    public boolean requireTrustedPlugins() {
+        return requireTrustedPlugins;
+    }
+
+    /** @return whether plugin code is kept from calling {@code System.exit} (a JVM-wide guard); default false */
+    public boolean exitGuard() {
+        return exitGuard;
+    }
+
+    /** @return the factory for the threads runs execute on; empty for the host's own daemon threads */
+    public Optional<ThreadFactory> runThreadFactory() {
+        return Optional.ofNullable(runThreadFactory);
+    }
+
+    /** @return the modules the host runs with (graph mirror, admin API), in the order added */
+    public List<HostModule> modules() {
+        return modules;
+    }
+
+    /** @return the listeners told of job, run and plugin events, in the order added */
+    public List<HostListener> listeners() {
+        return listeners;
+    }
+
+    /**
+     * @return the application's own jobs by namespace, registered before the first fire (see
+     *         {@link Builder#register(String, BackgroundJob...)})
+     */
+    public Map<String, List<BackgroundJob>> registrations() {
+        return registrations;
+    }
+
+    SidecarFileOps sidecarFileOps() {
+        return sidecarFileOps;
+    }
+
+    /** Builds a {@link HostConfig}; every setter refuses a bad value at once, naming the setting and the value. */
+    public static final class Builder {
+        private Path dataDir = Path.of("data");
+        private @Nullable Path pluginsDir;
+        private Clock clock = Clock.systemUTC();
+        private int maxConcurrentRuns = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+        private Duration misfireThreshold = Duration.ofSeconds(5);
+        private Duration commitInterval = Duration.ofMillis(50);
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private Duration pluginStopGrace = Duration.ofSeconds(10);
+        private Duration orphanRetention = Duration.ofDays(30);
+        private Duration pluginScanInterval = Duration.ofMillis(500);
+        private boolean resetState;
+        private boolean requireTrustedPlugins;
+        private boolean exitGuard;
+        private @Nullable ThreadFactory runThreadFactory;
+        private final List<HostModule> modules = new ArrayList<>();
+        private final List<HostListener> listeners = new ArrayList<>();
+        private final Map<String, List<BackgroundJob>> registrations = new LinkedHashMap<>();
+        private SidecarFileOps sidecarFileOps = SidecarFileOps.nio();
+
+        private Builder() {
+        }
+
+        /**
+         * @param dir where state lives; the host creates it (owner-only) if it is missing
+         * @return this builder
+         */
+        public Builder dataDir(Path dir) {
+            this.dataDir = required("dataDir", dir);
+            return this;
+        }
+
+        /**
+         * @param dir the folder of plugin jars and exploded plugins; without one the host loads no plugins and runs
+         *            only the jobs the application registers
+         * @return this builder
+         */
+        public Builder pluginsDir(Path dir) {
+            this.pluginsDir = required("pluginsDir", dir);
+            return this;
+        }
+
+        /**
+         * @param c the only source of time the host uses (a fake one in tests)
+         * @return this builder
+         */
+        public Builder clock(Clock c) {
+            this.clock = required("clock", c);
+            return this;
+        }
+
+        /**
+         * @param n how many runs may execute at once across all jobs, at least 1; it bounds the run threads too
+         * @return this builder
+         */
+        public Builder maxConcurrentRuns(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentRuns must be at least 1, not '" + n + "'");
+            }
+            this.maxConcurrentRuns = n;
+            return this;
+        }
+
+        /**
+         * @param d how late a fire may be before its misfire policy applies; positive
+         * @return this builder
+         */
+        public Builder misfireThreshold(Duration d) {
+            this.misfireThreshold = positive("misfireThreshold", d);
+            return this;
+        }
+
+        /**
+         * @param d the state file's group-commit interval; positive
+         * @return this builder
+         */
+        public Builder commitInterval(Duration d) {
+            this.commitInterval = positive("commitInterval", d);
+            return this;
+        }
+
+        /**
+         * @param d how long runs may take to finish at shutdown before they are cancelled; not negative
+         * @return this builder
+         */
+        public Builder shutdownGrace(Duration d) {
+            this.shutdownGrace = notNegative("shutdownGrace", d);
+            return this;
+        }
+
+        /**
+         * @param d how long a stopping plugin's cancelled runs may take to end; not negative
+         * @return this builder
+         */
+        public Builder pluginStopGrace(Duration d) {
+            this.pluginStopGrace = notNegative("pluginStopGrace", d);
+            return this;
+        }
+
+        /**
+         * @param d how long an orphaned job's state is kept; not negative
+         * @return this builder
+         */
+        public Builder orphanRetention(Duration d) {
+            this.orphanRetention = notNegative("orphanRetention", d);
+            return this;
+        }
+
+        /**
+         * @param d how often the plugins folder is checked for changes; zero turns hot deployment off
+         * @return this builder
+         */
+        public Builder pluginScanInterval(Duration d) {
+            this.pluginScanInterval = notNegative("pluginScanInterval", d);
+            return this;
+        }
+
+        /**
+         * @param reset whether to start empty when the state file and its backup are both unusable
+         * @return this builder
+         */
+        public Builder resetState(boolean reset) {
+            this.resetState = reset;
+            return this;
+        }
+
+        /**
+         * @param required whether only plugin jars pinned with {@code belfry plugins trust} load
+         * @return this builder
+         */
+        public Builder requireTrustedPlugins(boolean required) {
+            this.requireTrustedPlugins = required;
+            return this;
+        }
+
+        /**
+         * Keeps plugin code from calling {@code System.exit} while the host runs. The guard is a security manager,
+         * which is JVM-wide: an application that owns its JVM (the {@code belfry} command does) turns it on; an
+         * embedding application usually leaves it off. It needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}
+         * on JDK 17-23 to install quietly, and JDK 24+ has no security manager (the guard is then inert).
+         *
+         * @param on whether to guard
+         * @return this builder
+         */
+        public Builder exitGuard(boolean on) {
+            this.exitGuard = on;
+            return this;
+        }
+
+        /**
+         * @param factory makes the threads runs execute on (at most {@code maxConcurrentRuns} of them, plus those
+         *                abandoned runs still hold); default daemon threads named {@code belfry-run-N}
+         * @return this builder
+         */
+        public Builder runThreadFactory(ThreadFactory factory) {
+            this.runThreadFactory = required("runThreadFactory", factory);
+            return this;
+        }
+
+        /**
+         * Adds a module: the graph mirror from {@code belfry-graph}, the admin API from {@code belfry-admin}.
+         *
+         * @param module the module; at most one of each name
+         * @return this builder
+         */
+        public Builder module(HostModule module) {
+            required("module", module);
+            if (modules.stream().anyMatch(m -> m.name().equals(module.name()))) {
+                throw new IllegalArgumentException("module '" + module.name() + "' is already added");
+            }
+            modules.add(module);
+            return this;
+        }
+
+        /**
+         * @param listener told of job, run and plugin events; called on the host's threads, so it must be quick
+         * @return this builder
+         */
+        public Builder listener(HostListener listener) {
+            listeners.add(required("listener", listener));
+            return this;
+        }
+
+        /**
+         * Registers the application's own jobs under a namespace from the start: they are attached before the first
+         * fire, so a restarted application's jobs carry on without ever showing as orphans. The host refuses to
+         * start if one is invalid (see {@link Host#register(String, BackgroundJob...)} for the rules).
+         *
+         * @param namespace the jobs' namespace, such as {@code billing}
+         * @param jobs      the jobs
+         * @return this builder
+         */
+        public Builder register(String namespace, BackgroundJob... jobs) {
+            required("namespace", namespace);
+            for (BackgroundJob job : jobs) {
+                required("job of namespace '" + namespace + "'", job);
+            }
+            if (registrations.containsKey(namespace)) {
+                throw new IllegalArgumentException("namespace '" + namespace + "' is already registered");
+            }
+            registrations.put(namespace, List.of(jobs));
+            return this;
+        }
+
+        /** @return the config */
+        public HostConfig build() {
+            return new HostConfig(this);
+        }
+
+        private static <T> T required(String setting, @Nullable T value) {
+            if (value == null) {
+                throw new IllegalArgumentException(setting + " must not be null");
+            }
+            return value;
+        }
+
+        private static Duration positive(String setting, @Nullable Duration d) {
+            if (required(setting, d).isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(setting + " must be positive, not '" + d + "'");
+            }
+            return d;
+        }
+
+        private static Duration notNegative(String setting, @Nullable Duration d) {
+            if (required(setting, d).isNegative()) {
+                throw new IllegalArgumentException(setting + " must not be negative, not '" + d + "'");
+            }
+            return d;
+        }
+    }
+}

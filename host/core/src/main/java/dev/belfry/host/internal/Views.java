@@ -1,0 +1,73 @@
+package dev.belfry.host.internal;
+
+import dev.belfry.host.JobView;
+import dev.belfry.host.PluginProblemView;
+import dev.belfry.host.PluginView;
+import dev.belfry.host.RunView;
+import dev.belfry.host.internal.engine.JobSnapshot;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.plugins.LoadedPlugin;
+import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.sidecar.JobRecord;
+import java.util.List;
+
+/** Turns the engine's and the state file's types into the public views, so that no internal type leaks out. */
+public final class Views {
+    private Views() {
+    }
+
+    /**
+     * @param snapshot a job as the engine holds it
+     * @return its public view
+     */
+    public static JobView job(JobSnapshot snapshot) {
+        return job(snapshot.record(), snapshot.running().stream().map(r -> new JobView.Running(r.id(),
+                r.scheduledFor(), r.firedAt(), r.attempt(), r.progress(), r.message())).toList());
+    }
+
+    /**
+     * @param r       a job's committed state
+     * @param running its runs executing now
+     * @return its public view
+     */
+    public static JobView job(JobRecord r, List<JobView.Running> running) {
+        return new JobView(r.qname(), r.pluginId(), r.schedule(), JobView.Status.valueOf(r.status().name()),
+                r.nextFireAt(), r.lastStartedAt(), r.lastFinishedAt(),
+                r.lastOutcome().map(o -> new JobView.LastRun(o.success(), o.message(), o.duration())),
+                r.consecutiveFailures(), r.runCount(), r.failureCount(), r.paused(), r.orphanedAt(), r.dynamic(),
+                r.checkpoint(), running);
+    }
+
+    /**
+     * @param r how a run ended
+     * @return its public view
+     */
+    public static RunView run(RunResult r) {
+        return new RunView(r.job(), r.runId(), r.scheduledFor(), r.firedAt(), r.finishedAt(), r.attempt(), r.error());
+    }
+
+    /**
+     * @param p a loaded plugin
+     * @return its public view
+     */
+    public static PluginView plugin(LoadedPlugin p) {
+        return new PluginView(p.id(), p.version(), p.file(), p.dependencies());
+    }
+
+    /**
+     * @param p a running plugin
+     * @return its public view
+     */
+    public static PluginView plugin(PluginSupervisor.RunningPlugin p) {
+        return new PluginView(p.id(), p.version(), p.file(), p.dependencies());
+    }
+
+    /**
+     * @param p a plugin problem
+     * @return its public view
+     */
+    public static PluginProblemView problem(PluginProblem p) {
+        return new PluginProblemView(p.file(), p.pluginId(), p.jobName(), p.message(), p.toString());
+    }
+}

@@ -1,0 +1,123 @@
+package dev.belfry.host.internal.module;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.HostListener;
+import dev.belfry.host.JobView;
+import dev.belfry.host.internal.Views;
+import dev.belfry.host.internal.engine.EngineListener;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.engine.StateSink;
+import dev.belfry.host.internal.plugins.LoadedPlugin;
+import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's state sink and run listener: every change goes to the state store (the source of truth) first, then
+ * to the attached modules, then, as events, to the application's listeners. Durability is the store's alone, and
+ * neither a module nor a listener can fail a change.
+ */
+public final class ChangeFanOut implements StateSink, EngineListener {
+    private static final Logger log = LoggerFactory.getLogger(ChangeFanOut.class);
+
+    private final StateSink truth;
+    private final List<HostListener> listeners;
+    private final List<AttachedModule> modules = new CopyOnWriteArrayList<>();
+    /** Each job's state as last seen, to tell what a change is (a new fire time, a run starting, an orphaning). */
+    private final Map<QName, JobRecord> lastSeen = new ConcurrentHashMap<>();
+
+    /**
+     * @param truth     the state store
+     * @param listeners the application's listeners
+     */
+    public ChangeFanOut(StateSink truth, List<HostListener> listeners) {
+        this.truth = Objects.requireNonNull(truth, "truth");
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** @param module a module to tell of every change from now on */
+    public void add(AttachedModule module) {
+        modules.add(module);
+    }
+
+    @Override
+    public long put(JobRecord record) {
+        long ticket = truth.put(record);
+        modules.forEach(m -> m.jobChanged(record));
+        JobRecord before = lastSeen.put(record.qname(), record);
+        if (!listeners.isEmpty()) {
+            tellListeners(before, record);
+        }
+        return ticket;
+    }
+
+    @Override
+    public long remove(QName qname) {
+        long ticket = truth.remove(qname);
+        modules.forEach(m -> m.jobRemoved(qname));
+        lastSeen.remove(qname);
+        return ticket;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> durable(long ticket) {
+        return truth.durable(ticket);
+    }
+
+    @Override
+    public void runFinished(RunResult result) {
+        modules.forEach(m -> m.runFinished(result));
+        if (!listeners.isEmpty()) {
+            var run = Views.run(result);
+            tell("runFinished", l -> l.runFinished(run));
+        }
+    }
+
+    /** @param plugins every plugin the host knows now, for the modules */
+    public void pluginsChanged(List<PluginNode> plugins) {
+        modules.forEach(m -> m.pluginsChanged(plugins));
+    }
+
+    /** @param plugin a plugin that loaded */
+    public void pluginLoaded(LoadedPlugin plugin) {
+        tell("pluginLoaded", l -> l.pluginLoaded(Views.plugin(plugin)));
+    }
+
+    /** @param problem a plugin or job that was refused */
+    public void pluginRefused(PluginProblem problem) {
+        tell("pluginRefused", l -> l.pluginRefused(Views.problem(problem)));
+    }
+
+    private void tellListeners(JobRecord before, JobRecord now) {
+        JobView job = Views.job(now, List.of());
+        if (now.nextFireAt().isPresent() && (before == null || !now.nextFireAt().equals(before.nextFireAt()))) {
+            tell("jobScheduled", l -> l.jobScheduled(job, now.nextFireAt().get()));
+        }
+        if (now.lastStartedAt().isPresent() && now.status() == JobStatus.RUNNING
+                && (before == null || !now.lastStartedAt().equals(before.lastStartedAt()))) {
+            tell("runStarted", l -> l.runStarted(job));
+        }
+        if (now.status() == JobStatus.ORPHANED && (before == null || before.status() != JobStatus.ORPHANED)) {
+            tell("jobOrphaned", l -> l.jobOrphaned(job));
+        }
+    }
+
+    private void tell(String event, Consumer<HostListener> call) {
+        for (HostListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException | LinkageError e) {
+                // An application's listener must not be able to stop a run's bookkeeping or the timer.
+                log.warn("listener {} failed on {}: {}", l.getClass().getName(), event, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.belfry.host.internal.module;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.engine.EngineStats;
+import dev.belfry.host.internal.engine.JobSnapshot;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.sidecar.JobRecord;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What a module sees of its host. Reads never block on I/O. */
+public interface HostContext {
+
+    /** @return the data directory, which the host has locked */
+    Path dataDir();
+
+    /** @return the host's clock */
+    Clock clock();
+
+    /** @return the id this data directory's host keeps across restarts */
+    String hostId();
+
+    /** @return every job with its running runs */
+    List<JobSnapshot> jobs();
+
+    /** @param qname a job @return the job, if it exists */
+    Optional<JobSnapshot> job(QName qname);
+
+    /** @return every job's state as last committed, for a module that copies it elsewhere */
+    List<JobRecord> committedJobs();
+
+    /** @param qname the job to fire now @return what happened */
+    TriggerOutcome trigger(QName qname);
+
+    /** @param qname the job to pause */
+    void pause(QName qname);
+
+    /** @param qname the job to resume */
+    void resume(QName qname);
+
+    /** @param qname the job to cancel */
+    void cancel(QName qname);
+
+    /** @return the running plugins, in start order */
+    List<PluginSupervisor.RunningPlugin> plugins();
+
+    /** @param pluginId the plugin to stop and load again from its file @return what happened */
+    PluginSupervisor.ReloadOutcome reload(String pluginId);
+
+    /** @return the engine's figures */
+    EngineStats engineStats();
+
+    /** @return the state store's health */
+    StateWriter.WriterHealth stateHealth();
+
+    /** @return how many jobs are in each status, by the status's JSON name */
+    Map<String, Long> jobsByStatus();
+
+    /** @return the whole host's health: status, version, engine, state, each module's section, plugins, problems */
+    Map<String, Object> health();
+
+    /** @return every module's figures, by module name */
+    Map<String, Map<String, Double>> gauges();
+}

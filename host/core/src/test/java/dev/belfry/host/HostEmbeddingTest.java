@@ -1,0 +1,254 @@
+package dev.belfry.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobContext;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.Seams;
+import dev.belfry.host.internal.module.ChangeFanOut;
+import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.testing.FakeClock;
+import dev.belfry.host.testing.LogCapture;
+import dev.belfry.host.testing.PluginJarBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an embedding application does with the public API: register its own jobs, listen to events, operate on
+ * them; driven step by step (the stepped host belfry-test's ManualHost uses), so nothing sleeps.
+ */
+class HostEmbeddingTest {
+    @TempDir
+    Path data;
+    @TempDir
+    Path plugins;
+    @RegisterExtension
+    final LogCapture log = LogCapture.ofNames(ChangeFanOut.class.getName(), PluginSupervisor.class.getName(),
+            "org.pf4j");
+
+    private final FakeClock clock = FakeClock.at("2026-01-01T00:00:00Z");
+    private final Deque<Runnable> runs = new ArrayDeque<>();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private Host host;
+
+    @AfterEach
+    void stop() {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    private Host start(HostConfig.Builder config) {
+        host = Seams.steppedHosts().start(config.dataDir(data).clock(clock).pluginScanInterval(Duration.ZERO)
+                .listener(recorder()).build(), runs::addLast);
+        return host;
+    }
+
+    private void step() {
+        Seams.steppedHosts().runDue(host);
+        while (!runs.isEmpty()) {
+            runs.pollFirst().run();
+        }
+    }
+
+    private HostListener recorder() {
+        return new HostListener() {
+            @Override
+            public void jobScheduled(JobView job, Instant fireAt) {
+                events.add("scheduled " + job.qname() + " " + fireAt);
+            }
+
+            @Override
+            public void runStarted(JobView job) {
+                events.add("started " + job.qname());
+            }
+
+            @Override
+            public void runFinished(RunView run) {
+                events.add("finished " + run.job() + " " + run.error().orElse("ok"));
+            }
+
+            @Override
+            public void jobOrphaned(JobView job) {
+                events.add("orphaned " + job.qname());
+            }
+
+            @Override
+            public void pluginLoaded(PluginView plugin) {
+                events.add("loaded " + plugin.id());
+            }
+
+            @Override
+            public void pluginRefused(PluginProblemView problem) {
+                events.add("refused " + problem.line());
+            }
+        };
+    }
+
+    private static BackgroundJob job(String name, Schedule schedule, boolean fails) {
+        return new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return JobSpec.builder(name, schedule).build();
+            }
+
+            @Override
+            public void run(JobContext context) {
+                context.saveCheckpoint("ran for " + context.scheduledFor());
+                if (fails) {
+                    throw new IllegalStateException("no invoices today");
+                }
+            }
+        };
+    }
+
+    @Test
+    void shouldFireRegisteredJobsAndTellListenersInOrder() {
+        start(HostConfig.builder().register("billing",
+                job("invoices", Schedule.every(Duration.ofMinutes(10)), false),
+                job("reminders", Schedule.manual(), true)));
+
+        step();
+        host.trigger(QName.parse("billing.reminders"));
+        step();
+
+        assertThat(host.job(QName.parse("billing.invoices")).orElseThrow().checkpoint())
+                .contains("ran for 2026-01-01T00:00:00Z");
+        assertThat(host.job(QName.parse("billing.reminders")).orElseThrow().lastRun())
+                .hasValueSatisfying(r -> assertThat(r.message()).contains("no invoices today"));
+        // A fixed-rate job's next fire is set as its run is dispatched, before the run starts.
+        assertThat(events).containsSubsequence("scheduled billing.invoices 2026-01-01T00:00:00Z",
+                "scheduled billing.invoices 2026-01-01T00:10:00Z", "started billing.invoices",
+                "finished billing.invoices ok");
+        assertThat(events).containsSubsequence("started billing.reminders",
+                "finished billing.reminders java.lang.IllegalStateException: no invoices today");
+        assertThat(events).noneMatch(e -> e.startsWith("orphaned"));
+    }
+
+    @Test
+    void shouldOrphanUnregisteredJobsAndCarryOnWhenTheyAreRegisteredAgain() {
+        start(HostConfig.builder());
+        host.register("billing", job("invoices", Schedule.every(Duration.ofMinutes(10)), false));
+        step();
+        assertThat(host.unregister("billing")).isTrue();
+        assertThat(host.unregister("billing")).as("nothing left to take back").isFalse();
+
+        JobView orphan = host.job(QName.parse("billing.invoices")).orElseThrow();
+        assertThat(orphan.status()).isEqualTo(JobView.Status.ORPHANED);
+        assertThat(events).contains("orphaned billing.invoices");
+
+        host.register("billing", job("invoices", Schedule.every(Duration.ofMinutes(10)), false));
+        JobView back = host.job(QName.parse("billing.invoices")).orElseThrow();
+        assertThat(back.status()).isEqualTo(JobView.Status.SCHEDULED);
+        assertThat(back.runCount()).isEqualTo(1);
+        assertThat(back.checkpoint()).contains("ran for 2026-01-01T00:00:00Z");
+    }
+
+    @Test
+    void shouldRefuseBadRegistrationsNamingTheNamespaceOrJobAndRegisterNothing() {
+        start(HostConfig.builder());
+
+        assertThatThrownBy(() -> host.register("Billing!", job("a", Schedule.manual(), false)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot register jobs under namespace 'Billing!': ");
+        assertThatThrownBy(() -> host.register("billing", job("a", Schedule.manual(), false),
+                job("a", Schedule.manual(), false)))
+                .hasMessage("cannot register job 'billing.a': two jobs have that name");
+        assertThatThrownBy(() -> host.register("billing", job("a", Schedule.cron("61 * * * *"), false)))
+                .isInstanceOf(InvalidScheduleException.class).hasMessageContaining("billing.a");
+        assertThat(host.jobs()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAPluginWhoseIdAnApplicationNamespaceHolds() {
+        PluginJarBuilder.plugin("billing").extension("p.billing.Job", "package p.billing;\n"
+                + "import dev.belfry.api.*;\n"
+                + "import dev.belfry.api.schedule.Schedule;\n"
+                + "public class Job implements BackgroundJob {\n"
+                + "  public JobSpec spec() { return JobSpec.builder(\"invoices\", Schedule.manual()).build(); }\n"
+                + "  public void run(JobContext c) { }\n"
+                + "}\n").writeTo(plugins, "billing.jar");
+
+        start(HostConfig.builder().pluginsDir(plugins)
+                .register("billing", job("invoices", Schedule.every(Duration.ofMinutes(10)), false)));
+
+        assertThat(host.plugins()).isEmpty();
+        assertThat(host.pluginProblems()).extracting(PluginProblemView::line).containsExactly("billing.jar: plugin"
+                + " billing: the application registers its own jobs under namespace billing, so no plugin may have"
+                + " that id");
+        assertThat(events).contains("refused billing.jar: plugin billing: the application registers its own jobs"
+                + " under namespace billing, so no plugin may have that id");
+        assertThat(host.job(QName.parse("billing.invoices")).orElseThrow().dynamic()).isFalse();
+        assertThat(log.messages(PluginSupervisor.class, Level.ERROR)).hasSize(1);
+    }
+
+    @Test
+    void shouldLogAThrowingListenerAndGoOn() {
+        host = Seams.steppedHosts().start(HostConfig.builder().dataDir(data).clock(clock)
+                .listener(new HostListener() {
+                    @Override
+                    public void runFinished(RunView run) {
+                        throw new IllegalStateException("listener bug");
+                    }
+                })
+                .register("billing", job("invoices", Schedule.every(Duration.ofMinutes(10)), false)).build(),
+                runs::addLast);
+
+        step();
+        clock.advance(Duration.ofMinutes(10));
+        step();
+
+        assertThat(host.job(QName.parse("billing.invoices")).orElseThrow().runCount()).isEqualTo(2);
+        assertThat(log.messages(ChangeFanOut.class, Level.WARN)).hasSize(2).allMatch(m -> m.matches(
+                "WARN listener .*HostEmbeddingTest\\$\\d+ failed on runFinished: java.lang.IllegalStateException:"
+                        + " listener bug"));
+    }
+
+    @Test
+    void shouldRefuseAStartWithAnInvalidRegisteredJobBeforeAnythingFires() {
+        HostConfig config = HostConfig.builder().dataDir(data)
+                .register("billing", job("a", Schedule.cron("0 25 * * *"), false)).build();
+
+        assertThatThrownBy(() -> Host.start(config)).isInstanceOf(HostStartException.class)
+                .hasMessageContaining("billing.a");
+        host = Host.start(HostConfig.builder().dataDir(data).build()); // the directory was released
+        assertThat(host.jobs()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAModuleThatDidNotComeFromABelfryModule() {
+        HostConfig config = HostConfig.builder().dataDir(data).module(() -> "graph").build();
+
+        assertThatThrownBy(() -> Host.start(config)).isInstanceOf(HostStartException.class)
+                .hasMessageStartingWith("module 'graph' (").hasMessageEndingWith(") is not a Belfry module: take"
+                        + " modules from belfry-graph or belfry-admin");
+    }
+
+    @Test
+    void shouldRefuseBadSettingsNamingTheSettingAndTheValue() {
+        assertThatThrownBy(() -> HostConfig.builder().maxConcurrentRuns(0))
+                .hasMessage("maxConcurrentRuns must be at least 1, not '0'");
+        assertThatThrownBy(() -> HostConfig.builder().misfireThreshold(Duration.ZERO))
+                .hasMessage("misfireThreshold must be positive, not 'PT0S'");
+        assertThatThrownBy(() -> HostConfig.builder().shutdownGrace(Duration.ofSeconds(-1)))
+                .hasMessage("shutdownGrace must not be negative, not 'PT-1S'");
+        assertThatThrownBy(() -> HostConfig.builder().dataDir(null)).hasMessage("dataDir must not be null");
+        assertThatThrownBy(() -> HostConfig.builder().module(() -> "admin").module(() -> "admin"))
+                .hasMessage("module 'admin' is already added");
+    }
+}

@@ -1,0 +1,235 @@
+package dev.belfry.host.internal.graph;
+
+import dev.belfry.host.internal.module.PluginNode;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.neo4j.driver.TransactionContext;
+
+/**
+ * The mirror's Cypher. Every statement is fixed text with parameters; nothing from a plugin, a job or an error is
+ * ever spliced into it. Every write is idempotent (MERGE on a constrained key, a version guard on jobs,
+ * ON CREATE for runs), because the driver may replay a transaction whose commit it could not confirm.
+ */
+final class GraphWriter {
+
+    /** Uniqueness constraints; each also gives the index MERGE looks keys up in. */
+    static final List<String> SCHEMA = List.of(
+            "CREATE CONSTRAINT belfry_job_qname IF NOT EXISTS FOR (j:_BackgroundJob) REQUIRE j.qname IS UNIQUE",
+            "CREATE CONSTRAINT belfry_plugin_id IF NOT EXISTS FOR (p:_Plugin) REQUIRE p.id IS UNIQUE",
+            "CREATE CONSTRAINT belfry_host_id IF NOT EXISTS FOR (h:_Host) REQUIRE h.id IS UNIQUE",
+            "CREATE CONSTRAINT belfry_run_id IF NOT EXISTS FOR (r:_JobRun) REQUIRE r.run_id IS UNIQUE");
+
+    /*
+     * A job row changes a node only if the node is new or holds an older version, so a replayed or late row
+     * cannot roll a job back. $force (resync only) also lets a lower version through: the sidecar is the source of
+     * truth, and after a state reset versions start again from 0. A replay of the same row is still a no-op.
+     */
+    static final String UPSERT_JOBS = """
+            UNWIND $rows AS row
+            MERGE (j:_BackgroundJob {qname: row.qname})
+            WITH j, row
+            WHERE j.version IS NULL OR j.version < row.version OR ($force AND j.version <> row.version)
+            SET j += row.props, j.updated_at = $now
+            WITH j, row
+            // Linking is needed for a new job (or on resync); the common case, a job that already hangs off its
+            // plugin, stops here, which is most of what lets the mirror keep up with a busy engine.
+            WHERE $force OR NOT EXISTS { (:_Plugin {id: row.plugin_id})-[:CONTRIBUTES]->(j) }
+            MERGE (p:_Plugin {id: row.plugin_id})
+              ON CREATE SET p.state = $absentState
+            MERGE (p)-[:CONTRIBUTES]->(j)
+            WITH j, p
+            OPTIONAL MATCH (other:_Plugin)-[c:CONTRIBUTES]->(j)
+            WHERE other <> p
+            DELETE c
+            RETURN count(DISTINCT j) AS linked""";
+
+    /**
+     * Rows from {@link GraphRows#jobChanges}: applied only to a node still at the version the row was computed from,
+     * so the properties left out are known to be right. A node elsewhere (written by another host, changed by
+     * hand, deleted) is left alone and reported missing from {@code applied}; the caller sends its whole row.
+     */
+    static final String UPDATE_JOBS = """
+            UNWIND $rows AS row
+            MATCH (j:_BackgroundJob {qname: row.qname})
+            WHERE j.version = row.base_version
+            SET j += row.props, j.updated_at = $now
+            RETURN collect(row.qname) AS applied""";
+
+    static final String DELETE_JOBS = """
+            UNWIND $qnames AS q
+            MATCH (j:_BackgroundJob {qname: q})
+            OPTIONAL MATCH (j)-[:RAN]->(r:_JobRun)
+            WITH j, collect(r) AS runs
+            FOREACH (r IN runs | DETACH DELETE r)
+            DETACH DELETE j
+            RETURN count(j) AS deleted""";
+
+    static final String DELETE_JOBS_EXCEPT = """
+            MATCH (j:_BackgroundJob)
+            WHERE NOT j.qname IN $qnames
+            OPTIONAL MATCH (j)-[:RAN]->(r:_JobRun)
+            WITH j, collect(r) AS runs
+            FOREACH (r IN runs | DETACH DELETE r)
+            DETACH DELETE j
+            RETURN count(j) AS deleted""";
+
+    static final String DELETE_STRAY_RUNS = """
+            MATCH (r:_JobRun)
+            WHERE NOT EXISTS { (:_BackgroundJob)-[:RAN]->(r) }
+            DETACH DELETE r
+            RETURN count(r) AS deleted""";
+
+    /** A run of a job the graph does not have (yet) is skipped: runs are best-effort history. */
+    static final String INSERT_RUNS = """
+            UNWIND $rows AS row
+            MATCH (j:_BackgroundJob {qname: row.qname})
+            MERGE (r:_JobRun {run_id: row.run_id})
+              ON CREATE SET r += row.props
+            MERGE (j)-[:RAN]->(r)
+            RETURN count(r) AS written""";
+
+    static final String TRIM_RUNS = """
+            UNWIND $qnames AS q
+            MATCH (j:_BackgroundJob {qname: q})-[:RAN]->(r:_JobRun)
+            WITH j, r
+            ORDER BY r.started_at DESC, r.run_id DESC
+            WITH j, collect(r) AS runs
+            WITH runs[$keep..] AS old
+            FOREACH (r IN old | DETACH DELETE r)
+            RETURN sum(size(old)) AS trimmed""";
+
+    static final String MERGE_HOST = """
+            MERGE (h:_Host {id: $hostId})
+            SET h.started_at = $startedAt""";
+
+    static final String UPSERT_PLUGINS = """
+            MATCH (h:_Host {id: $hostId})
+            UNWIND $plugins AS row
+            MERGE (p:_Plugin {id: row.id})
+            SET p.version = row.version, p.state = row.state, p.depends_on = row.depends_on
+            MERGE (h)-[:HOSTS]->(p)""";
+
+    /** A plugin the host no longer knows leaves the graph, unless jobs (orphans) still name it. */
+    static final String DELETE_ABSENT_PLUGINS = """
+            MATCH (p:_Plugin)
+            WHERE NOT p.id IN $ids AND NOT EXISTS { (p)-[:CONTRIBUTES]->(:_BackgroundJob) }
+            DETACH DELETE p""";
+
+    static final String MARK_ABSENT_PLUGINS = """
+            MATCH (p:_Plugin)
+            WHERE NOT p.id IN $ids
+            SET p.state = $goneState
+            WITH p
+            OPTIONAL MATCH (:_Host)-[h:HOSTS]->(p)
+            DELETE h""";
+
+    static final String DELETE_STALE_DEPENDENCIES = """
+            UNWIND $plugins AS row
+            MATCH (p:_Plugin {id: row.id})-[d:DEPENDS_ON]->(q:_Plugin)
+            WHERE NOT q.id IN row.depends_on
+            DELETE d""";
+
+    /** Only between plugins the graph has: a missing dependency shows in the depends_on property alone. */
+    static final String MERGE_DEPENDENCIES = """
+            UNWIND $plugins AS row
+            UNWIND row.depends_on AS dep
+            MATCH (p:_Plugin {id: row.id}), (q:_Plugin {id: dep})
+            MERGE (p)-[:DEPENDS_ON]->(q)""";
+
+    /** The state of a plugin node whose plugin the host no longer knows. */
+    static final String GONE = "gone";
+    /** The state of a plugin node created for a job before the host has reported any plugin. */
+    static final String UNKNOWN = "unknown";
+
+    private final String hostId;
+    private final Instant hostStartedAt;
+    private final int runsPerJob;
+
+    GraphWriter(String hostId, Instant hostStartedAt, int runsPerJob) {
+        this.hostId = hostId;
+        this.hostStartedAt = hostStartedAt;
+        this.runsPerJob = runsPerJob;
+    }
+
+    /**
+     * Upserts job rows from {@link GraphRows#job}.
+     *
+     * @param force       resync: let a row with a different version through even if lower
+     * @param pluginsKnown whether the host has reported its plugins (a job's plugin created here is then "gone")
+     * @return the rows sent
+     */
+    int upsertJobs(TransactionContext tx, List<Map<String, Object>> rows, boolean force, boolean pluginsKnown,
+                   Instant now) {
+        tx.run(UPSERT_JOBS, Map.of("rows", rows, "force", force, "now", GraphRows.dateTime(now),
+                "absentState", pluginsKnown ? GONE : UNKNOWN)).consume();
+        return rows.size();
+    }
+
+    /**
+     * Applies rows from {@link GraphRows#jobChanges} to the nodes still at their base version.
+     *
+     * @return the qnames of the rows applied
+     */
+    Set<String> updateJobs(TransactionContext tx, List<Map<String, Object>> rows, Instant now) {
+        List<Object> applied = tx.run(UPDATE_JOBS, Map.of("rows", rows, "now", GraphRows.dateTime(now)))
+                .single().get("applied").asList();
+        Set<String> qnames = new HashSet<>();
+        applied.forEach(q -> qnames.add((String) q));
+        return qnames;
+    }
+
+    /** Deletes jobs and their runs. @return the rows sent */
+    int deleteJobs(TransactionContext tx, List<String> qnames) {
+        tx.run(DELETE_JOBS, Map.of("qnames", qnames)).consume();
+        return qnames.size();
+    }
+
+    /** Resync: deletes every job (and its runs) not in the list, and runs left without a job. @return nodes deleted */
+    int deleteJobsExcept(TransactionContext tx, List<String> qnames) {
+        int deleted = tx.run(DELETE_JOBS_EXCEPT, Map.of("qnames", qnames)).single().get("deleted").asInt();
+        return deleted + tx.run(DELETE_STRAY_RUNS).single().get("deleted").asInt();
+    }
+
+    /** Inserts run rows from {@link GraphRows#run} and trims each job's history. @return the rows sent */
+    int insertRuns(TransactionContext tx, List<Map<String, Object>> rows) {
+        if (runsPerJob == 0 || rows.isEmpty()) {
+            return 0;
+        }
+        tx.run(INSERT_RUNS, Map.of("rows", rows)).consume();
+        List<Object> qnames = rows.stream().map(r -> r.get("qname")).distinct().toList();
+        tx.run(TRIM_RUNS, Map.of("qnames", qnames, "keep", (long) runsPerJob)).consume();
+        return rows.size();
+    }
+
+    /** Writes the host node alone (no plugin list known yet). */
+    void mergeHost(TransactionContext tx) {
+        tx.run(MERGE_HOST, Map.of("hostId", hostId, "startedAt", GraphRows.dateTime(hostStartedAt))).consume();
+    }
+
+    /**
+     * Makes the graph's plugins match the host's complete list: upserts them under this host, marks plugins the
+     * host no longer knows as gone (or deletes them if no job names them) and sets the dependencies.
+     *
+     * @return the rows sent
+     */
+    int syncPlugins(TransactionContext tx, List<PluginNode> plugins) {
+        List<Map<String, Object>> rows = plugins.stream().map(GraphRows::plugin).toList();
+        List<String> ids = plugins.stream().map(PluginNode::id).toList();
+        mergeHost(tx);
+        Map<String, Object> params = new HashMap<>();
+        params.put("hostId", hostId);
+        params.put("plugins", rows);
+        params.put("ids", ids);
+        params.put("goneState", GONE);
+        tx.run(UPSERT_PLUGINS, params).consume();
+        tx.run(DELETE_ABSENT_PLUGINS, params).consume();
+        tx.run(MARK_ABSENT_PLUGINS, params).consume();
+        tx.run(DELETE_STALE_DEPENDENCIES, params).consume();
+        tx.run(MERGE_DEPENDENCIES, params).consume();
+        return rows.size() + 1;
+    }
+}
