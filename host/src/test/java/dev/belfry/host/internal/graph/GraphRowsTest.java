@@ -67,6 +67,20 @@ class GraphRowsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldWriteAJobWithThePropertyNamesOperatorsQueryAndWithoutItsCheckpoint() {
+        JobRecord record = TestJobs.job("ch.a", 4).withCheckpoint(Optional.of("{\"offset\":42}"));
+
+        Map<String, Object> row = GraphRows.job(record);
+
+        assertThat(row.keySet()).containsExactlyInAnyOrder("qname", "plugin_id", "version", "props");
+        assertThat(((Map<String, Object>) row.get("props")).keySet()).containsExactlyInAnyOrder("qname",
+                "namespace", "name", "plugin_id", "status", "schedule_type", "schedule", "zone", "next_fire_at",
+                "last_started_at", "last_finished_at", "last_outcome", "last_duration_ms", "consecutive_failures",
+                "run_count", "failure_count", "paused", "dynamic", "orphaned_at", "version");
+    }
+
+    @Test
     void shouldBeANoOpWhenTheMirrorIsOff() {
         GraphMirror off = GraphMirror.off();
         off.jobChanged(TestJobs.job("p.a", 1));
