@@ -8,6 +8,7 @@ import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.sidecar.JobField;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.RunOutcome;
@@ -19,7 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The keys of a job in the admin API's JSON: what scripts and the CLI read, so they must not change by accident. */
+/**
+ * The keys of a job in the admin API's JSON: what scripts and the CLI read, so they must not change by accident, and
+ * every persisted field has one.
+ */
 class AdminJobJsonTest {
     private static final Instant T0 = Instant.parse("2026-11-23T04:00:00Z");
     private static final QName QNAME = QName.parse("shop.sync");
@@ -58,6 +62,29 @@ class AdminJobJsonTest {
         assertThat(job).containsEntry("checkpoint", "{\"offset\":42}");
         assertThat((Map<String, Object>) job.get("last_outcome")).containsOnlyKeys("success", "message",
                 "duration_ms");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldShowEveryPersistedFieldInAJobsAnswerUnderItsSidecarNameButThePluginId() {
+        Map<String, Object> job = (Map<String, Object>) api.handle("GET", URI.create("/jobs/shop.sync"), null).body();
+
+        for (JobField field : JobField.values()) {
+            assertThat(job).as("the admin view of " + field).containsKey(JobJson.key(field));
+            if (field != JobField.PLUGIN_ID) {
+                assertThat(JobJson.key(field)).isEqualTo(field.jsonName());
+            }
+        }
+        assertThat(JobJson.key(JobField.PLUGIN_ID)).isEqualTo("plugin");
+    }
+
+    @Test
+    void shouldPlaceEveryPersistedFieldInTheListOrInOneJobsAnswerAlone() {
+        List<JobField> placed = new java.util.ArrayList<>(JobJson.LISTED);
+        placed.addAll(JobJson.SHOWN_ALONE);
+
+        assertThat(placed).as("a new JobField goes into JobJson.LISTED, or SHOWN_ALONE with the reason why")
+                .containsExactlyInAnyOrder(JobField.values());
     }
 
     /** A host with one job and one finished run of it. */
