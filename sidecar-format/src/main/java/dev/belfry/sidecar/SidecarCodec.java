@@ -1,5 +1,22 @@
 package dev.belfry.sidecar;
 
+import static dev.belfry.sidecar.JobField.CHECKPOINT;
+import static dev.belfry.sidecar.JobField.CONSECUTIVE_FAILURES;
+import static dev.belfry.sidecar.JobField.DYNAMIC;
+import static dev.belfry.sidecar.JobField.FAILURE_COUNT;
+import static dev.belfry.sidecar.JobField.LAST_FINISHED_AT;
+import static dev.belfry.sidecar.JobField.LAST_OUTCOME;
+import static dev.belfry.sidecar.JobField.LAST_STARTED_AT;
+import static dev.belfry.sidecar.JobField.NEXT_FIRE_AT;
+import static dev.belfry.sidecar.JobField.ORPHANED_AT;
+import static dev.belfry.sidecar.JobField.PAUSED;
+import static dev.belfry.sidecar.JobField.PLUGIN_ID;
+import static dev.belfry.sidecar.JobField.QNAME;
+import static dev.belfry.sidecar.JobField.RUN_COUNT;
+import static dev.belfry.sidecar.JobField.SCHEDULE;
+import static dev.belfry.sidecar.JobField.STATUS;
+import static dev.belfry.sidecar.JobField.VERSION;
+
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -61,26 +78,23 @@ public final class SidecarCodec {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     static final Set<String> DOCUMENT_KEYS = Set.of("format", "version", "written_at", "jobs");
-    static final Set<String> JOB_KEYS = Set.of("qname", "plugin_id", "schedule", "status", "next_fire_at",
-            "last_started_at", "last_finished_at", "last_outcome", "consecutive_failures", "run_count",
-            "failure_count", "paused", "orphaned_at", "dynamic", "checkpoint", "version");
 
-    // Member names of a job, with their quoted UTF-8 form computed once: a commit writes millions of them.
-    private static final SerializedString F_QNAME = new SerializedString("qname");
-    private static final SerializedString F_PLUGIN_ID = new SerializedString("plugin_id");
-    private static final SerializedString F_SCHEDULE = new SerializedString("schedule");
-    private static final SerializedString F_STATUS = new SerializedString("status");
-    private static final SerializedString F_LAST_OUTCOME = new SerializedString("last_outcome");
+    // Member names, with their quoted UTF-8 form computed once: a commit writes millions of them.
+    private static final SerializedString F_QNAME = serialized(QNAME);
+    private static final SerializedString F_PLUGIN_ID = serialized(PLUGIN_ID);
+    private static final SerializedString F_SCHEDULE = serialized(SCHEDULE);
+    private static final SerializedString F_STATUS = serialized(STATUS);
+    private static final SerializedString F_LAST_OUTCOME = serialized(LAST_OUTCOME);
     private static final SerializedString F_SUCCESS = new SerializedString("success");
     private static final SerializedString F_MESSAGE = new SerializedString("message");
     private static final SerializedString F_DURATION_MS = new SerializedString("duration_ms");
-    private static final SerializedString F_CONSECUTIVE_FAILURES = new SerializedString("consecutive_failures");
-    private static final SerializedString F_RUN_COUNT = new SerializedString("run_count");
-    private static final SerializedString F_FAILURE_COUNT = new SerializedString("failure_count");
-    private static final SerializedString F_PAUSED = new SerializedString("paused");
-    private static final SerializedString F_DYNAMIC = new SerializedString("dynamic");
-    private static final SerializedString F_CHECKPOINT = new SerializedString("checkpoint");
-    private static final SerializedString F_VERSION = new SerializedString("version");
+    private static final SerializedString F_CONSECUTIVE_FAILURES = serialized(CONSECUTIVE_FAILURES);
+    private static final SerializedString F_RUN_COUNT = serialized(RUN_COUNT);
+    private static final SerializedString F_FAILURE_COUNT = serialized(FAILURE_COUNT);
+    private static final SerializedString F_PAUSED = serialized(PAUSED);
+    private static final SerializedString F_DYNAMIC = serialized(DYNAMIC);
+    private static final SerializedString F_CHECKPOINT = serialized(CHECKPOINT);
+    private static final SerializedString F_VERSION = serialized(VERSION);
     private static final SerializedString F_TYPE = new SerializedString("type");
     private static final SerializedString F_AT = new SerializedString("at");
     private static final SerializedString F_EVERY = new SerializedString("every");
@@ -88,16 +102,20 @@ public final class SidecarCodec {
     private static final SerializedString F_INITIAL_DELAY = new SerializedString("initial_delay");
     private static final SerializedString F_EXPRESSION = new SerializedString("expression");
     private static final SerializedString F_ZONE = new SerializedString("zone");
-    private static final SerializedString F_NEXT_FIRE_AT = new SerializedString("next_fire_at");
-    private static final SerializedString F_LAST_STARTED_AT = new SerializedString("last_started_at");
-    private static final SerializedString F_LAST_FINISHED_AT = new SerializedString("last_finished_at");
-    private static final SerializedString F_ORPHANED_AT = new SerializedString("orphaned_at");
+    private static final SerializedString F_NEXT_FIRE_AT = serialized(NEXT_FIRE_AT);
+    private static final SerializedString F_LAST_STARTED_AT = serialized(LAST_STARTED_AT);
+    private static final SerializedString F_LAST_FINISHED_AT = serialized(LAST_FINISHED_AT);
+    private static final SerializedString F_ORPHANED_AT = serialized(ORPHANED_AT);
     /** Each periodic mode's name in the file ({@code fixed_rate}), by ordinal. */
     private static final String[] MODE_NAMES = Arrays.stream(PeriodicMode.values())
             .map(m -> m.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
     /** Creates a codec. */
     public SidecarCodec() {
+    }
+
+    private static SerializedString serialized(JobField field) {
+        return new SerializedString(field.jsonName());
     }
 
     // ---------------------------------------------------------------------------------------------- writing
@@ -587,7 +605,7 @@ public final class SidecarCodec {
             JobRecord record = reader.read(job, at);
             Path first = seen.putIfAbsent(record.qname(), at);
             if (first != null) {
-                throw error(job.members().get("qname"), at.member("qname"),
+                throw error(job.members().get(QNAME.jsonName()), member(at, QNAME),
                         "duplicate job \"" + record.qname() + "\" (already defined at " + first + ")");
             }
             return record;
@@ -603,45 +621,46 @@ public final class SidecarCodec {
         }
 
         JobRecord job(Obj o, Path path) {
-            QName qname = qname(required(o, path, "qname"), path.member("qname"));
-            String pluginId = pluginId(required(o, path, "plugin_id"), path.member("plugin_id"));
-            Schedule schedule = schedule(required(o, path, "schedule"), path.member("schedule"));
-            JobStatus status = status(required(o, path, "status"), path.member("status"));
-            Optional<Instant> nextFireAt = optionalInstant(o, path, "next_fire_at");
-            Optional<Instant> lastStartedAt = optionalInstant(o, path, "last_started_at");
-            Optional<Instant> lastFinishedAt = optionalInstant(o, path, "last_finished_at");
-            Optional<RunOutcome> lastOutcome = optional(o, "last_outcome")
-                    .map(n -> outcome(n, path.member("last_outcome")));
-            int consecutiveFailures = (int) count(o, path, "consecutive_failures", Integer.MAX_VALUE);
-            long runCount = count(o, path, "run_count", Long.MAX_VALUE);
-            long failureCount = count(o, path, "failure_count", Long.MAX_VALUE);
-            boolean paused = bool(required(o, path, "paused"), path.member("paused"));
+            QName qname = qname(required(o, path, QNAME), member(path, QNAME));
+            String pluginId = pluginId(required(o, path, PLUGIN_ID), member(path, PLUGIN_ID));
+            Schedule schedule = schedule(required(o, path, SCHEDULE), member(path, SCHEDULE));
+            JobStatus status = status(required(o, path, STATUS), member(path, STATUS));
+            Optional<Instant> nextFireAt = optionalInstant(o, path, NEXT_FIRE_AT);
+            Optional<Instant> lastStartedAt = optionalInstant(o, path, LAST_STARTED_AT);
+            Optional<Instant> lastFinishedAt = optionalInstant(o, path, LAST_FINISHED_AT);
+            Optional<RunOutcome> lastOutcome = optional(o, LAST_OUTCOME)
+                    .map(n -> outcome(n, member(path, LAST_OUTCOME)));
+            int consecutiveFailures = (int) count(o, path, CONSECUTIVE_FAILURES, Integer.MAX_VALUE);
+            long runCount = count(o, path, RUN_COUNT, Long.MAX_VALUE);
+            long failureCount = count(o, path, FAILURE_COUNT, Long.MAX_VALUE);
+            boolean paused = bool(required(o, path, PAUSED), member(path, PAUSED));
             // orphaned_at and dynamic came after the first files of format version 1 were written: both optional.
-            Optional<Instant> orphanedAt = optionalInstant(o, path, "orphaned_at");
-            boolean dynamic = optionalBool(o, path, "dynamic", false);
-            Optional<String> checkpoint = optional(o, "checkpoint")
-                    .map(n -> checkpoint(n, path.member("checkpoint")));
-            long version = count(o, path, "version", Long.MAX_VALUE);
+            Optional<Instant> orphanedAt = optionalInstant(o, path, ORPHANED_AT);
+            boolean dynamic = optionalBool(o, path, DYNAMIC, false);
+            Optional<String> checkpoint = optional(o, CHECKPOINT)
+                    .map(n -> checkpoint(n, member(path, CHECKPOINT)));
+            long version = count(o, path, VERSION, Long.MAX_VALUE);
             try {
                 return new JobRecord(qname, pluginId, schedule, status, nextFireAt, lastStartedAt, lastFinishedAt,
                         lastOutcome, consecutiveFailures, runCount, failureCount, paused, orphanedAt, dynamic,
-                        checkpoint, version, unknown(o, JOB_KEYS));
+                        checkpoint, version, unknown(o, JobField.jsonNames()));
             } catch (IllegalArgumentException e) {
                 throw error(o, path, e.getMessage(), e);
             }
         }
 
+        // A legacy row's members are spelled as the job members of the same meaning.
         private JobRecord legacyJob(Obj o, Path path) {
-            QName qname = qname(required(o, path, "qname"), path.member("qname"));
+            QName qname = qname(required(o, path, QNAME), member(path, QNAME));
             // The legacy status is checked for shape only: it is not trusted, every legacy job starts PENDING.
-            optional(o, "status").ifPresent(n -> string(n, path.member("status")));
-            int consecutiveFailures = optional(o, "consecutive_failures")
-                    .map(n -> (int) integer(n, path.member("consecutive_failures"), 0, Integer.MAX_VALUE))
+            optional(o, STATUS).ifPresent(n -> string(n, member(path, STATUS)));
+            int consecutiveFailures = optional(o, CONSECUTIVE_FAILURES)
+                    .map(n -> (int) integer(n, member(path, CONSECUTIVE_FAILURES), 0, Integer.MAX_VALUE))
                     .orElse(0);
-            Schedule schedule = optional(o, "schedule")
-                    .map(n -> schedule(n, path.member("schedule")))
+            Schedule schedule = optional(o, SCHEDULE)
+                    .map(n -> schedule(n, member(path, SCHEDULE)))
                     .orElse(Schedule.manual());
-            Optional<Instant> nextFireAt = optionalInstant(o, path, "next_fire_at");
+            Optional<Instant> nextFireAt = optionalInstant(o, path, NEXT_FIRE_AT);
             try {
                 return new JobRecord(qname, qname.namespace(), schedule, JobStatus.PENDING, nextFireAt,
                         Optional.empty(), Optional.empty(), Optional.empty(), consecutiveFailures, 0, 0, false,
@@ -765,8 +784,8 @@ public final class SidecarCodec {
             return text;
         }
 
-        private Optional<Instant> optionalInstant(Obj o, Path path, String name) {
-            return optional(o, name).map(n -> instant(n, path.member(name)));
+        private Optional<Instant> optionalInstant(Obj o, Path path, JobField field) {
+            return optional(o, field).map(n -> instant(n, member(path, field)));
         }
 
         private Instant instant(Node n, Path path) {
@@ -802,8 +821,8 @@ public final class SidecarCodec {
             }
         }
 
-        private long count(Obj o, Path path, String name, long max) {
-            return integer(required(o, path, name), path.member(name), 0, max);
+        private long count(Obj o, Path path, JobField field, long max) {
+            return integer(required(o, path, field), member(path, field), 0, max);
         }
 
         private long integer(Node n, Path path, long min, long max) {
@@ -838,9 +857,9 @@ public final class SidecarCodec {
 
         // Omitted means ifOmitted. Unlike the optional instants, null is not taken as absent: the writer never
         // produces it, and a flag has no third state.
-        private boolean optionalBool(Obj o, Path path, String name, boolean ifOmitted) {
-            Node n = o.members().get(name);
-            return n == null ? ifOmitted : bool(n, path.member(name));
+        private boolean optionalBool(Obj o, Path path, JobField field, boolean ifOmitted) {
+            Node n = o.members().get(field.jsonName());
+            return n == null ? ifOmitted : bool(n, member(path, field));
         }
 
         private boolean bool(Node n, Path path) {
@@ -880,9 +899,17 @@ public final class SidecarCodec {
             return n;
         }
 
-        private static Optional<Node> optional(Obj o, String name) {
-            Node n = o.members().get(name);
+        private Node required(Obj o, Path path, JobField field) {
+            return required(o, path, field.jsonName());
+        }
+
+        private static Optional<Node> optional(Obj o, JobField field) {
+            Node n = o.members().get(field.jsonName());
             return n == null || n instanceof Null ? Optional.empty() : Optional.of(n);
+        }
+
+        private static Path member(Path path, JobField field) {
+            return path.member(field.jsonName());
         }
 
         private static UnknownFields unknown(Obj o, Set<String> known) {

@@ -55,6 +55,24 @@ class SchemaTest {
     }
 
     @Test
+    void shouldDeclareExactlyTheJobFieldsInTheirOrder() throws IOException {
+        List<String> declared = new ArrayList<>();
+        schema().at("/$defs/job/properties").fieldNames().forEachRemaining(declared::add);
+
+        assertThat(declared).as("every JobField in the schema, and no job member the schema has that JobField lacks")
+                .containsExactlyElementsOf(JobField.jsonNames());
+    }
+
+    @Test
+    void shouldRequireExactlyTheJobFieldsAReaderRequires() throws IOException {
+        Set<String> required = new TreeSet<>();
+        schema().at("/$defs/job/required").forEach(n -> required.add(n.asText()));
+
+        assertThat(required).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(JobField.values())
+                .filter(JobField::required).map(JobField::jsonName).toList());
+    }
+
+    @Test
     void shouldRequireNeitherOrphanedAtNorDynamicSoOlderFilesStayValid() throws IOException {
         List<String> required = new ArrayList<>();
         schema().at("/$defs/job/required").forEach(n -> required.add(n.asText()));

@@ -4,13 +4,11 @@ import dev.belfry.api.QName;
 import dev.belfry.host.JobOperationException;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.RunResult;
-import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -128,8 +126,7 @@ public final class AdminApi {
             expect(method, "GET", path, 2);
             JobSnapshot view = host.job(qname).orElseThrow(() -> new ApiException(404, "no job named " + qname));
             Map<String, Object> one = job(view, host.runs(qname));
-            // Here only: a checkpoint may hold 64 Ki characters, too many to repeat for every job of a list.
-            one.put("checkpoint", view.record().checkpoint().orElse(null));
+            one.putAll(JobJson.fields(view.record(), JobJson.SHOWN_ALONE));
             return new Response(200, one);
         }
         if (path.size() == 3) {
@@ -155,29 +152,7 @@ public final class AdminApi {
 
     /** The JSON shape of a job, shared by list and show. */
     static Map<String, Object> job(JobSnapshot view, List<RunResult> runs) {
-        JobRecord r = view.record();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("qname", r.qname().toString());
-        m.put("plugin", r.pluginId());
-        m.put("status", r.status().jsonName());
-        m.put("schedule", dev.belfry.host.internal.engine.Schedules.describe(r.schedule()));
-        m.put("next_fire_at", instant(firesNextAt(r)));
-        m.put("last_started_at", instant(r.lastStartedAt()));
-        m.put("last_finished_at", instant(r.lastFinishedAt()));
-        m.put("last_outcome", r.lastOutcome().map(o -> {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("success", o.success());
-            out.put("message", o.message());
-            out.put("duration_ms", o.duration().toMillis());
-            return out;
-        }).orElse(null));
-        m.put("consecutive_failures", r.consecutiveFailures());
-        m.put("run_count", r.runCount());
-        m.put("failure_count", r.failureCount());
-        m.put("paused", r.paused());
-        m.put("dynamic", r.dynamic());
-        m.put("orphaned_at", instant(r.orphanedAt()));
-        m.put("version", r.version());
+        Map<String, Object> m = JobJson.fields(view.record(), JobJson.LISTED);
         m.put("running", view.running().stream().map(run -> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("run_id", run.id());
@@ -203,19 +178,6 @@ public final class AdminApi {
             }).toList());
         }
         return m;
-    }
-
-    /**
-     * When the job will fire next. A paused job, or one without its plugin's code (pending, orphaned), keeps the
-     * fire it would have had, to pick up from on resume or reattach, but will not fire then: it has no next fire.
-     */
-    private static Optional<Instant> firesNextAt(JobRecord r) {
-        boolean cannotFire = r.paused() || r.status() == JobStatus.ORPHANED || r.status() == JobStatus.PENDING;
-        return cannotFire ? Optional.empty() : r.nextFireAt();
-    }
-
-    private static String instant(Optional<Instant> at) {
-        return at.map(Instant::toString).orElse(null);
     }
 
     private static void expect(String method, String allowed, List<String> path, int length) {

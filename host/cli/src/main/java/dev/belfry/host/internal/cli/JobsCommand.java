@@ -1,5 +1,20 @@
 package dev.belfry.host.internal.cli;
 
+import static dev.belfry.host.internal.admin.JobJson.key;
+import static dev.belfry.sidecar.JobField.CHECKPOINT;
+import static dev.belfry.sidecar.JobField.CONSECUTIVE_FAILURES;
+import static dev.belfry.sidecar.JobField.DYNAMIC;
+import static dev.belfry.sidecar.JobField.FAILURE_COUNT;
+import static dev.belfry.sidecar.JobField.LAST_FINISHED_AT;
+import static dev.belfry.sidecar.JobField.LAST_OUTCOME;
+import static dev.belfry.sidecar.JobField.NEXT_FIRE_AT;
+import static dev.belfry.sidecar.JobField.PAUSED;
+import static dev.belfry.sidecar.JobField.PLUGIN_ID;
+import static dev.belfry.sidecar.JobField.QNAME;
+import static dev.belfry.sidecar.JobField.RUN_COUNT;
+import static dev.belfry.sidecar.JobField.SCHEDULE;
+import static dev.belfry.sidecar.JobField.STATUS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -105,11 +120,12 @@ final class JobsCommand {
             }
             String what = "GET /jobs";
             for (JsonNode j : jobs) {
-                table.row(AdminClient.need(j, what, "qname").asText(), AdminClient.need(j, what, "status").asText(),
-                        AdminClient.need(j, what, "schedule").asText(),
-                        RelativeTime.of(j.path("next_fire_at").asText(null), now),
-                        RelativeTime.of(j.path("last_finished_at").asText(null), now), outcome(j),
-                        j.path("run_count").asLong(), j.path("failure_count").asLong());
+                table.row(AdminClient.need(j, what, key(QNAME)).asText(),
+                        AdminClient.need(j, what, key(STATUS)).asText(),
+                        AdminClient.need(j, what, key(SCHEDULE)).asText(),
+                        RelativeTime.of(j.path(key(NEXT_FIRE_AT)).asText(null), now),
+                        RelativeTime.of(j.path(key(LAST_FINISHED_AT)).asText(null), now), outcome(j),
+                        j.path(key(RUN_COUNT)).asLong(), j.path(key(FAILURE_COUNT)).asLong());
             }
             table.print(out);
             return 0;
@@ -117,7 +133,7 @@ final class JobsCommand {
     }
 
     static String outcome(JsonNode job) {
-        JsonNode o = job.path("last_outcome");
+        JsonNode o = job.path(key(LAST_OUTCOME));
         if (o.isMissingNode() || o.isNull()) {
             return "-";
         }
@@ -138,13 +154,13 @@ final class JobsCommand {
 
     /** @return {@code 2027-01-04T12:00:10Z (in 8s)}, or {@code -} for a job that will not fire */
     static String nextFire(JsonNode job, Instant now) {
-        String at = job.path("next_fire_at").asText("");
+        String at = job.path(key(NEXT_FIRE_AT)).asText("");
         return at.isEmpty() ? "-" : at + " (" + RelativeTime.of(at, now) + ")";
     }
 
     /** @return the job's checkpoint on one line (its full text is in {@code --json}), or {@code -} if it has none */
     static String checkpoint(JsonNode job) {
-        JsonNode text = job.path("checkpoint");
+        JsonNode text = job.path(key(CHECKPOINT));
         return text.isTextual() ? Checkpoints.oneLine(text.asText(), Checkpoints.SHOW_CHARS) : "-";
     }
 
@@ -173,14 +189,14 @@ final class JobsCommand {
             }
             Instant now = clock.instant();
             TextTable fields = new TextTable("FIELD", "VALUE");
-            fields.row("qname", j.get("qname").asText()).row("plugin", j.get("plugin").asText())
-                    .row("status", j.get("status").asText()).row("schedule", j.get("schedule").asText())
+            fields.row("qname", j.get(key(QNAME)).asText()).row("plugin", j.get(key(PLUGIN_ID)).asText())
+                    .row("status", j.get(key(STATUS)).asText()).row("schedule", j.get(key(SCHEDULE)).asText())
                     .row("next fire", nextFire(j, now))
                     .row("last outcome", outcome(j))
-                    .row("runs / failures", j.get("run_count").asLong() + " / " + j.get("failure_count").asLong()
-                            + " (" + j.get("consecutive_failures").asInt() + " in a row)")
-                    .row("paused", j.get("paused").asBoolean() ? "yes" : "no")
-                    .row("dynamic", j.get("dynamic").asBoolean() ? "yes" : "no")
+                    .row("runs / failures", j.get(key(RUN_COUNT)).asLong() + " / " + j.get(key(FAILURE_COUNT)).asLong()
+                            + " (" + j.get(key(CONSECUTIVE_FAILURES)).asInt() + " in a row)")
+                    .row("paused", j.get(key(PAUSED)).asBoolean() ? "yes" : "no")
+                    .row("dynamic", j.get(key(DYNAMIC)).asBoolean() ? "yes" : "no")
                     .row("checkpoint", checkpoint(j));
             fields.print(out);
             for (JsonNode run : j.path("running")) {
@@ -293,7 +309,7 @@ final class JobsCommand {
                     for (JsonNode run : j.path("running")) {
                         double p = run.get("progress").asDouble();
                         int filled = (int) Math.round(p * 20);
-                        lines.add(String.format("%-40s [%s%s] %3d%%  %s", j.get("qname").asText(),
+                        lines.add(String.format("%-40s [%s%s] %3d%%  %s", j.get(key(QNAME)).asText(),
                                 "#".repeat(filled), ".".repeat(20 - filled), Math.round(p * 100),
                                 BelfryCli.oneLine(run.get("message").asText())));
                     }

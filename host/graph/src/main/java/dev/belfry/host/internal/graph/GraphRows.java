@@ -4,6 +4,7 @@ import dev.belfry.host.internal.module.PluginNode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.sidecar.JobField;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.RunOutcome;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.Optional;
 final class GraphRows {
     private static final Instant EARLIEST = LocalDateTime.MIN.toInstant(ZoneOffset.UTC);
     private static final Instant LATEST = LocalDateTime.MAX.toInstant(ZoneOffset.UTC);
+    private static final JobField[] FIELDS = JobField.values();
 
     private GraphRows() {
     }
@@ -59,34 +61,60 @@ final class GraphRows {
 
     private static Map<String, Object> props(JobRecord record) {
         Map<String, Object> props = new HashMap<>();
-        props.put("qname", record.qname().toString());
-        props.put("namespace", record.qname().namespace());
-        props.put("name", record.qname().name());
-        props.put("plugin_id", record.pluginId());
-        props.put("status", record.status().jsonName());
-        props.put("schedule_type", scheduleType(record.schedule()));
-        props.put("schedule", scheduleText(record.schedule()));
-        props.put("zone", record.schedule() instanceof Schedule.Cron c ? c.zone().getId() : null);
-        props.put("next_fire_at", dateTime(record.nextFireAt()));
-        props.put("last_started_at", dateTime(record.lastStartedAt()));
-        props.put("last_finished_at", dateTime(record.lastFinishedAt()));
-        props.put("last_outcome", record.lastOutcome().map(GraphRows::outcomeText).orElse(null));
-        props.put("last_duration_ms", record.lastOutcome().map(o -> o.duration().toMillis()).orElse(null));
-        props.put("consecutive_failures", (long) record.consecutiveFailures());
-        props.put("run_count", record.runCount());
-        props.put("failure_count", record.failureCount());
-        props.put("paused", record.paused());
-        props.put("dynamic", record.dynamic());
-        props.put("orphaned_at", dateTime(record.orphanedAt()));
-        props.put("version", record.version());
+        for (JobField field : FIELDS) {
+            putField(props, field, record);
+        }
         return props;
+    }
+
+    /**
+     * A persisted field's node properties: the field under its sidecar name, with a value Cypher can use as it is.
+     * Where the graph deliberately differs, it is here: the qname also split into {@code namespace} and {@code name},
+     * a schedule as {@code schedule_type}, readable {@code schedule} text and {@code zone} (Cypher has no use for
+     * the sidecar's schedule object), an outcome as {@code last_outcome} text and {@code last_duration_ms}, and no
+     * checkpoint at all: it is the job's private, opaque progress text, up to 64 Ki characters a change.
+     */
+    private static void putField(Map<String, Object> props, JobField field, JobRecord r) {
+        String name = field.jsonName();
+        switch (field) {
+            case QNAME -> {
+                props.put(name, r.qname().toString());
+                props.put("namespace", r.qname().namespace());
+                props.put("name", r.qname().name());
+            }
+            case PLUGIN_ID -> props.put(name, r.pluginId());
+            case SCHEDULE -> {
+                props.put("schedule_type", scheduleType(r.schedule()));
+                props.put(name, scheduleText(r.schedule()));
+                props.put("zone", r.schedule() instanceof Schedule.Cron c ? c.zone().getId() : null);
+            }
+            case STATUS -> props.put(name, r.status().jsonName());
+            case NEXT_FIRE_AT -> props.put(name, dateTime(r.nextFireAt()));
+            case LAST_STARTED_AT -> props.put(name, dateTime(r.lastStartedAt()));
+            case LAST_FINISHED_AT -> props.put(name, dateTime(r.lastFinishedAt()));
+            case LAST_OUTCOME -> {
+                props.put(name, r.lastOutcome().map(GraphRows::outcomeText).orElse(null));
+                props.put("last_duration_ms", r.lastOutcome().map(o -> o.duration().toMillis()).orElse(null));
+            }
+            case CONSECUTIVE_FAILURES -> props.put(name, (long) r.consecutiveFailures());
+            case RUN_COUNT -> props.put(name, r.runCount());
+            case FAILURE_COUNT -> props.put(name, r.failureCount());
+            case PAUSED -> props.put(name, r.paused());
+            case ORPHANED_AT -> props.put(name, dateTime(r.orphanedAt()));
+            case DYNAMIC -> props.put(name, r.dynamic());
+            case CHECKPOINT -> {
+                // not mirrored (above)
+            }
+            case VERSION -> props.put(name, r.version());
+            default -> throw new IllegalStateException("no graph form for the job field " + field);
+        }
     }
 
     private static Map<String, Object> jobRow(JobRecord record, Map<String, Object> props) {
         Map<String, Object> row = new HashMap<>();
-        row.put("qname", record.qname().toString());
-        row.put("plugin_id", record.pluginId());
-        row.put("version", record.version());
+        row.put(JobField.QNAME.jsonName(), record.qname().toString());
+        row.put(JobField.PLUGIN_ID.jsonName(), record.pluginId());
+        row.put(JobField.VERSION.jsonName(), record.version());
         row.put("props", props);
         return row;
     }

@@ -12,7 +12,8 @@ import org.neo4j.driver.TransactionContext;
 /**
  * The mirror's Cypher. Every statement is fixed text with parameters; nothing from a plugin, a job or an error is
  * ever spliced into it. Every write is idempotent (MERGE on a constrained key, a version guard on jobs,
- * ON CREATE for runs), because the driver may replay a transaction whose commit it could not confirm.
+ * ON CREATE for runs), because the driver may replay a transaction whose commit it could not confirm. The job
+ * statements name node properties and row keys as {@link GraphRows} makes them; a test holds the two together.
  */
 final class GraphWriter {
 

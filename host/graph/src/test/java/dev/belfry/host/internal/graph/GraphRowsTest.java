@@ -6,6 +6,7 @@ import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.api.QName;
+import dev.belfry.sidecar.JobField;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.RunOutcome;
@@ -14,13 +15,23 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** How host values become graph rows, without Neo4j. */
 class GraphRowsTest {
+    // How the job statements name a node's properties and a row's keys.
+    private static final Pattern JOB_PROPERTY = Pattern.compile("\\bj\\.([a-z_]+)");
+    private static final Pattern JOB_KEY = Pattern.compile("_BackgroundJob \\{([a-z_]+):");
+    private static final Pattern ROW_KEY = Pattern.compile("\\brow\\.([a-z_]+)");
 
     @Test
     void shouldDescribeEveryScheduleKind() {
@@ -64,6 +75,66 @@ class GraphRowsTest {
         Map<String, Object> props = (Map<String, Object>) GraphRows.run(result, "h1/1000/").get("props");
 
         assertThat(props).containsEntry("outcome", "cancelled").containsEntry("error", "cancelled: plugin p is stopping");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldWriteAJobWithThePropertyNamesOperatorsQueryAndWithoutItsCheckpoint() {
+        JobRecord record = TestJobs.job("ch.a", 4).withCheckpoint(Optional.of("{\"offset\":42}"));
+
+        Map<String, Object> row = GraphRows.job(record);
+
+        assertThat(row.keySet()).containsExactlyInAnyOrder("qname", "plugin_id", "version", "props");
+        assertThat(((Map<String, Object>) row.get("props")).keySet()).containsExactlyInAnyOrder("qname",
+                "namespace", "name", "plugin_id", "status", "schedule_type", "schedule", "zone", "next_fire_at",
+                "last_started_at", "last_finished_at", "last_outcome", "last_duration_ms", "consecutive_failures",
+                "run_count", "failure_count", "paused", "dynamic", "orphaned_at", "version");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldMirrorEveryPersistedFieldUnderItsSidecarNameButTheCheckpoint() {
+        Map<String, Object> props = (Map<String, Object>) GraphRows.job(TestJobs.job("ch.a", 4)).get("props");
+
+        List<JobField> notMirrored = Arrays.stream(JobField.values())
+                .filter(f -> !props.containsKey(f.jsonName())).toList();
+
+        assertThat(notMirrored).as("a job's checkpoint is its private text; every other field is a node property")
+                .containsExactly(JobField.CHECKPOINT);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldNameInTheJobCypherOnlyPropertiesAndRowKeysTheRowsHave() {
+        JobRecord record = TestJobs.job("ch.a", 4);
+        Map<String, Object> row = GraphRows.job(record);
+        Set<String> properties = new TreeSet<>(((Map<String, ?>) row.get("props")).keySet());
+        properties.add("updated_at"); // set by the statements themselves
+        Set<String> rowKeys = new TreeSet<>(row.keySet());
+        rowKeys.addAll(GraphRows.jobChanges(record, record.withVersion(5)).keySet());
+        List<String> jobStatements = List.of(GraphWriter.SCHEMA.get(0), GraphWriter.UPSERT_JOBS,
+                GraphWriter.UPDATE_JOBS, GraphWriter.DELETE_JOBS, GraphWriter.DELETE_JOBS_EXCEPT,
+                GraphWriter.INSERT_RUNS, GraphWriter.TRIM_RUNS);
+
+        Set<String> named = new TreeSet<>();
+        for (String cypher : jobStatements) {
+            named.addAll(matches(JOB_PROPERTY, cypher));
+            named.addAll(matches(JOB_KEY, cypher));
+        }
+        Set<String> rowNamed = new TreeSet<>(matches(ROW_KEY, GraphWriter.UPSERT_JOBS));
+        rowNamed.addAll(matches(ROW_KEY, GraphWriter.UPDATE_JOBS));
+
+        assertThat(named).contains("qname", "version").isSubsetOf(properties);
+        assertThat(rowNamed).contains("qname", "plugin_id", "version", "props", "base_version").isSubsetOf(rowKeys);
+    }
+
+    private static List<String> matches(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     @Test
