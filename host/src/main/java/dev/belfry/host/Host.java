@@ -237,6 +237,7 @@ public final class Host implements AutoCloseable {
     private void begin(LoadResult loaded) {
         log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
                 config.pluginsDir(), loaded.document().jobs().size());
+        writer.start();
         engine.restore(loaded.document().jobs());
         if (!Files.isDirectory(config.pluginsDir())) {
             log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does",

@@ -67,6 +67,9 @@ final class FireLag {
                 ? new StateWriter(new SidecarStore(dir, clock), clock, Duration.ofMillis(50),
                 SidecarDocument.empty(clock.instant()))
                 : null;
+        if (writer != null) {
+            writer.start();
+        }
         StateSink sink = withSidecar ? writer : new BelfryRig.MemorySink();
         ExecutorService workers = RunExecutor.workerThreads();
         Engine engine = BelfryRig.engine(clock, sink, workers, EngineListener.NONE);

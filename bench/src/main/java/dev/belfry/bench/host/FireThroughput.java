@@ -111,6 +111,9 @@ final class FireThroughput {
         Path dir = withSidecar ? Files.createTempDirectory("belfry-bench-burst-") : null;
         StateWriter writer = withSidecar ? new StateWriter(new SidecarStore(dir, Clock.systemUTC()), clock,
                 Duration.ofMillis(50), SidecarDocument.empty(T0)) : null;
+        if (writer != null) {
+            writer.start();
+        }
         StateSink sink = withSidecar ? writer : new BelfryRig.MemorySink();
         ExecutorService workers = RunExecutor.workerThreads();
         Engine engine = BelfryRig.engine(clock, sink, workers, counter);

@@ -57,6 +57,7 @@ final class HeapPerJob {
         ExecutorService workers = RunExecutor.workerThreads();
         StateWriter writer = new StateWriter(new SidecarStore(dir, clock), clock, Duration.ofMillis(50),
                 SidecarDocument.empty(clock.instant()));
+        writer.start();
         Engine engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
         try {
             long empty = usedAfterGc();

@@ -96,6 +96,7 @@ final class StartupTime {
                     LoadResult loaded = new SidecarStore(dir, clock).load();
                     long t1 = System.nanoTime();
                     writer = new StateWriter(store, clock, Duration.ofMillis(50), loaded.document());
+                    writer.start();
                     engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
                     engine.restore(loaded.document().jobs());
                     long t2 = System.nanoTime();
