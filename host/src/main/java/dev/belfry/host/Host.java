@@ -121,7 +121,8 @@ public final class Host implements AutoCloseable {
             this.mirror = new Neo4jMirror(this::graphEndpoint, writer::snapshot, hostId, config.clock().instant(),
                     config.graph().runsPerJob(), config.clock());
         }
-        this.workers = RunExecutor.workerThreads();
+        int threads = RunExecutor.threadLimitFor(config.maxConcurrentRuns());
+        this.workers = RunExecutor.workerThreads(threads, RunExecutor.namedThreads());
         EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
                 Duration.ofSeconds(10), config.orphanRetention());
         EngineListener runs = new EngineListener() {
@@ -132,7 +133,7 @@ public final class Host implements AutoCloseable {
             }
         };
         this.engine = new Engine(config.clock(), new MirroringSink(writer, mirror), FireClaim.ALWAYS,
-                RunExecutor.pooled(workers), settings, () -> ThreadLocalRandom.current().nextDouble(),
+                RunExecutor.pooled(workers, threads), settings, () -> ThreadLocalRandom.current().nextDouble(),
                 ScheduleValidator.compiling(), runs);
         this.plugins = new PluginSupervisor(config.pluginsDir(), VERSION, new Wiring(),
                 ScheduleValidator.compiling(), config.requireTrustedPlugins()

@@ -2,7 +2,6 @@ package dev.belfry.bench.host;
 
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
-import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.state.StateWriter;
@@ -115,7 +114,7 @@ final class FireThroughput {
             writer.start();
         }
         StateSink sink = withSidecar ? writer : new BelfryRig.MemorySink();
-        ExecutorService workers = RunExecutor.workerThreads();
+        ExecutorService workers = BelfryRig.workers();
         Engine engine = BelfryRig.engine(clock, sink, workers, counter);
         try {
             Instant due = T0.plusSeconds(1);
