@@ -224,9 +224,10 @@ public final class GraphMirrorBench {
             mirror = m;
         }
         GraphMirror runs = mirror;
-        ExecutorService workers = RunExecutor.workerThreads();
+        int threads = RunExecutor.threadLimitFor(EngineSettings.DEFAULTS.maxConcurrentRuns());
+        ExecutorService workers = RunExecutor.workerThreads(threads, RunExecutor.namedThreads());
         Engine engine = new Engine(Clock.systemUTC(), withMirror ? new MirroringSink(memory, mirror) : memory,
-                FireClaim.ALWAYS, RunExecutor.pooled(workers), EngineSettings.DEFAULTS, () -> 0.5,
+                FireClaim.ALWAYS, RunExecutor.pooled(workers, threads), EngineSettings.DEFAULTS, () -> 0.5,
                 ScheduleValidator.compiling(),
                 new EngineListener() {
                     @Override

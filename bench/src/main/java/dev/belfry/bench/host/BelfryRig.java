@@ -33,6 +33,8 @@ final class BelfryRig {
     static final String PLUGIN = "bench";
     /** Worker threads for both schedulers: Belfry's maxConcurrentRuns and Quartz's threadCount. */
     static final int WORKERS = 8;
+    /** The host's worker pool for that cap: the cap and as many threads again for runs given up after a timeout. */
+    static final int THREADS = RunExecutor.threadLimitFor(WORKERS);
 
     private BelfryRig() {
     }
@@ -42,9 +44,14 @@ final class BelfryRig {
         return new EngineSettings(WORKERS, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
     }
 
+    /** @return a worker pool as the host makes it, of {@link #THREADS} threads */
+    static ExecutorService workers() {
+        return RunExecutor.workerThreads(THREADS, RunExecutor.namedThreads());
+    }
+
     static Engine engine(Clock clock, StateSink sink, ExecutorService workers, EngineListener listener) {
         SplittableRandom random = new SplittableRandom(42); // only read under the engine's lock
-        return new Engine(clock, sink, FireClaim.ALWAYS, RunExecutor.pooled(workers), settings(), random::nextDouble,
+        return new Engine(clock, sink, FireClaim.ALWAYS, RunExecutor.pooled(workers, THREADS), settings(), random::nextDouble,
                 ScheduleValidator.compiling(), listener);
     }
 

@@ -3,7 +3,6 @@ package dev.belfry.bench.host;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.EngineStats;
-import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.state.StateWriter;
@@ -67,8 +66,11 @@ final class FireLag {
                 ? new StateWriter(new SidecarStore(dir, clock), clock, Duration.ofMillis(50),
                 SidecarDocument.empty(clock.instant()))
                 : null;
+        if (writer != null) {
+            writer.start();
+        }
         StateSink sink = withSidecar ? writer : new BelfryRig.MemorySink();
-        ExecutorService workers = RunExecutor.workerThreads();
+        ExecutorService workers = BelfryRig.workers();
         Engine engine = BelfryRig.engine(clock, sink, workers, EngineListener.NONE);
         try {
             engine.attach(BelfryRig.PLUGIN, jobs);

@@ -2,7 +2,6 @@ package dev.belfry.bench.host;
 
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
-import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.state.StateWriter;
@@ -111,8 +110,11 @@ final class FireThroughput {
         Path dir = withSidecar ? Files.createTempDirectory("belfry-bench-burst-") : null;
         StateWriter writer = withSidecar ? new StateWriter(new SidecarStore(dir, Clock.systemUTC()), clock,
                 Duration.ofMillis(50), SidecarDocument.empty(T0)) : null;
+        if (writer != null) {
+            writer.start();
+        }
         StateSink sink = withSidecar ? writer : new BelfryRig.MemorySink();
-        ExecutorService workers = RunExecutor.workerThreads();
+        ExecutorService workers = BelfryRig.workers();
         Engine engine = BelfryRig.engine(clock, sink, workers, counter);
         try {
             Instant due = T0.plusSeconds(1);

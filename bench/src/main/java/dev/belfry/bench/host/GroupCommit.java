@@ -47,6 +47,7 @@ final class GroupCommit {
         SidecarStore store = new SidecarStore(dir, clock);
         store.write(SidecarDocument.of(clock.instant(), records));
         StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(50), store.load().document());
+        writer.start();
         try {
             AtomicBoolean stop = new AtomicBoolean();
             LongAdder puts = new LongAdder();

@@ -3,7 +3,6 @@ package dev.belfry.bench.host;
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
-import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.state.StateWriter;
 import dev.belfry.sidecar.SidecarDocument;
@@ -54,9 +53,10 @@ final class HeapPerJob {
         int n = options.jobs();
         Clock clock = Clock.systemUTC();
         Path dir = Files.createTempDirectory("belfry-bench-heap-");
-        ExecutorService workers = RunExecutor.workerThreads();
+        ExecutorService workers = BelfryRig.workers();
         StateWriter writer = new StateWriter(new SidecarStore(dir, clock), clock, Duration.ofMillis(50),
                 SidecarDocument.empty(clock.instant()));
+        writer.start();
         Engine engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
         try {
             long empty = usedAfterGc();

@@ -3,7 +3,6 @@ package dev.belfry.bench.host;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
-import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.state.StateWriter;
 import dev.belfry.sidecar.JobStatus;
@@ -87,7 +86,7 @@ final class StartupTime {
                 // A host starts on a heap without a previous host's 100,000 jobs to collect: the earlier rounds'
                 // engines are collected now, not in the middle of this round's load.
                 System.gc();
-                ExecutorService workers = RunExecutor.workerThreads();
+                ExecutorService workers = BelfryRig.workers();
                 StateWriter writer = null;
                 Engine engine = null;
                 try {
@@ -96,6 +95,7 @@ final class StartupTime {
                     LoadResult loaded = new SidecarStore(dir, clock).load();
                     long t1 = System.nanoTime();
                     writer = new StateWriter(store, clock, Duration.ofMillis(50), loaded.document());
+                    writer.start();
                     engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
                     engine.restore(loaded.document().jobs());
                     long t2 = System.nanoTime();

@@ -145,11 +145,13 @@ public final class Host implements AutoCloseable {
         this.store = new StateWriter(sidecar, config.clock(), config.commitInterval(), loaded.document());
         this.changes = new ChangeFanOut(store, config.listeners());
         this.stepped = steppedRuns != null;
-        this.workers = RunExecutor.workerThreads();
+        int threads = RunExecutor.threadLimitFor(config.maxConcurrentRuns());
+        this.workers = RunExecutor.workerThreads(threads,
+                config.runThreadFactory().orElseGet(RunExecutor::namedThreads));
         EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
                 Duration.ofSeconds(10), config.orphanRetention());
         this.engine = new Engine(config.clock(), changes, FireClaim.ALWAYS,
-                stepped ? steppedRuns : RunExecutor.pooled(workers), settings,
+                stepped ? steppedRuns : RunExecutor.pooled(workers, threads), settings,
                 () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), changes);
         this.plugins = config.pluginsDir().map(dir -> new PluginSupervisor(dir, VERSION, new Wiring(),
                 ScheduleValidator.compiling(), config.requireTrustedPlugins()
@@ -267,6 +269,7 @@ public final class Host implements AutoCloseable {
     private void begin(LoadResult loaded) {
         log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
                 config.pluginsDir().map(Object::toString).orElse("none"), loaded.document().jobs().size());
+        store.start();
         engine.restore(loaded.document().jobs());
         config.pluginsDir().filter(dir -> !Files.isDirectory(dir)).ifPresent(dir ->
                 log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does", dir));

@@ -251,4 +251,30 @@ class HostEmbeddingTest {
         assertThatThrownBy(() -> HostConfig.builder().module(() -> "admin").module(() -> "admin"))
                 .hasMessage("module 'admin' is already added");
     }
+
+    @Test
+    @SuppressWarnings("removal") // the exit guard is a security manager
+    void shouldRunJobsOnTheApplicationsThreadsAndLeaveTheJvmsSecurityManagerAlone() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<String> ranOn = new java.util.concurrent.CompletableFuture<>();
+        host = Host.start(HostConfig.builder().dataDir(data).runThreadFactory(r -> {
+            Thread t = new Thread(r, "app-worker-" + made.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }).register("billing", new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return JobSpec.builder("where", Schedule.manual()).build();
+            }
+
+            @Override
+            public void run(JobContext context) {
+                ranOn.complete(Thread.currentThread().getName());
+            }
+        }).build());
+
+        assertThat(System.getSecurityManager()).as("the exit guard is off unless asked for").isNull();
+        host.trigger(QName.parse("billing.where"));
+        assertThat(ranOn.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("app-worker-1");
+    }
 }

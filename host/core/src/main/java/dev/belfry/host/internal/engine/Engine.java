@@ -90,6 +90,11 @@ public final class Engine implements AutoCloseable {
     private long runSeq;
     private int executing;
     private int abandonedStillRunning;
+    /**
+     * Set while fires wait for a worker because abandoned runs hold the executor's every thread, not because of the
+     * cap on runs; it makes the warning come once per such spell, not once per fire.
+     */
+    private boolean threadsHeldByAbandoned;
     private long dispatched;
     private long skipped;
     private long misfired;
@@ -283,12 +288,35 @@ public final class Engine implements AutoCloseable {
         if (!claimed(slot, scheduledFor)) {
             return;
         }
-        if (executing >= settings.maxConcurrentRuns()) {
+        if (!workerFree()) {
+            if (executing < settings.maxConcurrentRuns()) {
+                noThreadLeft();
+            }
             slot.waitingForWorker++;
             waitingForWorker.add(new WaitingFire(slot, scheduledFor, attempt));
             return;
         }
         dispatch(slot, scheduledFor, attempt, now);
+    }
+
+    /**
+     * Whether a run may start now: the cap on runs allows it, and the executor has a thread for it. Abandoned runs
+     * do not count against the cap, but their code still holds a thread each.
+     */
+    private boolean workerFree() {
+        return executing < settings.maxConcurrentRuns()
+                && (long) executing + abandonedStillRunning < executor.threadLimit();
+    }
+
+    private void noThreadLeft() {
+        if (threadsHeldByAbandoned) {
+            return;
+        }
+        threadsHeldByAbandoned = true;
+        int limit = executor.threadLimit();
+        int held = abandonedStillRunning;
+        later(() -> log.warn("all {} worker threads are taken, {} of them by runs given up after their timeout whose"
+                + " code has not returned; due fires wait for a worker until such a run returns", limit, held));
     }
 
     private boolean claimed(JobSlot slot, Instant scheduledFor) {
@@ -323,7 +351,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void dispatchWaiting(Instant now) {
-        while (!stopping && executing < settings.maxConcurrentRuns() && !waitingForWorker.isEmpty()) {
+        while (!stopping && workerFree() && !waitingForWorker.isEmpty()) {
             WaitingFire w = waitingForWorker.poll();
             w.slot.waitingForWorker--;
             if (runnable(w.slot) && jobs.get(w.slot.qname) == w.slot) {
@@ -399,8 +427,16 @@ public final class Engine implements AutoCloseable {
         JobSlot slot = run.slot;
         slot.abandonedStillRunning--;
         later(() -> log.info("abandoned run {} of job {} returned after all", run.id, slot.qname));
+        Instant now = clock.instant();
+        if (threadsHeldByAbandoned) {
+            threadsHeldByAbandoned = false;
+            int waiting = waitingForWorker.size();
+            later(() -> log.info("a worker thread is free again; {} fire(s) waiting for a worker", waiting));
+        }
+        // Its thread is free again: fires that waited for one go before this job's next.
+        dispatchWaiting(now);
         if (jobs.get(slot.qname) == slot) {
-            startNextIfIdle(slot, clock.instant());
+            startNextIfIdle(slot, now);
             commit(slot, slot.record);
         }
     }

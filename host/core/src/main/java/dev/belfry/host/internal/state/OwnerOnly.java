@@ -22,10 +22,11 @@ import java.util.Set;
  * permissions these methods only create folders.
  */
 public final class OwnerOnly {
+    // Immutable: these are shared by every host in the JVM, and plugin code can reach this class.
     /** Folders: rwx for the owner only. */
-    public static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> FOLDER = Set.copyOf(PosixFilePermissions.fromString("rwx------"));
     /** Files: rw for the owner only. */
-    public static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> FILE = Set.copyOf(PosixFilePermissions.fromString("rw-------"));
 
     private OwnerOnly() {
     }

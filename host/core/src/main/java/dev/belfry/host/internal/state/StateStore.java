@@ -13,6 +13,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface StateStore extends StateSink {
 
+    /** Starts the store's own thread, if it has one; no thread starts before this. Idempotent. */
+    void start();
+
     /** @return every job's state as last handed to the store, whether or not it is on disk yet */
     List<JobRecord> snapshot();
 

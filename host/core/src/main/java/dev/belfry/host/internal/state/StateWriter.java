@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * the error, and tries again a second later, so the next successful commit contains everything. Closing keeps that
  * pause: a failing disk is retried once a second until the close's deadline, then given up with the number of
  * changes that did not reach the disk logged.
+ *
+ * <p>Constructing a writer starts no thread: {@link #start()} does. Changes handed over before it are kept and
+ * written once it runs.
  */
 public final class StateWriter implements StateStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StateWriter.class);
@@ -56,7 +59,8 @@ public final class StateWriter implements StateStore, AutoCloseable {
      */
     private Map<QName, JobRecord> changes = new HashMap<>();
     private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
-    private final Thread thread;
+    /** The writer thread; null until {@link #start()}. Guarded by {@code this}. */
+    private Thread thread;
 
     private long submitted;
     private long committed;
@@ -84,6 +88,16 @@ public final class StateWriter implements StateStore, AutoCloseable {
         this.template = Objects.requireNonNull(initial, "initial");
         synchronized (state) {
             initial.jobs().forEach(j -> state.put(j.qname(), j));
+        }
+    }
+
+    /**
+     * Starts the writer thread, {@code belfry-sidecar-writer}. Calling it again, or after {@link #beginClose()} or
+     * {@link #close()} (which start the thread themselves for the final write), does nothing.
+     */
+    public synchronized void start() {
+        if (thread != null) {
+            return;
         }
         thread = new Thread(this::writeLoop, "belfry-sidecar-writer");
         thread.setDaemon(true);
@@ -287,7 +301,7 @@ public final class StateWriter implements StateStore, AutoCloseable {
     /**
      * Starts the final write of what is pending at once and lets the writer thread end when nothing is left, without
      * waiting for it: the caller can stop other things meanwhile, then {@link #close(Duration)}. Changes made after
-     * this are still written.
+     * this are still written. A writer never started is started for this final write.
      */
     public synchronized void beginClose() {
         if (!closing) {
@@ -295,13 +309,15 @@ public final class StateWriter implements StateStore, AutoCloseable {
             urgent = true; // the one pause that closing cuts short: write now, not after the rest of a retry pause
             notifyAll();
         }
+        start();
     }
 
     /**
      * Writes what is pending and stops the writer thread. What is pending is written at once (a commit interval is
      * not waited for) and always tried at least once, even with no time left; a failed write is retried once a
      * second, as while running, until {@code wait} has passed. If changes are still not on disk then, their number
-     * and the last error are logged; the state on disk is the last successful commit.
+     * and the last error are logged; the state on disk is the last successful commit. A writer never started is
+     * started for this final write.
      *
      * @param wait how long failed writes may still be retried (the part of the shutdown grace that is left)
      * @return the number of changes that are not on disk; 0 when everything was written
@@ -309,14 +325,18 @@ public final class StateWriter implements StateStore, AutoCloseable {
     public long close(Duration wait) {
         long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
         beginClose();
+        Thread writing;
+        synchronized (this) {
+            writing = thread;
+        }
         try {
-            joinUntil(deadline);
-            if (thread.isAlive()) {
+            joinUntil(writing, deadline);
+            if (writing.isAlive()) {
                 synchronized (this) {
                     givingUp = true;
                     notifyAll();
                 }
-                joinUntil(System.nanoTime() + WRITE_IN_PROGRESS_WAIT.toNanos());
+                joinUntil(writing, System.nanoTime() + WRITE_IN_PROGRESS_WAIT.toNanos());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -332,7 +352,7 @@ public final class StateWriter implements StateStore, AutoCloseable {
         }
     }
 
-    private void joinUntil(long deadline) throws InterruptedException {
+    private static void joinUntil(Thread thread, long deadline) throws InterruptedException {
         long left;
         while (thread.isAlive() && (left = deadline - System.nanoTime()) > 0) {
             thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));

@@ -34,8 +34,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -443,7 +446,7 @@ class EngineTest {
 
     @Test
     void shouldRecordATimeoutAndAbandonARunThatIgnoresCancellation() throws Exception {
-        realThreads = RunExecutor.workerThreads();
+        realThreads = RunExecutor.workerThreads(16, RunExecutor.namedThreads());
         executor = realThreads::execute;
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(1);
@@ -474,6 +477,91 @@ class EngineTest {
         assertThat(record("stuck").failureCount()).isEqualTo(1);
         assertThat(record("stuck").runCount()).isEqualTo(1);
         awaitFailureLogged("run 1 of job demo.stuck (attempt 1) failed: timed out after PT30S");
+    }
+
+    @Test
+    void shouldMakeFiresWaitForAWorkerWhileAbandonedRunsHoldEveryThreadAndSayItOnce() {
+        // given one run at a time on an executor of two threads, and a job that overlaps itself and times out
+        settings = new EngineSettings(1, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
+        HeldRuns twoThreads = new HeldRuns(false, 2);
+        executor = twoThreads;
+        register(JobSpec.builder("deaf", Schedule.every(Duration.ofMinutes(1))).timeout(Duration.ofSeconds(30))
+                .overlap(OverlapPolicy.ALLOW).build());
+        for (String minute : List.of("00", "01")) { // each run is held, so to the engine its code never returns
+            at("2027-01-04T12:" + minute + ":00Z");
+            engine().runDue();
+            at("2027-01-04T12:" + minute + ":30Z");
+            engine().runDue();
+        }
+        assertThat(engine().stats().abandonedStillRunning()).isEqualTo(2);
+        assertThat(engine().stats().runsExecuting()).isZero();
+
+        // when two more fires are due
+        at("2027-01-04T12:02:00Z");
+        engine().runDue();
+        at("2027-01-04T12:03:00Z");
+        engine().runDue();
+
+        // then they wait for a worker instead of getting threads the executor does not have, and the host says why
+        assertThat(engine().stats().runsDispatched()).isEqualTo(2);
+        assertThat(engine().stats().firesWaitingForWorker()).isEqualTo(2);
+        assertThat(twoThreads.size()).isEqualTo(2);
+        assertThat(failureLog.matching(Level.WARN, "all 2 worker threads are taken, 2 of them by runs given up after"
+                + " their timeout whose code has not returned; due fires wait for a worker")).hasSize(1);
+
+        // and when an abandoned run's code returns, its thread goes to the oldest waiting fire
+        twoThreads.runOne();
+        assertThat(engine().stats().abandonedStillRunning()).isEqualTo(1);
+        assertThat(engine().stats().runsDispatched()).isEqualTo(3);
+        assertThat(engine().stats().firesWaitingForWorker()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldNeverStartMoreWorkerThreadsThanTheLimitWhenRunsIgnoreTheirTimeout() throws Exception {
+        // given a cap of 2 runs, the host's pool for it, and a job whose runs overlap and never end by themselves
+        int cap = 2;
+        int limit = RunExecutor.threadLimitFor(cap);
+        assertThat(limit).as("documented headroom: as many threads again as the cap").isEqualTo(2 * cap);
+        settings = new EngineSettings(cap, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30));
+        AtomicInteger threadsMade = new AtomicInteger();
+        ThreadFactory named = RunExecutor.namedThreads();
+        realThreads = RunExecutor.workerThreads(limit, r -> {
+            threadsMade.incrementAndGet();
+            return named.newThread(r);
+        });
+        executor = RunExecutor.pooled(realThreads, limit);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger started = new AtomicInteger();
+        register(JobSpec.builder("hang", Schedule.every(Duration.ofMinutes(1))).timeout(Duration.ofSeconds(30))
+                .overlap(OverlapPolicy.ALLOW).build(), ctx -> {
+                    started.incrementAndGet();
+                    awaitIgnoringInterrupts(release);
+                });
+        try {
+            // when ten fires come, each run given up at its timeout
+            for (int minute = 0; minute < 10; minute++) {
+                at(String.format("2027-01-04T12:%02d:00Z", minute));
+                engine().runDue();
+                int expected = Math.min(minute + 1, limit);
+                Eventually.await(Duration.ofSeconds(10), () -> started.get() == expected,
+                        () -> expected + " runs started, saw " + started.get());
+                at(String.format("2027-01-04T12:%02d:30Z", minute));
+                engine().runDue();
+            }
+
+            // then the pool made no more threads than its limit, and the rest of the fires wait for a worker
+            assertThat(threadsMade.get()).isEqualTo(limit);
+            assertThat(((ThreadPoolExecutor) realThreads).getLargestPoolSize()).isEqualTo(limit);
+            assertThat(engine().stats().abandonedStillRunning()).isEqualTo(limit);
+            assertThat(engine().stats().firesWaitingForWorker()).isEqualTo(10 - limit);
+            failureLog.assertLogged(Level.WARN, "all 4 worker threads are taken, 4 of them by runs given up");
+        } finally {
+            release.countDown();
+        }
+        // and once the runs return, the waiting fires run on the same threads
+        Eventually.await(Duration.ofSeconds(10), () -> started.get() == 10 && engine().stats().runsExecuting() == 0
+                && engine().stats().firesWaitingForWorker() == 0, () -> "every fire ran, saw " + started.get());
+        assertThat(threadsMade.get()).isEqualTo(limit);
     }
 
     @Test
@@ -606,7 +694,7 @@ class EngineTest {
 
     @Test
     void shouldNotRunTheJobsCodeBeforeADurableStartIsCommitted() throws Exception {
-        realThreads = RunExecutor.workerThreads();
+        realThreads = RunExecutor.workerThreads(16, RunExecutor.namedThreads());
         executor = realThreads::execute;
         sink.holdCommits();
         CountDownLatch ran = new CountDownLatch(1);
@@ -883,7 +971,7 @@ class EngineTest {
 
     @Test
     void shouldRecordARunInterruptedByItsPluginStoppingAsCancelledAndNotRetryIt() throws Exception {
-        realThreads = RunExecutor.workerThreads();
+        realThreads = RunExecutor.workerThreads(16, RunExecutor.namedThreads());
         executor = realThreads::execute;
         CountDownLatch started = new CountDownLatch(1);
         try (LogCapture info = LogCapture.of(Engine.class).atLevel(Level.INFO).start()) {
@@ -1106,7 +1194,7 @@ class EngineTest {
 
     @Test
     void shouldStillTimeOutARunDuringTheShutdownGraceInsteadOfWaitingForAllOfIt() throws Exception {
-        realThreads = RunExecutor.workerThreads();
+        realThreads = RunExecutor.workerThreads(16, RunExecutor.namedThreads());
         executor = realThreads::execute;
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(1);
@@ -1133,7 +1221,7 @@ class EngineTest {
 
     @Test
     void shouldCancelARunNearTheEndOfTheGraceAndReturnWithinTheGrace() throws Exception {
-        realThreads = RunExecutor.workerThreads();
+        realThreads = RunExecutor.workerThreads(16, RunExecutor.namedThreads());
         executor = realThreads::execute;
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(1);

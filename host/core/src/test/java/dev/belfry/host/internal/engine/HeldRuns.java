@@ -12,6 +12,7 @@ import java.util.Queue;
 final class HeldRuns implements RunExecutor {
     private final Queue<Runnable> held = new ArrayDeque<>();
     private final boolean carryOn;
+    private final int threadLimit;
 
     /** Runs are handed over one by one: a finished run's thread never goes on with another. */
     HeldRuns() {
@@ -20,12 +21,26 @@ final class HeldRuns implements RunExecutor {
 
     /** @param carryOn whether a finished run's thread goes on with a run that waited for a worker */
     HeldRuns(boolean carryOn) {
+        this(carryOn, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param carryOn     whether a finished run's thread goes on with a run that waited for a worker
+     * @param threadLimit how many runs the engine may hand over at once, abandoned ones included
+     */
+    HeldRuns(boolean carryOn, int threadLimit) {
         this.carryOn = carryOn;
+        this.threadLimit = threadLimit;
     }
 
     @Override
     public boolean workersCarryOn() {
         return carryOn;
+    }
+
+    @Override
+    public int threadLimit() {
+        return threadLimit;
     }
 
     @Override

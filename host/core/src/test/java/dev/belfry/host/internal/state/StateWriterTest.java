@@ -87,6 +87,11 @@ class StateWriterTest {
         return JobRecord.pending(new QName("demo", name), "demo", Schedule.manual()).withRunCount(runs);
     }
 
+    private static StateWriter started(StateWriter writer) {
+        writer.start();
+        return writer;
+    }
+
     private SidecarDocument onDisk() throws IOException {
         return new SidecarStore(data, clock).load().document();
     }
@@ -94,8 +99,8 @@ class StateWriterTest {
     @Test
     void shouldCoalesceManyChangesIntoFewWritesAndPersistTheLatestState() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        try (StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(200),
-                SidecarDocument.empty(clock.instant()))) {
+        try (StateWriter writer = started(new StateWriter(store, clock, Duration.ofMillis(200),
+                SidecarDocument.empty(clock.instant())))) {
             for (int i = 1; i <= 1_000; i++) {
                 writer.put(job("j" + (i % 10), i));
             }
@@ -111,8 +116,8 @@ class StateWriterTest {
     @Test
     void shouldReportADurableTicketOnlyOnceItIsOnDisk() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        try (StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1),
-                SidecarDocument.empty(clock.instant()))) {
+        try (StateWriter writer = started(new StateWriter(store, clock, Duration.ofHours(1),
+                SidecarDocument.empty(clock.instant())))) {
             long ticket = writer.put(job("a", 1));
 
             // a durable wait does not sit out the (hour-long) interval: it asks for a commit now
@@ -125,8 +130,8 @@ class StateWriterTest {
     @Test
     void shouldFailWaitersWhileTheDiskFailsAndWriteEverythingOnceItRecovers() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        try (StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(10),
-                SidecarDocument.empty(clock.instant()))) {
+        try (StateWriter writer = started(new StateWriter(store, clock, Duration.ofMillis(10),
+                SidecarDocument.empty(clock.instant())))) {
             writer.put(job("before", 1));
             writer.flush().get(10, TimeUnit.SECONDS);
 
@@ -151,7 +156,8 @@ class StateWriterTest {
     @Test
     void shouldWritePendingChangesWhenClosed() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1), SidecarDocument.empty(Instant.EPOCH));
+        StateWriter writer = started(new StateWriter(store, clock, Duration.ofHours(1),
+                SidecarDocument.empty(Instant.EPOCH)));
         writer.put(job("last", 7));
 
         writer.close();
@@ -162,7 +168,8 @@ class StateWriterTest {
     @Test
     void shouldWritePendingChangesWhenClosedWithNoTimeLeft() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1), SidecarDocument.empty(Instant.EPOCH));
+        StateWriter writer = started(new StateWriter(store, clock, Duration.ofHours(1),
+                SidecarDocument.empty(Instant.EPOCH)));
         writer.put(job("last", 7));
 
         assertThat(writer.close(Duration.ZERO)).isZero();
@@ -173,7 +180,8 @@ class StateWriterTest {
     @Test
     void shouldWriteAtOnceWithoutWaitingForTheIntervalWhenClosingBegins() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1), SidecarDocument.empty(Instant.EPOCH));
+        StateWriter writer = started(new StateWriter(store, clock, Duration.ofHours(1),
+                SidecarDocument.empty(Instant.EPOCH)));
         writer.put(job("last", 7));
 
         writer.beginClose();
@@ -191,8 +199,8 @@ class StateWriterTest {
     @Test
     void shouldKeepTheRetryPauseAndStopAtTheDeadlineWhenClosedOnAFullDisk() throws Exception {
         SidecarStore store = new SidecarStore(data, clock, ops());
-        StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(10),
-                SidecarDocument.empty(clock.instant()));
+        StateWriter writer = started(new StateWriter(store, clock, Duration.ofMillis(10),
+                SidecarDocument.empty(clock.instant())));
         writer.put(job("saved", 1));
         writer.flush().get(10, TimeUnit.SECONDS);
         diskFails.set(true);
@@ -216,5 +224,44 @@ class StateWriterTest {
                 .contains("state writer stopped with 2 change(s) not on disk (")
                 .contains("No space left on device").contains(store.file().toString());
         assertThat(onDisk().job(QName.parse("demo.saved")).orElseThrow().runCount()).isEqualTo(1);
+    }
+
+    private static long writerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("belfry-sidecar-writer") && t.isAlive()).count();
+    }
+
+    @Test
+    void shouldStartNoThreadUntilStartedAndKeepChangesMadeBeforeThen() throws Exception {
+        // given a writer that has been constructed and handed a change, but not started
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        long before = writerThreads();
+        StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(10), SidecarDocument.empty(Instant.EPOCH));
+        long ticket = writer.put(job("early", 3));
+        assertThat(writerThreads()).as("writer threads after the constructor").isEqualTo(before);
+        assertThat(writes.get()).isZero();
+
+        // when it is started, twice
+        writer.start();
+        writer.start();
+
+        // then one thread writes the change made before the start
+        assertThat(writerThreads()).as("writer threads after two starts").isEqualTo(before + 1);
+        writer.durable(ticket).get(10, TimeUnit.SECONDS);
+        assertThat(onDisk().job(QName.parse("demo.early")).orElseThrow().runCount()).isEqualTo(3);
+        assertThat(writer.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldWritePendingChangesWhenClosedWithoutHavingBeenStarted() throws Exception {
+        SidecarStore store = new SidecarStore(data, clock, ops());
+        StateWriter writer = new StateWriter(store, clock, Duration.ofHours(1), SidecarDocument.empty(Instant.EPOCH));
+        writer.put(job("never-started", 5));
+
+        assertThat(writer.close(Duration.ofSeconds(10))).isZero();
+
+        assertThat(onDisk().job(QName.parse("demo.never-started")).orElseThrow().runCount()).isEqualTo(5);
+        writer.start(); // after close: nothing starts again
+        assertThat(writer.health().pendingChanges()).isZero();
     }
 }
