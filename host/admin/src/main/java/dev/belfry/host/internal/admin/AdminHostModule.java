@@ -166,7 +166,7 @@ public final class AdminHostModule implements ModuleFactory {
             if (health.containsKey("graph")) {
                 return health;
             }
-            // Without a graph module the graph is off; the health always has its section, as docs/admin-api.md says.
+            // Without a graph module the graph is off; the health always has its section, which belfry status shows.
             Map<String, Object> out = new LinkedHashMap<>();
             health.forEach((k, v) -> {
                 if (k.equals("plugins")) {
