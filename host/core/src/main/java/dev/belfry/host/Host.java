@@ -1,9 +1,8 @@
 package dev.belfry.host;
 
 import dev.belfry.api.BackgroundJob;
-import dev.belfry.api.JobSpec;
 import dev.belfry.api.QName;
-import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.host.internal.ApplicationJobs;
 import dev.belfry.host.internal.BuildVersion;
 import dev.belfry.host.internal.Seams;
 import dev.belfry.host.internal.SteppedHosts;
@@ -16,6 +15,7 @@ import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.RunExecutor;
 import dev.belfry.host.internal.module.AttachedModule;
 import dev.belfry.host.internal.module.ChangeFanOut;
+import dev.belfry.host.internal.module.HealthReport;
 import dev.belfry.host.internal.module.HostContext;
 import dev.belfry.host.internal.module.ModuleFactory;
 import dev.belfry.host.internal.module.PluginNode;
@@ -24,6 +24,7 @@ import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.PluginListener;
 import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.internal.plugins.PluginProblems;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.host.internal.plugins.PluginTrust;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
@@ -43,10 +44,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +83,6 @@ public final class Host implements AutoCloseable {
     public static final String BUILD_VERSION = BuildVersion.read();
     /** The version plugins' {@code Plugin-Requires} is checked against: the build version without a pre-release tag. */
     public static final String VERSION = BuildVersion.release(BUILD_VERSION);
-    private static final int PROBLEMS_KEPT = 200;
 
     private final HostConfig config;
     private final DataDirLock lock;
@@ -98,13 +95,7 @@ public final class Host implements AutoCloseable {
     private final PluginSupervisor plugins;
     /** The modules, in the order added; each with its name. */
     private final Map<String, AttachedModule> modules = new LinkedHashMap<>();
-    /**
-     * The current plugin problems, oldest first; guarded by itself. Each belongs to its file: a new verdict on a file
-     * replaces the file's old ones, and they go when the file goes or loads (see Wiring).
-     */
-    private final Deque<PluginProblem> problems = new ArrayDeque<>();
-    /** Files of plugins from the moment they load until they stop; guarded by {@link #problems}. */
-    private final Map<String, Path> loadedFiles = new HashMap<>();
+    private final PluginProblems problems = new PluginProblems();
     /** Plugins as the modules show them: running ones, and ones that went away while their jobs remain. */
     private final Map<String, PluginNode> pluginNodes = new TreeMap<>();
     /** The namespaces the application registered jobs under; guarded by itself. */
@@ -333,32 +324,7 @@ public final class Host implements AutoCloseable {
      * @param jobs      the jobs, with distinct names
      */
     public void register(String namespace, List<? extends BackgroundJob> jobs) {
-        try {
-            QName.checkNamespace(namespace);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot register jobs under namespace '" + namespace + "': "
-                    + e.getMessage(), e);
-        }
-        List<PluginJob> accepted = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        ScheduleValidator validator = ScheduleValidator.compiling();
-        for (BackgroundJob job : jobs) {
-            JobSpec spec = job == null ? null : job.spec();
-            if (spec == null) {
-                throw new IllegalArgumentException("cannot register a job under '" + namespace + "': "
-                        + (job == null ? "the job is null" : job.getClass().getName() + ".spec() returned null"));
-            }
-            if (!names.add(spec.name())) {
-                throw new IllegalArgumentException("cannot register job '" + namespace + "." + spec.name()
-                        + "': two jobs have that name");
-            }
-            try {
-                validator.validate(spec.schedule());
-            } catch (InvalidScheduleException e) {
-                throw e.forJob(namespace, spec.name());
-            }
-            accepted.add(new PluginJob(new QName(namespace, spec.name()), spec, job));
-        }
+        List<PluginJob> accepted = ApplicationJobs.checked(namespace, jobs);
         boolean added;
         synchronized (registered) {
             added = registered.add(namespace); // first: from now on a plugin with this id is refused
@@ -469,10 +435,7 @@ public final class Host implements AutoCloseable {
     }
 
     private List<PluginProblem> currentProblems() {
-        synchronized (problems) {
-            problems.removeIf(p -> !Files.exists(p.file()));
-            return List.copyOf(problems);
-        }
+        return problems.current();
     }
 
     /** Checks the plugins folder now, instead of waiting for the next scan; does nothing without one. */
@@ -569,30 +532,10 @@ public final class Host implements AutoCloseable {
     }
 
     private Map<String, Object> health() {
-        EngineStats stats = engine.stats();
-        StateWriter.WriterHealth writerHealth = store.health();
-        Map<String, Object> engineMap = new LinkedHashMap<>();
-        engineMap.put("jobs", stats.jobs());
-        engineMap.put("runs_executing", stats.runsExecuting());
-        engineMap.put("runs_dispatched", stats.runsDispatched());
-        engineMap.put("fires_waiting_for_worker", stats.firesWaitingForWorker());
-        engineMap.put("abandoned_runs", stats.abandonedStillRunning());
-        Map<String, Object> sidecar = new LinkedHashMap<>();
-        sidecar.put("healthy", writerHealth.lastError().isEmpty());
-        sidecar.put("commits", writerHealth.commits());
-        sidecar.put("failures", writerHealth.failures());
-        sidecar.put("pending_changes", writerHealth.pendingChanges());
-        sidecar.put("last_commit_at", writerHealth.lastCommitAt().map(Object::toString).orElse(null));
-        sidecar.put("last_error", writerHealth.lastError().orElse(null));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", writerHealth.lastError().isEmpty() ? "ok" : "degraded");
-        out.put("version", BUILD_VERSION);
-        out.put("engine", engineMap);
-        out.put("sidecar", sidecar);
-        modules.forEach((name, m) -> m.healthSection().ifPresent(h -> out.put(name, h)));
-        out.put("plugins", plugins().size());
-        out.put("plugin_problems", currentProblems().stream().map(Object::toString).toList());
-        return out;
+        Map<String, Optional<Map<String, Object>>> sections = new LinkedHashMap<>();
+        modules.forEach((name, m) -> sections.put(name, m.healthSection()));
+        return HealthReport.of(BUILD_VERSION, engine.stats(), store.health(), sections, plugins().size(),
+                currentProblems().stream().map(Object::toString).toList());
     }
 
     private void pluginState(PluginNode node) {
@@ -728,11 +671,7 @@ public final class Host implements AutoCloseable {
 
         @Override
         public void pluginStopping(String pluginId) {
-            synchronized (problems) {
-                // Its jobs' problems were this load's; the next load reports its own.
-                Path file = loadedFiles.remove(pluginId);
-                problems.removeIf(p -> p.file().equals(file));
-            }
+            problems.stopping(pluginId);
             if (!closing) { // at shutdown the engine has already stopped every run; jobs keep their state
                 engine.detach(pluginId, config.pluginStopGrace());
                 dropPluginNode(pluginId);
@@ -741,26 +680,12 @@ public final class Host implements AutoCloseable {
 
         @Override
         public void pluginLoading(Path file, String pluginId) {
-            synchronized (problems) {
-                // It loads now: why it was refused or kept waiting before no longer holds.
-                problems.removeIf(p -> p.file().equals(file));
-                loadedFiles.put(pluginId, file);
-            }
+            problems.loading(file, pluginId);
         }
 
         @Override
         public void problem(PluginProblem problem) {
-            synchronized (problems) {
-                if (!loadedFiles.containsValue(problem.file())) {
-                    // A new verdict on a file that is not loaded (refused again, or waiting for another reason)
-                    // replaces the old one; problems of a loading plugin's jobs are all kept.
-                    problems.removeIf(p -> p.file().equals(problem.file()));
-                }
-                if (problems.size() == PROBLEMS_KEPT) {
-                    problems.removeFirst();
-                }
-                problems.addLast(problem);
-            }
+            problems.add(problem);
             changes.pluginRefused(problem);
         }
     }
