@@ -12,8 +12,13 @@ public final class JobOperationException extends RuntimeException {
         CONFLICT
     }
 
+    /** Why the operation was refused. */
     private final Reason reason;
 
+    /**
+     * @param reason  why the operation was refused
+     * @param message one line naming the job and what stands in the way
+     */
     public JobOperationException(Reason reason, String message) {
         super(message);
         this.reason = reason;

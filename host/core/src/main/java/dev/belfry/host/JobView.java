@@ -34,7 +34,26 @@ public record JobView(QName qname, String namespace, Schedule schedule, Status s
                       Optional<Instant> orphanedAt, boolean dynamic, Optional<String> checkpoint,
                       List<Running> running) {
 
-    /** Checks that nothing is null and copies the list. */
+    /**
+     * Checks that nothing is null and copies the list.
+     *
+     * @param qname               the job's name, {@code namespace.job}
+     * @param namespace           who contributes it: a plugin's id, or the namespace an application registered it under
+     * @param schedule            when it fires
+     * @param status              where it is in its life
+     * @param nextFireAt          when it fires next, if it is armed
+     * @param lastStartedAt       when its last run started
+     * @param lastFinishedAt      when its last run ended
+     * @param lastRun             how its last run ended
+     * @param consecutiveFailures failed runs since its last success
+     * @param runCount            runs started, ever
+     * @param failureCount        runs failed, ever
+     * @param paused              whether an operator paused it
+     * @param orphanedAt          when its plugin went away, while it is orphaned
+     * @param dynamic             whether code added it at run time (cancel removes it) rather than a plugin declaring it
+     * @param checkpoint          the checkpoint its last run left for the next one
+     * @param running             the runs executing now
+     */
     public JobView {
         Objects.requireNonNull(qname, "qname");
         Objects.requireNonNull(namespace, "namespace");
@@ -81,7 +100,13 @@ public record JobView(QName qname, String namespace, Schedule schedule, Status s
      * @param duration  how long it took
      */
     public record LastRun(boolean succeeded, String message, Duration duration) {
-        /** Checks that nothing is null. */
+        /**
+         * Checks that nothing is null.
+         *
+         * @param succeeded whether it completed without failing
+         * @param message   the failure's summary, or empty
+         * @param duration  how long it took
+         */
         public LastRun {
             Objects.requireNonNull(message, "message");
             Objects.requireNonNull(duration, "duration");
@@ -100,7 +125,16 @@ public record JobView(QName qname, String namespace, Schedule schedule, Status s
      */
     public record Running(long id, Instant scheduledFor, Instant startedAt, int attempt, double progress,
                           String message) {
-        /** Checks that nothing is null. */
+        /**
+         * Checks that nothing is null.
+         *
+         * @param id           the run's id, unique within this host's life
+         * @param scheduledFor the fire it is for
+         * @param startedAt    when it started
+         * @param attempt      its attempt number
+         * @param progress     its last reported progress, 0 to 1
+         * @param message      its last progress message
+         */
         public Running {
             Objects.requireNonNull(scheduledFor, "scheduledFor");
             Objects.requireNonNull(startedAt, "startedAt");

@@ -16,7 +16,15 @@ import java.util.Optional;
 public record PluginProblemView(Path file, Optional<String> pluginId, Optional<String> jobName, String message,
                                 String line) {
 
-    /** Checks that nothing is null. */
+    /**
+     * Checks that nothing is null.
+     *
+     * @param file     the plugin's jar or folder
+     * @param pluginId the plugin id, if its descriptor could be read
+     * @param jobName  the job concerned, if the problem is one job's and the rest of the plugin runs
+     * @param line     the whole problem as one printable log line: {@code file: plugin p: job j: message}
+     * @param message  what is wrong
+     */
     public PluginProblemView {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(pluginId, "pluginId");

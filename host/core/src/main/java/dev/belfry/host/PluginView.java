@@ -14,7 +14,14 @@ import java.util.Objects;
  */
 public record PluginView(String id, String version, Path file, List<String> dependencies) {
 
-    /** Checks that nothing is null and copies the list. */
+    /**
+     * Checks that nothing is null and copies the list.
+     *
+     * @param id           its id, the namespace of its jobs
+     * @param version      its {@code Plugin-Version}
+     * @param file         the jar or folder it was loaded from
+     * @param dependencies the ids of the plugins it depends on
+     */
     public PluginView {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(version, "version");

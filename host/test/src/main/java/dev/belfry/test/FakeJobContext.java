@@ -58,20 +58,29 @@ public final class FakeJobContext implements JobContext {
         return new FakeJobContext(QName.parse(qname));
     }
 
-    /** @param text the checkpoint the run finds, as a previous run saved it @return this context */
+    /**
+     * @param text the checkpoint the run finds, as a previous run saved it
+     * @return this context
+     */
     public FakeJobContext checkpoint(String text) {
         this.checkpoint = Optional.of(Objects.requireNonNull(text, "text"));
         return this;
     }
 
-    /** @param at the instant the run is for; also when it fired @return this context */
+    /**
+     * @param at the instant the run is for; also when it fired
+     * @return this context
+     */
     public FakeJobContext scheduledFor(Instant at) {
         this.scheduledFor = Objects.requireNonNull(at, "at");
         this.firedAt = at;
         return this;
     }
 
-    /** @param n which attempt the run is, 1 for the first @return this context */
+    /**
+     * @param n which attempt the run is, 1 for the first
+     * @return this context
+     */
     public FakeJobContext attempt(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("attempt must be at least 1, not '" + n + "'");

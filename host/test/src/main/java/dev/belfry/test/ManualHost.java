@@ -198,13 +198,19 @@ public final class ManualHost implements AutoCloseable {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         }
 
-        /** @param c the clock the host runs on @return this builder */
+        /**
+         * @param c the clock the host runs on
+         * @return this builder
+         */
         public Builder clock(SettableClock c) {
             this.clock = Objects.requireNonNull(c, "clock");
             return this;
         }
 
-        /** @param dir a folder of plugin jars, loaded once at start @return this builder */
+        /**
+         * @param dir a folder of plugin jars, loaded once at start
+         * @return this builder
+         */
         public Builder pluginsDir(Path dir) {
             this.pluginsDir = Objects.requireNonNull(dir, "pluginsDir");
             return this;
@@ -220,13 +226,20 @@ public final class ManualHost implements AutoCloseable {
             return this;
         }
 
-        /** @param l a listener, as {@link HostConfig.Builder#listener} takes it @return this builder */
+        /**
+         * @param l a listener, as {@link HostConfig.Builder#listener} takes it
+         * @return this builder
+         */
         public Builder listener(HostListener l) {
             listeners.add(Objects.requireNonNull(l, "listener"));
             return this;
         }
 
-        /** Keeps dispatched runs until {@link ManualHost#runPending()}, to look at runs in flight. @return this */
+        /**
+         * Keeps dispatched runs until {@link ManualHost#runPending()}, to look at runs in flight.
+         *
+         * @return this builder
+         */
         public Builder holdRuns() {
             this.holdRuns = true;
             return this;

@@ -31,6 +31,12 @@ public record GraphConfig(Mode mode, Optional<URI> uri, String user, Optional<St
     /**
      * Validates the values.
      *
+     * @param mode       off, the embedded server, or an external one
+     * @param uri        the external server's URI (external mode only)
+     * @param user       the user to connect as
+     * @param password   the password; for the embedded server, empty means generate one at first start
+     * @param boltPort   the embedded server's Bolt port on 127.0.0.1; 0 picks a free port
+     * @param runsPerJob how many recent runs per job the graph keeps
      * @throws IllegalArgumentException naming the value that is wrong
      */
     public GraphConfig {
