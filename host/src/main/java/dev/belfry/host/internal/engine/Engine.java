@@ -27,15 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,18 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final CompletableFuture<Void> NO_WAIT = CompletableFuture.completedFuture(null);
-    /** How a cancelled run's outcome starts, followed by the reason. */
-    private static final String CANCELLED = "cancelled: ";
-    /** A plugin stop's cancellation reason is "plugin ID is stopping"; recognised in recorded outcomes. */
-    private static final String PLUGIN_STOPPING_PREFIX = "plugin ";
-    private static final String PLUGIN_STOPPING_SUFFIX = " is stopping";
     /** The end of the shutdown grace that runs still going get to react to their cancellation (at most). */
     private static final Duration SHUTDOWN_CANCEL_WINDOW = Duration.ofSeconds(2);
     // While a run's timeout is pending during shutdown the clock is read again at least this often (it may jump, or
     // be a test's), and at most this often (a timeout just due is handled on the next read).
     private static final long TIMEOUT_CLOCK_READ_NANOS = Duration.ofMillis(100).toNanos();
     private static final long MIN_TIMEOUT_WAIT_NANOS = Duration.ofMillis(1).toNanos();
-    private static final Duration MAX_RUN_DURATION = Duration.ofMillis(Long.MAX_VALUE);
 
     private final Clock clock;
     private final StateSink sink;
@@ -75,18 +65,11 @@ public final class Engine implements AutoCloseable {
     private final ScheduleValidator validator;
     private final EngineListener listener;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
+    private final EngineLock lock = new EngineLock();
+    private final TimerHeap timers = new TimerHeap(lock);
     private final Map<QName, JobSlot> jobs = new HashMap<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ArrayDeque<WaitingFire> waitingForWorker = new ArrayDeque<>();
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
-    /**
-     * Log lines made while holding the lock, written once it is released: the log's output can be slow (a
-     * terminal, a full pipe, a plugin flooding stderr), and no fire should wait for it.
-     */
-    private final ConcurrentLinkedQueue<Runnable> deferredLogs = new ConcurrentLinkedQueue<>();
-    private long timerSeq;
     private long runSeq;
     private int executing;
     private int abandonedStillRunning;
@@ -141,7 +124,7 @@ public final class Engine implements AutoCloseable {
             timerThread.setDaemon(true);
             timerThread.start();
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -153,25 +136,25 @@ public final class Engine implements AutoCloseable {
                     runDueLocked(clock.instant());
                 } catch (RuntimeException | LinkageError e) {
                     // The loop must survive any single bad step, or every job stops firing.
-                    later(() -> log.error("engine step failed; carrying on", e));
+                    lock.later(() -> log.error("engine step failed; carrying on", e));
                 }
-                if (!deferredLogs.isEmpty()) {
-                    unlock(); // write what this step logged without holding up the workers
+                if (lock.hasDeferredLogs()) {
+                    lock.unlock(); // write what this step logged without holding up the workers
                     lock.lock();
                 }
                 long sleep = settings.maxTimerSleep().toNanos();
-                Timer head = timers.peek();
+                Instant head = timers.headDue();
                 if (head != null) {
-                    sleep = nanosUntil(clock.instant(), head.due, sleep);
+                    sleep = Saturating.nanosUntil(clock.instant(), head, sleep);
                 }
                 if (sleep > 0 && !stopping) {
-                    wake.awaitNanos(sleep);
+                    lock.awaitWake(sleep);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -185,7 +168,7 @@ public final class Engine implements AutoCloseable {
         try {
             return runDueLocked(clock.instant());
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -193,26 +176,19 @@ public final class Engine implements AutoCloseable {
     public Optional<Instant> nextDue() {
         lock.lock();
         try {
-            while (!timers.isEmpty() && timers.peek().cancelled) {
-                timers.poll();
-            }
-            return timers.isEmpty() ? Optional.empty() : Optional.of(timers.peek().due);
+            return timers.nextDue();
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
     private int runDueLocked(Instant now) {
         long before = dispatched;
-        for (Timer t = timers.peek(); t != null && !t.due.isAfter(now); t = timers.peek()) {
-            timers.poll();
-            if (t.cancelled) {
-                continue;
-            }
+        for (Timer t = timers.pollDue(now); t != null; t = timers.pollDue(now)) {
             switch (t.kind) {
                 case FIRE -> onFireDue(t.slot, t.due, now);
                 case RETRY -> onRetryDue(t.slot, now);
-                case TIMEOUT -> onTimeout(t.run, now);
+                case TIMEOUT -> onTimeout(t.run(), now);
                 default -> throw new IllegalStateException("unknown timer kind " + t.kind);
             }
         }
@@ -243,9 +219,9 @@ public final class Engine implements AutoCloseable {
 
     private void applyMisfirePolicy(JobSlot slot, Instant firstMissed, Instant now) {
         Misfires.Plan plan = Misfires.plan(slot.spec.schedule(), slot.spec.misfire(), firstMissed, now);
-        misfired = saturatedAdd(misfired, plan.missed());
+        misfired = Saturating.add(misfired, plan.missed());
         String policy = Schedules.describe(slot.spec.misfire());
-        later(() -> log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname,
+        lock.later(() -> log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname,
                 plan.missed(), firstMissed, policy, plan.toRun().size()));
         setNextFire(slot, plan.nextRegular());
         dropRetry(slot);
@@ -275,7 +251,7 @@ public final class Engine implements AutoCloseable {
             if (overlap != OverlapPolicy.ALLOW) {
                 skipped++;
                 if (log.isDebugEnabled()) {
-                    later(() -> log.debug("job {} is still running: fire for {} skipped", slot.qname, scheduledFor));
+                    lock.later(() -> log.debug("job {} is still running: fire for {} skipped", slot.qname, scheduledFor));
                 }
                 return;
             }
@@ -295,7 +271,7 @@ public final class Engine implements AutoCloseable {
         try {
             return claim.claim(slot.qname, scheduledFor);
         } catch (RuntimeException e) {
-            later(() -> log.error("claim for job {} at {} failed; not running it here", slot.qname, scheduledFor, e));
+            lock.later(() -> log.error("claim for job {} at {} failed; not running it here", slot.qname, scheduledFor, e));
             return false;
         }
     }
@@ -305,10 +281,10 @@ public final class Engine implements AutoCloseable {
         slot.addRun(run);
         executing++;
         dispatched++;
-        long ticket = commit(slot, slot.record.withRunStarted(now, saturatedIncrement(slot.record.runCount())));
+        long ticket = commit(slot, slot.record.withRunStarted(now, Saturating.increment(slot.record.runCount())));
         // A timeout that ends beyond the last instant there is never comes: no timer.
         slot.spec.timeout().flatMap(limit -> NextFire.plus(now, limit))
-                .ifPresent(due -> run.timeoutTimer = push(Kind.TIMEOUT, due, slot, run));
+                .ifPresent(due -> run.timeoutTimer = timers.push(Timer.Kind.TIMEOUT, due, slot, run));
         run.startCommitted = slot.spec.durableStart() ? sink.durable(ticket) : NO_WAIT;
         if (finishingWorkerFree && handedBack == null) {
             handedBack = run; // the worker that just ended a run takes this one: no thread hand-off
@@ -356,8 +332,8 @@ public final class Engine implements AutoCloseable {
             Instant now = clock.instant();
             // Cancelled because its plugin stops: what the code throws on the way out (an InterruptedException, say)
             // is the cancellation's doing, not the job's failure.
-            String error = failure != null && !run.cancelledByPluginStop ? describe(failure)
-                    : run.cancelReason().map(reason -> CANCELLED + reason).orElse(null);
+            String error = failure != null && !run.cancelledByPluginStop ? RunOutcomes.describe(failure)
+                    : run.cancelReason().map(reason -> RunOutcomes.CANCELLED + reason).orElse(null);
             boolean mayRetry = run.cancelReason().isEmpty();
             finishingWorkerFree = executor.workersCarryOn();
             try {
@@ -369,7 +345,7 @@ public final class Engine implements AutoCloseable {
         } finally {
             finishingWorkerFree = false;
             handedBack = null;
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -379,7 +355,7 @@ public final class Engine implements AutoCloseable {
      */
     private void endFailed(Run run, Throwable e, Instant now) {
         JobSlot slot = run.slot;
-        later(() -> log.error("ending run {} of job {} failed; the run is taken off the job all the same", run.id,
+        lock.later(() -> log.error("ending run {} of job {} failed; the run is taken off the job all the same", run.id,
                 slot.qname, e));
         if (slot.removeRun(run)) {
             executing--;
@@ -388,7 +364,7 @@ public final class Engine implements AutoCloseable {
             try {
                 commit(slot, slot.record);
             } catch (RuntimeException | LinkageError again) {
-                later(() -> log.error("job {}: its status could not be set after the run", slot.qname, again));
+                lock.later(() -> log.error("job {}: its status could not be set after the run", slot.qname, again));
             }
         }
     }
@@ -398,7 +374,7 @@ public final class Engine implements AutoCloseable {
         abandonedStillRunning--;
         JobSlot slot = run.slot;
         slot.abandonedStillRunning--;
-        later(() -> log.info("abandoned run {} of job {} returned after all", run.id, slot.qname));
+        lock.later(() -> log.info("abandoned run {} of job {} returned after all", run.id, slot.qname));
         if (jobs.get(slot.qname) == slot) {
             startNextIfIdle(slot, clock.instant());
             commit(slot, slot.record);
@@ -442,10 +418,7 @@ public final class Engine implements AutoCloseable {
         slot.removeRun(run);
         executing--;
         if (run.timeoutTimer != null) {
-            run.timeoutTimer.cancelled = true;
-            // A cancelled timer stays in the heap until its due time, which may be hours away: it must not keep the
-            // run, and through the run's code the plugin's class loader, reachable until then.
-            run.timeoutTimer.run = null;
+            run.timeoutTimer.cancelAndForgetRun();
             run.timeoutTimer = null;
         }
         try {
@@ -453,7 +426,7 @@ public final class Engine implements AutoCloseable {
                     Optional.ofNullable(error)));
         } catch (RuntimeException | LinkageError e) {
             // The run history and the mirror are views: their failure must not keep the run from being recorded.
-            later(() -> log.error("recording run {} of job {} in the run history or the graph failed", run.id,
+            lock.later(() -> log.error("recording run {} of job {} in the run history or the graph failed", run.id,
                     slot.qname, e));
         }
         if (jobs.get(slot.qname) != slot) {
@@ -467,7 +440,7 @@ public final class Engine implements AutoCloseable {
 
     private void recordOutcome(JobSlot slot, Run run, String error, boolean mayRetry, Instant now) {
         Schedule schedule = slot.record.schedule();
-        RunOutcome outcome = new RunOutcome(error == null, error == null ? "" : error, runDuration(run.firedAt, now));
+        RunOutcome outcome = new RunOutcome(error == null, error == null ? "" : error, RunOutcomes.runDuration(run.firedAt, now));
         JobRecord r;
         if (error == null) {
             r = slot.record.withRunEnded(now, outcome, 0, slot.record.failureCount());
@@ -481,15 +454,15 @@ public final class Engine implements AutoCloseable {
             r = slot.record.withRunEnded(now, outcome, slot.record.consecutiveFailures(), slot.record.failureCount());
             long runId = run.id;
             int attempt = run.attempt;
-            later(() -> log.info("run {} of job {} (attempt {}) {}", runId, slot.qname, attempt,
+            lock.later(() -> log.info("run {} of job {} (attempt {}) {}", runId, slot.qname, attempt,
                     Printable.escape(error)));
         } else {
-            r = slot.record.withRunEnded(now, outcome, saturatedIncrement(slot.record.consecutiveFailures()),
-                    saturatedIncrement(slot.record.failureCount()));
+            r = slot.record.withRunEnded(now, outcome, Saturating.increment(slot.record.consecutiveFailures()),
+                    Saturating.increment(slot.record.failureCount()));
             long runId = run.id;
             int attempt = run.attempt;
             // The message is the job's own text: escaped here, stored as it was.
-            later(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt,
+            lock.later(() -> log.warn("run {} of job {} (attempt {}) failed: {}", runId, slot.qname, attempt,
                     Printable.escape(error)));
             if (mayRetry && slot.spec != null && run.attempt < slot.spec.retry().maxAttempts() && armable(slot)) {
                 Duration delay = slot.spec.retry().delayBeforeRetry(run.attempt, random.getAsDouble());
@@ -509,11 +482,11 @@ public final class Engine implements AutoCloseable {
     // ---------------------------------------------------------------- timers and state
 
     private void setNextFire(JobSlot slot, Optional<Instant> next) {
-        cancel(slot.fireTimer);
+        TimerHeap.cancel(slot.fireTimer);
         slot.fireTimer = null;
         slot.nextFire = next.orElse(null);
         if (slot.nextFire != null && armable(slot)) {
-            slot.fireTimer = push(Kind.FIRE, slot.nextFire, slot, null);
+            slot.fireTimer = timers.push(Timer.Kind.FIRE, slot.nextFire, slot, null);
         }
     }
 
@@ -521,28 +494,13 @@ public final class Engine implements AutoCloseable {
         dropRetry(slot);
         slot.retryFor = retryFor;
         slot.retryAttempt = attempt;
-        slot.retryTimer = push(Kind.RETRY, at, slot, null);
+        slot.retryTimer = timers.push(Timer.Kind.RETRY, at, slot, null);
     }
 
     private void dropRetry(JobSlot slot) {
-        cancel(slot.retryTimer);
+        TimerHeap.cancel(slot.retryTimer);
         slot.retryTimer = null;
         slot.retryFor = null;
-    }
-
-    private Timer push(Kind kind, Instant due, JobSlot slot, Run run) {
-        Timer t = new Timer(due, ++timerSeq, kind, slot, run);
-        timers.add(t);
-        if (timers.peek() == t) {
-            wake.signal(); // the timer thread may be sleeping towards a later instant
-        }
-        return t;
-    }
-
-    private static void cancel(Timer t) {
-        if (t != null) {
-            t.cancelled = true;
-        }
     }
 
     /**
@@ -575,7 +533,7 @@ public final class Engine implements AutoCloseable {
 
     /** Whether a fire due at {@code due} is later than the misfire threshold at {@code now}. */
     private boolean misfired(Instant due, Instant now) {
-        // Not Duration.between: that goes through Temporal.until, a tenth of attaching a job at start-up.
+        // Not Duration.between: it is slower, and this runs for every job a plugin attaches (docs/benchmarks.md).
         return now.minus(settings.misfireThreshold()).isAfter(due);
     }
 
@@ -611,17 +569,17 @@ public final class Engine implements AutoCloseable {
                     Instant started = record.lastStartedAt().orElse(now);
                     slot.record = record.withLastFinishedAt(Optional.of(now))
                             .withLastOutcome(Optional.of(new RunOutcome(false, "host stopped during run",
-                                    runDuration(started, now))))
-                            .withConsecutiveFailures(saturatedIncrement(record.consecutiveFailures()))
-                            .withFailureCount(saturatedIncrement(record.failureCount()));
+                                    RunOutcomes.runDuration(started, now))))
+                            .withConsecutiveFailures(Saturating.increment(record.consecutiveFailures()))
+                            .withFailureCount(Saturating.increment(record.failureCount()));
                     slot.crashedFire = started;
-                    later(() -> log.warn("job {} was running when the host stopped; recorded as a failed run",
+                    lock.later(() -> log.warn("job {} was running when the host stopped; recorded as a failed run",
                             record.qname()));
                     commit(slot, slot.record);
                 }
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -641,7 +599,7 @@ public final class Engine implements AutoCloseable {
                 Attached how = attachOne(pluginId, job.qname(), job.spec(), job.job(), false, now);
                 byHow[how.ordinal()]++;
                 if (log.isDebugEnabled()) {
-                    later(() -> log.debug("job {} {} ({})", job.qname(), how.word,
+                    lock.later(() -> log.debug("job {} {} ({})", job.qname(), how.word,
                             Schedules.describe(job.spec().schedule())));
                 }
             }
@@ -650,12 +608,11 @@ public final class Engine implements AutoCloseable {
             int known = byHow[Attached.ATTACHED.ordinal()];
             int restarted = byHow[Attached.RESTARTED.ordinal()];
             int back = byHow[Attached.REATTACHED.ordinal()];
-            later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from before"
+            lock.later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from before"
                     + " its restart, {} back from orphaned)", pluginId, provided.size(), registered, known, restarted,
                     back));
             // Every job attached above has its code now (a PluginJob always has one), so a job of this plugin
-            // still without code is one the plugin no longer provides. Checked in this order, and without a set of
-            // the provided names, because at 100,000 jobs looking each one up was a third of attaching them.
+            // still without code is one the plugin no longer provides: no set of the provided names is needed.
             for (JobSlot slot : jobs.values()) {
                 if (slot.code == null && !slot.orphaned && slot.pluginId.equals(pluginId)) {
                     orphan(slot, now);
@@ -663,7 +620,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -717,7 +674,7 @@ public final class Engine implements AutoCloseable {
         // A once job whose run was cancelled because its plugin stopped has not had its fire: it is armed again
         // (known from disk, so also after a restart), and a fire now past goes through the misfire policy.
         boolean cutByPluginStop = schedule instanceof Schedule.Once && !slot.completed && !replacedWithNewSchedule
-                && slot.nextFire == null && base.lastOutcome().map(Engine::cancelledByPluginStop).orElse(false);
+                && slot.nextFire == null && base.lastOutcome().map(RunOutcomes::cancelledByPluginStop).orElse(false);
         Instant failedFire = slot.crashedFire;
         if (schedule instanceof Schedule.Once once && !slot.completed && !replacedWithNewSchedule && !cutByPluginStop
                 && slot.nextFire == null && base.runCount() > 0 && base.lastOutcome().map(o -> !o.success()).orElse(false)) {
@@ -725,7 +682,7 @@ public final class Engine implements AutoCloseable {
         }
         boolean retryFailedFire = false;
         if (failedFire != null) {
-            retryFailedFire = saturatedIncrement(base.consecutiveFailures()) <= spec.retry().maxAttempts();
+            retryFailedFire = Saturating.increment(base.consecutiveFailures()) <= spec.retry().maxAttempts();
             if (!retryFailedFire && (schedule instanceof Schedule.Once || schedule instanceof Schedule.Manual)) {
                 slot.failed = !slot.completed;
             }
@@ -740,7 +697,7 @@ public final class Engine implements AutoCloseable {
         setNextFire(slot, Optional.ofNullable(due));
         if (retryFailedFire && armable(slot)) {
             Duration delay = spec.retry().delayBeforeRetry(base.consecutiveFailures(), random.getAsDouble());
-            scheduleRetry(slot, failedFire, saturatedIncrement(base.consecutiveFailures()), now.plus(delay));
+            scheduleRetry(slot, failedFire, Saturating.increment(base.consecutiveFailures()), now.plus(delay));
         }
         slot.crashedFire = null;
         commit(slot, slot.record);
@@ -772,29 +729,29 @@ public final class Engine implements AutoCloseable {
             for (JobSlot slot : jobs.values()) {
                 if (slot.pluginId.equals(pluginId)) {
                     slot.code = null; // nothing new starts from here on
-                    cancel(slot.fireTimer);
+                    TimerHeap.cancel(slot.fireTimer);
                     slot.fireTimer = null;
                     dropRetry(slot);
                     slot.queuedFor = null;
                     slot.clearBacklog();
                     for (Run run : slot.runs()) {
                         run.cancelledByPluginStop = true;
-                        run.cancel(PLUGIN_STOPPING_PREFIX + pluginId + PLUGIN_STOPPING_SUFFIX);
+                        run.cancel(RunOutcomes.pluginStopping(pluginId));
                         cancelled.add(run);
                     }
                 }
             }
             schedulers.remove(pluginId);
         } finally {
-            unlock();
+            lock.unlock();
         }
-        awaitRuns(cancelled, System.nanoTime() + grace.toNanos());
+        Run.awaitAll(cancelled, System.nanoTime() + grace.toNanos());
         lock.lock();
         try {
             Instant now = clock.instant();
             for (Run run : cancelled) {
                 if (!run.abandoned && run.slot.runs().contains(run)) {
-                    giveUp(run, CANCELLED + PLUGIN_STOPPING_PREFIX + pluginId + PLUGIN_STOPPING_SUFFIX
+                    giveUp(run, RunOutcomes.CANCELLED + RunOutcomes.pluginStopping(pluginId)
                             + "; the run did not end within the grace of " + grace + " and was abandoned", false, now);
                 }
             }
@@ -807,7 +764,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -828,7 +785,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -845,7 +802,7 @@ public final class Engine implements AutoCloseable {
                     && slot.orphanedAt.isBefore(cutoff)) {
                 jobs.remove(slot.qname);
                 sink.remove(slot.qname);
-                later(() -> log.info("orphaned job {} pruned after {} without its plugin", slot.qname,
+                lock.later(() -> log.info("orphaned job {} pruned after {} without its plugin", slot.qname,
                         settings.orphanRetention()));
             }
         }
@@ -877,11 +834,11 @@ public final class Engine implements AutoCloseable {
             }
             Attached how = attachOne(namespace, qname, spec, job, true, clock.instant());
             if (log.isInfoEnabled()) {
-                later(() -> log.info("job {} {} ({})", qname, how.word, Schedules.describe(spec.schedule())));
+                lock.later(() -> log.info("job {} {} ({})", qname, how.word, Schedules.describe(spec.schedule())));
             }
             return qname;
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -894,7 +851,7 @@ public final class Engine implements AutoCloseable {
             cancel(qname);
             return true;
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -909,7 +866,7 @@ public final class Engine implements AutoCloseable {
             }
             return out;
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -924,7 +881,7 @@ public final class Engine implements AutoCloseable {
                 commit(slot, slot.record.withCheckpoint(Optional.of(text)));
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -958,7 +915,7 @@ public final class Engine implements AutoCloseable {
             int queuedAfter = slot.waitingForWorker + (slot.queuedFor == null ? 0 : 1);
             return queuedAfter > queuedBefore ? TriggerOutcome.QUEUED : TriggerOutcome.SKIPPED;
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -978,14 +935,14 @@ public final class Engine implements AutoCloseable {
                         + " cannot be paused: it is cancelled (resume enables it again)");
             }
             slot.paused = true;
-            cancel(slot.fireTimer);
+            TimerHeap.cancel(slot.fireTimer);
             slot.fireTimer = null;
             dropRetry(slot);
             slot.queuedFor = null;
             slot.clearBacklog();
             commit(slot, slot.record);
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1016,7 +973,7 @@ public final class Engine implements AutoCloseable {
             }
             commit(slot, slot.record);
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1034,7 +991,7 @@ public final class Engine implements AutoCloseable {
             for (Run run : slot.runs()) {
                 run.cancel("job cancelled by an operator");
             }
-            cancel(slot.fireTimer);
+            TimerHeap.cancel(slot.fireTimer);
             slot.fireTimer = null;
             dropRetry(slot);
             slot.queuedFor = null;
@@ -1043,14 +1000,14 @@ public final class Engine implements AutoCloseable {
             if (slot.dynamic || slot.orphaned) {
                 jobs.remove(qname);
                 sink.remove(qname);
-                later(() -> log.info("job {} removed", qname));
+                lock.later(() -> log.info("job {} removed", qname));
             } else {
                 slot.cancelled = true;
                 commit(slot, slot.record);
-                later(() -> log.info("job {} cancelled (disabled until resumed)", qname));
+                lock.later(() -> log.info("job {} cancelled (disabled until resumed)", qname));
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1065,7 +1022,7 @@ public final class Engine implements AutoCloseable {
                 views.add(view(slot));
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
         views.sort((a, b) -> a.record().qname().compareTo(b.record().qname()));
         return Collections.unmodifiableList(views);
@@ -1080,7 +1037,7 @@ public final class Engine implements AutoCloseable {
         try {
             return Optional.ofNullable(jobs.get(qname)).map(Engine::view);
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1091,7 +1048,7 @@ public final class Engine implements AutoCloseable {
             return new EngineStats(jobs.size(), dispatched, skipped, misfired, timedOut, executing,
                     abandonedStillRunning, waitingForWorker.size());
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1129,9 +1086,9 @@ public final class Engine implements AutoCloseable {
         lock.lock();
         try {
             t = timerThread;
-            wake.signalAll();
+            lock.wakeAll();
         } finally {
-            unlock();
+            lock.unlock();
         }
         if (t != null) {
             try {
@@ -1145,7 +1102,7 @@ public final class Engine implements AutoCloseable {
         for (Run run : rest) {
             run.cancel("host shutting down");
         }
-        awaitRuns(rest, deadline);
+        Run.awaitAll(rest, deadline);
         lock.lock();
         try {
             Instant now = clock.instant();
@@ -1155,7 +1112,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1176,7 +1133,7 @@ public final class Engine implements AutoCloseable {
             jobs.values().forEach(s -> out.addAll(s.runs()));
             return out;
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -1208,14 +1165,14 @@ public final class Engine implements AutoCloseable {
                 }
                 overdue.forEach(run -> onTimeout(run, now));
             } finally {
-                unlock();
+                lock.unlock();
             }
             long left = deadline - System.nanoTime();
             if (waitFor == null || left <= 0) {
                 return;
             }
             long wait = nextTimeout == null ? left : Math.min(left, Math.max(MIN_TIMEOUT_WAIT_NANOS,
-                    nanosUntil(now, nextTimeout, TIMEOUT_CLOCK_READ_NANOS)));
+                    Saturating.nanosUntil(now, nextTimeout, TIMEOUT_CLOCK_READ_NANOS)));
             try {
                 waitFor.awaitDone(Duration.ofNanos(wait));
             } catch (InterruptedException e) {
@@ -1225,123 +1182,14 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static void awaitRuns(List<Run> runs, long deadline) {
-        for (Run run : runs) {
-            try {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !run.awaitDone(Duration.ofNanos(left))) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    /** Queues a log line to be written once the lock is released (see {@link #deferredLogs}). */
-    private void later(Runnable line) {
-        deferredLogs.add(line);
-    }
-
-    /** Releases the lock, then writes the log lines made while holding it. */
-    private void unlock() {
-        lock.unlock();
-        for (Runnable line = deferredLogs.poll(); line != null; line = deferredLogs.poll()) {
-            line.run();
-        }
-    }
-
-    /** Counters read from a file may already be at their maximum: they stay there rather than overflow. */
-    private static int saturatedIncrement(int n) {
-        return n == Integer.MAX_VALUE ? n : n + 1;
-    }
-
-    private static long saturatedIncrement(long n) {
-        return n == Long.MAX_VALUE ? n : n + 1;
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum; // both are counts, never negative
-    }
-
-    /**
-     * @return the nanoseconds from {@code now} until {@code due}, 0 if it has come, at most {@code capNanos}: a due
-     *         instant centuries away does not fit in a long of nanoseconds
-     */
-    private static long nanosUntil(Instant now, Instant due, long capNanos) {
-        if (!due.isAfter(now)) {
-            return 0;
-        }
-        Duration d = Duration.between(now, due);
-        return d.compareTo(Duration.ofNanos(capNanos)) >= 0 ? capNanos : d.toNanos();
-    }
-
-    /**
-     * A run's duration as the sidecar records it (whole milliseconds in a long): never negative, and a start read
-     * from a file centuries ago is held at the longest duration the sidecar can hold rather than overflow.
-     */
-    private static Duration runDuration(Instant from, Instant to) {
-        if (!to.isAfter(from)) {
-            return Duration.ZERO;
-        }
-        Duration d = Duration.between(from, to);
-        return d.compareTo(MAX_RUN_DURATION) > 0 ? MAX_RUN_DURATION : d;
-    }
-
-    /**
-     * Whether a recorded outcome is that of a run cancelled because its plugin stopped: such a run is not the job's
-     * failure (the metrics and a once job's re-arming tell it from one by this).
-     *
-     * @param outcome a run's outcome
-     * @return true for a cancellation by a plugin stop
-     */
-    static boolean cancelledByPluginStop(RunOutcome outcome) {
-        return !outcome.success() && isPluginStopCancellation(outcome.message());
-    }
 
     /**
      * @param error a run's error as reported in a {@link RunResult}
      * @return true if it says the run was cancelled because its plugin stopped
      */
     public static boolean isPluginStopCancellation(String error) {
-        return error.startsWith(CANCELLED + PLUGIN_STOPPING_PREFIX) && error.contains(PLUGIN_STOPPING_SUFFIX);
-    }
-
-    private static String describe(Throwable t) {
-        String message = t.getMessage();
-        String text = t.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
-        return text.length() > 2_000 ? text.substring(0, 2_000) + "..." : text;
-    }
-
-    enum Kind { FIRE, RETRY, TIMEOUT }
-
-    /** An entry of the timer heap; cancelled entries stay in the heap and are skipped when they come up. */
-    static final class Timer implements Comparable<Timer> {
-        final Instant due;
-        final long seq;
-        final Kind kind;
-        final JobSlot slot;
-        /** The run a TIMEOUT timer is for; cleared when the run ends. */
-        Run run;
-        boolean cancelled;
-
-        Timer(Instant due, long seq, Kind kind, JobSlot slot, Run run) {
-            this.due = due;
-            this.seq = seq;
-            this.kind = kind;
-            this.slot = slot;
-            this.run = run;
-        }
-
-        @Override
-        public int compareTo(Timer other) {
-            int c = due.compareTo(other.due);
-            return c != 0 ? c : Long.compare(seq, other.seq);
-        }
+        return RunOutcomes.isPluginStopCancellation(error);
     }
 
     private record WaitingFire(JobSlot slot, Instant scheduledFor, int attempt) {

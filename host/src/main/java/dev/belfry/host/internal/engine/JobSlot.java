@@ -38,10 +38,10 @@ final class JobSlot {
 
     /** The next regular fire, armed or (while paused or pending) remembered. */
     Instant nextFire;
-    Engine.Timer fireTimer;
+    Timer fireTimer;
 
     /** A retry waiting for its time: the fire it retries and the attempt it will be. */
-    Engine.Timer retryTimer;
+    Timer retryTimer;
     Instant retryFor;
     int retryAttempt;
 

@@ -46,7 +46,7 @@ final class Run implements JobContext {
      */
     boolean cancelledByPluginStop;
     /** The engine's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
-    Engine.Timer timeoutTimer;
+    Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
     CompletableFuture<Void> startCommitted;
 
@@ -137,6 +137,24 @@ final class Run implements JobContext {
 
     boolean awaitDone(Duration timeout) throws InterruptedException {
         return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Waits for each run to end, until {@code deadline} ({@link System#nanoTime()}); returns early if interrupted
+     * (the interrupt is kept).
+     */
+    static void awaitAll(List<Run> runs, long deadline) {
+        for (Run run : runs) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !run.awaitDone(Duration.ofNanos(left))) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     double progressFraction() {
