@@ -221,7 +221,7 @@ final class Run implements JobContext {
 
     @Override
     public Optional<String> checkpoint() {
-        return slot.record.checkpoint();
+        return slot.record().checkpoint();
     }
 
     @Override
