@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * and call {@link #runDue()}, so every policy can be checked step by step without sleeping.
  *
  * <p>All job state is guarded by one lock, the {@link EngineLock}. The parts split out of this class so far own
- * their state: the {@link JobTable}, {@link Arming}, {@link RunDispatcher} and {@link PluginJobs}.
+ * their state: the {@link JobTable}, {@link Arming}, {@link RunDispatcher}, {@link PluginJobs} and {@link Operations}.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -46,11 +46,11 @@ public final class Engine implements AutoCloseable {
     private final JobTable table;
     private final RunDispatcher dispatcher;
     private final PluginJobs plugins;
+    private final Operations operations;
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
     private final Clock clock;
     private final EngineSettings settings;
     private final TimerHeap timers;
-    private final Arming arming;
 
     /** Guarded by the engine lock. */
     private Thread thread;
@@ -78,11 +78,12 @@ public final class Engine implements AutoCloseable {
         this.clock = clock;
         this.settings = settings;
         this.timers = new TimerHeap(lock);
-        this.arming = new Arming(timers, settings);
+        Arming arming = new Arming(timers, settings);
         this.table = new JobTable(lock, sink);
         this.dispatcher = new RunDispatcher(this, lock, clock, table, timers, arming, claim, executor, settings,
                 random, listener);
         this.plugins = new PluginJobs(lock, clock, table, arming, dispatcher, settings, random, validator);
+        this.operations = new Operations(lock, clock, table, arming, dispatcher);
     }
 
     // ---------------------------------------------------------------- the loop
@@ -181,18 +182,8 @@ public final class Engine implements AutoCloseable {
         return plugins.addDynamic(namespace, job, replace);
     }
 
-    /** A run's scheduler cancels a job of its namespace: false if there is none of that name. */
     boolean cancelInNamespace(QName qname) {
-        lock.lock();
-        try {
-            if (table.get(qname) == null) {
-                return false;
-            }
-            cancel(qname);
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return operations.cancelIfExists(qname);
     }
 
     Set<QName> jobsOf(String namespace) {
@@ -230,26 +221,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job or it has no code to run
      */
     public TriggerOutcome trigger(QName qname) {
-        lock.lock();
-        try {
-            JobSlot slot = table.require(qname);
-            if (!slot.runnable()) {
-                throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname
-                        + " cannot run: it is " + slot.derivedStatus().name().toLowerCase()
-                        + (slot.code() == null ? " (plugin " + slot.pluginId + " provides no code for it)" : ""));
-            }
-            Instant now = clock.instant();
-            long before = dispatcher.dispatched();
-            int queuedBefore = slot.waitingFires();
-            dispatcher.fire(slot, now, 1, now);
-            table.commit(slot);
-            if (dispatcher.dispatched() > before) {
-                return TriggerOutcome.STARTED;
-            }
-            return slot.waitingFires() > queuedBefore ? TriggerOutcome.QUEUED : TriggerOutcome.SKIPPED;
-        } finally {
-            lock.unlock();
-        }
+        return operations.trigger(qname);
     }
 
     /**
@@ -260,20 +232,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job, or it is cancelled (its status would not change)
      */
     public void pause(QName qname) {
-        lock.lock();
-        try {
-            JobSlot slot = table.require(qname);
-            if (slot.cancelled()) {
-                throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname
-                        + " cannot be paused: it is cancelled (resume enables it again)");
-            }
-            slot.setPaused(true);
-            arming.suspend(slot);
-            dispatcher.dropWaitingFires(slot);
-            table.commit(slot);
-        } finally {
-            lock.unlock();
-        }
+        operations.pause(qname);
     }
 
     /**
@@ -284,27 +243,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void resume(QName qname) {
-        lock.lock();
-        try {
-            JobSlot slot = table.require(qname);
-            Instant now = clock.instant();
-            slot.setPaused(false);
-            Instant due = slot.nextFire();
-            if (slot.cancelled()) {
-                slot.setCancelled(false);
-                due = slot.spec() == null ? null : NextFire.firstFire(slot.spec().schedule(), now).orElse(null);
-            } else if (due == null && slot.spec() != null && !slot.completed()) {
-                due = NextFire.firstFire(slot.spec().schedule(), now).orElse(null);
-            }
-            if (due != null && slot.armable() && arming.misfired(due, now)) {
-                dispatcher.applyMisfirePolicy(slot, due, now);
-            } else {
-                arming.setNextFire(slot, Optional.ofNullable(due));
-            }
-            table.commit(slot);
-        } finally {
-            lock.unlock();
-        }
+        operations.resume(qname);
     }
 
     /**
@@ -315,25 +254,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void cancel(QName qname) {
-        lock.lock();
-        try {
-            JobSlot slot = table.require(qname);
-            for (Run run : slot.runs()) {
-                run.cancel("job cancelled by an operator");
-            }
-            arming.disarm(slot);
-            dispatcher.dropWaitingFires(slot);
-            if (slot.dynamic() || slot.orphaned()) {
-                table.remove(qname);
-                lock.later(() -> log.info("job {} removed", qname));
-            } else {
-                slot.setCancelled(true);
-                table.commit(slot);
-                lock.later(() -> log.info("job {} cancelled (disabled until resumed)", qname));
-            }
-        } finally {
-            lock.unlock();
-        }
+        operations.cancel(qname);
     }
 
     // ---------------------------------------------------------------- views
@@ -434,8 +355,6 @@ public final class Engine implements AutoCloseable {
     public static boolean isPluginStopCancellation(String error) {
         return RunOutcomes.isPluginStopCancellation(error);
     }
-
-    // ---------------------------------------------------------------- operations
 
     // ---------------------------------------------------------------- the timer loop
 
