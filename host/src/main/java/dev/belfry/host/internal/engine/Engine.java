@@ -10,7 +10,6 @@ import dev.belfry.sidecar.JobRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -20,8 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The scheduling engine: one timer thread that sleeps exactly until the earliest due fire, drains everything due
@@ -30,30 +27,19 @@ import org.slf4j.LoggerFactory;
  * <p>Time comes only from the injected {@link Clock}. Tests do not start the timer thread: they move a fake clock
  * and call {@link #runDue()}, so every policy can be checked step by step without sleeping.
  *
- * <p>All job state is guarded by one lock, the {@link EngineLock}. The parts split out of this class so far own
- * their state: the {@link JobTable}, {@link Arming}, {@link RunDispatcher}, {@link PluginJobs} and {@link Operations}.
+ * <p>This class only wires the engine's parts together and hands each call to the part that owns it: the
+ * {@link JobTable}, the {@link RunDispatcher}, {@link PluginJobs}, {@link Operations}, the {@link TimerLoop} and
+ * {@link Shutdown}. All job state is guarded by one lock, the {@link EngineLock} (docs/architecture.md).
  */
 public final class Engine implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Engine.class);
-    /** The end of the shutdown grace that runs still going get to react to their cancellation (at most). */
-    private static final Duration CANCEL_WINDOW = Duration.ofSeconds(2);
-    // While a run's timeout is pending the clock is read again at least this often (it may jump, or be a test's),
-    // and at most this often (a timeout just due is handled on the next read).
-    private static final long TIMEOUT_CLOCK_READ_NANOS = Duration.ofMillis(100).toNanos();
-    private static final long MIN_TIMEOUT_WAIT_NANOS = Duration.ofMillis(1).toNanos();
-
     private final EngineLock lock = new EngineLock();
     private final JobTable table;
     private final RunDispatcher dispatcher;
     private final PluginJobs plugins;
     private final Operations operations;
+    private final TimerLoop loop;
+    private final Shutdown shutdown;
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
-    private final Clock clock;
-    private final EngineSettings settings;
-    private final TimerHeap timers;
-
-    /** Guarded by the engine lock. */
-    private Thread thread;
 
     /**
      * @param clock     the only source of time
@@ -75,32 +61,22 @@ public final class Engine implements AutoCloseable {
         Objects.requireNonNull(random, "random");
         Objects.requireNonNull(validator, "validator");
         Objects.requireNonNull(listener, "listener");
-        this.clock = clock;
-        this.settings = settings;
-        this.timers = new TimerHeap(lock);
+        TimerHeap timers = new TimerHeap(lock);
         Arming arming = new Arming(timers, settings);
         this.table = new JobTable(lock, sink);
         this.dispatcher = new RunDispatcher(this, lock, clock, table, timers, arming, claim, executor, settings,
                 random, listener);
         this.plugins = new PluginJobs(lock, clock, table, arming, dispatcher, settings, random, validator);
         this.operations = new Operations(lock, clock, table, arming, dispatcher);
+        this.loop = new TimerLoop(lock, clock, timers, dispatcher, plugins, settings);
+        this.shutdown = new Shutdown(lock, clock, table, dispatcher, loop);
     }
 
     // ---------------------------------------------------------------- the loop
 
     /** Starts the timer thread. Without it nothing fires by itself (tests call {@link #runDue()} instead). */
     public void start() {
-        lock.lock();
-        try {
-            if (thread != null) {
-                return;
-            }
-            thread = new Thread(this::loop, "belfry-timer");
-            thread.setDaemon(true);
-            thread.start();
-        } finally {
-            lock.unlock();
-        }
+        loop.start();
     }
 
     /**
@@ -109,22 +85,12 @@ public final class Engine implements AutoCloseable {
      * @return how many runs were dispatched to workers by this step
      */
     public int runDue() {
-        lock.lock();
-        try {
-            return step(clock.instant());
-        } finally {
-            lock.unlock();
-        }
+        return loop.runDue();
     }
 
     /** @return when the next timer falls due, if any */
     public Optional<Instant> nextDue() {
-        lock.lock();
-        try {
-            return timers.nextDue();
-        } finally {
-            lock.unlock();
-        }
+        return loop.nextDue();
     }
 
     // ---------------------------------------------------------------- plugins come and go
@@ -308,34 +274,7 @@ public final class Engine implements AutoCloseable {
      * @param grace how long the runs in progress may still take, all told
      */
     public void shutdown(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos(); // elapsed time, not clock time: a real wait
-        // Cancelled runs get the last part of the grace to react: two seconds, or half of a shorter grace.
-        long cancelAt = deadline - Math.min(CANCEL_WINDOW.toNanos(), grace.toNanos() / 2);
-        dispatcher.stopStarting();
-        stopTimer();
-        awaitRunsEnforcingTimeouts(cancelAt);
-        List<Run> rest;
-        lock.lock();
-        try {
-            rest = table.runningRuns();
-        } finally {
-            lock.unlock();
-        }
-        for (Run run : rest) {
-            run.cancel("host shutting down");
-        }
-        Run.awaitAll(rest, deadline);
-        lock.lock();
-        try {
-            Instant now = clock.instant();
-            for (Run run : rest) {
-                if (!run.abandoned && run.slot.runs().contains(run)) {
-                    dispatcher.giveUp(run, "host shut down during the run", false, now);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
+        shutdown.run(grace);
     }
 
     /** @return whether {@link #shutdown(Duration)} has been called */
@@ -354,122 +293,5 @@ public final class Engine implements AutoCloseable {
      */
     public static boolean isPluginStopCancellation(String error) {
         return RunOutcomes.isPluginStopCancellation(error);
-    }
-
-    // ---------------------------------------------------------------- the timer loop
-
-    private void loop() {
-        lock.lock();
-        try {
-            while (!dispatcher.stopping()) {
-                try {
-                    step(clock.instant());
-                } catch (RuntimeException | LinkageError e) {
-                    // The loop must survive any single bad step, or every job stops firing.
-                    lock.later(() -> log.error("engine step failed; carrying on", e));
-                }
-                if (lock.hasDeferredLogs()) {
-                    lock.unlock(); // write what this step logged without holding up the workers
-                    lock.lock();
-                }
-                long sleep = settings.maxTimerSleep().toNanos();
-                Instant head = timers.headDue();
-                if (head != null) {
-                    sleep = Saturating.nanosUntil(clock.instant(), head, sleep);
-                }
-                if (sleep > 0 && !dispatcher.stopping()) {
-                    lock.awaitWake(sleep);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** @return how many runs were dispatched */
-    private int step(Instant now) {
-        long before = dispatcher.dispatched();
-        for (Timer t = timers.pollDue(now); t != null; t = timers.pollDue(now)) {
-            switch (t.kind) {
-                case FIRE -> dispatcher.onFireDue(t.slot, t.due, now);
-                case RETRY -> dispatcher.onRetryDue(t.slot, now);
-                case TIMEOUT -> dispatcher.onTimeout(t.run(), now);
-                default -> throw new IllegalStateException("unknown timer kind " + t.kind);
-            }
-        }
-        dispatcher.dispatchWaiting(now);
-        plugins.pruneIfDue(now);
-        return (int) (dispatcher.dispatched() - before);
-    }
-
-    /**
-     * Wakes the thread to see that the engine stops ({@link RunDispatcher#stopStarting()} comes first) and waits for
-     * it to end, at most the timer's longest sleep.
-     */
-    private void stopTimer() {
-        Thread t;
-        lock.lock();
-        try {
-            t = thread;
-            lock.wakeAll();
-        } finally {
-            lock.unlock();
-        }
-        if (t != null) {
-            try {
-                t.join(Math.max(1, settings.maxTimerSleep().toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- shutdown
-
-    /**
-     * Waits until no run is going or {@code deadline} ({@link System#nanoTime()}) has come, timing out runs whose
-     * timeout passes meanwhile, as the timer thread (stopped by now) would have.
-     */
-    private void awaitRunsEnforcingTimeouts(long deadline) {
-        while (true) {
-            Run waitFor = null;
-            Instant nextTimeout = null;
-            Instant now;
-            lock.lock();
-            try {
-                now = clock.instant();
-                List<Run> overdue = new ArrayList<>();
-                for (JobSlot slot : table.all()) {
-                    for (Run run : slot.runs()) {
-                        Timer timeout = run.timeoutTimer;
-                        if (timeout != null && !timeout.due.isAfter(now)) {
-                            overdue.add(run);
-                        } else {
-                            waitFor = run;
-                            if (timeout != null && (nextTimeout == null || timeout.due.isBefore(nextTimeout))) {
-                                nextTimeout = timeout.due;
-                            }
-                        }
-                    }
-                }
-                overdue.forEach(run -> dispatcher.onTimeout(run, now));
-            } finally {
-                lock.unlock();
-            }
-            long left = deadline - System.nanoTime();
-            if (waitFor == null || left <= 0) {
-                return;
-            }
-            long wait = nextTimeout == null ? left : Math.min(left, Math.max(MIN_TIMEOUT_WAIT_NANOS,
-                    Saturating.nanosUntil(now, nextTimeout, TIMEOUT_CLOCK_READ_NANOS)));
-            try {
-                waitFor.awaitDone(Duration.ofNanos(wait));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 }
