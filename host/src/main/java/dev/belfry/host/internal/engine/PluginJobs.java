@@ -135,8 +135,7 @@ final class PluginJobs {
                     arming.suspend(slot);
                     dispatcher.dropWaitingFires(slot);
                     for (Run run : slot.runs()) {
-                        run.cancelledByPluginStop = true;
-                        run.cancel(reason);
+                        run.cancelBecausePluginStops(reason);
                         cancelled.add(run);
                     }
                 }

@@ -222,7 +222,7 @@ final class RunDispatcher {
             Instant now = clock.instant();
             // Cancelled because its plugin stops: what the code throws on the way out (an InterruptedException, say)
             // is the cancellation's doing, not the job's failure.
-            String error = failure != null && !run.cancelledByPluginStop ? RunOutcomes.describe(failure)
+            String error = failure != null && !run.cancelledByPluginStop() ? RunOutcomes.describe(failure)
                     : run.cancelReason().map(reason -> RunOutcomes.CANCELLED + reason).orElse(null);
             boolean mayRetry = run.cancelReason().isEmpty();
             finishingWorkerFree = executor.workersCarryOn();
@@ -328,7 +328,7 @@ final class RunDispatcher {
         if (error == null) {
             r = record.withRunEnded(now, outcome, 0, record.failureCount());
             slot.succeeded(schedule instanceof Schedule.Once once && run.scheduledFor.equals(once.at()));
-        } else if (run.cancelledByPluginStop) {
+        } else if (run.cancelledByPluginStop()) {
             // Not the job's failure: its failure counts and status stay as they were and nothing is retried. A once
             // job's fire is armed again when the plugin is back (see PluginJobs).
             r = record.withRunEnded(now, outcome, record.consecutiveFailures(), record.failureCount());
