@@ -198,8 +198,8 @@ final class JobSlot {
         record = next;
     }
 
-    void committed(JobRecord next, long ticket) {
-        record = next;
+    /** The staged record went to the sink, with this ticket. */
+    void committed(long ticket) {
         lastTicket = ticket;
     }
 
@@ -221,7 +221,6 @@ final class JobSlot {
         this.orphaned = false;
         this.orphanedByStop = false;
         this.orphanedAt = null;
-        this.crashedFire = null;
     }
 
     /** Its plugin is stopping: nothing new starts from here on. */
@@ -251,6 +250,11 @@ final class JobSlot {
 
     void crashedDuring(Instant fire) {
         crashedFire = fire;
+    }
+
+    /** The fire a crash cut off is dealt with: retried, or given up. */
+    void crashedFireHandled() {
+        crashedFire = null;
     }
 
     /** A new schedule: what the old one completed or failed no longer holds. */

@@ -135,7 +135,8 @@ final class JobTable {
             return slot.lastTicket();
         }
         StatusRules.check(slot.qname, current.status(), status);
-        slot.committed(next, sink.put(next));
+        slot.stage(next);
+        slot.committed(sink.put(next));
         return slot.lastTicket();
     }
 

@@ -300,6 +300,7 @@ final class PluginJobs {
             Duration delay = spec.retry().delayBeforeRetry(base.consecutiveFailures(), random.getAsDouble());
             arming.scheduleRetry(slot, failedFire, Saturating.increment(base.consecutiveFailures()), now.plus(delay));
         }
+        slot.crashedFireHandled();
         table.commit(slot);
         if (next != null && slot.armable() && arming.misfired(next, now)) {
             dispatcher.applyMisfirePolicy(slot, next, now);
