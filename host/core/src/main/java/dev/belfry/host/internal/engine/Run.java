@@ -38,15 +38,15 @@ final class Run implements JobContext {
     private volatile Thread thread;
     private volatile double progress;
     private volatile String progressMessage = "";
-    /** Set by the engine when it stops waiting for this run (timeout, plugin stop); guarded by the engine lock. */
+    /** Set by the RunDispatcher when it stops waiting for this run (timeout, plugin stop); guarded by the lock. */
     boolean abandoned;
     /**
-     * Set by the engine when the run is cancelled because its plugin stops: the run then ends as cancelled, not as
-     * the job's failure, whatever its code throws on the way out; guarded by the engine lock.
+     * Set when the run is cancelled because its plugin stops: the run then ends as cancelled, not as the job's
+     * failure, whatever its code throws on the way out; guarded by the engine lock.
      */
-    boolean cancelledByPluginStop;
-    /** The engine's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
-    Engine.Timer timeoutTimer;
+    private boolean cancelledByPluginStop;
+    /** The RunDispatcher's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
+    Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
     CompletableFuture<Void> startCommitted;
 
@@ -131,12 +131,41 @@ final class Run implements JobContext {
         }
     }
 
+    /** Cancels the run because its plugin stops (the caller holds the engine lock). */
+    void cancelBecausePluginStops(String reason) {
+        cancelledByPluginStop = true;
+        cancel(reason);
+    }
+
+    /** @return whether the run was cancelled because its plugin stops (the caller holds the engine lock) */
+    boolean cancelledByPluginStop() {
+        return cancelledByPluginStop;
+    }
+
     Optional<String> cancelReason() {
         return Optional.ofNullable(cancelReason);
     }
 
     boolean awaitDone(Duration timeout) throws InterruptedException {
         return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Waits for each run to end, until {@code deadline} ({@link System#nanoTime()}); returns early if interrupted
+     * (the interrupt is kept).
+     */
+    static void awaitAll(List<Run> runs, long deadline) {
+        for (Run run : runs) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !run.awaitDone(Duration.ofNanos(left))) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     double progressFraction() {
@@ -203,7 +232,7 @@ final class Run implements JobContext {
 
     @Override
     public Optional<String> checkpoint() {
-        return slot.record.checkpoint();
+        return slot.record().checkpoint();
     }
 
     @Override

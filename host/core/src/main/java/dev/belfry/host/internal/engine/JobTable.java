@@ -1,0 +1,151 @@
+package dev.belfry.host.internal.engine;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.JobOperationException;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The engine's jobs by name, and the one way their state reaches the {@link StateSink}: {@link #commit} derives a
+ * job's status from its facts, checks the step against {@link StatusRules} and hands the record on if it changed.
+ * Guarded by the engine lock.
+ */
+final class JobTable {
+    private final EngineLock lock;
+    private final StateSink sink;
+    private final Map<QName, JobSlot> jobs = new HashMap<>();
+
+    JobTable(EngineLock lock, StateSink sink) {
+        this.lock = lock;
+        this.sink = sink;
+    }
+
+    JobSlot get(QName qname) {
+        return jobs.get(qname);
+    }
+
+    /**
+     * @return the job
+     * @throws JobOperationException if there is no such job
+     */
+    JobSlot require(QName qname) {
+        JobSlot slot = jobs.get(qname);
+        if (slot == null) {
+            throw new JobOperationException(JobOperationException.Reason.NOT_FOUND, "no job named " + qname);
+        }
+        return slot;
+    }
+
+    /** @return whether the slot is still the table's job of its name (it may have been removed meanwhile) */
+    boolean holds(JobSlot slot) {
+        return jobs.get(slot.qname) == slot;
+    }
+
+    void add(JobSlot slot) {
+        jobs.put(slot.qname, slot);
+    }
+
+    /** Forgets a job, here and in the sink (a cancelled dynamic job, a pruned orphan). */
+    void remove(QName qname) {
+        assert lock.isHeld();
+        jobs.remove(qname);
+        sink.remove(qname);
+    }
+
+    /** @return the jobs, a live view: not to be changed while it is walked */
+    Collection<JobSlot> all() {
+        return jobs.values();
+    }
+
+    int size() {
+        return jobs.size();
+    }
+
+    /** @return the names of the jobs of a namespace (a plugin's or the application's), orphans left out */
+    Set<QName> namesIn(String namespace) {
+        Set<QName> out = new TreeSet<>();
+        for (JobSlot slot : jobs.values()) {
+            if (slot.pluginId.equals(namespace) && !slot.orphaned()) {
+                out.add(slot.qname);
+            }
+        }
+        return out;
+    }
+
+    /** @return every run executing now */
+    List<Run> runningRuns() {
+        List<Run> out = new ArrayList<>();
+        jobs.values().forEach(s -> out.addAll(s.runs()));
+        return out;
+    }
+
+    /** @return the jobs as snapshots, unsorted (the caller sorts once the lock is released) */
+    List<JobSnapshot> snapshots() {
+        List<JobSnapshot> views = new ArrayList<>(jobs.size());
+        for (JobSlot slot : jobs.values()) {
+            views.add(snapshot(slot));
+        }
+        return views;
+    }
+
+    Optional<JobSnapshot> snapshot(QName qname) {
+        return Optional.ofNullable(jobs.get(qname)).map(JobTable::snapshot);
+    }
+
+    private static JobSnapshot snapshot(JobSlot slot) {
+        List<JobSnapshot.Running> runs = slot.runs().stream().map(r -> new JobSnapshot.Running(r.id, r.scheduledFor,
+                r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
+        return new JobSnapshot(slot.record(), runs);
+    }
+
+    /** Sets a job's record without committing it: the caller commits it together with the status it leads to. */
+    void stage(JobSlot slot, JobRecord next) {
+        slot.stage(next);
+    }
+
+    /** Commits the job's current record with the status its facts lead to. */
+    long commit(JobSlot slot) {
+        return commit(slot, slot.record());
+    }
+
+    /**
+     * Derives the job's status from its facts, checks the step, and hands {@code base} (with the engine's state) to
+     * the sink if it changed.
+     *
+     * @return the ticket of the change (or of the last one, if nothing changed)
+     */
+    long commit(JobSlot slot, JobRecord base) {
+        assert lock.isHeld();
+        JobStatus status = slot.derivedStatus();
+        JobRecord current = slot.record();
+        // One copy per commit (this runs several times per fire), and the current Optionals where they still hold.
+        JobRecord next = base.withEngineState(status, optional(current.nextFireAt(), slot.nextFire()), slot.paused(),
+                optional(current.orphanedAt(), slot.orphanedAt()), slot.dynamic(), current.version() + 1);
+        if (slot.lastTicket() != 0 && next.equalsIgnoringVersion(current)) {
+            return slot.lastTicket();
+        }
+        StatusRules.check(slot.qname, current.status(), status);
+        slot.stage(next);
+        slot.committed(sink.put(next));
+        return slot.lastTicket();
+    }
+
+    /** @return a future that completes once the change of {@code ticket} is on disk (see {@link StateSink}) */
+    CompletableFuture<Void> durable(long ticket) {
+        return sink.durable(ticket);
+    }
+
+    private static Optional<Instant> optional(Optional<Instant> current, Instant value) {
+        return current.orElse(null) == value ? current : Optional.ofNullable(value);
+    }
+}
