@@ -45,10 +45,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -171,7 +173,7 @@ public final class Host implements AutoCloseable {
      *                            writable, admin port taken, ...)
      */
     public static Host start(HostConfig config) {
-        return start(config, null);
+        return start(Objects.requireNonNull(config, "config"), null);
     }
 
     private static Host start(HostConfig config, RunExecutor steppedRuns) {
@@ -262,7 +264,10 @@ public final class Host implements AutoCloseable {
                 config.pluginsDir().map(Object::toString).orElse("none"), loaded.document().jobs().size());
         store.start();
         engine.restore(loaded.document().jobs());
-        config.pluginsDir().filter(dir -> !Files.isDirectory(dir)).ifPresent(dir ->
+        config.pluginsDir().filter(dir -> Files.exists(dir) && !Files.isDirectory(dir)).ifPresent(dir -> {
+            throw new HostStartException("plugins folder " + dir + " is not a directory");
+        });
+        config.pluginsDir().filter(dir -> !Files.exists(dir)).ifPresent(dir ->
                 log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does", dir));
         // What can still refuse the start comes before the first fire: a refusal after jobs ran would have let them
         // move checkpoints and send mail for a host that then exits. Every module prepares (and may refuse) before
@@ -314,7 +319,7 @@ public final class Host implements AutoCloseable {
      *                                  registered then
      */
     public void register(String namespace, BackgroundJob... jobs) {
-        register(namespace, List.of(jobs));
+        register(namespace, Arrays.asList(Objects.requireNonNull(jobs, "jobs")));
     }
 
     /**
@@ -324,6 +329,7 @@ public final class Host implements AutoCloseable {
      * @param jobs      the jobs, with distinct names
      */
     public void register(String namespace, List<? extends BackgroundJob> jobs) {
+        requireOpen();
         List<PluginJob> accepted = ApplicationJobs.checked(namespace, jobs);
         boolean added;
         synchronized (registered) {
@@ -338,7 +344,12 @@ public final class Host implements AutoCloseable {
             throw new IllegalArgumentException("cannot register jobs under namespace '" + namespace
                     + "': a plugin with that id is loaded");
         }
-        engine.attach(namespace, accepted);
+        if (!added) {
+            // Registering again replaces the namespace's jobs as a plugin's reload does: the old code goes (its runs
+            // are cancelled within the plugin stop grace), and jobs the new set lacks become orphans.
+            engine.detach(namespace, config.pluginStopGrace());
+        }
+        engine.attachApplication(namespace, accepted);
         pluginState(new PluginNode(namespace, BUILD_VERSION, "application", List.of()));
     }
 
@@ -351,6 +362,7 @@ public final class Host implements AutoCloseable {
      * @return whether anything was registered under it
      */
     public boolean unregister(String namespace) {
+        requireOpen();
         synchronized (registered) {
             if (!registered.remove(namespace)) {
                 return false;
@@ -387,6 +399,7 @@ public final class Host implements AutoCloseable {
      * @throws JobOperationException if there is no such job or it cannot run
      */
     public TriggerOutcome trigger(QName qname) {
+        requireOpen();
         return engine.trigger(qname);
     }
 
@@ -395,6 +408,7 @@ public final class Host implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void pause(QName qname) {
+        requireOpen();
         engine.pause(qname);
     }
 
@@ -403,6 +417,7 @@ public final class Host implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void resume(QName qname) {
+        requireOpen();
         engine.resume(qname);
     }
 
@@ -413,6 +428,7 @@ public final class Host implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void cancel(QName qname) {
+        requireOpen();
         engine.cancel(qname);
     }
 
@@ -463,6 +479,12 @@ public final class Host implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (engine.isRunThread()) {
+            // The shutdown waits for every run to end, this one included: it would wait out the whole grace and
+            // then cut the run off, its own final state unsaved.
+            throw new IllegalStateException("close() was called from inside a run of this host; close the host from"
+                    + " a thread of the application's own");
+        }
         log.info("Belfry shutting down (grace {})", shortDuration(config.shutdownGrace()));
         stop(config.shutdownGrace());
         if (exitGuard != null) {
@@ -470,6 +492,13 @@ public final class Host implements AutoCloseable {
         }
         closeQuietly(lock);
         log.info("Belfry stopped");
+    }
+
+    /** Operations on a closed host are a mistake in the caller: say so instead of answering from a dead engine. */
+    private void requireOpen() {
+        if (closing) {
+            throw new IllegalStateException("this host (data " + config.dataDir() + ") is closed");
+        }
     }
 
     /** A duration as the settings file writes it ({@code 30s}, {@code 1m}, {@code 500ms}), not ISO-8601. */

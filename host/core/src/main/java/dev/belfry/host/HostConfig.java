@@ -1,12 +1,14 @@
 package dev.belfry.host;
 
 import dev.belfry.api.BackgroundJob;
+import dev.belfry.host.internal.ApplicationJobs;
 import dev.belfry.host.internal.Seams;
 import dev.belfry.sidecar.SidecarFileOps;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -356,18 +358,17 @@ public final class HostConfig {
 
         /**
          * Registers the application's own jobs under a namespace from the start: they are attached before the first
-         * fire, so a restarted application's jobs carry on without ever showing as orphans. The host refuses to
-         * start if one is invalid (see {@link Host#register(String, BackgroundJob...)} for the rules).
+         * fire, so a restarted application's jobs carry on without ever showing as orphans. They are checked here,
+         * as {@link Host#register(String, BackgroundJob...)} checks them.
          *
          * @param namespace the jobs' namespace, such as {@code billing}
          * @param jobs      the jobs
          * @return this builder
+         * @throws IllegalArgumentException naming the namespace or the job, as {@code Host.register} does
          */
         public Builder register(String namespace, BackgroundJob... jobs) {
             required("namespace", namespace);
-            for (BackgroundJob job : jobs) {
-                required("job of namespace '" + namespace + "'", job);
-            }
+            ApplicationJobs.checked(namespace, Arrays.asList(required("jobs", jobs))); // refused now, not at start
             if (registrations.containsKey(namespace)) {
                 throw new IllegalArgumentException("namespace '" + namespace + "' is already registered");
             }

@@ -1,5 +1,6 @@
 package dev.belfry.host;
 
+import dev.belfry.api.QName;
 import java.time.Instant;
 
 /**
@@ -35,6 +36,18 @@ public interface HostListener {
      * @param run the run
      */
     default void runFinished(RunView run) {
+    }
+
+    /**
+     * Fires of a job were missed by more than the misfire threshold (the host was down, or the job paused); its
+     * misfire policy decides how many run now.
+     *
+     * @param job         the job
+     * @param firstMissed the first fire missed
+     * @param missed      how many fires were missed
+     * @param runNow      how many of them run now
+     */
+    default void jobMisfired(QName job, Instant firstMissed, long missed, int runNow) {
     }
 
     /**

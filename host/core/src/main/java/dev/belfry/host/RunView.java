@@ -14,10 +14,23 @@ import java.util.Optional;
  * @param startedAt    when it started
  * @param finishedAt   when it ended or was given up on
  * @param attempt      its attempt number, 1 for the first
- * @param error        why it failed; empty when it succeeded
+ * @param error        why it failed, was cancelled or timed out; empty when it succeeded
+ * @param outcome      how it ended
  */
 public record RunView(QName job, long runId, Instant scheduledFor, Instant startedAt, Instant finishedAt,
-                      int attempt, Optional<String> error) {
+                      int attempt, Optional<String> error, Outcome outcome) {
+
+    /** How a run ended. */
+    public enum Outcome {
+        /** Its code returned. */
+        SUCCEEDED,
+        /** Its code threw; the job's retry policy decides what follows. */
+        FAILED,
+        /** It ran past its job's timeout (and was cancelled). */
+        TIMED_OUT,
+        /** An operator, its plugin's stop or the host's shutdown cancelled it. */
+        CANCELLED
+    }
 
     /**
      * Checks that nothing is null.
@@ -36,10 +49,11 @@ public record RunView(QName job, long runId, Instant scheduledFor, Instant start
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(finishedAt, "finishedAt");
         Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(outcome, "outcome");
     }
 
     /** @return whether the run completed without failing */
     public boolean succeeded() {
-        return error.isEmpty();
+        return outcome == Outcome.SUCCEEDED;
     }
 }

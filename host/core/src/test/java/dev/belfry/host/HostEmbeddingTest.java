@@ -11,6 +11,7 @@ import dev.belfry.api.QName;
 import dev.belfry.api.schedule.InvalidScheduleException;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.Seams;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.module.ChangeFanOut;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.host.testing.FakeClock;
@@ -39,7 +40,7 @@ class HostEmbeddingTest {
     Path plugins;
     @RegisterExtension
     final LogCapture log = LogCapture.ofNames(ChangeFanOut.class.getName(), PluginSupervisor.class.getName(),
-            "org.pf4j");
+            Engine.class.getName(), "org.pf4j").atLevel(Level.INFO);
 
     private final FakeClock clock = FakeClock.at("2026-01-01T00:00:00Z");
     private final Deque<Runnable> runs = new ArrayDeque<>();
@@ -80,7 +81,12 @@ class HostEmbeddingTest {
 
             @Override
             public void runFinished(RunView run) {
-                events.add("finished " + run.job() + " " + run.error().orElse("ok"));
+                events.add("finished " + run.job() + " " + run.outcome() + run.error().map(e -> " " + e).orElse(""));
+            }
+
+            @Override
+            public void jobMisfired(QName job, Instant firstMissed, long missed, int runNow) {
+                events.add("misfired " + job + " " + missed + " since " + firstMissed + ", " + runNow + " run now");
             }
 
             @Override
@@ -134,10 +140,25 @@ class HostEmbeddingTest {
         // A fixed-rate job's next fire is set as its run is dispatched, before the run starts.
         assertThat(events).containsSubsequence("scheduled billing.invoices 2026-01-01T00:00:00Z",
                 "scheduled billing.invoices 2026-01-01T00:10:00Z", "started billing.invoices",
-                "finished billing.invoices ok");
+                "finished billing.invoices SUCCEEDED");
         assertThat(events).containsSubsequence("started billing.reminders",
-                "finished billing.reminders java.lang.IllegalStateException: no invoices today");
+                "finished billing.reminders FAILED java.lang.IllegalStateException: no invoices today");
         assertThat(events).noneMatch(e -> e.startsWith("orphaned"));
+        assertThat(log.messages(Engine.class, Level.WARN)).containsExactly("WARN run 2 of job billing.reminders"
+                + " (attempt 1) failed: java.lang.IllegalStateException: no invoices today");
+    }
+
+    @Test
+    void shouldTellListenersOfMissedFiresAndHowManyThePolicyRuns() {
+        start(HostConfig.builder().register("billing",
+                job("invoices", Schedule.every(Duration.ofMinutes(10)), false)));
+        step();
+
+        clock.advance(Duration.ofMinutes(35)); // the host was stuck: the fires at 10, 20 and 30 were missed
+        step();
+
+        assertThat(events).contains("misfired billing.invoices 3 since 2026-01-01T00:10:00Z, 1 run now");
+        assertThat(host.job(QName.parse("billing.invoices")).orElseThrow().runCount()).isEqualTo(2);
     }
 
     @Test
@@ -220,12 +241,13 @@ class HostEmbeddingTest {
     }
 
     @Test
-    void shouldRefuseAStartWithAnInvalidRegisteredJobBeforeAnythingFires() {
-        HostConfig config = HostConfig.builder().dataDir(data)
-                .register("billing", job("a", Schedule.cron("0 25 * * *"), false)).build();
+    void shouldRefuseAnInvalidRegisteredJobInTheBuilderAndReleaseTheDirectoryOfARefusedStart() throws Exception {
+        assertThatThrownBy(() -> HostConfig.builder().register("billing", job("a", Schedule.cron("0 25 * * *"), false)))
+                .isInstanceOf(InvalidScheduleException.class).hasMessageContaining("billing.a");
 
-        assertThatThrownBy(() -> Host.start(config)).isInstanceOf(HostStartException.class)
-                .hasMessageContaining("billing.a");
+        Path file = java.nio.file.Files.writeString(plugins.resolve("file"), "x");
+        assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(file).build()))
+                .isInstanceOf(HostStartException.class);
         host = Host.start(HostConfig.builder().dataDir(data).build()); // the directory was released
         assertThat(host.jobs()).isEmpty();
     }
@@ -276,5 +298,120 @@ class HostEmbeddingTest {
         assertThat(System.getSecurityManager()).as("the exit guard is off unless asked for").isNull();
         host.trigger(QName.parse("billing.where"));
         assertThat(ranOn.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("app-worker-1");
+    }
+
+    @Test
+    void shouldRunOnCancelCallbacksOutsideTheEngineLockSoTheyCannotDeadlockIt() throws Exception {
+        Object monitor = new Object();
+        java.util.concurrent.CountDownLatch inRun = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
+        host = Host.start(HostConfig.builder().dataDir(data).register("billing", new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return JobSpec.builder("export", Schedule.manual()).build();
+            }
+
+            @Override
+            public void run(JobContext context) {
+                context.onCancel(() -> {
+                    synchronized (monitor) { // waits for the run to let go of the monitor
+                        ended.complete("callback ran");
+                    }
+                });
+                synchronized (monitor) {
+                    inRun.countDown();
+                    while (!context.isCancelled()) {
+                        Thread.onSpinWait();
+                    }
+                    context.saveCheckpoint("stopped cleanly"); // takes the engine lock while holding the monitor
+                    context.throwIfCancelled();
+                }
+            }
+        }).build());
+        host.trigger(QName.parse("billing.export"));
+        assertThat(inRun.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> host.cancel(QName.parse("billing.export")), "cancel deadlocked on the job's onCancel callback");
+
+        assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("callback ran");
+        dev.belfry.host.testing.Eventually.await(Duration.ofSeconds(10), () -> host.job(QName.parse("billing.export"))
+                .orElseThrow().running().isEmpty(), () -> "the cancelled run ended");
+        JobView export = host.job(QName.parse("billing.export")).orElseThrow();
+        assertThat(export.checkpoint()).contains("stopped cleanly");
+        assertThat(export.lastRun()).hasValueSatisfying(r ->
+                assertThat(r.message()).isEqualTo("cancelled: job cancelled by an operator"));
+        assertThat(export.failureCount()).as("an operator's cancel is not the job's failure").isZero();
+        // The run's thread writes its line once it has let go of the engine lock, just after the run is off the job.
+        dev.belfry.host.testing.Eventually.await(Duration.ofSeconds(10), () -> log.messages(Engine.class, Level.INFO)
+                .contains("INFO run 1 of job billing.export (attempt 1) cancelled: job cancelled by an operator"),
+                () -> "the cancel logged at INFO: " + log.lines(Level.INFO));
+        assertThat(log.messages(Engine.class, Level.WARN)).isEmpty();
+    }
+
+    @Test
+    void shouldReplaceANamespacesJobsWhenRegisteredAgainOrphaningThoseLeftOut() {
+        start(HostConfig.builder().register("billing",
+                job("invoices", Schedule.every(Duration.ofMinutes(10)), false),
+                job("reminders", Schedule.every(Duration.ofMinutes(10)), false)));
+        step();
+
+        host.register("billing", job("invoices", Schedule.every(Duration.ofMinutes(10)), false));
+        clock.advance(Duration.ofMinutes(10));
+        step();
+
+        assertThat(host.job(QName.parse("billing.invoices")).orElseThrow().runCount()).isEqualTo(2);
+        JobView dropped = host.job(QName.parse("billing.reminders")).orElseThrow();
+        assertThat(dropped.status()).isEqualTo(JobView.Status.ORPHANED);
+        assertThat(dropped.runCount()).as("fires no more").isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseOperationsOnAClosedHostAndACloseFromInsideARun() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> fromRun = new java.util.concurrent.CompletableFuture<>();
+        Host[] self = new Host[1];
+        host = Host.start(HostConfig.builder().dataDir(data).register("billing", new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return JobSpec.builder("stopper", Schedule.manual()).build();
+            }
+
+            @Override
+            public void run(JobContext context) {
+                try {
+                    self[0].close();
+                    fromRun.complete(null);
+                } catch (IllegalStateException e) {
+                    fromRun.complete(e);
+                }
+            }
+        }).build());
+        self[0] = host;
+        host.trigger(QName.parse("billing.stopper"));
+        assertThat(fromRun.get(10, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("close() was called from inside a run of this host; close the host from a thread of"
+                        + " the application's own");
+
+        host.close();
+        assertThatThrownBy(() -> host.trigger(QName.parse("billing.stopper"))).isInstanceOf(IllegalStateException.class)
+                .hasMessage("this host (data " + data + ") is closed");
+        assertThatThrownBy(() -> host.register("more", job("a", Schedule.manual(), false)))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void shouldRefuseBadRegistrationsInTheBuilderAtOnceAndAPluginsFolderThatIsAFile() throws Exception {
+        assertThatThrownBy(() -> HostConfig.builder().register("billing", job("a", Schedule.manual(), false),
+                job("a", Schedule.manual(), false))).hasMessage("cannot register job 'billing.a': two jobs have that"
+                        + " name");
+        assertThatThrownBy(() -> HostConfig.builder().register("bad ns", job("a", Schedule.manual(), false)))
+                .hasMessageStartingWith("cannot register jobs under namespace 'bad ns': ");
+        assertThatThrownBy(() -> HostConfig.builder().register("billing", (BackgroundJob[]) null))
+                .hasMessage("jobs must not be null");
+
+        Path file = java.nio.file.Files.writeString(plugins.resolve("not-a-folder"), "x");
+        HostConfig config = HostConfig.builder().dataDir(data).pluginsDir(file).build();
+        assertThatThrownBy(() -> Host.start(config)).isInstanceOf(HostStartException.class)
+                .hasMessage("plugins folder " + file + " is not a directory");
     }
 }

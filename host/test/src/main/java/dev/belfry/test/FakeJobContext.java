@@ -26,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <pre>{@code
  * FakeJobContext context = FakeJobContext.of("ingest-demo.ingest").checkpoint("100");
- * new IngestJob().run(context);
+ * context.run(new IngestJob());
  * assertThat(context.savedCheckpoints()).containsExactly("200");
  * }</pre>
  *
@@ -38,6 +38,7 @@ public final class FakeJobContext implements JobContext {
     private volatile Instant firedAt = scheduledFor;
     private volatile int attempt = 1;
     private volatile boolean cancelled;
+    private volatile Thread runner;
     private volatile Optional<String> checkpoint = Optional.empty();
     private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
     private final List<Progress> progress = new CopyOnWriteArrayList<>();
@@ -61,10 +62,42 @@ public final class FakeJobContext implements JobContext {
     /**
      * @param text the checkpoint the run finds, as a previous run saved it
      * @return this context
+     * @throws IllegalArgumentException if the text is longer than a host keeps
      */
     public FakeJobContext checkpoint(String text) {
-        this.checkpoint = Optional.of(Objects.requireNonNull(text, "text"));
+        checkLength(Objects.requireNonNull(text, "text"));
+        this.checkpoint = Optional.of(text);
         return this;
+    }
+
+    /**
+     * Names the jobs the plugin declares (the job's own among them, if it is declared), as the host's scheduler
+     * knows them: a dynamic job may not take their names, {@code cancel} of one disables it, and
+     * {@link JobScheduler#jobs()} lists them.
+     *
+     * @param names the declared jobs' local names
+     * @return this context
+     */
+    public FakeJobContext declared(String... names) {
+        scheduler.declare(names);
+        return this;
+    }
+
+    /**
+     * Runs {@code job} on this thread with this context, as a host's worker would: a {@link #cancel()} from another
+     * thread meanwhile interrupts it, as the host interrupts a cancelled run's thread.
+     *
+     * @param job the job
+     * @throws Exception whatever the job's {@code run} throws
+     */
+    public void run(BackgroundJob job) throws Exception {
+        runner = Thread.currentThread();
+        try {
+            job.run(this);
+        } finally {
+            runner = null;
+            Thread.interrupted(); // an interrupt meant for the run must not leak into the test's next steps
+        }
     }
 
     /**
@@ -94,8 +127,17 @@ public final class FakeJobContext implements JobContext {
      * turns true and the run's {@code onCancel} callbacks are called, on this thread.
      */
     public void cancel() {
-        cancelled = true;
+        synchronized (onCancel) {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true;
+        }
         onCancel.forEach(Runnable::run);
+        Thread t = runner;
+        if (t != null) {
+            t.interrupt();
+        }
     }
 
     /** @return every progress report, oldest first */
@@ -140,10 +182,14 @@ public final class FakeJobContext implements JobContext {
 
     @Override
     public void onCancel(Runnable callback) {
-        onCancel.add(Objects.requireNonNull(callback, "callback"));
-        if (cancelled) {
-            callback.run(); // as the host does: a callback registered after the cancel runs at once
+        Objects.requireNonNull(callback, "callback");
+        synchronized (onCancel) {
+            if (!cancelled) {
+                onCancel.add(callback);
+                return;
+            }
         }
+        callback.run(); // as the host does: a callback registered after the cancel runs at once
     }
 
     @Override
@@ -151,7 +197,7 @@ public final class FakeJobContext implements JobContext {
         if (Double.isNaN(fraction)) {
             return;
         }
-        progress.add(new Progress(Math.max(0, Math.min(1, fraction)), Objects.requireNonNull(message, "message")));
+        progress.add(new Progress(Math.max(0, Math.min(1, fraction)), message == null ? "" : message));
     }
 
     @Override
@@ -161,11 +207,7 @@ public final class FakeJobContext implements JobContext {
 
     @Override
     public void saveCheckpoint(String text) {
-        Objects.requireNonNull(text, "text");
-        if (text.length() > MAX_CHECKPOINT_CHARS) {
-            throw new IllegalArgumentException("checkpoint of " + qname + " is " + text.length()
-                    + " characters; at most " + MAX_CHECKPOINT_CHARS + " are kept");
-        }
+        checkLength(Objects.requireNonNull(text, "checkpoint"));
         saved.add(text);
         checkpoint = Optional.of(text);
     }
@@ -173,6 +215,13 @@ public final class FakeJobContext implements JobContext {
     @Override
     public JobScheduler scheduler() {
         return scheduler;
+    }
+
+    private void checkLength(String text) {
+        if (text.length() > MAX_CHECKPOINT_CHARS) {
+            throw new IllegalArgumentException("job " + qname + ": checkpoint is " + text.length()
+                    + " characters long, more than the " + MAX_CHECKPOINT_CHARS + " allowed"); // as the host says
+        }
     }
 
     /**
@@ -184,10 +233,11 @@ public final class FakeJobContext implements JobContext {
     public record Progress(double fraction, String message) {
     }
 
-    /** The run's scheduler: it keeps the namespace's dynamic jobs and records every call. */
+    /** The run's scheduler: it keeps the namespace's dynamic jobs, knows its declared ones, records every call. */
     public static final class FakeScheduler implements JobScheduler {
         private final String namespace;
         private final Map<String, BackgroundJob> jobs = new LinkedHashMap<>();
+        private final Set<String> declared = new TreeSet<>();
         private final List<String> calls = new ArrayList<>();
         private final ScheduleValidator validator = ScheduleValidator.compiling();
 
@@ -200,11 +250,16 @@ public final class FakeJobContext implements JobContext {
             return namespace;
         }
 
+        private synchronized void declare(String... names) {
+            declared.addAll(List.of(names));
+        }
+
         @Override
         public synchronized QName add(BackgroundJob job) {
             JobSpec spec = checked(job);
             if (jobs.containsKey(spec.name())) {
-                throw new IllegalStateException("job " + namespace + "." + spec.name() + " already exists");
+                throw new IllegalStateException("job " + namespace + "." + spec.name()
+                        + " already exists; use replace to change it");
             }
             jobs.put(spec.name(), job);
             calls.add("add " + spec.name());
@@ -222,13 +277,14 @@ public final class FakeJobContext implements JobContext {
         @Override
         public synchronized boolean cancel(String name) {
             calls.add("cancel " + name);
-            return jobs.remove(name) != null;
+            return jobs.remove(name) != null || declared.contains(name); // a declared job is disabled, not removed
         }
 
         @Override
         public synchronized Set<QName> jobs() {
             Set<QName> out = new TreeSet<>();
             jobs.keySet().forEach(n -> out.add(new QName(namespace, n)));
+            declared.forEach(n -> out.add(new QName(namespace, n)));
             return out;
         }
 
@@ -254,6 +310,10 @@ public final class FakeJobContext implements JobContext {
                 validator.validate(spec.schedule());
             } catch (InvalidScheduleException e) {
                 throw e.forJob(namespace, spec.name());
+            }
+            if (declared.contains(spec.name())) {
+                throw new IllegalStateException("job " + namespace + "." + spec.name() + " is declared by plugin "
+                        + namespace + "; a dynamic job cannot take its name");
             }
             return spec;
         }

@@ -57,6 +57,9 @@ public final class ManualHost implements AutoCloseable {
         b.listeners.forEach(config::listener);
         b.more.accept(config);
         this.host = stepping.start(config.build(), this::hold);
+        if (!holdRuns) {
+            runPending(); // fires a restart's misfire policy runs at once, as a host does
+        }
     }
 
     /**
@@ -254,7 +257,10 @@ public final class ManualHost implements AutoCloseable {
             return this;
         }
 
-        /** @return the started host, its registered jobs attached and nothing fired yet */
+        /**
+         * @return the started host, its registered jobs attached; nothing has fired but what a restart's misfire
+         *         policy runs at once (executed already, unless runs are held)
+         */
         public ManualHost start() {
             return new ManualHost(this);
         }

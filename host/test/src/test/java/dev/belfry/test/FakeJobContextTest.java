@@ -73,7 +73,7 @@ class FakeJobContextTest {
         FakeJobContext context = FakeJobContext.of("demo.batch");
 
         assertThatThrownBy(() -> context.saveCheckpoint("x".repeat(JobContext.MAX_CHECKPOINT_CHARS + 1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 65536");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("job demo.batch: checkpoint is 65537 characters long, more than the 65536 allowed");
         assertThatThrownBy(() -> context.scheduler().add(new Batch() {
             @Override
             public JobSpec spec() {
@@ -82,7 +82,57 @@ class FakeJobContextTest {
         })).isInstanceOf(InvalidScheduleException.class).hasMessageContaining("demo.bad");
         context.scheduler().add(new Batch());
         assertThatThrownBy(() -> context.scheduler().add(new Batch())).isInstanceOf(IllegalStateException.class)
-                .hasMessage("job demo.batch already exists");
+                .hasMessage("job demo.batch already exists; use replace to change it");
         assertThat(context.progressReports()).isEmpty();
+    }
+
+    @Test
+    void shouldInterruptARunBlockedInSleepWhenCancelledFromAnotherThreadAndCallCallbacksOnce() throws Exception {
+        FakeJobContext context = FakeJobContext.of("demo.sleeper");
+        AtomicInteger callbacks = new AtomicInteger();
+        java.util.concurrent.CountDownLatch sleeping = new java.util.concurrent.CountDownLatch(1);
+        BackgroundJob sleeper = new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                return JobSpec.builder("sleeper", Schedule.manual()).build();
+            }
+
+            @Override
+            public void run(JobContext c) throws Exception {
+                c.onCancel(callbacks::incrementAndGet);
+                sleeping.countDown();
+                Thread.sleep(60_000); // a cancel must cut this short, as the host's interrupt does
+            }
+        };
+        Thread canceller = new Thread(() -> {
+            try {
+                sleeping.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            context.cancel();
+            context.cancel();
+        });
+        canceller.start();
+
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                assertThatThrownBy(() -> context.run(sleeper)).isInstanceOf(InterruptedException.class));
+        canceller.join();
+        assertThat(callbacks).hasValue(1);
+        assertThat(Thread.currentThread().isInterrupted()).as("no interrupt leaks into the test").isFalse();
+    }
+
+    @Test
+    void shouldKnowTheDeclaredJobsAsTheHostsSchedulerDoes() {
+        FakeJobContext context = FakeJobContext.of("demo.batch").declared("batch", "report");
+
+        assertThatThrownBy(() -> context.scheduler().replace(new Batch()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("job demo.batch is declared by plugin demo; a dynamic job cannot take its name");
+        assertThat(context.scheduler().cancel("report")).as("a declared job is disabled").isTrue();
+        assertThat(context.scheduler().jobs()).extracting(Object::toString)
+                .containsExactly("demo.batch", "demo.report");
+        context.progress(0.5, null);
+        assertThat(context.progressReports()).containsExactly(new FakeJobContext.Progress(0.5, ""));
     }
 }

@@ -44,7 +44,8 @@ public final class Views {
      * @return its public view
      */
     public static RunView run(RunResult r) {
-        return new RunView(r.job(), r.runId(), r.scheduledFor(), r.firedAt(), r.finishedAt(), r.attempt(), r.error());
+        return new RunView(r.job(), r.runId(), r.scheduledFor(), r.firedAt(), r.finishedAt(), r.attempt(), r.error(),
+                RunView.Outcome.valueOf(r.kind().name()));
     }
 
     /**

@@ -38,7 +38,7 @@ public final class RunHistory implements EngineListener {
         }
         list.addLast(result);
         // A run cancelled because its plugin stopped (an upgrade, a removal) is not a failed run.
-        boolean success = result.error().map(Engine::isPluginStopCancellation).orElse(true);
+        boolean success = result.error().map(Engine::isCancelledNotFailed).orElse(true);
         metrics.runFinished(success, result.error().map(e -> e.startsWith("timed out")).orElse(false),
                 result.attempt() > 1, Duration.between(result.scheduledFor(), result.firedAt()),
                 Duration.between(result.firedAt(), result.finishedAt()));

@@ -114,7 +114,18 @@ public final class Engine implements AutoCloseable {
      * @param provided its valid jobs
      */
     public void attach(String pluginId, List<PluginJob> provided) {
-        plugins.attach(pluginId, provided);
+        plugins.attach(pluginId, provided, "plugin");
+    }
+
+    /**
+     * Attaches the jobs an application registers itself, as {@link #attach} does a plugin's; its log line names
+     * them as the application's.
+     *
+     * @param namespace the application's namespace
+     * @param provided  its jobs
+     */
+    public void attachApplication(String namespace, List<PluginJob> provided) {
+        plugins.attach(namespace, provided, "application");
     }
 
     /**
@@ -158,6 +169,22 @@ public final class Engine implements AutoCloseable {
             return table.namesIn(namespace);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** @return whether the calling thread is executing a run of this engine */
+    public boolean isRunThread() {
+        return Run.runningFor() == this;
+    }
+
+    /**
+     * @param action done once the engine lock is released, on this thread; at once if it does not hold the lock
+     */
+    void afterUnlock(Runnable action) {
+        if (lock.isHeld()) {
+            lock.later(action);
+        } else {
+            action.run();
         }
     }
 
@@ -289,9 +316,10 @@ public final class Engine implements AutoCloseable {
 
     /**
      * @param error a run's error as reported in a {@link RunResult}
-     * @return true if it says the run was cancelled because its plugin stopped
+     * @return true if it says the run was cancelled by a decision that is not the job's failure (its plugin
+     *         stopped, or an operator cancelled it)
      */
-    public static boolean isPluginStopCancellation(String error) {
-        return RunOutcomes.isPluginStopCancellation(error);
+    public static boolean isCancelledNotFailed(String error) {
+        return RunOutcomes.isCancelledNotFailed(error);
     }
 }

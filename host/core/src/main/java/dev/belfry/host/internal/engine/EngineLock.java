@@ -15,7 +15,8 @@ final class EngineLock {
     private final Condition wake = lock.newCondition();
     /**
      * Log lines made while holding the lock, written once it is released: the log's output can be slow (a
-     * terminal, a full pipe, a plugin flooding stderr), and no fire should wait for it.
+     * terminal, a full pipe, a plugin flooding stderr), and no fire should wait for it. A cancelled run's
+     * {@code onCancel} callbacks (plugin code) wait here too.
      */
     private final ConcurrentLinkedQueue<Runnable> deferredLogs = new ConcurrentLinkedQueue<>();
 
@@ -23,9 +24,12 @@ final class EngineLock {
         lock.lock();
     }
 
-    /** Releases the lock, then writes the log lines made while holding it. */
+    /** Releases the lock, then (once this thread no longer holds it at all) does what waited for that. */
     void unlock() {
         lock.unlock();
+        if (lock.isHeldByCurrentThread()) {
+            return; // a nested hold: the outermost unlock drains
+        }
         for (Runnable line = deferredLogs.poll(); line != null; line = deferredLogs.poll()) {
             line.run();
         }

@@ -100,7 +100,7 @@ final class Operations {
         try {
             JobSlot slot = table.require(qname);
             for (Run run : slot.runs()) {
-                run.cancel("job cancelled by an operator");
+                run.cancelByOperator();
             }
             arming.disarm(slot);
             dispatcher.dropWaitingFires(slot);

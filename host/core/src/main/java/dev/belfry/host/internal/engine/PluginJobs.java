@@ -89,7 +89,7 @@ final class PluginJobs {
     }
 
     /** See {@link Engine#attach}. */
-    void attach(String pluginId, List<PluginJob> provided) {
+    void attach(String pluginId, List<PluginJob> provided, String source) {
         lock.lock();
         try {
             Instant now = clock.instant();
@@ -107,9 +107,9 @@ final class PluginJobs {
             int known = byHow[Attached.ATTACHED.ordinal()];
             int restarted = byHow[Attached.RESTARTED.ordinal()];
             int back = byHow[Attached.REATTACHED.ordinal()];
-            lock.later(() -> log.info("plugin {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from"
-                    + " before its restart, {} back from orphaned)", pluginId, provided.size(), registered, known,
-                    restarted, back));
+            lock.later(() -> log.info("{} {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from"
+                    + " before its restart, {} back from orphaned)", source, pluginId, provided.size(), registered,
+                    known, restarted, back));
             // Every job attached above has its code now (a PluginJob always has one), so a job of this plugin
             // still without code is one the plugin no longer provides: no set of the provided names is needed.
             for (JobSlot slot : table.all()) {

@@ -44,7 +44,12 @@ final class Run implements JobContext {
      * Set when the run is cancelled because its plugin stops: the run then ends as cancelled, not as the job's
      * failure, whatever its code throws on the way out; guarded by the engine lock.
      */
+    /** The engine whose run a thread is executing: a run must not wait for its own host's shutdown. */
+    private static final ThreadLocal<Engine> RUNNING_FOR = new ThreadLocal<>();
     private boolean cancelledByPluginStop;
+    private boolean cancelledByOperator;
+    /** The reason an operator's cancel gives. */
+    static final String BY_OPERATOR = "job cancelled by an operator";
     /** The RunDispatcher's timeout timer for this run, if the job has a timeout; guarded by the engine lock. */
     Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
@@ -66,9 +71,19 @@ final class Run implements JobContext {
      * ends (see {@link RunExecutor#workersCarryOn()}). Never throws.
      */
     void execute() {
-        for (Run next = this; next != null; ) {
-            next = next.executeOne();
+        RUNNING_FOR.set(engine);
+        try {
+            for (Run next = this; next != null; ) {
+                next = next.executeOne();
+            }
+        } finally {
+            RUNNING_FOR.remove();
         }
+    }
+
+    /** @return the engine whose run the calling thread is executing, or null */
+    static Engine runningFor() {
+        return RUNNING_FOR.get();
     }
 
     /**
@@ -111,7 +126,11 @@ final class Run implements JobContext {
         }
     }
 
-    /** Cancels the run: sets the flag, runs callbacks, interrupts its thread. Idempotent. */
+    /**
+     * Cancels the run: sets the flag, interrupts its thread, and runs its {@code onCancel} callbacks once the engine
+     * lock is released (they are plugin code: one that waits for something the run's own thread holds while that
+     * thread waits for the lock, to save a checkpoint say, would otherwise deadlock the engine). Idempotent.
+     */
     void cancel(String reason) {
         List<Runnable> callbacks;
         synchronized (cancelCallbacks) {
@@ -122,8 +141,8 @@ final class Run implements JobContext {
             callbacks = List.copyOf(cancelCallbacks);
             cancelCallbacks.clear();
         }
-        for (Runnable callback : callbacks) {
-            runCallback(callback);
+        if (!callbacks.isEmpty()) {
+            engine.afterUnlock(() -> callbacks.forEach(this::runCallback));
         }
         Thread t = thread;
         if (t != null) {
@@ -140,6 +159,20 @@ final class Run implements JobContext {
     /** @return whether the run was cancelled because its plugin stops (the caller holds the engine lock) */
     boolean cancelledByPluginStop() {
         return cancelledByPluginStop;
+    }
+
+    /** Cancels the run because an operator cancelled its job (the caller holds the engine lock). */
+    void cancelByOperator() {
+        cancelledByOperator = true;
+        cancel(BY_OPERATOR);
+    }
+
+    /**
+     * @return whether the run ended by a decision that is not the job's failure: its plugin stopped, or an
+     *         operator cancelled it (a timeout, or a shutdown cutting it off, is)
+     */
+    boolean cancelledNotFailed() {
+        return cancelledByPluginStop || cancelledByOperator;
     }
 
     Optional<String> cancelReason() {

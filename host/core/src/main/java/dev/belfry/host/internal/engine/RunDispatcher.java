@@ -99,6 +99,11 @@ final class RunDispatcher {
         String policy = Schedules.describe(slot.spec().misfire());
         lock.later(() -> log.info("job {} missed {} fire(s) since {}; misfire policy {} runs {} of them", slot.qname,
                 plan.missed(), firstMissed, policy, plan.toRun().size()));
+        try {
+            listener.misfired(slot.qname, firstMissed, plan.missed(), plan.toRun().size());
+        } catch (RuntimeException | LinkageError e) {
+            lock.later(() -> log.error("telling of job {}'s missed fires failed", slot.qname, e));
+        }
         arming.setNextFire(slot, plan.nextRegular());
         arming.dropRetry(slot);
         slot.addToBacklog(plan.toRun());
@@ -248,10 +253,10 @@ final class RunDispatcher {
                 return null;
             }
             Instant now = clock.instant();
-            // Cancelled because its plugin stops: what the code throws on the way out (an InterruptedException, say)
-            // is the cancellation's doing, not the job's failure.
-            String error = failure != null && !run.cancelledByPluginStop() ? RunOutcomes.describe(failure)
-                    : run.cancelReason().map(reason -> RunOutcomes.CANCELLED + reason).orElse(null);
+            // A cancelled run's outcome is its cancellation: what the code throws on the way out (the
+            // CancellationException of throwIfCancelled, an InterruptedException) is the cancellation's doing.
+            String error = run.cancelReason().map(reason -> RunOutcomes.CANCELLED + reason)
+                    .orElseGet(() -> failure == null ? null : RunOutcomes.describe(failure));
             boolean mayRetry = run.cancelReason().isEmpty();
             finishingWorkerFree = executor.workersCarryOn();
             try {
@@ -315,11 +320,11 @@ final class RunDispatcher {
         JobSlot slot = run.slot;
         Duration limit = slot.spec() == null ? Duration.between(run.firedAt, now) : slot.spec().timeout().get();
         timedOut++;
-        run.cancel("timed out after " + limit);
+        run.cancel(RunOutcomes.TIMED_OUT + limit);
         // The run is recorded as timed out now, whether or not its code heeds the cancellation; if it does not,
         // its thread is left behind: it no longer counts against the worker cap, but its job's overlap policy
         // still sees it until the code returns.
-        giveUp(run, "timed out after " + limit, true, now);
+        giveUp(run, RunOutcomes.TIMED_OUT + limit, true, now);
     }
 
     /** Records a run as ended without waiting for its code any longer; its thread is left behind if still going. */
@@ -364,9 +369,10 @@ final class RunDispatcher {
         if (error == null) {
             r = record.withRunEnded(now, outcome, 0, record.failureCount());
             slot.succeeded(schedule instanceof Schedule.Once once && run.scheduledFor.equals(once.at()));
-        } else if (run.cancelledByPluginStop()) {
+        } else if (run.cancelledNotFailed()) {
             // Not the job's failure: its failure counts and status stay as they were and nothing is retried. A once
-            // job's fire is armed again when the plugin is back (see PluginJobs).
+            // job's fire is armed again when the plugin is back (see PluginJobs); an operator's cancel has disabled
+            // the job until it is resumed.
             r = record.withRunEnded(now, outcome, record.consecutiveFailures(), record.failureCount());
             lock.later(() -> log.info("run {} of job {} (attempt {}) {}", run.id, slot.qname, run.attempt,
                     Printable.escape(error)));

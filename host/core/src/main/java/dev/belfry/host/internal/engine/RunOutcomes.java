@@ -8,6 +8,8 @@ import java.time.Instant;
 final class RunOutcomes {
     /** How a cancelled run's outcome starts, followed by the reason. */
     static final String CANCELLED = "cancelled: ";
+    /** How a timed-out run's outcome starts, followed by its limit. */
+    static final String TIMED_OUT = "timed out after ";
     /** A plugin stop's cancellation reason is "plugin ID is stopping"; recognised in recorded outcomes. */
     private static final String PLUGIN_STOPPING_PREFIX = "plugin ";
     private static final String PLUGIN_STOPPING_SUFFIX = " is stopping";
@@ -25,6 +27,14 @@ final class RunOutcomes {
     /** @return true if a run's error says the run was cancelled because its plugin stopped */
     static boolean isPluginStopCancellation(String error) {
         return error.startsWith(CANCELLED + PLUGIN_STOPPING_PREFIX) && error.contains(PLUGIN_STOPPING_SUFFIX);
+    }
+
+    /**
+     * @return true if a run's error says it was cancelled by a decision that is not the job's failure: its plugin
+     *         stopped, or an operator cancelled it
+     */
+    static boolean isCancelledNotFailed(String error) {
+        return isPluginStopCancellation(error) || error.equals(CANCELLED + Run.BY_OPERATOR);
     }
 
     /**

@@ -17,4 +17,26 @@ import java.util.Optional;
  */
 public record RunResult(QName job, long runId, Instant scheduledFor, Instant firedAt, Instant finishedAt,
                         int attempt, Optional<String> error) {
+
+    /** How a run ended, by kind. */
+    public enum Kind {
+        /** Its code returned. */
+        SUCCEEDED,
+        /** Its code threw. */
+        FAILED,
+        /** It ran past its job's timeout. */
+        TIMED_OUT,
+        /** An operator, a plugin stop or the host's shutdown cancelled it. */
+        CANCELLED
+    }
+
+    /** @return how the run ended, read from the error text the engine wrote (see RunOutcomes) */
+    public Kind kind() {
+        if (error.isEmpty()) {
+            return Kind.SUCCEEDED;
+        }
+        String e = error.get();
+        return e.startsWith(RunOutcomes.TIMED_OUT) ? Kind.TIMED_OUT
+                : e.startsWith(RunOutcomes.CANCELLED) ? Kind.CANCELLED : Kind.FAILED;
+    }
 }

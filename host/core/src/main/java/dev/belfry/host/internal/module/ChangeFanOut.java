@@ -11,6 +11,7 @@ import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -79,6 +80,11 @@ public final class ChangeFanOut implements StateSink, EngineListener {
             var run = Views.run(result);
             tell("runFinished", l -> l.runFinished(run));
         }
+    }
+
+    @Override
+    public void misfired(QName job, Instant firstMissed, long missed, int toRun) {
+        tell("jobMisfired", l -> l.jobMisfired(job, firstMissed, missed, toRun));
     }
 
     /** @param plugins every plugin the host knows now, for the modules */

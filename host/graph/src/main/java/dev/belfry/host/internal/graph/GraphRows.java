@@ -132,7 +132,7 @@ final class GraphRows {
         props.put("scheduled_for", dateTime(result.scheduledFor()));
         props.put("started_at", dateTime(result.firedAt()));
         props.put("finished_at", dateTime(result.finishedAt()));
-        props.put("outcome", result.error().map(e -> Engine.isPluginStopCancellation(e) ? "cancelled" : "failed")
+        props.put("outcome", result.error().map(e -> Engine.isCancelledNotFailed(e) ? "cancelled" : "failed")
                 .orElse("success"));
         props.put("error", result.error().orElse(null));
         props.put("attempt", (long) result.attempt());
