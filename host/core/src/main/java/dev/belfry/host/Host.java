@@ -33,6 +33,7 @@ import dev.belfry.host.internal.state.HostId;
 import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.WriteProtection;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarFormatException;
@@ -186,6 +187,14 @@ public final class Host implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw new HostStartException(e.getMessage(), e);
         }
+        try {
+            // Resolved once: a link swapped while the host runs must not send its state elsewhere.
+            config = config.withRealDataDir(config.dataDir().toRealPath());
+        } catch (IOException e) {
+            closeQuietly(lock);
+            throw new HostStartException("cannot use data directory " + config.dataDir() + ": "
+                    + IoErrors.describe(e), e);
+        }
         // Before any plugin code runs, Plugin.start included.
         ExitGuard guard = config.exitGuard() ? ExitGuard.acquire() : null;
         Host host = null;
@@ -266,6 +275,18 @@ public final class Host implements AutoCloseable {
         engine.restore(loaded.document().jobs());
         config.pluginsDir().filter(dir -> Files.exists(dir) && !Files.isDirectory(dir)).ifPresent(dir -> {
             throw new HostStartException("plugins folder " + dir + " is not a directory");
+        });
+        config.pluginsDir().ifPresent(dir -> {
+            try {
+                WriteProtection.problem(dir).ifPresent(why -> {
+                    throw new HostStartException("plugins folder " + dir + " is " + why + ": anyone who can write"
+                            + " there runs code as this host; make it writable by its owner only (chmod go-w " + dir
+                            + ")");
+                });
+            } catch (IOException e) {
+                throw new HostStartException("cannot read the owner and mode of plugins folder " + dir + ": "
+                        + IoErrors.describe(e), e);
+            }
         });
         config.pluginsDir().filter(dir -> !Files.exists(dir)).ifPresent(dir ->
                 log.warn("plugins folder {} does not exist (yet); no plugin is loaded until it does", dir));

@@ -168,6 +168,30 @@ public final class HostConfig {
         return registrations;
     }
 
+    /** @return this configuration with the data directory resolved to its real path, as the host uses it */
+    HostConfig withRealDataDir(Path real) {
+        Builder b = new Builder();
+        b.dataDir = real;
+        b.pluginsDir = pluginsDir;
+        b.clock = clock;
+        b.maxConcurrentRuns = maxConcurrentRuns;
+        b.misfireThreshold = misfireThreshold;
+        b.commitInterval = commitInterval;
+        b.shutdownGrace = shutdownGrace;
+        b.pluginStopGrace = pluginStopGrace;
+        b.orphanRetention = orphanRetention;
+        b.pluginScanInterval = pluginScanInterval;
+        b.resetState = resetState;
+        b.requireTrustedPlugins = requireTrustedPlugins;
+        b.exitGuard = exitGuard;
+        b.runThreadFactory = runThreadFactory;
+        b.modules.addAll(modules);
+        b.listeners.addAll(listeners);
+        b.registrations.putAll(registrations);
+        b.sidecarFileOps = sidecarFileOps;
+        return new HostConfig(b);
+    }
+
     SidecarFileOps sidecarFileOps() {
         return sidecarFileOps;
     }

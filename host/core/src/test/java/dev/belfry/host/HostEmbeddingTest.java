@@ -414,4 +414,36 @@ class HostEmbeddingTest {
         assertThatThrownBy(() -> Host.start(config)).isInstanceOf(HostStartException.class)
                 .hasMessage("plugins folder " + file + " is not a directory");
     }
+
+    @Test
+    void shouldRefuseAPluginsFolderOrJarThatOthersMayWrite() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(plugins.getFileSystem().supportedFileAttributeViews()
+                .contains("posix"), "POSIX modes");
+        Path jar = PluginJarBuilder.plugin("planted").extension("p.planted.Job", "package p.planted;\n"
+                + "import dev.belfry.api.*;\n"
+                + "import dev.belfry.api.schedule.Schedule;\n"
+                + "public class Job implements BackgroundJob {\n"
+                + "  public JobSpec spec() { return JobSpec.builder(\"job\", Schedule.manual()).build(); }\n"
+                + "  public void run(JobContext c) { }\n"
+                + "}\n").writeTo(plugins, "planted.jar");
+        java.nio.file.Files.setPosixFilePermissions(plugins,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).build()))
+                .isInstanceOf(HostStartException.class)
+                .hasMessage("plugins folder " + plugins + " is writable by group or others (rwxrwxrwx): anyone who can"
+                        + " write there runs code as this host; make it writable by its owner only (chmod go-w "
+                        + plugins + ")");
+
+        java.nio.file.Files.setPosixFilePermissions(plugins,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        java.nio.file.Files.setPosixFilePermissions(jar,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        start(HostConfig.builder().pluginsDir(plugins));
+
+        assertThat(host.plugins()).isEmpty();
+        assertThat(host.pluginProblems()).extracting(PluginProblemView::line).containsExactly("planted.jar: writable"
+                + " by group or others (rw-rw-rw-); a plugin must be writable by its owner only (chmod go-w), or"
+                + " anyone who can write it runs code as this host");
+    }
 }

@@ -338,8 +338,19 @@ final class QueryCommand implements Callable<Integer> {
         }
     }
 
-    private static String csv(String s) {
-        return s.matches(".*[\",\\r\\n].*") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    static String csv(String raw) {
+        // Line ends stay (quoted, as CSV allows); other control characters are escaped like everywhere else in
+        // the command's output, so graph data cannot drive the terminal.
+        StringBuilder b = new StringBuilder(raw.length());
+        raw.chars().forEach(c -> {
+            if (c != '\r' && c != '\n' && (Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.append((char) c);
+            }
+        });
+        String s = b.toString();
+        return s.matches("(?s).*[\",\\r\\n].*") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     private static String oneLine(Exception e) {

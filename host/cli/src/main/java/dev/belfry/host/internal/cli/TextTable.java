@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.cli;
 
+import dev.belfry.host.internal.Printable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,9 @@ final class TextTable {
         }
         String[] text = new String[columns];
         for (int i = 0; i < columns; i++) {
-            // One line per row, whatever a cell holds: an error message must not break the table.
-            text[i] = String.valueOf(cells[i]).replaceAll("[\\r\\n\\t]+", " ");
+            // One line per row, whatever a cell holds: an error message must not break the table, nor text a job
+            // wrote (an ESC sequence in a failure message, a graph property) drive the operator's terminal.
+            text[i] = Printable.escape(String.valueOf(cells[i]).replaceAll("[\\r\\n\\t]+", " "));
         }
         rows.add(text);
         return this;

@@ -127,8 +127,8 @@ final class Run implements JobContext {
     }
 
     /**
-     * Cancels the run: sets the flag, interrupts its thread, and runs its {@code onCancel} callbacks once the engine
-     * lock is released (they are plugin code: one that waits for something the run's own thread holds while that
+     * Cancels the run: sets the flag, then, once the engine lock is released, runs its {@code onCancel} callbacks and
+     * interrupts its thread (they are plugin code: one that waits for something the run's own thread holds while that
      * thread waits for the lock, to save a checkpoint say, would otherwise deadlock the engine). Idempotent.
      */
     void cancel(String reason) {
@@ -141,13 +141,15 @@ final class Run implements JobContext {
             callbacks = List.copyOf(cancelCallbacks);
             cancelCallbacks.clear();
         }
-        if (!callbacks.isEmpty()) {
-            engine.afterUnlock(() -> callbacks.forEach(this::runCallback));
-        }
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-        }
+        // The callbacks first, then the interrupt: a cooperative job learns of the cancel from its callback and ends
+        // its own way before its waits are cut short.
+        engine.afterUnlock(() -> {
+            callbacks.forEach(this::runCallback);
+            Thread t = thread;
+            if (t != null) {
+                t.interrupt();
+            }
+        });
     }
 
     /** Cancels the run because its plugin stops (the caller holds the engine lock). */

@@ -4,6 +4,7 @@ import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.JobSpec;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.InvalidScheduleException;
+import dev.belfry.host.internal.state.WriteProtection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +72,10 @@ public final class PluginSupervisor implements AutoCloseable {
     private boolean listingFailed;
     /** Entries named like a jar that are not regular files (a FIFO, a device), reported once while they stay. */
     private final Set<Path> notRegular = new java.util.HashSet<>();
+    /** Files others may change, reported once while they stay so; their code never loads. */
+    private final Set<Path> unprotected = new java.util.HashSet<>();
+    /** Why the folder itself is not safe to load from, once reported; null while it is. */
+    private String unsafeFolder;
     /** Files refused for want of a pin: considered again when the pin file changes. */
     private final Set<Path> untrusted = new java.util.HashSet<>();
 
@@ -837,6 +842,22 @@ public final class PluginSupervisor implements AutoCloseable {
             return Optional.of(out);
         }
         Set<Path> oddFiles = new java.util.HashSet<>();
+        Set<Path> foreign = new java.util.HashSet<>();
+        try {
+            Optional<String> folderProblem = writeProtection(pluginsDir);
+            if (folderProblem.isPresent()) {
+                if (!folderProblem.get().equals(unsafeFolder)) {
+                    unsafeFolder = folderProblem.get();
+                    log.error("plugins folder {} is {}: anyone who can write there runs code as this host; no plugin"
+                            + " is loaded or changed until only its owner can (chmod go-w)", pluginsDir, unsafeFolder);
+                }
+                return Optional.empty();
+            }
+            unsafeFolder = null;
+        } catch (IOException e) {
+            log.warn("cannot read the owner and mode of plugins folder {}: {}", pluginsDir, oneLine(e));
+            return Optional.empty();
+        }
         try (Stream<Path> entries = folderListing.list(pluginsDir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 String name = p.getFileName().toString();
@@ -844,6 +865,18 @@ public final class PluginSupervisor implements AutoCloseable {
                     continue;
                 }
                 if (Files.isDirectory(p) || (Files.isRegularFile(p) && name.endsWith(".jar"))) {
+                    Optional<String> problem = writeProtection(p);
+                    if (problem.isPresent()) {
+                        foreign.add(p);
+                        if (unprotected.add(p)) {
+                            PluginProblem refused = PluginProblem.ofFile(p, problem.get() + "; a plugin must be"
+                                    + " writable by its owner only (chmod go-w), or anyone who can write it runs code"
+                                    + " as this host");
+                            log.error("plugin refused: {}", refused);
+                            listener.problem(refused);
+                        }
+                        continue;
+                    }
                     Fingerprint f = Fingerprint.of(p);
                     if (f != null) {
                         out.put(p, f);
@@ -861,6 +894,7 @@ public final class PluginSupervisor implements AutoCloseable {
             return Optional.empty();
         }
         listingFailed = false;
+        unprotected.retainAll(foreign);
         notRegular.retainAll(oddFiles);
         for (Path p : oddFiles) {
             if (notRegular.add(p)) {
@@ -871,6 +905,10 @@ public final class PluginSupervisor implements AutoCloseable {
             }
         }
         return Optional.of(out);
+    }
+
+    private static Optional<String> writeProtection(Path p) throws IOException {
+        return WriteProtection.problem(p);
     }
 
     /** One line for a log or an operator: the exception and, if different, its root cause. */

@@ -223,6 +223,22 @@ public final class DataDirLock implements AutoCloseable {
 
     private static Optional<String> check(Path dataDir, UserPrincipal owner, String ownerWhy, boolean narrow)
             throws IOException {
+        if (Files.isSymbolicLink(dataDir)) {
+            // A link is followed to its target, which is checked below; the link itself must be ours too, or its
+            // owner could point it elsewhere.
+            UserPrincipal linkOwner = Files.getOwner(dataDir, LinkOption.NOFOLLOW_LINKS);
+            if (!linkOwner.equals(owner)) {
+                return Optional.of("refusing data directory " + dataDir + ": it is a symbolic link owned by "
+                        + linkOwner.getName() + ", " + ownerWhy);
+            }
+        }
+        for (Path dir : List.of(dataDir.resolve("_system"), dataDir.resolve("graph"))) {
+            if (Files.isSymbolicLink(dir)) {
+                // Followed, a planted link would have us narrow (and write into) whatever folder it names.
+                return Optional.of("refusing data directory " + dataDir + ": " + dir + " is a symbolic link; Belfry"
+                        + " keeps its files in a folder of its own there (remove the link)");
+            }
+        }
         for (Path dir : List.of(dataDir, dataDir.resolve("_system"), dataDir.resolve("graph"))) {
             if (!Files.exists(dir)) {
                 continue;
@@ -252,7 +268,7 @@ public final class DataDirLock implements AutoCloseable {
     }
 
     /** The user running this JVM: by name, or, where it has none (a container's arbitrary uid), as a new file's owner. */
-    private static UserPrincipal currentUser() throws IOException {
+    static UserPrincipal currentUser() throws IOException {
         try {
             return FileSystems.getDefault().getUserPrincipalLookupService()
                     .lookupPrincipalByName(System.getProperty("user.name"));

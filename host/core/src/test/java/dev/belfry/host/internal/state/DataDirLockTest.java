@@ -169,4 +169,21 @@ class DataDirLockTest {
             assertThat(DataDirLock.isHeld(dir)).isTrue();
         }
     }
+
+    @Test
+    void shouldRefuseASystemFolderThatIsALinkWithoutTouchingWhatItNames() throws IOException {
+        assumePosix(dir);
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.createSymbolicLink(data.resolve("_system"), shared);
+
+        assertThatThrownBy(() -> DataDirLock.acquire(data)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("refusing data directory " + data + ": " + data.resolve("_system") + " is a symbolic"
+                        + " link; Belfry keeps its files in a folder of its own there (remove the link)");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(shared))).isEqualTo("rwxrwxrwx");
+        try (var files = Files.list(shared)) {
+            assertThat(files).as("nothing written through the link").isEmpty();
+        }
+    }
 }
