@@ -27,12 +27,14 @@ import java.util.Optional;
  * @param dynamic             whether code added it at run time (cancel removes it) rather than a plugin declaring it
  * @param checkpoint          the checkpoint its last run left for the next one
  * @param running             the runs executing now
+ * @param nextRetryAt         when a failed run is retried, while a retry is planned ({@code nextFireAt} is the
+ *                            schedule's next fire, which a retry does not move)
  */
 public record JobView(QName qname, String namespace, Schedule schedule, Status status, Optional<Instant> nextFireAt,
                       Optional<Instant> lastStartedAt, Optional<Instant> lastFinishedAt, Optional<LastRun> lastRun,
                       int consecutiveFailures, long runCount, long failureCount, boolean paused,
                       Optional<Instant> orphanedAt, boolean dynamic, Optional<String> checkpoint,
-                      List<Running> running) {
+                      List<Running> running, Optional<Instant> nextRetryAt) {
 
     /**
      * Checks that nothing is null and copies the list.
@@ -53,6 +55,7 @@ public record JobView(QName qname, String namespace, Schedule schedule, Status s
      * @param dynamic             whether code added it at run time (cancel removes it) rather than a plugin declaring it
      * @param checkpoint          the checkpoint its last run left for the next one
      * @param running             the runs executing now
+     * @param nextRetryAt         when a failed run is retried, while a retry is planned
      */
     public JobView {
         Objects.requireNonNull(qname, "qname");
@@ -66,6 +69,7 @@ public record JobView(QName qname, String namespace, Schedule schedule, Status s
         Objects.requireNonNull(orphanedAt, "orphanedAt");
         Objects.requireNonNull(checkpoint, "checkpoint");
         running = List.copyOf(running);
+        Objects.requireNonNull(nextRetryAt, "nextRetryAt");
     }
 
     /** Where a job is in its life. */

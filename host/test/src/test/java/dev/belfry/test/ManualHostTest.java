@@ -77,12 +77,16 @@ class ManualHostTest {
             host.trigger("app.flaky");
             assertThat(host.job("app.flaky").status()).isEqualTo(JobView.Status.FAILED_RETRYING);
             assertThat(flaky.attempts).containsExactly(1);
+            Instant failedAt = host.clock().instant();
+            assertThat(host.job("app.flaky").nextRetryAt()).as("1 min backoff, 20 % jitter").hasValueSatisfying(at ->
+                    assertThat(at).isBetween(failedAt.plusSeconds(48), failedAt.plusSeconds(72)));
 
             host.advance(Duration.ofSeconds(30));
             assertThat(flaky.attempts).as("not before the backoff").containsExactly(1);
 
             host.advance(Duration.ofMinutes(2));
             assertThat(flaky.attempts).containsExactly(1, 2);
+            assertThat(host.job("app.flaky").nextRetryAt()).isEmpty();
             assertThat(host.job("app.flaky").failureCount()).isEqualTo(1);
             assertThat(host.job("app.flaky").lastRun()).hasValueSatisfying(r -> assertThat(r.succeeded()).isTrue());
         }

@@ -10,7 +10,9 @@ import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.sidecar.JobRecord;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /** Turns the engine's and the state file's types into the public views, so that no internal type leaks out. */
 public final class Views {
@@ -23,20 +25,22 @@ public final class Views {
      */
     public static JobView job(JobSnapshot snapshot) {
         return job(snapshot.record(), snapshot.running().stream().map(r -> new JobView.Running(r.id(),
-                r.scheduledFor(), r.firedAt(), r.attempt(), r.progress(), r.message())).toList());
+                r.scheduledFor(), r.firedAt(), r.attempt(), r.progress(), r.message())).toList(),
+                snapshot.retryAt());
     }
 
     /**
      * @param r       a job's committed state
      * @param running its runs executing now
+     * @param retryAt when a failed run is retried, while a retry is planned
      * @return its public view
      */
-    public static JobView job(JobRecord r, List<JobView.Running> running) {
+    public static JobView job(JobRecord r, List<JobView.Running> running, Optional<Instant> retryAt) {
         return new JobView(r.qname(), r.pluginId(), r.schedule(), JobView.Status.valueOf(r.status().name()),
                 r.nextFireAt(), r.lastStartedAt(), r.lastFinishedAt(),
                 r.lastOutcome().map(o -> new JobView.LastRun(o.success(), o.message(), o.duration())),
                 r.consecutiveFailures(), r.runCount(), r.failureCount(), r.paused(), r.orphanedAt(), r.dynamic(),
-                r.checkpoint(), running);
+                r.checkpoint(), running, retryAt);
     }
 
     /**

@@ -81,7 +81,8 @@ public final class AdminHostModule implements ModuleFactory {
                 throw new HostStartException("admin API cannot start: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + port + ": " + e.getMessage()
-                        + " (choose another --admin-port, 0 for any free port, or off)", e);
+                        + " (choose another port, 0 for any free one, or turn the admin API off; belfry run:"
+                        + " --admin-port PORT|0|off)", e);
             }
         }
 

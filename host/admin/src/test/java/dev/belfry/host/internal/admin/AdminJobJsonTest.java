@@ -91,7 +91,7 @@ class AdminJobJsonTest {
     private static final class OneJob implements AdminBackend {
         @Override
         public List<JobSnapshot> jobs() {
-            return List.of(new JobSnapshot(RECORD, List.of()));
+            return List.of(new JobSnapshot(RECORD, List.of(), java.util.Optional.empty()));
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.belfry.host.internal.engine;
 import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A snapshot of one job for operators: its persisted state and the runs executing now.
@@ -10,8 +11,9 @@ import java.util.List;
  * @param record  the job's state as last committed (its {@code dynamic()} tells a job plugin code added at run
  *                time, which cancel removes, from one a plugin declares)
  * @param running the runs executing now
+ * @param retryAt when a failed run is retried, while a retry is planned
  */
-public record JobSnapshot(JobRecord record, List<Running> running) {
+public record JobSnapshot(JobRecord record, List<Running> running, Optional<Instant> retryAt) {
 
     /**
      * One run executing now.

@@ -105,7 +105,9 @@ final class JobTable {
     private static JobSnapshot snapshot(JobSlot slot) {
         List<JobSnapshot.Running> runs = slot.runs().stream().map(r -> new JobSnapshot.Running(r.id, r.scheduledFor,
                 r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
-        return new JobSnapshot(slot.record(), runs);
+        Timer retry = slot.retryTimer();
+        return new JobSnapshot(slot.record(), runs,
+                retry == null || retry.isCancelled() ? Optional.empty() : Optional.of(retry.due));
     }
 
     /** Sets a job's record without committing it: the caller commits it together with the status it leads to. */

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -103,7 +104,7 @@ public final class ChangeFanOut implements StateSink, EngineListener {
     }
 
     private void tellListeners(JobRecord before, JobRecord now) {
-        JobView job = Views.job(now, List.of());
+        JobView job = Views.job(now, List.of(), Optional.empty());
         if (now.nextFireAt().isPresent() && (before == null || !now.nextFireAt().equals(before.nextFireAt()))) {
             tell("jobScheduled", l -> l.jobScheduled(job, now.nextFireAt().get()));
         }

@@ -78,7 +78,7 @@ public final class DataDirLock implements AutoCloseable {
             String holder = readHolder(channel);
             channel.close();
             throw new IllegalStateException("data directory " + dataDir + " is in use by another Belfry host"
-                    + (holder.isEmpty() ? "" : " (" + holder + ")") + "; stop it or use another --data directory");
+                    + (holder.isEmpty() ? "" : " (" + holder + ")") + "; stop it or use another data directory");
         }
         // What an earlier version left readable to others (it created everything at the umask's mode) is narrowed
         // once the directory is ours; a folder whose modes cannot change (read-only, another owner) still starts.
