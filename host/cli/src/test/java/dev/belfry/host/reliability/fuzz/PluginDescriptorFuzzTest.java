@@ -118,7 +118,8 @@ class PluginDescriptorFuzzTest {
                                 .as("problem %s starts with a file name; %s", Fuzz.show(p), context).isTrue();
                         assertThat(log.lines(Level.WARN)).as("problem %s is logged; %s", Fuzz.show(p), context)
                                 .anyMatch(l -> l.contains("plugin refused: " + p)
-                                        || l.contains("plugin waiting: " + p));
+                                        || l.contains("plugin waiting: " + p)
+                                        || l.contains("plugin superseded: " + p)); // two of one id and version
                     }
                     for (Map.Entry<String, Descriptor> e : byFile.entrySet()) {
                         counts[0]++;

@@ -450,9 +450,15 @@ public final class PluginSupervisor implements AutoCloseable {
                         + " is higher than " + loserDescriptor.getVersion() + "); it loads again only if "
                         + winner.getFileName() + " goes or cannot start";
         PluginProblem problem = PluginProblem.ofPlugin(loser, loserDescriptor.getPluginId(), message);
+        boolean ambiguous = loserDescriptor.getVersion().equals(winnerDescriptor.getVersion());
         if (!message.equals(waiting.put(loser, message))) {
             if (reportedSuperseded.add(loser)) {
-                log.info("plugin superseded: {}", problem);
+                if (ambiguous) {
+                    // Not an upgrade waiting its turn: two copies, one of which the operator should remove.
+                    log.warn("plugin superseded: {}", problem);
+                } else {
+                    log.info("plugin superseded: {}", problem);
+                }
             } else {
                 log.debug("plugin superseded: {}", problem);
             }

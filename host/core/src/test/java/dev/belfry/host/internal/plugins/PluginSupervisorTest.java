@@ -561,6 +561,8 @@ class PluginSupervisorTest {
                 .hasToString("a.jar"));
         assertThat(recorder.problemLines()).containsExactly("b.jar: plugin my-jobs: has the same plugin id and"
                 + " version as a.jar, which is used; remove one of the two files");
+        log.assertLogged(Level.WARN, "plugin superseded: b.jar: plugin my-jobs: has the same plugin id and version"
+                + " as a.jar");
     }
 
     @Test
