@@ -1,5 +1,6 @@
 package dev.belfry.bench.host;
 
+import dev.belfry.test.SettableClock;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunResult;
@@ -92,7 +93,7 @@ final class FireThroughput {
 
     /** @return fires per second and the process's CPU use in percent of one core */
     private double[] belfryRound(boolean withSidecar, boolean durableStart, int n) throws Exception {
-        SettableClock clock = new SettableClock(T0);
+        SettableClock clock = SettableClock.at(T0);
         AtomicLong firstStart = new AtomicLong();
         AtomicLong lastEnd = new AtomicLong();
         CountDownLatch done = new CountDownLatch(1);
