@@ -229,7 +229,7 @@ class SidecarFaultTest {
     @Test
     void shouldRecoverFromARealFullDiskWhenSpaceIsFreed() throws Exception {
         Path data = Files.createDirectories(root.resolve("tmpfs"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", data.toString()),
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m,mode=700", "tmpfs", data.toString()),
                 "cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): real full-disk test skipped");
         mounted = data.toString();
         Path filler = data.resolve("filler");
