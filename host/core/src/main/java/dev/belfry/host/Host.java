@@ -279,9 +279,8 @@ public final class Host implements AutoCloseable {
         config.pluginsDir().ifPresent(dir -> {
             try {
                 WriteProtection.problem(dir).ifPresent(why -> {
-                    throw new HostStartException("plugins folder " + dir + " is " + why + ": anyone who can write"
-                            + " there runs code as this host; make it writable by its owner only (chmod go-w " + dir
-                            + ")");
+                    throw new HostStartException("plugins folder " + dir + " " + why + "; anyone who can write"
+                            + " there runs code as this host");
                 });
             } catch (IOException e) {
                 throw new HostStartException("cannot read the owner and mode of plugins folder " + dir + ": "
@@ -366,9 +365,11 @@ public final class Host implements AutoCloseable {
                     + "': a plugin with that id is loaded");
         }
         if (!added) {
-            // Registering again replaces the namespace's jobs as a plugin's reload does: the old code goes (its runs
-            // are cancelled within the plugin stop grace), and jobs the new set lacks become orphans.
-            engine.detach(namespace, config.pluginStopGrace());
+            // Registering again replaces the namespace's jobs: those the new set lacks lose their code (their runs
+            // are cancelled within the plugin stop grace) and become orphans; the others take the new code.
+            Set<QName> kept = new HashSet<>();
+            accepted.forEach(j -> kept.add(j.qname()));
+            engine.detachJobs(namespace, config.pluginStopGrace(), qname -> !kept.contains(qname));
         }
         engine.attachApplication(namespace, accepted);
         pluginState(new PluginNode(namespace, BUILD_VERSION, "application", List.of()));
@@ -477,6 +478,7 @@ public final class Host implements AutoCloseable {
 
     /** Checks the plugins folder now, instead of waiting for the next scan; does nothing without one. */
     public void rescanPlugins() {
+        requireOpen();
         if (plugins != null) {
             plugins.scan();
         }

@@ -198,6 +198,9 @@ public final class HostConfig {
 
     /** Builds a {@link HostConfig}; every setter refuses a bad value at once, naming the setting and the value. */
     public static final class Builder {
+        private static final Duration AN_HOUR = Duration.ofHours(1);
+        private static final Duration A_DAY = Duration.ofDays(1);
+        private static final Duration A_YEAR = Duration.ofDays(366);
         private Path dataDir = Path.of("data");
         private @Nullable Path pluginsDir;
         private Clock clock = Clock.systemUTC();
@@ -261,38 +264,38 @@ public final class HostConfig {
         }
 
         /**
-         * @param d how late a fire may be before its misfire policy applies; positive
+         * @param d how late a fire may be before its misfire policy applies; positive, at most 366 days
          * @return this builder
          */
         public Builder misfireThreshold(Duration d) {
-            this.misfireThreshold = positive("misfireThreshold", d);
+            this.misfireThreshold = atMost("misfireThreshold", positive("misfireThreshold", d), A_YEAR);
             return this;
         }
 
         /**
-         * @param d the state file's group-commit interval; positive
+         * @param d the state file's group-commit interval; positive, at most an hour
          * @return this builder
          */
         public Builder commitInterval(Duration d) {
-            this.commitInterval = positive("commitInterval", d);
+            this.commitInterval = atMost("commitInterval", positive("commitInterval", d), AN_HOUR);
             return this;
         }
 
         /**
-         * @param d how long runs may take to finish at shutdown before they are cancelled; not negative
+         * @param d how long runs may take to finish at shutdown before they are cancelled; 0 to a day
          * @return this builder
          */
         public Builder shutdownGrace(Duration d) {
-            this.shutdownGrace = notNegative("shutdownGrace", d);
+            this.shutdownGrace = atMost("shutdownGrace", notNegative("shutdownGrace", d), A_DAY);
             return this;
         }
 
         /**
-         * @param d how long a stopping plugin's cancelled runs may take to end; not negative
+         * @param d how long a stopping plugin's cancelled runs may take to end; 0 to a day
          * @return this builder
          */
         public Builder pluginStopGrace(Duration d) {
-            this.pluginStopGrace = notNegative("pluginStopGrace", d);
+            this.pluginStopGrace = atMost("pluginStopGrace", notNegative("pluginStopGrace", d), A_DAY);
             return this;
         }
 
@@ -306,11 +309,11 @@ public final class HostConfig {
         }
 
         /**
-         * @param d how often the plugins folder is checked for changes; zero turns hot deployment off
+         * @param d how often the plugins folder is checked for changes, at most a day; zero turns hot deployment off
          * @return this builder
          */
         public Builder pluginScanInterval(Duration d) {
-            this.pluginScanInterval = notNegative("pluginScanInterval", d);
+            this.pluginScanInterval = atMost("pluginScanInterval", notNegative("pluginScanInterval", d), A_DAY);
             return this;
         }
 
@@ -415,6 +418,17 @@ public final class HostConfig {
         private static Duration positive(String setting, @Nullable Duration d) {
             if (required(setting, d).isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(setting + " must be positive, not '" + d + "'");
+            }
+            return d;
+        }
+
+        /**
+         * Bounds far past any sensible setting: beyond them, deadlines computed from the setting (in nanoseconds,
+         * or as instants) would overflow and fail later, far from the setting.
+         */
+        private static Duration atMost(String setting, Duration d, Duration max) {
+            if (d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(setting + " must be at most " + max + ", not '" + d + "'");
             }
             return d;
         }

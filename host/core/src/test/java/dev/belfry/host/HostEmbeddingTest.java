@@ -272,6 +272,8 @@ class HostEmbeddingTest {
         assertThatThrownBy(() -> HostConfig.builder().dataDir(null)).hasMessage("dataDir must not be null");
         assertThatThrownBy(() -> HostConfig.builder().module(() -> "admin").module(() -> "admin"))
                 .hasMessage("module 'admin' is already added");
+        assertThatThrownBy(() -> HostConfig.builder().shutdownGrace(Duration.ofDays(365 * 300)))
+                .hasMessage("shutdownGrace must be at most PT24H, not 'PT2628000H'");
     }
 
     @Test
@@ -364,6 +366,7 @@ class HostEmbeddingTest {
         JobView dropped = host.job(QName.parse("billing.reminders")).orElseThrow();
         assertThat(dropped.status()).isEqualTo(JobView.Status.ORPHANED);
         assertThat(dropped.runCount()).as("fires no more").isEqualTo(1);
+        assertThat(events).contains("orphaned billing.reminders").doesNotContain("orphaned billing.invoices");
     }
 
     @Test
@@ -408,6 +411,23 @@ class HostEmbeddingTest {
                 .hasMessageStartingWith("cannot register jobs under namespace 'bad ns': ");
         assertThatThrownBy(() -> HostConfig.builder().register("billing", (BackgroundJob[]) null))
                 .hasMessage("jobs must not be null");
+        assertThatThrownBy(() -> HostConfig.builder().register("billing"))
+                .hasMessage("cannot register namespace 'billing': no jobs (to take a namespace's jobs back, unregister"
+                        + " it)");
+        BackgroundJob broken = new BackgroundJob() {
+            @Override
+            public JobSpec spec() {
+                throw new IllegalStateException("no config\nloaded");
+            }
+
+            @Override
+            public void run(JobContext context) {
+            }
+        };
+        assertThatThrownBy(() -> HostConfig.builder().register("billing", broken))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cannot register a job under"
+                        + " 'billing': ").hasMessageEndingWith(".spec() threw java.lang.IllegalStateException: no config"
+                        + " loaded");
 
         Path file = java.nio.file.Files.writeString(plugins.resolve("not-a-folder"), "x");
         HostConfig config = HostConfig.builder().dataDir(data).pluginsDir(file).build();
@@ -431,9 +451,8 @@ class HostEmbeddingTest {
 
         assertThatThrownBy(() -> Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins).build()))
                 .isInstanceOf(HostStartException.class)
-                .hasMessage("plugins folder " + plugins + " is writable by group or others (rwxrwxrwx): anyone who can"
-                        + " write there runs code as this host; make it writable by its owner only (chmod go-w "
-                        + plugins + ")");
+                .hasMessage("plugins folder " + plugins + " is writable by group or others (rwxrwxrwx): chmod go-w"
+                        + " it; anyone who can write there runs code as this host");
 
         java.nio.file.Files.setPosixFilePermissions(plugins,
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
@@ -442,8 +461,49 @@ class HostEmbeddingTest {
         start(HostConfig.builder().pluginsDir(plugins));
 
         assertThat(host.plugins()).isEmpty();
-        assertThat(host.pluginProblems()).extracting(PluginProblemView::line).containsExactly("planted.jar: writable"
-                + " by group or others (rw-rw-rw-); a plugin must be writable by its owner only (chmod go-w), or"
-                + " anyone who can write it runs code as this host");
+        assertThat(host.pluginProblems()).extracting(PluginProblemView::line).containsExactly("planted.jar: the file"
+                + " is writable by group or others (rw-rw-rw-): chmod go-w it; anyone who can write a plugin runs code"
+                + " as this host");
+    }
+
+    @Test
+    void shouldRefuseAnExplodedPluginWithAFileInsideThatOthersMayWrite() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(plugins.getFileSystem().supportedFileAttributeViews()
+                .contains("posix"), "POSIX modes");
+        Path jar = PluginJarBuilder.plugin("exploded").extension("p.exploded.Job", "package p.exploded;\n"
+                + "import dev.belfry.api.*;\n"
+                + "import dev.belfry.api.schedule.Schedule;\n"
+                + "public class Job implements BackgroundJob {\n"
+                + "  public JobSpec spec() { return JobSpec.builder(\"job\", Schedule.manual()).build(); }\n"
+                + "  public void run(JobContext c) { }\n"
+                + "}\n").writeTo(java.nio.file.Files.createDirectories(data.resolve("build")), "exploded.jar");
+        Path folder = plugins.resolve("exploded");
+        Path classes = java.nio.file.Files.createDirectories(folder.resolve("classes"));
+        String pluginClass;
+        try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar.toFile())) {
+            pluginClass = in.getManifest().getMainAttributes().getValue("Plugin-Class");
+            for (var e : java.util.Collections.list(in.entries())) {
+                if (e.isDirectory() || e.getName().startsWith("META-INF/MANIFEST")) {
+                    continue;
+                }
+                Path target = classes.resolve(e.getName());
+                java.nio.file.Files.createDirectories(target.getParent());
+                try (var bytes = in.getInputStream(e)) {
+                    java.nio.file.Files.copy(bytes, target);
+                }
+            }
+        }
+        java.nio.file.Files.writeString(folder.resolve("plugin.properties"), "plugin.id=exploded\n"
+                + "plugin.version=1.0.0\n" + (pluginClass == null ? "" : "plugin.class=" + pluginClass + "\n"));
+        Path classFile = classes.resolve("p/exploded/Job.class");
+        java.nio.file.Files.setPosixFilePermissions(classFile,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        start(HostConfig.builder().pluginsDir(plugins));
+
+        assertThat(host.plugins()).isEmpty();
+        assertThat(host.pluginProblems()).extracting(PluginProblemView::line).containsExactly("exploded: plugin"
+                + " exploded: classes/p/exploded/Job.class in it is writable by group or others (rw-rw-rw-): chmod"
+                + " go-w it; anyone who can write a plugin runs code as this host");
     }
 }

@@ -30,11 +30,22 @@ public final class ApplicationJobs {
             throw new IllegalArgumentException("cannot register jobs under namespace '" + namespace + "': "
                     + e.getMessage(), e);
         }
+        if (jobs.isEmpty()) {
+            throw new IllegalArgumentException("cannot register namespace '" + namespace + "': no jobs (to take a"
+                    + " namespace's jobs back, unregister it)");
+        }
         List<PluginJob> accepted = new ArrayList<>();
         Set<String> names = new HashSet<>();
         ScheduleValidator validator = ScheduleValidator.compiling();
         for (BackgroundJob job : jobs) {
-            JobSpec spec = job == null ? null : job.spec();
+            JobSpec spec;
+            try {
+                spec = job == null ? null : job.spec();
+            } catch (RuntimeException | LinkageError e) {
+                throw new IllegalArgumentException("cannot register a job under '" + namespace + "': "
+                        + job.getClass().getName() + ".spec() threw " + Printable.escape(String.valueOf(e))
+                        .replace("\\u000a", " ").replace("\\u000d", ""), e);
+            }
             if (spec == null) {
                 throw new IllegalArgumentException("cannot register a job under '" + namespace + "': "
                         + (job == null ? "the job is null" : job.getClass().getName() + ".spec() returned null"));

@@ -10,6 +10,7 @@ import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -37,10 +38,23 @@ public final class Views {
      */
     public static JobView job(JobRecord r, List<JobView.Running> running, Optional<Instant> retryAt) {
         return new JobView(r.qname(), r.pluginId(), r.schedule(), JobView.Status.valueOf(r.status().name()),
-                r.nextFireAt(), r.lastStartedAt(), r.lastFinishedAt(),
+                firesNextAt(r), r.lastStartedAt(), r.lastFinishedAt(),
                 r.lastOutcome().map(o -> new JobView.LastRun(o.success(), o.message(), o.duration())),
                 r.consecutiveFailures(), r.runCount(), r.failureCount(), r.paused(), r.orphanedAt(), r.dynamic(),
                 r.checkpoint(), running, retryAt);
+    }
+
+    /**
+     * When a job will fire next, as every view shows it. A paused job, or one without its code (pending, orphaned),
+     * keeps the fire it would have had, to pick up from on resume or reattach, but will not fire then: it has no
+     * next fire.
+     *
+     * @param r a job's committed state
+     * @return its next fire, if it will fire
+     */
+    public static Optional<Instant> firesNextAt(JobRecord r) {
+        boolean cannotFire = r.paused() || r.status() == JobStatus.ORPHANED || r.status() == JobStatus.PENDING;
+        return cannotFire ? Optional.empty() : r.nextFireAt();
     }
 
     /**

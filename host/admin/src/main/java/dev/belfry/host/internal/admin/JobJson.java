@@ -18,9 +18,9 @@ import static dev.belfry.sidecar.JobField.STATUS;
 import static dev.belfry.sidecar.JobField.VERSION;
 
 import dev.belfry.host.internal.engine.Schedules;
+import dev.belfry.host.internal.Views;
 import dev.belfry.sidecar.JobField;
 import dev.belfry.sidecar.JobRecord;
-import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.RunOutcome;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -112,13 +112,8 @@ public final class JobJson {
         return out;
     }
 
-    /**
-     * When the job will fire next. A paused job, or one without its plugin's code (pending, orphaned), keeps the
-     * fire it would have had, to pick up from on resume or reattach, but will not fire then: it has no next fire.
-     */
     private static Optional<Instant> firesNextAt(JobRecord r) {
-        boolean cannotFire = r.paused() || r.status() == JobStatus.ORPHANED || r.status() == JobStatus.PENDING;
-        return cannotFire ? Optional.empty() : r.nextFireAt();
+        return Views.firesNextAt(r);
     }
 
     private static String instant(Optional<Instant> at) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.belfry.host.internal.Printable;
 import dev.belfry.host.internal.graph.GraphEndpoint;
 import dev.belfry.host.internal.graph.Neo4jMirror;
 import dev.belfry.host.internal.state.DataDirLock;
@@ -353,7 +354,8 @@ final class QueryCommand implements Callable<Integer> {
         return s.matches("(?s).*[\",\\r\\n].*") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
-    private static String oneLine(Exception e) {
-        return String.valueOf(e.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    /** The server's message in one line; it may quote graph data, so control characters are escaped. */
+    static String oneLine(Exception e) {
+        return Printable.escape(String.valueOf(e.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
     }
 }

@@ -12,7 +12,12 @@ final class TextTable {
 
     TextTable(String... header) {
         this.columns = header.length;
-        rows.add(header);
+        rows.add(java.util.Arrays.stream(header).map(TextTable::cell).toArray(String[]::new));
+    }
+
+    /** One line, whatever the text holds, with control characters written as escapes (see {@link #row}). */
+    private static String cell(Object value) {
+        return Printable.escape(String.valueOf(value).replaceAll("[\\r\\n\\t]+", " "));
     }
 
     TextTable row(Object... cells) {
@@ -23,7 +28,7 @@ final class TextTable {
         for (int i = 0; i < columns; i++) {
             // One line per row, whatever a cell holds: an error message must not break the table, nor text a job
             // wrote (an ESC sequence in a failure message, a graph property) drive the operator's terminal.
-            text[i] = Printable.escape(String.valueOf(cells[i]).replaceAll("[\\r\\n\\t]+", " "));
+            text[i] = cell(cells[i]);
         }
         rows.add(text);
         return this;

@@ -28,4 +28,15 @@ class TerminalEscapeTest {
         assertThat(QueryCommand.csv("a\nb")).isEqualTo("\"a\nb\"");
         assertThat(QueryCommand.csv("plain")).isEqualTo("plain");
     }
+
+    @Test
+    void shouldEscapeControlCharactersInHeadersAndInTheServersMessages() {
+        StringWriter out = new StringWriter();
+        new TextTable("h\u001b[2Jx").row("1").print(new PrintWriter(out, true));
+        assertThat(out.toString()).doesNotContain("\u001b").contains("h\\u001b[2Jx");
+
+        assertThat(QueryCommand.oneLine(new IllegalStateException("Text cannot be parsed to a Date \"" + HOSTILE
+                + "\"\nat line 1"))).isEqualTo("Text cannot be parsed to a Date \"remote said: \\u001b[2J\\u001b[31m"
+                + "ESC-INJECTED\" at line 1");
+    }
 }

@@ -129,6 +129,18 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Takes the code from some of a namespace's jobs, as {@link #detach} does from all of them: their runs are
+     * cancelled and they become orphans; the namespace's other jobs go on.
+     *
+     * @param namespace the namespace
+     * @param grace     how long cancelled runs may take to end
+     * @param which     the jobs to detach
+     */
+    public void detachJobs(String namespace, Duration grace, java.util.function.Predicate<QName> which) {
+        plugins.detach(namespace, grace, which);
+    }
+
+    /**
      * A plugin is stopping: its runs are cancelled and given {@code grace} to end, runs still going after that are
      * abandoned (recorded as failed), and its jobs become orphaned, keeping their state.
      *

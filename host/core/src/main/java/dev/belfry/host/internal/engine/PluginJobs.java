@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
@@ -125,12 +126,17 @@ final class PluginJobs {
 
     /** See {@link Engine#detach}. */
     void detach(String pluginId, Duration grace) {
+        detach(pluginId, grace, qname -> true);
+    }
+
+    /** See {@link Engine#detachJobs}: only the plugin's jobs {@code which} selects lose their code. */
+    void detach(String pluginId, Duration grace, Predicate<QName> which) {
         List<Run> cancelled = new ArrayList<>();
         String reason = RunOutcomes.pluginStopping(pluginId);
         lock.lock();
         try {
             for (JobSlot slot : table.all()) {
-                if (slot.pluginId.equals(pluginId)) {
+                if (slot.pluginId.equals(pluginId) && which.test(slot.qname)) {
                     slot.withdrawCode();
                     arming.suspend(slot);
                     dispatcher.dropWaitingFires(slot);
@@ -154,7 +160,7 @@ final class PluginJobs {
                 }
             }
             for (JobSlot slot : table.all()) {
-                if (slot.pluginId.equals(pluginId) && !slot.orphaned()) {
+                if (slot.pluginId.equals(pluginId) && which.test(slot.qname) && !slot.orphaned()) {
                     slot.orphanByStop(now);
                     table.commit(slot);
                 }

@@ -105,8 +105,9 @@ public final class ChangeFanOut implements StateSink, EngineListener {
 
     private void tellListeners(JobRecord before, JobRecord now) {
         JobView job = Views.job(now, List.of(), Optional.empty());
-        if (now.nextFireAt().isPresent() && (before == null || !now.nextFireAt().equals(before.nextFireAt()))) {
-            tell("jobScheduled", l -> l.jobScheduled(job, now.nextFireAt().get()));
+        Optional<Instant> next = Views.firesNextAt(now);
+        if (next.isPresent() && (before == null || !next.equals(Views.firesNextAt(before)))) {
+            tell("jobScheduled", l -> l.jobScheduled(job, next.get()));
         }
         if (now.lastStartedAt().isPresent() && now.status() == JobStatus.RUNNING
                 && (before == null || !now.lastStartedAt().equals(before.lastStartedAt()))) {

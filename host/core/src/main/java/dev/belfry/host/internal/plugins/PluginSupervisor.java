@@ -618,6 +618,11 @@ public final class PluginSupervisor implements AutoCloseable {
                     + " under namespace " + id + ", so no plugin may have that id"));
             return;
         }
+        Optional<String> unprotectedEntry = unprotectedInside(file);
+        if (unprotectedEntry.isPresent()) {
+            refuse(file, fingerprints, PluginProblem.ofPlugin(file, id, unprotectedEntry.get()));
+            return;
+        }
         List<String> extensions;
         try {
             manager.loadPlugin(file);
@@ -854,8 +859,8 @@ public final class PluginSupervisor implements AutoCloseable {
             if (folderProblem.isPresent()) {
                 if (!folderProblem.get().equals(unsafeFolder)) {
                     unsafeFolder = folderProblem.get();
-                    log.error("plugins folder {} is {}: anyone who can write there runs code as this host; no plugin"
-                            + " is loaded or changed until only its owner can (chmod go-w)", pluginsDir, unsafeFolder);
+                    log.error("plugins folder {} {}; anyone who can write there runs code as this host, so no plugin"
+                            + " is loaded or changed until that is fixed", pluginsDir, unsafeFolder);
                 }
                 return Optional.empty();
             }
@@ -875,9 +880,8 @@ public final class PluginSupervisor implements AutoCloseable {
                     if (problem.isPresent()) {
                         foreign.add(p);
                         if (unprotected.add(p)) {
-                            PluginProblem refused = PluginProblem.ofFile(p, problem.get() + "; a plugin must be"
-                                    + " writable by its owner only (chmod go-w), or anyone who can write it runs code"
-                                    + " as this host");
+                            PluginProblem refused = PluginProblem.ofFile(p, "the file " + problem.get()
+                                    + "; anyone who can write a plugin runs code as this host");
                             log.error("plugin refused: {}", refused);
                             listener.problem(refused);
                         }
@@ -915,6 +919,28 @@ public final class PluginSupervisor implements AutoCloseable {
 
     private static Optional<String> writeProtection(Path p) throws IOException {
         return WriteProtection.problem(p);
+    }
+
+    /**
+     * An exploded plugin is all the files in its folder: one that others may write (a class file, a nested folder)
+     * is code they run as this host, so it refuses the plugin when it loads, as a jar others may write does.
+     */
+    private static Optional<String> unprotectedInside(Path plugin) {
+        if (!Files.isDirectory(plugin)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> entries = Files.walk(plugin)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                Optional<String> problem = WriteProtection.problem(p);
+                if (problem.isPresent()) {
+                    return Optional.of((p.equals(plugin) ? "the folder" : plugin.relativize(p) + " in it") + " "
+                            + problem.get() + "; anyone who can write a plugin runs code as this host");
+                }
+            }
+            return Optional.empty();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.of("cannot read the owners and modes of its files: " + oneLine(e));
+        }
     }
 
     /** One line for a log or an operator: the exception and, if different, its root cause. */

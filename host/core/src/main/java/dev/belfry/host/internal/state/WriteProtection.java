@@ -20,8 +20,9 @@ public final class WriteProtection {
 
     /**
      * @param path a folder or file (followed if a link: what is read is its target)
-     * @return why someone other than the user running Belfry, or root, can change it, in a few words naming the
-     *         owner or mode; empty if no one can, the path does not exist, or the file system has no owners
+     * @return why someone other than the user running Belfry, or root, can change it and what to do, such as
+     *         {@code is writable by group or others (rwxrwxrwx): chmod go-w it}; empty if no one can, the path does
+     *         not exist, or the file system has no owners
      * @throws IOException if its owner or mode cannot be read
      */
     public static Optional<String> problem(Path path) throws IOException {
@@ -32,12 +33,12 @@ public final class WriteProtection {
         String mode = PosixFilePermissions.toString(attrs.permissions());
         UserPrincipal me = DataDirLock.currentUser();
         if (!attrs.owner().equals(me) && !attrs.owner().getName().equals("root")) {
-            return Optional.of("owned by " + attrs.owner().getName() + " (" + mode + "), not by " + me.getName()
-                    + " who runs Belfry or by root");
+            return Optional.of("is owned by " + attrs.owner().getName() + " (" + mode + "), not by " + me.getName()
+                    + " who runs Belfry or by root: chown it");
         }
         Set<PosixFilePermission> perms = attrs.permissions();
         if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
-            return Optional.of("writable by group or others (" + mode + ")");
+            return Optional.of("is writable by group or others (" + mode + "): chmod go-w it");
         }
         return Optional.empty();
     }
