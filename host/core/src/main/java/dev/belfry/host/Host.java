@@ -414,6 +414,27 @@ public final class Host implements AutoCloseable {
     }
 
     /**
+     * @param qname a job's name as text, such as {@code billing.invoices}
+     * @return the job, if it exists
+     * @throws IllegalArgumentException naming the text if it is not a job's name
+     */
+    public Optional<JobView> job(String qname) {
+        return job(QName.parse(qname));
+    }
+
+    /**
+     * Fires a job now, as {@link #trigger(QName)} does.
+     *
+     * @param qname the job's name as text, such as {@code billing.invoices}
+     * @return what happened
+     * @throws IllegalArgumentException naming the text if it is not a job's name
+     * @throws JobOperationException    if there is no such job or it cannot run
+     */
+    public TriggerOutcome trigger(String qname) {
+        return trigger(QName.parse(qname));
+    }
+
+    /**
      * Fires a job now, whatever its schedule, through its overlap policy.
      *
      * @param qname the job

@@ -130,8 +130,11 @@ class HostEmbeddingTest {
                 job("reminders", Schedule.manual(), true)));
 
         step();
-        host.trigger(QName.parse("billing.reminders"));
+        host.trigger("billing.reminders");
         step();
+        assertThat(host.job("billing.invoices")).isEqualTo(host.job(QName.parse("billing.invoices")));
+        assertThatThrownBy(() -> host.job("invoices")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invoices");
 
         assertThat(host.job(QName.parse("billing.invoices")).orElseThrow().checkpoint())
                 .contains("ran for 2026-01-01T00:00:00Z");
