@@ -14,12 +14,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
 /**
- * Reads a journal segment: its header, every valid record, and how it ends. A bad record (short, bad checksum,
- * impossible length) ends the segment as a {@link End#TORN_TAIL torn tail} when nothing but zero bytes follows the
- * record's declared extent, and as {@link End#CORRUPT_MIDDLE corrupt} otherwise. The reader only reads; truncating a
- * torn tail is the caller's decision.
+ * Reads a journal segment: its header, every valid record, and how it ends. A bad record ends the segment as a
+ * {@link End#TORN_TAIL torn tail} when nothing valid follows it: a record cut short by the end of the file with no
+ * valid record starting inside its bytes, or a record with a bad checksum or an impossible length followed by nothing
+ * but zero bytes. Anything else is {@link End#CORRUPT_MIDDLE corrupt}. The reader only reads; truncating a torn tail
+ * is the caller's decision.
  */
 public final class JournalReader {
     private JournalReader() {
@@ -99,7 +101,11 @@ public final class JournalReader {
             }
             long end = pos + FRAME_BYTES + length;
             if (end > size) {
-                return bad(ch, name, header, records, pos, size, "record cut short");
+                // A flipped bit in a middle record's length also looks cut short; it is torn only if no valid
+                // record starts anywhere after it.
+                return validRecordAfter(ch, pos, size)
+                        ? bad(ch, name, header, records, pos, pos, "record length " + length + " runs past the end")
+                        : bad(ch, name, header, records, pos, size, "record cut short");
             }
             byte[] payload = new byte[length];
             readFully(ch, ByteBuffer.wrap(payload), pos + FRAME_BYTES);
@@ -143,6 +149,24 @@ public final class JournalReader {
         String problem = name + "@" + at + ": " + what
                 + (tail ? "; torn tail, truncate to " + at : "; more data follows, segment refused");
         return new Segment(header, records, end, at, Optional.of(problem));
+    }
+
+    /** The bytes after a record cut short number fewer than its length + frame, so they fit under the cap. */
+    private static boolean validRecordAfter(FileChannel ch, long pos, long size) throws IOException {
+        byte[] rest = new byte[(int) (size - pos)];
+        readFully(ch, ByteBuffer.wrap(rest), pos);
+        ByteBuffer b = ByteBuffer.wrap(rest);
+        for (int o = 1; o + FRAME_BYTES < rest.length; o++) {
+            int length = b.getInt(o);
+            if (length >= 1 && length <= rest.length - o - FRAME_BYTES) {
+                CRC32C crc = new CRC32C();
+                crc.update(rest, o + FRAME_BYTES, length);
+                if ((int) crc.getValue() == b.getInt(o + 4)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean onlyZerosFrom(FileChannel ch, long from) throws IOException {

@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JournalSegmentTest {
     private static final List<String> CHANGES = List.of(
@@ -119,10 +121,30 @@ class JournalSegmentTest {
     }
 
     @Test
-    void shouldRefuseWithoutAllocatingItWhenRecordLengthIsAbsurd() throws IOException {
-        // given: a first record whose length field claims 2 GiB, followed by the rest of the segment
+    void shouldRefuseSegmentRatherThanTruncateWhenMiddleRecordLengthIsFlippedPastTheEnd() throws IOException {
+        // given: the middle record's length grows by 64 KiB, beyond the end of the file, yet a valid record follows
         byte[] bytes = Files.readAllBytes(segment(7, CHANGES));
-        ByteBuffer.wrap(bytes).putInt(JournalSegment.HEADER_BYTES, Integer.MAX_VALUE);
+        int middleStart = JournalSegment.HEADER_BYTES + recordBytes(CHANGES.get(0));
+        bytes[middleStart + 1] ^= 0x01;
+
+        // when
+        JournalReader.Segment s = JournalReader.read(write("journal-7.log", bytes));
+
+        // then
+        assertThat(s.end()).isEqualTo(JournalReader.End.CORRUPT_MIDDLE);
+        assertThat(s.validLength()).isEqualTo(middleStart);
+        assertThat(texts(s)).containsExactly(CHANGES.get(0));
+        assertThat(s.problem()).get().asString().startsWith("journal-7.log@" + middleStart + ": record length ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {JournalSegment.MAX_PAYLOAD_BYTES + 1, 3 << 20, Integer.MAX_VALUE, -1})
+    void shouldRefuseWithoutAllocatingItWhenRecordLengthIsAbsurd(int length) throws IOException {
+        // given: a first record whose length field is over the cap, followed by 4 MiB of valid records, so that
+        // some of the claimed lengths fit inside the file and only the cap stops the reader allocating them
+        String big = "{\"op\":\"remove\",\"qname\":\"" + "x".repeat((1 << 20) - 64) + "\"}";
+        byte[] bytes = Files.readAllBytes(segment(7, List.of(big, big, big, big, big)));
+        ByteBuffer.wrap(bytes).putInt(JournalSegment.HEADER_BYTES, length);
         Path file = write("huge.log", bytes);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
@@ -134,11 +156,11 @@ class JournalSegmentTest {
 
         // then
         long allocated = threads.getThreadAllocatedBytes(tid) - before;
-        assertThat(allocated).isLessThan(JournalSegment.MAX_PAYLOAD_BYTES);
+        assertThat(allocated).isLessThan(JournalSegment.MAX_PAYLOAD_BYTES / 2);
         assertThat(s.end()).isEqualTo(JournalReader.End.CORRUPT_MIDDLE);
         assertThat(s.records()).isEmpty();
-        assertThat(s.problem()).get().asString()
-                .startsWith("huge.log@" + JournalSegment.HEADER_BYTES + ": record length 2147483647 outside 1..");
+        assertThat(s.problem()).get().asString().startsWith("huge.log@" + JournalSegment.HEADER_BYTES
+                + ": record length " + Integer.toUnsignedString(length) + " outside 1..1048576");
     }
 
     @Test
