@@ -17,7 +17,6 @@ import dev.belfry.host.internal.graph.EmbeddedGraph;
 import dev.belfry.host.internal.graph.GraphEndpoint;
 import dev.belfry.host.internal.graph.GraphMirror;
 import dev.belfry.host.internal.graph.MirrorStatus;
-import dev.belfry.host.internal.graph.MirroringSink;
 import dev.belfry.host.internal.graph.Neo4jMirror;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.ScheduleValidator;

@@ -1,15 +1,16 @@
-package dev.belfry.host.internal.graph;
+package dev.belfry.bench.graph;
 
 import dev.belfry.api.QName;
 import dev.belfry.host.internal.engine.StateSink;
+import dev.belfry.host.internal.graph.GraphMirror;
 import dev.belfry.sidecar.JobRecord;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The engine's state sink when the graph is on: every change goes to the state writer (the source of truth) and
- * is offered to the mirror, which never blocks. Durability is the writer's alone.
+ * The bench's stand-in for the host's change fan-out with the graph module attached: every change goes to the state
+ * sink, then to the mirror, which never blocks (the host does the same in {@code ChangeFanOut}).
  */
-public final class MirroringSink implements StateSink {
+final class MirroringSink implements StateSink {
     private final StateSink truth;
     private final GraphMirror mirror;
 
@@ -17,7 +18,7 @@ public final class MirroringSink implements StateSink {
      * @param truth  the state writer
      * @param mirror the graph mirror
      */
-    public MirroringSink(StateSink truth, GraphMirror mirror) {
+    MirroringSink(StateSink truth, GraphMirror mirror) {
         this.truth = truth;
         this.mirror = mirror;
     }
