@@ -34,11 +34,13 @@ final class AsciiSidecarReader {
             false) {
     };
 
-    private static final byte[][] DOCUMENT_MEMBERS = names("format", "version", "written_at", "jobs");
+    private static final byte[][] DOCUMENT_MEMBERS = names("format", "version", "written_at", "journal_generation",
+            "jobs");
     private static final int D_FORMAT = 0;
     private static final int D_VERSION = 1;
     private static final int D_WRITTEN_AT = 2;
-    private static final int D_JOBS = 3;
+    private static final int D_JOURNAL_GENERATION = 3;
+    private static final int D_JOBS = 4;
 
     // Indexed by ordinal, which is the order the codec writes them: the next expected name is almost always the
     // first one tried. A member's bit in the seen-set is 1 << ordinal.
@@ -106,6 +108,7 @@ final class AsciiSidecarReader {
         String format = null;
         int version = 0;
         Instant writtenAt = null;
+        long journalGeneration = 0;
         List<JobRecord> jobs = null;
         int seen = 0;
         do {
@@ -121,6 +124,7 @@ final class AsciiSidecarReader {
                 }
                 case D_VERSION -> version = (int) integer(1, Integer.MAX_VALUE);
                 case D_WRITTEN_AT -> writtenAt = instant();
+                case D_JOURNAL_GENERATION -> journalGeneration = integer(0, Long.MAX_VALUE);
                 default -> jobs = jobs();
             }
         } while (nextMember());
@@ -128,7 +132,7 @@ final class AsciiSidecarReader {
         if (at != b.length || format == null || version == 0 || writtenAt == null || jobs == null) {
             throw GIVE_UP;
         }
-        return new SidecarDocument(version, writtenAt, jobs, UnknownFields.none());
+        return new SidecarDocument(version, writtenAt, jobs, UnknownFields.none(), journalGeneration);
     }
 
     private List<JobRecord> jobs() {

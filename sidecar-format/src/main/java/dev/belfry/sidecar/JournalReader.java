@@ -8,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -41,33 +42,48 @@ public final class JournalReader {
     }
 
     /**
-     * What a segment holds.
+     * What a segment holds: its bytes, read whole, and where each valid record's payload lies in them.
      *
      * @param header      the segment header
-     * @param records     the payloads of the valid records, in order
+     * @param bytes       the segment's bytes
+     * @param starts      the offset in {@code bytes} of each valid record's payload, in order
+     * @param lengths     each valid record's payload length
      * @param end         how the segment ends
      * @param validLength the offset just after the last valid record: the file size when clean, the length to
      *                    truncate to when torn, the offset of the bad record when corrupt
      * @param problem     for a torn or corrupt end, one line naming the file, the offset and what is wrong
      */
-    public record Segment(JournalSegment.Header header, List<byte[]> records, End end, long validLength,
-                          Optional<String> problem) {
-        /** Copies the record list. */
-        public Segment {
-            records = List.copyOf(records);
+    public record Segment(JournalSegment.Header header, byte[] bytes, int[] starts, int[] lengths, End end,
+                          long validLength, Optional<String> problem) {
+        /** @return how many valid records the segment holds */
+        public int count() {
+            return starts.length;
+        }
+
+        /** @return a copy of each valid record's payload, in order */
+        public List<byte[]> records() {
+            List<byte[]> out = new ArrayList<>(starts.length);
+            for (int i = 0; i < starts.length; i++) {
+                out.add(Arrays.copyOfRange(bytes, starts[i], starts[i] + lengths[i]));
+            }
+            return out;
         }
     }
+
+    /** The largest segment read: a segment is rolled long before this, so a larger file is damage. */
+    public static final long MAX_SEGMENT_BYTES = 1L << 30;
 
     /**
      * Reads a segment file.
      *
      * @param file the segment
      * @return its header, valid records and end
-     * @throws JournalFormatException if the header is missing or not a journal header of a known version
+     * @throws JournalFormatException if the header is missing or not a journal header of a known version, or the
+     *                                file is larger than {@link #MAX_SEGMENT_BYTES}
      * @throws IOException            if the file cannot be read
      */
     public static Segment read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             return read(ch, String.valueOf(file.getFileName()));
         }
     }
@@ -82,52 +98,77 @@ public final class JournalReader {
      * @throws IOException            if the channel cannot be read
      */
     public static Segment read(FileChannel ch, String name) throws IOException {
-        long size = ch.size();
-        JournalSegment.Header header = readHeader(ch, name, size);
-        List<byte[]> records = new ArrayList<>();
-        ByteBuffer frame = ByteBuffer.allocate(FRAME_BYTES);
-        long pos = HEADER_BYTES;
+        long fileSize = ch.size();
+        if (fileSize > MAX_SEGMENT_BYTES) {
+            throw new JournalFormatException(name, 0, "segment of " + fileSize + " bytes is larger than the "
+                    + MAX_SEGMENT_BYTES + " bytes a segment may have");
+        }
+        byte[] bytes = new byte[(int) fileSize];
+        readFully(ch, ByteBuffer.wrap(bytes), 0);
+        int size = bytes.length;
+        JournalSegment.Header header = readHeader(bytes, name);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        IntList starts = new IntList();
+        IntList lengths = new IntList();
+        CRC32C crc32c = new CRC32C();
+        int pos = HEADER_BYTES;
         while (pos < size) {
             if (size - pos < FRAME_BYTES) {
-                return bad(ch, name, header, records, pos, size, "record frame cut short");
+                return bad(bytes, name, header, starts, lengths, pos, size, "record frame cut short");
             }
-            readFully(ch, frame.clear(), pos);
-            int length = frame.getInt(0);
-            int crc = frame.getInt(4);
+            int length = b.getInt(pos);
+            int crc = b.getInt(pos + 4);
             if (length < 1 || length > MAX_PAYLOAD_BYTES) {
                 // Impossible lengths are never allocated; the record's extent is unknown, so only zeros may follow.
-                return bad(ch, name, header, records, pos, pos + FRAME_BYTES,
+                return bad(bytes, name, header, starts, lengths, pos, pos + FRAME_BYTES,
                         "record length " + Integer.toUnsignedString(length) + " outside 1.." + MAX_PAYLOAD_BYTES);
             }
-            long end = pos + FRAME_BYTES + length;
+            long end = (long) pos + FRAME_BYTES + length;
             if (end > size) {
                 // A flipped bit in a middle record's length also looks cut short; it is torn only if no valid
                 // record starts anywhere after it.
-                return validRecordAfter(ch, pos, size)
-                        ? bad(ch, name, header, records, pos, pos, "record length " + length + " runs past the end")
-                        : bad(ch, name, header, records, pos, size, "record cut short");
+                return validRecordAfter(bytes, pos)
+                        ? bad(bytes, name, header, starts, lengths, pos, pos,
+                                "record length " + length + " runs past the end")
+                        : bad(bytes, name, header, starts, lengths, pos, size, "record cut short");
             }
-            byte[] payload = new byte[length];
-            readFully(ch, ByteBuffer.wrap(payload), pos + FRAME_BYTES);
-            if (JournalSegment.crc(payload) != crc) {
-                return bad(ch, name, header, records, pos, end, "record checksum mismatch");
+            crc32c.reset();
+            crc32c.update(bytes, pos + FRAME_BYTES, length);
+            if ((int) crc32c.getValue() != crc) {
+                return bad(bytes, name, header, starts, lengths, pos, (int) end, "record checksum mismatch");
             }
-            records.add(payload);
-            pos = end;
+            starts.add(pos + FRAME_BYTES);
+            lengths.add(length);
+            pos = (int) end;
         }
-        return new Segment(header, records, End.CLEAN, size, Optional.empty());
+        return new Segment(header, bytes, starts.toArray(), lengths.toArray(), End.CLEAN, size, Optional.empty());
     }
 
-    private static JournalSegment.Header readHeader(FileChannel ch, String name, long size) throws IOException {
-        if (size < HEADER_BYTES) {
-            throw new JournalFormatException(name, 0,
-                    "not a journal segment (" + size + " bytes, shorter than the " + HEADER_BYTES + "-byte header)");
+    /** A growable int array: a million records need no million Integer boxes. */
+    private static final class IntList {
+        private int[] values = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
         }
-        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
-        readFully(ch, b, 0);
-        byte[] magic = new byte[JournalSegment.MAGIC_BYTES.length];
-        b.get(0, magic);
-        if (!Arrays.equals(magic, JournalSegment.MAGIC_BYTES)) {
+
+        int[] toArray() {
+            return Arrays.copyOf(values, size);
+        }
+    }
+
+    private static JournalSegment.Header readHeader(byte[] bytes, String name) {
+        if (bytes.length < HEADER_BYTES) {
+            throw new JournalFormatException(name, 0, "not a journal segment (" + bytes.length
+                    + " bytes, shorter than the " + HEADER_BYTES + "-byte header)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (!Arrays.equals(bytes, 0, JournalSegment.MAGIC_BYTES.length, JournalSegment.MAGIC_BYTES, 0,
+                JournalSegment.MAGIC_BYTES.length)) {
             throw new JournalFormatException(name, 0, "not a journal segment (bad magic bytes)");
         }
         int version = b.getInt(8);
@@ -142,25 +183,24 @@ public final class JournalReader {
         return new JournalSegment.Header(version, generation);
     }
 
-    private static Segment bad(FileChannel ch, String name, JournalSegment.Header header, List<byte[]> records,
-                               long at, long extent, String what) throws IOException {
-        boolean tail = onlyZerosFrom(ch, extent);
+    private static Segment bad(byte[] bytes, String name, JournalSegment.Header header, IntList starts,
+                               IntList lengths, int at, int extent, String what) {
+        boolean tail = onlyZerosFrom(bytes, extent);
         End end = tail ? End.TORN_TAIL : End.CORRUPT_MIDDLE;
         String problem = name + "@" + at + ": " + what
                 + (tail ? "; torn tail, truncate to " + at : "; more data follows, segment refused");
-        return new Segment(header, records, end, at, Optional.of(problem));
+        return new Segment(header, bytes, starts.toArray(), lengths.toArray(), end, at, Optional.of(problem));
     }
 
     /** The bytes after a record cut short number fewer than its length + frame, so they fit under the cap. */
-    private static boolean validRecordAfter(FileChannel ch, long pos, long size) throws IOException {
-        byte[] rest = new byte[(int) (size - pos)];
-        readFully(ch, ByteBuffer.wrap(rest), pos);
-        ByteBuffer b = ByteBuffer.wrap(rest);
-        for (int o = 1; o + FRAME_BYTES < rest.length; o++) {
+    private static boolean validRecordAfter(byte[] bytes, int pos) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        CRC32C crc = new CRC32C();
+        for (int o = pos + 1; o + FRAME_BYTES < bytes.length; o++) {
             int length = b.getInt(o);
-            if (length >= 1 && length <= rest.length - o - FRAME_BYTES) {
-                CRC32C crc = new CRC32C();
-                crc.update(rest, o + FRAME_BYTES, length);
+            if (length >= 1 && length <= bytes.length - o - FRAME_BYTES) {
+                crc.reset();
+                crc.update(bytes, o + FRAME_BYTES, length);
                 if ((int) crc.getValue() == b.getInt(o + 4)) {
                     return true;
                 }
@@ -169,18 +209,11 @@ public final class JournalReader {
         return false;
     }
 
-    private static boolean onlyZerosFrom(FileChannel ch, long from) throws IOException {
-        long size = ch.size();
-        ByteBuffer chunk = ByteBuffer.allocate(8192);
-        for (long pos = from; pos < size; ) {
-            chunk.clear().limit((int) Math.min(chunk.capacity(), size - pos));
-            readFully(ch, chunk, pos);
-            for (int i = 0; i < chunk.limit(); i++) {
-                if (chunk.get(i) != 0) {
-                    return false;
-                }
+    private static boolean onlyZerosFrom(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                return false;
             }
-            pos += chunk.limit();
         }
         return true;
     }

@@ -77,7 +77,7 @@ public final class SidecarCodec {
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
-    static final Set<String> DOCUMENT_KEYS = Set.of("format", "version", "written_at", "jobs");
+    static final Set<String> DOCUMENT_KEYS = Set.of("format", "version", "written_at", "journal_generation", "jobs");
 
     // Member names, with their quoted UTF-8 form computed once: a commit writes millions of them.
     private static final SerializedString F_QNAME = serialized(QNAME);
@@ -155,6 +155,9 @@ public final class SidecarCodec {
             g.writeStringField("format", SidecarDocument.FORMAT);
             g.writeNumberField("version", document.version());
             g.writeStringField("written_at", document.writtenAt().toString());
+            if (document.journalGeneration() > 0) {
+                g.writeNumberField("journal_generation", document.journalGeneration());
+            }
             g.writeArrayFieldStart("jobs");
             JobWriter jobs = new JobWriter(g);
             for (JobRecord job : document.jobs()) {
@@ -393,6 +396,37 @@ public final class SidecarCodec {
         }
     }
 
+    /** A job's unknown members as one JSON object's text, for a journal record. */
+    static String unknownJson(UnknownFields unknown) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            writeUnknown(g, unknown);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // an in-memory buffer only
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads back what {@link #unknownJson} wrote.
+     *
+     * @throws IllegalArgumentException if the text is not a JSON object
+     */
+    static UnknownFields parseUnknown(String json) {
+        Node root;
+        try {
+            root = JsonTree.parse(json.toCharArray(), json.length(), "journal record");
+        } catch (SidecarFormatException e) {
+            throw new IllegalArgumentException("unknown members are not JSON: " + e.getMessage(), e);
+        }
+        if (!(root instanceof Obj o)) {
+            throw new IllegalArgumentException("unknown members are not a JSON object");
+        }
+        return UnknownFields.of(o.members());
+    }
+
     private static void writeNode(JsonGenerator g, Node n) throws IOException {
         if (n instanceof Obj o) {
             g.writeStartObject();
@@ -586,7 +620,10 @@ public final class SidecarCodec {
             Path jobsPath = Path.DOCUMENT.member("jobs");
             Arr jobs = array(required(root, Path.DOCUMENT, "jobs"), jobsPath);
             List<JobRecord> records = alreadyRead != null ? alreadyRead : jobs(jobs, jobsPath, this::job);
-            return new SidecarDocument(version, writtenAt, records, unknown(root, DOCUMENT_KEYS));
+            Node generationNode = root.members().get("journal_generation");
+            long generation = generationNode == null ? 0
+                    : integer(generationNode, Path.DOCUMENT.member("journal_generation"), 0, Long.MAX_VALUE);
+            return new SidecarDocument(version, writtenAt, records, unknown(root, DOCUMENT_KEYS), generation);
         }
 
         SidecarDocument legacy(Arr root) {

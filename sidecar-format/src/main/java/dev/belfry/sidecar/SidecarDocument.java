@@ -19,8 +19,11 @@ import java.util.Optional;
  * @param writtenAt when the writer produced the document
  * @param jobs      the jobs, with no two sharing a qname; unmodifiable
  * @param unknown   document-level members a newer writer added, kept for writing back
+ * @param journalGeneration the generation of the first journal segment whose changes come after this document:
+ *                  segments of a lower generation are already in it (0 for a document that no journal follows yet)
  */
-public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jobs, UnknownFields unknown) {
+public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jobs, UnknownFields unknown,
+                              long journalGeneration) {
     /** The value of the {@code format} member that identifies a background-jobs sidecar. */
     public static final String FORMAT = "belfry.background-jobs";
     /** The format version this code writes. */
@@ -38,8 +41,23 @@ public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jo
         }
         Objects.requireNonNull(writtenAt, "writtenAt");
         Objects.requireNonNull(unknown, "unknown");
+        if (journalGeneration < 0) {
+            throw new IllegalArgumentException("journal generation must not be negative: " + journalGeneration);
+        }
         jobs = List.copyOf(jobs);
         requireUniqueNames(jobs);
+    }
+
+    /**
+     * A document no journal follows yet.
+     *
+     * @param version   the format version
+     * @param writtenAt when the writer produced the document
+     * @param jobs      the jobs, with no two sharing a qname
+     * @param unknown   document-level members a newer writer added
+     */
+    public SidecarDocument(int version, Instant writtenAt, List<JobRecord> jobs, UnknownFields unknown) {
+        this(version, writtenAt, jobs, unknown, 0);
     }
 
     // The state writer hands over its jobs sorted by name, once per commit: then a duplicate is next to its twin,
@@ -101,7 +119,17 @@ public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jo
      * @throws IllegalArgumentException if two jobs share a qname
      */
     public SidecarDocument withJobs(List<JobRecord> newJobs, Instant newWrittenAt) {
-        return new SidecarDocument(version, newWrittenAt, newJobs, unknown);
+        return new SidecarDocument(version, newWrittenAt, newJobs, unknown, journalGeneration);
+    }
+
+    /**
+     * A copy that journal segments from {@code generation} on follow (a checkpoint).
+     *
+     * @param generation the first journal generation not in the document
+     * @return the copy
+     */
+    public SidecarDocument withJournalGeneration(long generation) {
+        return new SidecarDocument(version, writtenAt, jobs, unknown, generation);
     }
 
     /**

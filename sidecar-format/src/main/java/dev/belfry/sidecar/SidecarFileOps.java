@@ -3,7 +3,14 @@ package dev.belfry.sidecar;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * The file-system steps the {@link SidecarStore} performs, one method per step, so that tests (and the host's
@@ -118,4 +125,59 @@ public interface SidecarFileOps {
      * @throws IOException if the file exists and cannot be deleted
      */
     void deleteIfExists(Path file) throws IOException;
+
+    /**
+     * Creates a new journal segment, readable and writable by its owner only, and opens it for appending.
+     *
+     * @param file the segment
+     * @return the open channel, positioned at 0
+     * @throws java.nio.file.FileAlreadyExistsException if it exists
+     * @throws IOException                               if it cannot be created
+     */
+    default FileChannel createSegment(Path file) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return FileChannel.open(file, options,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        return FileChannel.open(file, options);
+    }
+
+    /**
+     * Writes bytes to an open journal segment at its position.
+     *
+     * @param channel the segment's channel
+     * @param file    the segment, for messages
+     * @param bytes   what to write; its position advances by what was written
+     * @return how many bytes were written
+     * @throws IOException if the write fails
+     */
+    default int writeSegment(FileChannel channel, Path file, ByteBuffer bytes) throws IOException {
+        return channel.write(bytes);
+    }
+
+    /**
+     * Makes a journal segment's written contents durable ({@code fdatasync}).
+     *
+     * @param channel the segment's channel
+     * @param file    the segment, for messages
+     * @throws IOException if the device reports a failure
+     */
+    default void forceSegment(FileChannel channel, Path file) throws IOException {
+        channel.force(false);
+    }
+
+    /**
+     * Cuts a journal segment to a length (a torn tail) and makes that durable.
+     *
+     * @param file   the segment
+     * @param length the length to keep
+     * @throws IOException if it cannot be done
+     */
+    default void truncate(Path file, long length) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            ch.truncate(length);
+            ch.force(true);
+        }
+    }
 }
