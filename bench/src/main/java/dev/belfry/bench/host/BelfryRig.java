@@ -15,6 +15,10 @@ import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateLoader;
+import dev.belfry.sidecar.SidecarFileOps;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +49,14 @@ final class BelfryRig {
     }
 
     /** @return a worker pool as the host makes it, of {@link #THREADS} threads */
+    /** The host's state store over {@code dir} (the journal, with the sidecar as checkpoint), started. */
+    static JournalStore journalStore(Path dir, Clock clock) {
+        JournalStore store = StateLoader.load(dir, SidecarFileOps.nio(), clock, Duration.ofMillis(50),
+                JournalStore.Limits.DEFAULT, false).store();
+        store.start();
+        return store;
+    }
+
     static ExecutorService workers() {
         return RunExecutor.workerThreads(THREADS, RunExecutor.namedThreads());
     }

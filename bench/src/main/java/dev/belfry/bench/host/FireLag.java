@@ -5,7 +5,8 @@ import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.EngineStats;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.plugins.PluginJob;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
 import java.nio.file.Files;
@@ -62,9 +63,8 @@ final class FireLag {
             started.increment();
         });
         Path dir = withSidecar ? Files.createTempDirectory("belfry-bench-lag-") : null;
-        StateWriter writer = withSidecar
-                ? new StateWriter(new SidecarStore(dir, clock), clock, Duration.ofMillis(50),
-                SidecarDocument.empty(clock.instant()))
+        JournalStore writer = withSidecar
+                ? BelfryRig.journalStore(dir, clock))
                 : null;
         if (writer != null) {
             writer.start();
@@ -82,10 +82,10 @@ final class FireLag {
                                 + " worker %d", stats.firesSkipped(), stats.firesMissed(),
                                 stats.firesWaitingForWorker());
                         if (writer != null) {
-                            StateWriter.WriterHealth h = writer.health();
+                            StateStore.Health h = writer.health();
                             notes += String.format(Locale.ROOT, "; sidecar: %d commits so far, last took %d ms,"
                                             + " %,d bytes, %,d changes pending", h.commits(),
-                                    h.lastCommitTook().toMillis(), h.lastCommitBytes(), h.pendingChanges());
+                                    h.lastCommitTook().toMillis(), h.checkpointBytes(), h.pendingChanges());
                         }
                         return notes;
                     });
@@ -93,7 +93,7 @@ final class FireLag {
             engine.shutdown(Duration.ofSeconds(1));
             workers.shutdownNow();
             if (writer != null) {
-                writer.close();
+                writer.close(Duration.ofSeconds(30));
                 Options.deleteTree(dir);
             }
         }

@@ -5,7 +5,8 @@ import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.StateSink;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
 import java.nio.file.Files;
@@ -109,8 +110,7 @@ final class FireThroughput {
             }
         };
         Path dir = withSidecar ? Files.createTempDirectory("belfry-bench-burst-") : null;
-        StateWriter writer = withSidecar ? new StateWriter(new SidecarStore(dir, Clock.systemUTC()), clock,
-                Duration.ofMillis(50), SidecarDocument.empty(T0)) : null;
+        JournalStore writer = withSidecar ? BelfryRig.journalStore(dir, clock) : null;
         if (writer != null) {
             writer.start();
         }
@@ -140,7 +140,7 @@ final class FireThroughput {
             engine.shutdown(Duration.ofSeconds(1));
             workers.shutdownNow();
             if (writer != null) {
-                writer.close();
+                writer.close(Duration.ofSeconds(30));
                 Options.deleteTree(dir);
             }
         }

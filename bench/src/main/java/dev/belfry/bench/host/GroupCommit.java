@@ -1,6 +1,7 @@
 package dev.belfry.bench.host;
 
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
@@ -46,8 +47,7 @@ final class GroupCommit {
         Path dir = Files.createTempDirectory("belfry-bench-commit-");
         SidecarStore store = new SidecarStore(dir, clock);
         store.write(SidecarDocument.of(clock.instant(), records));
-        StateWriter writer = new StateWriter(store, clock, Duration.ofMillis(50), store.load().document());
-        writer.start();
+        JournalStore writer = BelfryRig.journalStore(dir, clock);
         try {
             AtomicBoolean stop = new AtomicBoolean();
             LongAdder puts = new LongAdder();
@@ -82,7 +82,7 @@ final class GroupCommit {
             long timed = 0;
             while (System.nanoTime() < deadline) {
                 Thread.sleep(1);
-                StateWriter.WriterHealth h = writer.health();
+                StateStore.Health h = writer.health();
                 if (h.commits() > seen) {
                     // Only the last commit's duration is visible; a commit between two samples is not timed.
                     double ms = h.lastCommitTook().toNanos() / 1e6;
@@ -95,11 +95,11 @@ final class GroupCommit {
             stop.set(true);
             finished.await();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            StateWriter.WriterHealth h = writer.health();
+            StateStore.Health h = writer.health();
             return new Result(n, threads, seconds, puts.sum(), h.commits() - commits0, h.failures(),
-                    timed == 0 ? 0 : sumMs / timed, maxMs, timed, h.lastCommitBytes());
+                    timed == 0 ? 0 : sumMs / timed, maxMs, timed, h.checkpointBytes());
         } finally {
-            writer.close();
+            writer.close(Duration.ofSeconds(30));
             Options.deleteTree(dir);
         }
     }

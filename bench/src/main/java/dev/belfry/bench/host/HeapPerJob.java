@@ -4,7 +4,8 @@ import dev.belfry.api.BackgroundJob;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.plugins.PluginJob;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
 import java.lang.management.ManagementFactory;
@@ -54,8 +55,7 @@ final class HeapPerJob {
         Clock clock = Clock.systemUTC();
         Path dir = Files.createTempDirectory("belfry-bench-heap-");
         ExecutorService workers = BelfryRig.workers();
-        StateWriter writer = new StateWriter(new SidecarStore(dir, clock), clock, Duration.ofMillis(50),
-                SidecarDocument.empty(clock.instant()));
+        JournalStore writer = BelfryRig.journalStore(dir, clock));
         writer.start();
         Engine engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
         try {
@@ -80,7 +80,7 @@ final class HeapPerJob {
         } finally {
             engine.shutdown(Duration.ZERO);
             workers.shutdownNow();
-            writer.close();
+            writer.close(Duration.ofSeconds(30));
             Options.deleteTree(dir);
         }
     }

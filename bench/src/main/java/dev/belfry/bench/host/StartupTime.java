@@ -4,7 +4,10 @@ import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.plugins.PluginJob;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateLoader;
+import dev.belfry.sidecar.SidecarFileOps;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobStatus;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarDocument;
@@ -87,17 +90,18 @@ final class StartupTime {
                 // engines are collected now, not in the middle of this round's load.
                 System.gc();
                 ExecutorService workers = BelfryRig.workers();
-                StateWriter writer = null;
+                JournalStore writer = null;
                 Engine engine = null;
                 try {
                     long gc0 = collections();
                     long t0 = System.nanoTime();
-                    LoadResult loaded = new SidecarStore(dir, clock).load();
+                    StateLoader.Loaded loaded = StateLoader.load(dir, SidecarFileOps.nio(), clock,
+                            Duration.ofMillis(50), JournalStore.Limits.DEFAULT, false);
                     long t1 = System.nanoTime();
-                    writer = new StateWriter(store, clock, Duration.ofMillis(50), loaded.document());
+                    writer = loaded.store();
                     writer.start();
                     engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
-                    engine.restore(loaded.document().jobs());
+                    engine.restore(loaded.state().jobs());
                     long t2 = System.nanoTime();
                     engine.attach(BelfryRig.PLUGIN, provided);
                     long t3 = System.nanoTime();
@@ -114,7 +118,7 @@ final class StartupTime {
                     }
                     workers.shutdownNow();
                     if (writer != null) {
-                        writer.close();
+                        writer.close(Duration.ofSeconds(30));
                     }
                 }
             }
@@ -132,9 +136,9 @@ final class StartupTime {
         return n;
     }
 
-    static String describe(StateWriter.WriterHealth h) {
+    static String describe(StateStore.Health h) {
         return String.format(Locale.ROOT, "%d commit(s), the last of %,d bytes took %d ms", h.commits(),
-                h.lastCommitBytes(), h.lastCommitTook().toMillis());
+                h.checkpointBytes(), h.lastCommitTook().toMillis());
     }
 
     private static void checkAllArmed(Engine engine, int n) {

@@ -8,9 +8,9 @@ import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.testing.Eventually;
 import dev.belfry.host.testing.LogCapture;
+import dev.belfry.host.testing.StateOnDisk;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
-import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
@@ -64,8 +64,7 @@ class HostIntegrationTest {
     }
 
     private SidecarDocument sidecar() throws IOException {
-        Path file = data.resolve("_system/background_jobs.json");
-        return new SidecarCodec().decode(Files.readAllBytes(file), file.toString());
+        return StateOnDisk.read(data);
     }
 
     private Optional<JobRecord> persisted(String qname) {
@@ -92,7 +91,7 @@ class HostIntegrationTest {
         // heartbeat and ingest have no initial delay: they fire as soon as the host is up
         Eventually.await(PATIENCE, () -> persisted("hello-jobs.heartbeat").map(JobRecord::runCount).orElse(0L) >= 1
                         && persisted("ingest-demo.ingest").flatMap(JobRecord::checkpoint).isPresent(),
-                () -> "first runs in the sidecar");
+                () -> "first runs on disk");
         assertThat(host.trigger(QName.parse("hello-jobs.say-hello"))).isEqualTo(TriggerOutcome.STARTED);
         Eventually.await(PATIENCE, () -> job("hello-jobs.say-hello").runCount() == 1
                 && job("hello-jobs.say-hello").status() == JobView.Status.IDLE, () -> "say-hello ran");

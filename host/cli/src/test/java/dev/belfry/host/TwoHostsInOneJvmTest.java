@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.belfry.api.QName;
 import dev.belfry.host.testing.Eventually;
 import dev.belfry.host.testing.LogCapture;
+import dev.belfry.host.testing.StateOnDisk;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
-import dev.belfry.sidecar.SidecarCodec;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -95,9 +95,7 @@ class TwoHostsInOneJvmTest {
     }
 
     private long persistedRuns(String name) throws IOException {
-        Path file = data(name).resolve("_system/background_jobs.json");
-        return new SidecarCodec().decode(Files.readAllBytes(file), file.toString()).job(SAY_HELLO).orElseThrow()
-                .runCount();
+        return StateOnDisk.read(data(name)).job(SAY_HELLO).orElseThrow().runCount();
     }
 
     private static Set<ObjectName> belfryMBeans() throws MalformedObjectNameException {

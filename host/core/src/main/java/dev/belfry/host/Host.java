@@ -31,14 +31,12 @@ import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.host.internal.state.DataDirLock;
 import dev.belfry.host.internal.state.HostId;
 import dev.belfry.host.internal.state.IoErrors;
+import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.StateLoader;
 import dev.belfry.host.internal.state.StateStore;
-import dev.belfry.host.internal.state.StateWriter;
 import dev.belfry.host.internal.state.WriteProtection;
 import dev.belfry.sidecar.JobRecord;
-import dev.belfry.sidecar.LoadResult;
-import dev.belfry.sidecar.SidecarFormatException;
-import dev.belfry.sidecar.SidecarStore;
-import dev.belfry.sidecar.SidecarUnusableException;
+import dev.belfry.sidecar.SidecarDocument;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,12 +129,11 @@ public final class Host implements AutoCloseable {
         });
     }
 
-    private Host(HostConfig config, DataDirLock lock, SidecarStore sidecar, LoadResult loaded, String hostId,
-                 RunExecutor steppedRuns) {
+    private Host(HostConfig config, DataDirLock lock, StateStore store, String hostId, RunExecutor steppedRuns) {
         this.config = config;
         this.lock = lock;
         this.hostId = hostId;
-        this.store = new StateWriter(sidecar, config.clock(), config.commitInterval(), loaded.document());
+        this.store = store;
         this.changes = new ChangeFanOut(store, config.listeners());
         this.stepped = steppedRuns != null;
         int threads = RunExecutor.threadLimitFor(config.maxConcurrentRuns());
@@ -198,19 +195,24 @@ public final class Host implements AutoCloseable {
         // Before any plugin code runs, Plugin.start included.
         ExitGuard guard = config.exitGuard() ? ExitGuard.acquire() : null;
         Host host = null;
+        StateLoader.Loaded loaded = null;
         try {
-            SidecarStore sidecar = new SidecarStore(config.dataDir(), config.clock(), config.sidecarFileOps());
-            LoadResult loaded = loadState(config, sidecar);
+            loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
+                    config.commitInterval(), JournalStore.Limits.DEFAULT, config.resetState());
             String hostId = HostId.of(config.dataDir());
-            saveState(config, sidecar, loaded);
-            host = new Host(config, lock, sidecar, loaded, hostId, steppedRuns);
+            host = new Host(config, lock, loaded.store(), hostId, steppedRuns);
             host.exitGuard = guard;
-            host.begin(loaded);
+            host.begin(loaded.state());
             return host;
         } catch (IOException e) {
             throw refused(host, guard, lock, new HostStartException("cannot use data directory " + config.dataDir()
                     + ": " + IoErrors.describe(e), e));
+        } catch (StateLoader.StateLoadException e) {
+            throw refused(null, guard, lock, new HostStartException(e.getMessage(), e));
         } catch (RuntimeException | Error e) {
+            if (host == null && loaded != null) {
+                loaded.store().close(Duration.ZERO); // the host never took it over: nothing else closes it
+            }
             throw refused(host, guard, lock, e instanceof HostStartException h ? h
                     : new HostStartException("host failed to start: " + e, e));
         }
@@ -234,45 +236,11 @@ public final class Host implements AutoCloseable {
         return why;
     }
 
-    // Writing the loaded state back proves that the state can be written now, before any job fires: a full disk or
-    // a read-only data directory refuses the start here instead of after the first runs have moved checkpoints.
-    private static void saveState(HostConfig config, SidecarStore store, LoadResult loaded) {
-        try {
-            store.write(loaded.document().withJobs(loaded.document().jobs(), config.clock().instant()));
-        } catch (IOException e) {
-            throw new HostStartException("the job state cannot be written, so the host does not start: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static LoadResult loadState(HostConfig config, SidecarStore store) {
-        try {
-            LoadResult result = store.loadOrReset(config.resetState());
-            for (LoadResult.Quarantined q : result.quarantined()) {
-                log.error("state file {} was unusable and moved to {}: {}", q.original(), q.movedTo(),
-                        q.error().map(SidecarFormatException::getMessage).orElse("reset requested"));
-            }
-            if (result.recovered()) {
-                Object from = switch (result.source()) {
-                    case MAIN -> store.file();
-                    case BACKUP -> store.backupFile();
-                    case NONE -> "nothing (no usable state file; starting empty)";
-                };
-                log.warn("state restored from {} ({} jobs)", from, result.document().jobs().size());
-            }
-            return result;
-        } catch (SidecarUnusableException e) {
-            throw new HostStartException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new HostStartException("cannot read state in " + config.dataDir() + ": " + IoErrors.describe(e), e);
-        }
-    }
-
-    private void begin(LoadResult loaded) {
+    private void begin(SidecarDocument loaded) {
         log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
-                config.pluginsDir().map(Object::toString).orElse("none"), loaded.document().jobs().size());
+                config.pluginsDir().map(Object::toString).orElse("none"), loaded.jobs().size());
         store.start();
-        engine.restore(loaded.document().jobs());
+        engine.restore(loaded.jobs());
         config.pluginsDir().filter(dir -> Files.exists(dir) && !Files.isDirectory(dir)).ifPresent(dir -> {
             throw new HostStartException("plugins folder " + dir + " is not a directory");
         });
@@ -704,7 +672,7 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
-        public StateWriter.WriterHealth stateHealth() {
+        public StateStore.Health stateHealth() {
             return store.health();
         }
 

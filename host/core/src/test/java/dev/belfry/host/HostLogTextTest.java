@@ -51,6 +51,6 @@ class HostLogTextTest {
 
         Host.start(config(Duration.ofSeconds(2))).close();
 
-        assertThat(log.lines(Level.WARN)).contains("WARN Host - state restored from " + backup + " (0 jobs)");
+        assertThat(log.lines(Level.WARN)).contains("WARN StateLoader - state restored from " + backup + " (0 jobs)");
     }
 }

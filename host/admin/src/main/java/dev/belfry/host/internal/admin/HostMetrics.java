@@ -1,7 +1,7 @@
 package dev.belfry.host.internal.admin;
 
 import dev.belfry.host.internal.engine.EngineStats;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.StateStore;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,7 +18,7 @@ public final class HostMetrics implements HostMetricsMXBean, AutoCloseable {
     private final Supplier<Map<String, Long>> jobsByStatus;
     private final Supplier<EngineStats> engine;
     private final Metrics runs;
-    private final Supplier<StateWriter.WriterHealth> writer;
+    private final Supplier<StateStore.Health> writer;
     private final Supplier<Map<String, Double>> graph;
     private ObjectName name;
 
@@ -30,7 +30,7 @@ public final class HostMetrics implements HostMetricsMXBean, AutoCloseable {
      * @param graph        the graph mirror's gauges
      */
     public HostMetrics(Supplier<Map<String, Long>> jobsByStatus, Supplier<EngineStats> engine, Metrics runs,
-                       Supplier<StateWriter.WriterHealth> writer, Supplier<Map<String, Double>> graph) {
+                       Supplier<StateStore.Health> writer, Supplier<Map<String, Double>> graph) {
         this.jobsByStatus = jobsByStatus;
         this.engine = engine;
         this.runs = runs;
@@ -121,7 +121,7 @@ public final class HostMetrics implements HostMetricsMXBean, AutoCloseable {
 
     @Override
     public long getSidecarBytes() {
-        return writer.get().lastCommitBytes();
+        return writer.get().checkpointBytes();
     }
 
     @Override

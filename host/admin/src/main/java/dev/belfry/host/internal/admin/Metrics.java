@@ -33,7 +33,7 @@ public final class Metrics {
      */
     public static String render(java.util.Map<dev.belfry.sidecar.JobStatus, Long> jobsByStatus,
                                 dev.belfry.host.internal.engine.EngineStats engine, Metrics runs,
-                                dev.belfry.host.internal.state.StateWriter.WriterHealth writer,
+                                dev.belfry.host.internal.state.StateStore.Health writer,
                                 java.util.Map<String, Double> graph) {
         return PrometheusText.render(jobsByStatus, engine, runs, writer, graph);
     }

@@ -1,7 +1,7 @@
 package dev.belfry.host.internal.admin;
 
 import dev.belfry.host.internal.engine.EngineStats;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobStatus;
 import java.util.Locale;
 import java.util.Map;
@@ -22,7 +22,7 @@ final class PrometheusText {
      * @return the exposition text
      */
     static String render(Map<JobStatus, Long> jobsByStatus, EngineStats engine, Metrics runs,
-                         StateWriter.WriterHealth writer, Map<String, Double> graph) {
+                         StateStore.Health writer, Map<String, Double> graph) {
         PrometheusText p = new PrometheusText();
         p.header("belfry_jobs", "gauge", "Jobs by status.");
         for (JobStatus s : JobStatus.values()) {
@@ -45,13 +45,18 @@ final class PrometheusText {
                 engine.firesWaitingForWorker());
         p.histogram("belfry_fire_lag_seconds", "How late runs started after their scheduled instant.", runs.fireLag);
         p.histogram("belfry_run_duration_seconds", "How long runs took.", runs.runDuration);
-        p.counter("belfry_sidecar_commits_total", "Successful writes of the state file.", writer.commits());
-        p.counter("belfry_sidecar_commit_failures_total", "Failed writes of the state file.", writer.failures());
-        p.gauge("belfry_sidecar_pending_changes", "State changes not yet on disk.", writer.pendingChanges());
-        p.gauge("belfry_sidecar_last_commit_seconds", "How long the last write of the state file took.",
+        p.counter("belfry_sidecar_commits_total", "Durable commits of job state (journal syncs and recoveries).",
+                writer.commits());
+        p.counter("belfry_sidecar_commit_failures_total", "Failed commits and checkpoints of job state.",
+                writer.failures());
+        p.gauge("belfry_sidecar_pending_changes", "State changes not yet durable.", writer.pendingChanges());
+        p.gauge("belfry_sidecar_last_commit_seconds", "How long the last durable commit took.",
                 writer.lastCommitTook().toNanos() / 1e9);
-        p.gauge("belfry_sidecar_bytes", "Size of the state file after the last write.", writer.lastCommitBytes());
-        p.gauge("belfry_sidecar_healthy", "1 if the last write of the state file succeeded.",
+        p.gauge("belfry_sidecar_bytes", "Size of the state file after the last checkpoint.", writer.checkpointBytes());
+        p.counter("belfry_sidecar_checkpoints_total", "Checkpoints (state file rewrites) since start.",
+                writer.checkpoints());
+        p.gauge("belfry_journal_bytes", "Size of the journal segment being written.", writer.journalBytes());
+        p.gauge("belfry_sidecar_healthy", "1 if the last commit of job state succeeded.",
                 writer.lastError().isEmpty() ? 1 : 0);
         graph.forEach((name, value) -> p.gauge("belfry_graph_mirror_" + name, "Graph mirror: " + name.replace('_', ' ')
                 + ".", value));

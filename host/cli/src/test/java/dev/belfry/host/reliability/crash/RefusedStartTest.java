@@ -82,7 +82,7 @@ class RefusedStartTest {
         data = Files.createDirectories(root.resolve("data"));
         fired = root.resolve("fired");
         System.setProperty(ChurnPlugin.DIR_PROPERTY, root.toString());
-        writerLogger = (Logger) LoggerFactory.getLogger("dev.belfry.host.internal.state.StateWriter");
+        writerLogger = (Logger) LoggerFactory.getLogger("dev.belfry.host.internal.state.JournalStore");
         writerLog.start();
         writerLogger.addAppender(writerLog);
         writerLogger.setAdditive(false); // the injected failures are asserted, not printed

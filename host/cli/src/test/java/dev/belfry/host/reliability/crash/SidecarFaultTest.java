@@ -109,7 +109,7 @@ class SidecarFaultTest {
 
     @BeforeEach
     void captureLog() {
-        writerLog = (Logger) LoggerFactory.getLogger("dev.belfry.host.internal.state.StateWriter");
+        writerLog = (Logger) LoggerFactory.getLogger("dev.belfry.host.internal.state.JournalStore");
         log.start();
         writerLog.addAppender(log);
         writerLog.setAdditive(false); // the injected failures are asserted below, not printed

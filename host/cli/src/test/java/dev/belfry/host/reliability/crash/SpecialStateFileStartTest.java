@@ -44,7 +44,7 @@ class SpecialStateFileStartTest {
 
     private Host host;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger("dev.belfry.host.Host"),
+    private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger("dev.belfry.host.internal.state.StateLoader"),
             (Logger) LoggerFactory.getLogger("dev.belfry.sidecar.SidecarStore"));
 
     @BeforeEach

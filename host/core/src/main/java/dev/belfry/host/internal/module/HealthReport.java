@@ -1,7 +1,7 @@
 package dev.belfry.host.internal.module;
 
 import dev.belfry.host.internal.engine.EngineStats;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.StateStore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +24,7 @@ public final class HealthReport {
      * @param problems the plugin problems that hold, as lines
      * @return the health
      */
-    public static Map<String, Object> of(String version, EngineStats engine, StateWriter.WriterHealth state,
+    public static Map<String, Object> of(String version, EngineStats engine, StateStore.Health state,
                                          Map<String, Optional<Map<String, Object>>> modules, int plugins,
                                          List<String> problems) {
         Map<String, Object> engineMap = new LinkedHashMap<>();
@@ -39,6 +39,9 @@ public final class HealthReport {
         sidecar.put("failures", state.failures());
         sidecar.put("pending_changes", state.pendingChanges());
         sidecar.put("last_commit_at", state.lastCommitAt().map(Object::toString).orElse(null));
+        sidecar.put("checkpoints", state.checkpoints());
+        sidecar.put("checkpoint_bytes", state.checkpointBytes());
+        sidecar.put("journal_bytes", state.journalBytes());
         sidecar.put("last_error", state.lastError().orElse(null));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", state.lastError().isEmpty() ? "ok" : "degraded");

@@ -5,7 +5,7 @@ import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.engine.EngineStats;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
-import dev.belfry.host.internal.state.StateWriter;
+import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobRecord;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -56,7 +56,7 @@ public interface HostContext {
     EngineStats engineStats();
 
     /** @return the state store's health */
-    StateWriter.WriterHealth stateHealth();
+    StateStore.Health stateHealth();
 
     /** @return how many jobs are in each status, by the status's JSON name */
     Map<String, Long> jobsByStatus();
