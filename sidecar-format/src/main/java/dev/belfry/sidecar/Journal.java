@@ -55,7 +55,9 @@ public final class Journal {
      * @param replayed   the segments replayed, in order
      * @param obsolete   segments the checkpoint already holds: delete them
      * @param records    how many records were replayed
-     * @param tornTail   the segment that ends in a torn record and the length to truncate it to, if one does
+     * @param tornTail   the segment that ends in a torn record and the length to truncate it to, if one does; a
+     *                   length of 0 is a last segment whose header was cut short: delete it, the next segment
+     *                   takes its generation
      * @param nextGeneration the generation of the next segment to write: one past the last segment, or the
      *                   checkpoint's generation when no segment follows it
      */
@@ -175,14 +177,14 @@ public final class Journal {
                         + " checkpoint " + (expected == from ? "is followed by generation " + from
                         : "journal goes on after segment " + (expected - 1)) + "); changes in it would be lost");
             }
-            expected++;
             boolean last = i == segments.size() - 1;
             if (Files.size(s.file()) < JournalSegment.HEADER_BYTES && last) {
-                // The crash came while the segment was being created: it never held a record.
+                // The crash came while the segment was being created: it never held a record. The next segment
+                // takes its place (and its generation), so the generations stay consecutive.
                 torn = new TornTail(s, 0, name + "@0: segment header cut short; torn tail, truncate to 0");
-                replayed.add(s);
                 continue;
             }
+            expected++;
             JournalReader.Segment seg = JournalReader.read(s.file());
             if (seg.header().generation() != s.generation()) {
                 throw new JournalFormatException(name, 12, "header says generation " + seg.header().generation()

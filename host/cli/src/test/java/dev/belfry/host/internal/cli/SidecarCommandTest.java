@@ -7,14 +7,20 @@ import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.Journal;
+import dev.belfry.sidecar.JournalRecords;
+import dev.belfry.sidecar.JournalSegment;
+import dev.belfry.sidecar.JournalWriter;
 import dev.belfry.sidecar.RunOutcome;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,6 +63,64 @@ class SidecarCommandTest {
 
         assertThat(belfry("sidecar", "validate", file.toString())).isZero();
         assertThat(out.toString()).isEqualTo(file + ": valid, format version 1, 2 job(s)" + System.lineSeparator());
+    }
+
+    /** A segment beside the file, following its checkpoint (generation 0), holding the given changes. */
+    private Path journal(JobRecord... changes) throws IOException {
+        Path segment = Journal.segment(dir, 0);
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            JournalWriter w = new JournalWriter(ch);
+            w.writeHeader(0);
+            JournalRecords.Encoder e = new JournalRecords.Encoder();
+            for (JobRecord r : changes) {
+                e.put(r);
+                w.append(e.toByteArray());
+            }
+            w.sync();
+        }
+        return segment;
+    }
+
+    @Test
+    void shouldValidateAndDumpWhatAStartWouldLoadWithTheJournalReplayed() throws IOException {
+        Path file = writeValid();
+        JobRecord added = JobRecord.pending(QName.parse("reports.weekly"), "reports", Schedule.manual())
+                .withRunCount(4);
+        Path segment = journal(added, added.withRunCount(5));
+
+        assertThat(belfry("sidecar", "validate", file.toString())).isZero();
+        assertThat(out.toString()).isEqualTo(file + ": valid, format version 1, 2 job(s); journal: 1 segment(s)"
+                + " from generation 0, 2 record(s); a start loads 3 job(s)" + System.lineSeparator());
+
+        out.getBuffer().setLength(0);
+        assertThat(belfry("sidecar", "dump", file.toString())).isZero();
+        assertThat(out.toString().lines()).anySatisfy(l -> assertThat(l).startsWith("reports.weekly")
+                .contains(" 5 "));
+
+        byte[] bytes = Files.readAllBytes(segment);
+        Files.write(segment, java.util.Arrays.copyOf(bytes, bytes.length - 2));
+        out.getBuffer().setLength(0);
+        assertThat(belfry("sidecar", "validate", file.toString())).isZero();
+        assertThat(out.toString()).contains("a start loads 3 job(s)").contains(segment.getFileName()
+                + " ends in a record cut short at offset");
+    }
+
+    @Test
+    void shouldExitOneNamingTheSegmentAndOffsetWhenTheJournalIsDamaged() throws IOException {
+        Path file = writeValid();
+        JobRecord added = JobRecord.pending(QName.parse("reports.weekly"), "reports", Schedule.manual());
+        Path segment = journal(added, added.withRunCount(1), added.withRunCount(2));
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[JournalSegment.HEADER_BYTES + JournalSegment.FRAME_BYTES + 1] ^= 0x20;
+        Files.write(segment, bytes);
+
+        assertThat(belfry("sidecar", "validate", file.toString())).isEqualTo(1);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .isEqualTo(segment + "@" + JournalSegment.HEADER_BYTES
+                        + ": record checksum mismatch; more data follows, segment refused");
+        err.getBuffer().setLength(0);
+        assertThat(belfry("sidecar", "dump", file.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains(segment + "@");
     }
 
     @Test

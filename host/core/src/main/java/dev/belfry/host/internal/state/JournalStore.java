@@ -460,12 +460,12 @@ public final class JournalStore implements StateStore {
         checkpointInFlight = CompletableFuture.runAsync(() -> {
             try {
                 writeCheckpoint(next, snapshot);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 synchronized (this) {
                     failures++;
                 }
                 log.error("checkpoint {} failed; the journal keeps every change and the next checkpoint tries"
-                        + " again: {}", next, e.getMessage());
+                        + " again: {}", next, e.getMessage() == null ? e.toString() : e.getMessage());
             }
         }, r -> {
             Thread t = new Thread(r, "belfry-checkpoint");
