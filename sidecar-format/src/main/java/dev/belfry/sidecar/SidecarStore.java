@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * is not opened and counts as damaged: moved aside, and the backup loaded. Links are refused rather than followed
  * because every write replaces the main file by a rename, which would silently replace the link with a file.
  *
- * <p>The store is meant to be used by one thread (the host's sidecar writer); its methods are synchronized so a
+ * <p>The store is meant to be used by one thread (the host's journal store, which writes checkpoints one at a time); its methods are synchronized so a
  * stray concurrent call cannot interleave the write steps.
  */
 public final class SidecarStore {

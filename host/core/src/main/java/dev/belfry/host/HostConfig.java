@@ -105,7 +105,10 @@ public final class HostConfig {
         return misfireThreshold;
     }
 
-    /** @return the state file's group-commit interval, the bound on unwritten state; default 50 ms */
+    /**
+     * @return how long a change nobody waits for may stay only in memory before it is appended to the journal (the
+     *         bound on unwritten state; a durable start does not wait for it); default 50 ms
+     */
     public Duration commitInterval() {
         return commitInterval;
     }
@@ -273,7 +276,8 @@ public final class HostConfig {
         }
 
         /**
-         * @param d the state file's group-commit interval; positive, at most an hour
+         * @param d how long a change nobody waits for may stay only in memory before it is appended to the journal;
+         *          positive, at most an hour
          * @return this builder
          */
         public Builder commitInterval(Duration d) {
