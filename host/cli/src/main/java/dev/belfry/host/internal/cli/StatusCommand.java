@@ -44,8 +44,9 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
         t.row("engine", "running", AdminClient.need(h, what, "engine.jobs").asInt() + " jobs, "
                 + AdminClient.need(h, what, "engine.runs_executing").asInt() + " running, "
                 + AdminClient.need(h, what, "engine.fires_waiting_for_worker").asInt() + " waiting for a worker");
-        t.row("sidecar", healthy ? "ok" : "failing", healthy
-                ? count(AdminClient.need(h, what, "sidecar.commits").asLong(), "write") + " since start, "
+        t.row("state", healthy ? "ok" : "failing", healthy
+                ? count(AdminClient.need(h, what, "sidecar.commits").asLong(), "commit") + ", "
+                + count(AdminClient.need(h, what, "sidecar.checkpoints").asLong(), "checkpoint") + " since start, "
                 + AdminClient.need(h, what, "sidecar.pending_changes").asLong() + " change(s) pending"
                 : h.path("sidecar").path("last_error").asText("unknown error"));
         JsonNode g = h.path("graph");

@@ -78,7 +78,7 @@ final class FakeAdminBackend implements AdminBackend {
     public Map<String, Object> health() {
         return Map.of("status", status, "version", "test", "plugins", 0,
                 "engine", Map.of("jobs", 0, "runs_executing", 0, "fires_waiting_for_worker", 0),
-                "sidecar", Map.of("healthy", true, "commits", 1, "pending_changes", 0),
+                "sidecar", Map.of("healthy", true, "commits", 1, "checkpoints", 1, "pending_changes", 0),
                 "graph", Map.of("state", "off", "detail", "off"),
                 "plugin_problems", List.of());
     }

@@ -55,7 +55,7 @@ class StatusCommandTest {
         assertThat(status("ok")).as("stderr: %s", err).isZero();
 
         assertThat(out.toString().lines()).anySatisfy(l -> assertThat(l)
-                        .matches("sidecar +ok +1 write since start, 0 change\\(s\\) pending"))
+                        .matches("state +ok +1 commit, 1 checkpoint since start, 0 change\\(s\\) pending"))
                 .anySatisfy(l -> assertThat(l).matches("graph +off +no job graph \\(started with --graph off\\)"));
     }
 }
