@@ -59,6 +59,14 @@ public final class RunLogRecords {
         /**
          * Validates the run and truncates {@code hostStartedAt} to milliseconds.
          *
+         * @param job           the job
+         * @param hostStartedAt when the host process the run belongs to started
+         * @param runId         the run's id within that process
+         * @param scheduledFor  the fire it was for
+         * @param startedAt     when it started
+         * @param finishedAt    when it ended or was given up on
+         * @param attempt       its attempt number, at least 1
+         * @param error         why it failed; empty when it succeeded
          * @throws IllegalArgumentException if the attempt is below 1
          * @throws NullPointerException     if an argument is null
          */
