@@ -96,6 +96,9 @@ class HostRunHistoryTest {
         assertThat(failed.outcome()).isEqualTo(RunView.Outcome.FAILED);
         assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).contains("no invoices today"));
         assertThat(host.runs(INVOICES).get(1).succeeded()).isTrue();
+        step(); // the restored job fires again: its run joins the history of the earlier process
+        assertThat(host.runs(INVOICES)).extracting(r -> r.scheduledFor().toString()).startsWith(
+                "2026-01-01T00:30:00Z", "2026-01-01T00:20:00Z").hasSize(4);
     }
 
     @Test
@@ -140,6 +143,26 @@ class HostRunHistoryTest {
         restart(config);
         assertThat(host.runs(export)).isEmpty();
         assertThat(host.runs(QName.parse("billing.spawner"))).hasSize(1);
+    }
+
+    @Test
+    void shouldNotKeepTheRunOfADynamicJobThatEndsAfterTheJobWasCancelled() {
+        HostConfig.Builder config = HostConfig.builder().register("billing",
+                job("spawner", Schedule.manual(), c -> c.scheduler().add(job("export", Schedule.manual(), x -> {
+                }))));
+        start(config);
+        host.trigger("billing.spawner");
+        step();
+        QName export = QName.parse("billing.export");
+        host.trigger(export); // dispatched: its run is handed to the executor, not yet run
+
+        host.cancel(export);
+        step();
+
+        assertThat(host.job(export)).isEmpty();
+        assertThat(host.runs(export)).isEmpty();
+        restart(config);
+        assertThat(host.runs(export)).isEmpty();
     }
 
     @Test

@@ -81,7 +81,11 @@ public final class ChangeFanOut implements StateSink, EngineListener {
 
     @Override
     public void runFinished(RunResult result) {
-        history.add(result);
+        // A run of a job removed while it went (a cancelled dynamic job) ends after the job's runs were dropped; it
+        // would bring them back. Every job whose run ends was committed when the run started, so it is in lastSeen.
+        if (lastSeen.containsKey(result.job())) {
+            history.add(result);
+        }
         modules.forEach(m -> m.runFinished(result));
         if (!listeners.isEmpty()) {
             var run = Views.run(result);
