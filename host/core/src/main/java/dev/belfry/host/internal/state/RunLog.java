@@ -358,7 +358,13 @@ public final class RunLog {
         }
         if (chosen < 0) {
             taken = nextSeq - 1;
-            if (!segments.isEmpty()) {
+            if (segments.stream().allMatch(this::unfinished)) {
+                // The crash came while the first segment was being written: it never held a run.
+                for (long g : segments) {
+                    log.warn("run history segment {} was left by an unfinished compaction; deleted", file(g));
+                    ops.deleteIfExists(file(g));
+                }
+            } else {
                 List<Path> moved = new ArrayList<>();
                 for (long g : segments) {
                     moved.add(moveAside(file(g)));
@@ -453,6 +459,20 @@ public final class RunLog {
         } catch (IOException | JournalFormatException e) {
             return null;
         }
+    }
+
+    /** A snapshot cut short by a crash: a header cut short, or valid records up to a torn tail, without the end. */
+    private boolean unfinished(long g) {
+        try {
+            if (Files.size(file(g)) < JournalSegment.HEADER_BYTES) {
+                return true;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        JournalReader.Segment s = readQuietly(g);
+        return s != null && s.end() != JournalReader.End.CORRUPT_MIDDLE && !snapshotComplete(s)
+                && (s.count() == 0 || isSingle(s, 0, RunLogRecords.SNAPSHOT_START));
     }
 
     /** Opens with SNAPSHOT_START and holds SNAPSHOT_END among its valid records. */

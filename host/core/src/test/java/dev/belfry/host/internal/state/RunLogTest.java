@@ -228,6 +228,29 @@ class RunLogTest {
     }
 
     @Test
+    void shouldStartWithoutAnErrorAfterACrashAtEveryStepOfTheFirstStart() throws IOException {
+        int steps = Integer.MAX_VALUE;
+        for (int crashAt = 0; crashAt <= steps; crashAt++) {
+            Path d = Files.createDirectory(dir.resolve("first-" + crashAt));
+            CrashingOps ops = new CrashingOps();
+            ops.crashAt(crashAt);
+            try {
+                open(d, ops, 3, NEVER);
+                steps = crashAt; // the first start ran to its end
+            } catch (IOException e) {
+                // the process died here
+            }
+
+            RunLog again = open(d, SidecarFileOps.nio(), 3, NEVER);
+            assertThat(again.jobs()).isEmpty();
+            again.add(run(A));
+            again.close(Duration.ofSeconds(5));
+            assertThat(open(d, SidecarFileOps.nio(), 3, NEVER).runs(A)).as("crash at step %d", crashAt).hasSize(1);
+        }
+        assertThat(log.count(Level.ERROR)).isZero();
+    }
+
+    @Test
     void shouldCutATornTailAtEveryByteOfTheLastRecordAndKeepTheRunsBeforeIt() throws IOException {
         Path source = Files.createDirectory(dir.resolve("source"));
         RunLog runs = open(source, SidecarFileOps.nio(), 50, NEVER);
