@@ -25,6 +25,8 @@ class HostRunHistoryTest {
 
     @TempDir
     Path data;
+    @TempDir
+    Path plugins;
 
     private final FakeClock clock = FakeClock.at("2026-01-01T00:00:00Z");
     private final Deque<Runnable> runs = new ArrayDeque<>();
@@ -163,6 +165,24 @@ class HostRunHistoryTest {
         assertThat(host.runs(export)).isEmpty();
         restart(config);
         assertThat(host.runs(export)).isEmpty();
+    }
+
+    @Test
+    void shouldForgetTheRunsOfAPrunedOrphan() {
+        // Orphans are pruned once the plugins folder has been scanned: the host needs one, empty here.
+        HostConfig.Builder config = billing(50).pluginsDir(plugins).orphanRetention(Duration.ofMinutes(1));
+        start(config);
+        step();
+        assertThat(host.runs(INVOICES)).hasSize(1);
+        host.unregister("billing");
+
+        clock.advance(Duration.ofHours(2));
+        step();
+
+        assertThat(host.job(INVOICES)).as("pruned").isEmpty();
+        assertThat(host.runs(INVOICES)).isEmpty();
+        restart(HostConfig.builder().pluginsDir(plugins));
+        assertThat(host.runs(INVOICES)).isEmpty();
     }
 
     @Test
