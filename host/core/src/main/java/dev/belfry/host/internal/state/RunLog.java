@@ -105,6 +105,7 @@ public final class RunLog {
     private boolean unsynced;
     private long lastSyncAt = System.nanoTime();
     private long nextAttemptAt = System.nanoTime();
+    /** Whether the last write failed, so the next success is logged; guarded by this, read by the waiting writer. */
     private boolean failing;
 
     private RunLog(Path dir, SidecarFileOps ops, int perJob, Duration interval, Limits limits, Instant life) {
@@ -143,11 +144,6 @@ public final class RunLog {
             runs.currentLife = runs.lifeIndex(runs.life);
         }
         return runs;
-    }
-
-    /** @return whether runs are kept at all */
-    public boolean enabled() {
-        return perJob > 0;
     }
 
     // ------------------------------------------------------------------------------------------------ memory
