@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's state sink and run listener: every change goes to the state store (the source of truth) first, and
- * every ended run to the run history; then to the attached modules, then, as events, to the application's listeners. Durability is the store's alone, and
- * neither a module nor a listener can fail a change.
+ * every ended run to the run history; then to the attached modules, then, as events, to the application's
+ * listeners. Durability is the store's alone, and neither a module nor a listener can fail a change.
  */
 public final class ChangeFanOut implements StateSink, EngineListener {
     private static final Logger log = LoggerFactory.getLogger(ChangeFanOut.class);
