@@ -32,11 +32,14 @@ import dev.belfry.host.internal.state.DataDirLock;
 import dev.belfry.host.internal.state.HostId;
 import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.state.JournalStore;
+import dev.belfry.host.internal.state.RunLog;
 import dev.belfry.host.internal.state.StateLoader;
 import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.host.internal.state.WriteProtection;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.RunLogRecords;
 import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +92,8 @@ public final class Host implements AutoCloseable {
     private final DataDirLock lock;
     private final String hostId;
     private final StateStore store;
+    private final RunLog runs;
+    private final Instant startedAt;
     private final ChangeFanOut changes;
     private final Engine engine;
     private final ExecutorService workers;
@@ -129,12 +134,15 @@ public final class Host implements AutoCloseable {
         });
     }
 
-    private Host(HostConfig config, DataDirLock lock, StateStore store, String hostId, RunExecutor steppedRuns) {
+    private Host(HostConfig config, DataDirLock lock, StateStore store, RunLog runs, Instant startedAt, String hostId,
+                 RunExecutor steppedRuns) {
         this.config = config;
         this.lock = lock;
         this.hostId = hostId;
         this.store = store;
-        this.changes = new ChangeFanOut(store, config.listeners());
+        this.runs = runs;
+        this.startedAt = startedAt;
+        this.changes = new ChangeFanOut(store, runs, config.listeners());
         this.stepped = steppedRuns != null;
         int threads = RunExecutor.threadLimitFor(config.maxConcurrentRuns());
         this.workers = RunExecutor.workerThreads(threads,
@@ -196,15 +204,22 @@ public final class Host implements AutoCloseable {
         ExitGuard guard = config.exitGuard() ? ExitGuard.acquire() : null;
         Host host = null;
         StateLoader.Loaded loaded = null;
+        RunLog runs = null;
         try {
+            Instant startedAt = config.clock().instant();
             loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
                     config.commitInterval(), JournalStore.Limits.DEFAULT, config.resetState());
+            runs = RunLog.open(config.dataDir().resolve(SidecarStore.DIRECTORY), config.sidecarFileOps(),
+                    config.runHistory(), config.commitInterval(), RunLog.Limits.DEFAULT, startedAt);
             String hostId = HostId.of(config.dataDir());
-            host = new Host(config, lock, loaded.store(), hostId, steppedRuns);
+            host = new Host(config, lock, loaded.store(), runs, startedAt, hostId, steppedRuns);
             host.exitGuard = guard;
             host.begin(loaded.state());
             return host;
         } catch (IOException e) {
+            if (host == null && loaded != null) {
+                loaded.store().close(Duration.ZERO); // the run history could not be opened
+            }
             throw refused(host, guard, lock, new HostStartException("cannot use data directory " + config.dataDir()
                     + ": " + IoErrors.describe(e), e));
         } catch (StateLoader.StateLoadException e) {
@@ -212,6 +227,9 @@ public final class Host implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (host == null && loaded != null) {
                 loaded.store().close(Duration.ZERO); // the host never took it over: nothing else closes it
+            }
+            if (host == null && runs != null) {
+                runs.close(Duration.ZERO);
             }
             throw refused(host, guard, lock, e instanceof HostStartException h ? h
                     : new HostStartException("host failed to start: " + e, e));
@@ -240,6 +258,7 @@ public final class Host implements AutoCloseable {
         log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
                 config.pluginsDir().map(Object::toString).orElse("none"), loaded.jobs().size());
         store.start();
+        runs.start();
         engine.restore(loaded.jobs());
         config.pluginsDir().filter(dir -> Files.exists(dir) && !Files.isDirectory(dir)).ifPresent(dir -> {
             throw new HostStartException("plugins folder " + dir + " is not a directory");
@@ -388,6 +407,18 @@ public final class Host implements AutoCloseable {
      */
     public Optional<JobView> job(String qname) {
         return job(QName.parse(qname));
+    }
+
+    /**
+     * The job's last runs, kept across restarts: up to {@link HostConfig#runHistory()} per job. A run is written to
+     * the data directory within the commit interval after it ends (and synced within a second), so a crash loses
+     * at most the runs of that last moment; a removed job's runs are forgotten with it.
+     *
+     * @param qname a job's name
+     * @return its last runs, newest first; none for a job that has not run (or with the run history off)
+     */
+    public List<RunView> runs(QName qname) {
+        return runs.runs(Objects.requireNonNull(qname, "qname")).stream().map(Views::run).toList();
     }
 
     /**
@@ -550,6 +581,7 @@ public final class Host implements AutoCloseable {
         java.util.Collections.reverse(reversed);
         reversed.forEach(AttachedModule::close);
         unsavedAtClose = store.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        runs.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         workers.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);
@@ -631,6 +663,16 @@ public final class Host implements AutoCloseable {
         @Override
         public List<JobRecord> committedJobs() {
             return store.snapshot();
+        }
+
+        @Override
+        public Instant startedAt() {
+            return startedAt;
+        }
+
+        @Override
+        public List<RunLogRecords.Run> runs(QName qname) {
+            return runs.runs(qname);
         }
 
         @Override

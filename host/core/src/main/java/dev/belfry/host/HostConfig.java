@@ -3,6 +3,7 @@ package dev.belfry.host;
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.host.internal.ApplicationJobs;
 import dev.belfry.host.internal.Seams;
+import dev.belfry.host.internal.state.RunLog;
 import dev.belfry.sidecar.SidecarFileOps;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,6 +41,7 @@ public final class HostConfig {
     private final Duration pluginStopGrace;
     private final Duration orphanRetention;
     private final Duration pluginScanInterval;
+    private final int runHistory;
     private final boolean resetState;
     private final boolean requireTrustedPlugins;
     private final boolean exitGuard;
@@ -65,6 +67,7 @@ public final class HostConfig {
         this.pluginStopGrace = b.pluginStopGrace;
         this.orphanRetention = b.orphanRetention;
         this.pluginScanInterval = b.pluginScanInterval;
+        this.runHistory = b.runHistory;
         this.resetState = b.resetState;
         this.requireTrustedPlugins = b.requireTrustedPlugins;
         this.exitGuard = b.exitGuard;
@@ -133,6 +136,14 @@ public final class HostConfig {
         return pluginScanInterval;
     }
 
+    /**
+     * @return how many of each job's last runs are kept, in memory and across restarts ({@link Host#runs}); 0 keeps
+     *         none; default 50
+     */
+    public int runHistory() {
+        return runHistory;
+    }
+
     /** @return whether to start empty if the state file and its backup are both unusable (they are quarantined) */
     public boolean resetState() {
         return resetState;
@@ -184,6 +195,7 @@ public final class HostConfig {
         b.pluginStopGrace = pluginStopGrace;
         b.orphanRetention = orphanRetention;
         b.pluginScanInterval = pluginScanInterval;
+        b.runHistory = runHistory;
         b.resetState = resetState;
         b.requireTrustedPlugins = requireTrustedPlugins;
         b.exitGuard = exitGuard;
@@ -204,6 +216,7 @@ public final class HostConfig {
         private static final Duration AN_HOUR = Duration.ofHours(1);
         private static final Duration A_DAY = Duration.ofDays(1);
         private static final Duration A_YEAR = Duration.ofDays(366);
+        private static final int MAX_RUN_HISTORY = RunLog.MAX_PER_JOB;
         private Path dataDir = Path.of("data");
         private @Nullable Path pluginsDir;
         private Clock clock = Clock.systemUTC();
@@ -214,6 +227,7 @@ public final class HostConfig {
         private Duration pluginStopGrace = Duration.ofSeconds(10);
         private Duration orphanRetention = Duration.ofDays(30);
         private Duration pluginScanInterval = Duration.ofMillis(500);
+        private int runHistory = 50;
         private boolean resetState;
         private boolean requireTrustedPlugins;
         private boolean exitGuard;
@@ -263,6 +277,20 @@ public final class HostConfig {
                 throw new IllegalArgumentException("maxConcurrentRuns must be at least 1, not '" + n + "'");
             }
             this.maxConcurrentRuns = n;
+            return this;
+        }
+
+        /**
+         * @param perJob how many of each job's last runs to keep, in memory and across restarts, 0 to 10,000; 0
+         *               keeps none (the run history files in the data directory are then left as they are)
+         * @return this builder
+         */
+        public Builder runHistory(int perJob) {
+            if (perJob < 0 || perJob > MAX_RUN_HISTORY) {
+                throw new IllegalArgumentException("runHistory must be 0 to " + MAX_RUN_HISTORY + ", not '" + perJob
+                        + "'");
+            }
+            this.runHistory = perJob;
             return this;
         }
 

@@ -11,6 +11,7 @@ import dev.belfry.host.internal.plugins.PluginProblem;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.RunLogRecords;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -55,6 +56,23 @@ public final class Views {
     public static Optional<Instant> firesNextAt(JobRecord r) {
         boolean cannotFire = r.paused() || r.status() == JobStatus.ORPHANED || r.status() == JobStatus.PENDING;
         return cannotFire ? Optional.empty() : r.nextFireAt();
+    }
+
+    /**
+     * @param r a run from the run history
+     * @return the run as the engine reported it
+     */
+    public static RunResult result(RunLogRecords.Run r) {
+        return new RunResult(r.job(), r.runId(), r.scheduledFor(), r.startedAt(), r.finishedAt(), r.attempt(),
+                r.error());
+    }
+
+    /**
+     * @param r a run from the run history
+     * @return its public view
+     */
+    public static RunView run(RunLogRecords.Run r) {
+        return run(result(r));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.belfry.host.internal.admin;
 import dev.belfry.api.QName;
 import dev.belfry.host.HostStartException;
 import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.module.AttachedModule;
@@ -19,7 +20,6 @@ import java.util.Optional;
 
 /** The admin API and JMX as a host module; a port of -1 is JMX only. */
 public final class AdminHostModule implements ModuleFactory {
-    private static final int RUNS_KEPT_PER_JOB = 20;
     /** What the health shows for the graph when the host has no graph module. */
     private static final Map<String, Object> GRAPH_OFF = graphOff();
 
@@ -58,7 +58,7 @@ public final class AdminHostModule implements ModuleFactory {
     private final class Attached implements AttachedModule, AdminBackend {
         private final HostContext host;
         private final Metrics metrics = new Metrics();
-        private final RunHistory history = new RunHistory(RUNS_KEPT_PER_JOB, metrics);
+        private final RunHistory history = new RunHistory(metrics);
         private final HostMetrics jmx;
         private AdminServer server;
 
@@ -117,7 +117,7 @@ public final class AdminHostModule implements ModuleFactory {
 
         @Override
         public List<RunResult> runs(QName qname) {
-            return history.of(qname);
+            return host.runs(qname).stream().map(Views::result).toList();
         }
 
         @Override

@@ -15,12 +15,17 @@ import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.admin.Metrics;
 import dev.belfry.host.internal.admin.RunHistory;
 import dev.belfry.host.internal.plugins.PluginJob;
+import dev.belfry.host.internal.state.RunLog;
 import dev.belfry.host.testing.Eventually;
 import dev.belfry.host.testing.FakeClock;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.RunLogRecords;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarFileOps;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -30,7 +35,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Instants and durations at the ends of what {@link Instant} and {@link Duration} hold: every one of them is a valid
@@ -45,7 +52,27 @@ class EngineExtremeInstantsTest {
     private final FakeClock clock = new FakeClock(NOW);
     private final MemorySink sink = new MemorySink();
     private final HeldRuns runs = new HeldRuns();
-    private final RunHistory history = new RunHistory(10, new Metrics());
+    @TempDir
+    Path dir;
+    private RunLog runLog;
+    /** The admin module's metrics and the core's run history, as a host feeds them. */
+    private EngineListener history;
+
+    @BeforeEach
+    void openRunHistory() throws IOException {
+        runLog = RunLog.open(dir, SidecarFileOps.nio(), 10, Duration.ofHours(1), RunLog.Limits.DEFAULT, NOW);
+        history = both(new RunHistory(new Metrics()), runLog);
+    }
+
+    private static EngineListener both(RunHistory metrics, RunLog runs) {
+        return new EngineListener() {
+            @Override
+            public void runFinished(RunResult result) {
+                metrics.runFinished(result);
+                runs.add(result);
+            }
+        };
+    }
 
     private Engine engine(EngineListener listener) {
         return new Engine(clock, sink, (job, at) -> true, runs, new EngineSettings(8, Duration.ofSeconds(5),
@@ -68,7 +95,7 @@ class EngineExtremeInstantsTest {
     }
 
     @Test
-    void shouldCompleteAOnceJobDueIn1700WhenItsLatenessIsRecordedInTheRunHistory() {
+    void shouldCompleteAOnceJobDueIn1700WhenItsLatenessIsRecordedInTheRunHistory() throws IOException {
         Engine engine = engine(history);
         engine.attach("demo", List.of(job(JobSpec.builder("old", Schedule.once(YEAR_1700)).build())));
 
@@ -77,7 +104,10 @@ class EngineExtremeInstantsTest {
         JobRecord r = record("old");
         assertThat(r.status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(r.lastOutcome()).hasValueSatisfying(o -> assertThat(o.success()).isTrue());
-        assertThat(history.of(QName.parse("demo.old"))).hasSize(1);
+        assertThat(runLog.runs(QName.parse("demo.old"))).hasSize(1);
+        runLog.close(Duration.ofSeconds(5));
+        assertThat(RunLog.open(dir, SidecarFileOps.nio(), 10, Duration.ofHours(1), RunLog.Limits.DEFAULT, NOW)
+                .runs(QName.parse("demo.old"))).extracting(RunLogRecords.Run::scheduledFor).containsExactly(YEAR_1700);
     }
 
     @Test
@@ -94,7 +124,7 @@ class EngineExtremeInstantsTest {
         assertThat(record("other").status()).isEqualTo(JobStatus.IDLE);
         JobRecord rate = record("rate");
         assertThat(rate.runCount()).isEqualTo(3); // the three latest missed fires
-        assertThat(history.of(QName.parse("demo.rate"))).extracting(RunResult::scheduledFor).containsExactly(NOW,
+        assertThat(runLog.runs(QName.parse("demo.rate"))).extracting(RunLogRecords.Run::scheduledFor).containsExactly(NOW,
                 NOW.minus(Duration.ofMinutes(1)), NOW.minus(Duration.ofMinutes(2)));
         assertThat(rate.nextFireAt()).contains(NOW.plus(Duration.ofMinutes(1)));
         assertThat(engine.stats().firesMissed()).isGreaterThan(170_000_000L); // a minute grid over 327 years
@@ -194,7 +224,7 @@ class EngineExtremeInstantsTest {
         FakeClock fuzzClock = new FakeClock(NOW);
         MemorySink fuzzSink = new MemorySink();
         HeldRuns fuzzRuns = new HeldRuns();
-        RunHistory fuzzHistory = new RunHistory(10, new Metrics());
+        EngineListener fuzzHistory = both(new RunHistory(new Metrics()), runLog);
         Engine engine = new Engine(fuzzClock, fuzzSink, (job, at) -> true, fuzzRuns, new EngineSettings(8,
                 Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofDays(30)), () -> 0.5, schedule -> { },
                 fuzzHistory);

@@ -32,6 +32,7 @@ final class HostConfigFile {
             Map.entry("plugin-stop-grace", (b, v) -> b.host.pluginStopGrace(duration(v))),
             Map.entry("orphan-retention", (b, v) -> b.host.orphanRetention(duration(v))),
             Map.entry("plugin-scan-interval", (b, v) -> b.host.pluginScanInterval(duration(v))),
+            Map.entry("run-history", (b, v) -> b.host.runHistory(wholeNumber(v))),
             Map.entry("admin-port", (b, v) -> b.adminPort = adminPort(v)),
             Map.entry("require-trusted-plugins", (b, v) -> b.host.requireTrustedPlugins(bool(v))));
 
@@ -126,6 +127,15 @@ final class HostConfigFile {
         }
         throw new IllegalArgumentException("\"" + text + "\" is not a port number (0 to 65535; 0 picks a free one)"
                 + " or off");
+    }
+
+    /** The range is the setting's to check, with its own message. */
+    private static int wholeNumber(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a whole number");
+        }
     }
 
     private static int positiveInt(String text) {

@@ -51,6 +51,17 @@ class HostConfigFileTest {
     }
 
     @Test
+    void shouldReadTheRunHistoryAndRefuseAnOutOfRangeOneNamingFileLineAndKey() throws IOException {
+        assertThat(read("").runHistory()).isEqualTo(50);
+        assertThat(read("run-history = 0\n").runHistory()).isZero();
+        assertThat(read("run-history = 200\n").runHistory()).isEqualTo(200);
+        assertThatThrownBy(() -> read("run-history = 20000\n")).hasMessage(dir.resolve("belfry.conf")
+                + ":1: run-history: runHistory must be 0 to 10000, not '20000'");
+        assertThatThrownBy(() -> read("run-history = many\n")).hasMessage(dir.resolve("belfry.conf")
+                + ":1: run-history: \"many\" is not a whole number");
+    }
+
+    @Test
     void shouldReadRequireTrustedPluginsOffByDefault() throws IOException {
         assertThat(read("").requireTrustedPlugins()).isFalse();
         assertThat(read("require-trusted-plugins = true\n").requireTrustedPlugins()).isTrue();

@@ -9,6 +9,7 @@ import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginProblem;
+import dev.belfry.host.internal.state.RunLog;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Instant;
@@ -23,14 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's state sink and run listener: every change goes to the state store (the source of truth) first, then
- * to the attached modules, then, as events, to the application's listeners. Durability is the store's alone, and
- * neither a module nor a listener can fail a change.
+ * The engine's state sink and run listener: every change goes to the state store (the source of truth) first, and
+ * every ended run to the run history; then to the attached modules, then, as events, to the application's
+ * listeners. Durability is the store's alone, and neither a module nor a listener can fail a change.
  */
 public final class ChangeFanOut implements StateSink, EngineListener {
     private static final Logger log = LoggerFactory.getLogger(ChangeFanOut.class);
 
     private final StateSink truth;
+    private final RunLog history;
     private final List<HostListener> listeners;
     private final List<AttachedModule> modules = new CopyOnWriteArrayList<>();
     /** Each job's state as last seen, to tell what a change is (a new fire time, a run starting, an orphaning). */
@@ -38,10 +40,12 @@ public final class ChangeFanOut implements StateSink, EngineListener {
 
     /**
      * @param truth     the state store
+     * @param history   the run history, which forgets a removed job's runs with it
      * @param listeners the application's listeners
      */
-    public ChangeFanOut(StateSink truth, List<HostListener> listeners) {
+    public ChangeFanOut(StateSink truth, RunLog history, List<HostListener> listeners) {
         this.truth = Objects.requireNonNull(truth, "truth");
+        this.history = Objects.requireNonNull(history, "history");
         this.listeners = List.copyOf(listeners);
     }
 
@@ -64,6 +68,7 @@ public final class ChangeFanOut implements StateSink, EngineListener {
     @Override
     public long remove(QName qname) {
         long ticket = truth.remove(qname);
+        history.drop(qname);
         modules.forEach(m -> m.jobRemoved(qname));
         lastSeen.remove(qname);
         return ticket;
@@ -76,6 +81,11 @@ public final class ChangeFanOut implements StateSink, EngineListener {
 
     @Override
     public void runFinished(RunResult result) {
+        // A run of a job removed while it went (a cancelled dynamic job) ends after the job's runs were dropped; it
+        // would bring them back. Every job whose run ends was committed when the run started, so it is in lastSeen.
+        if (lastSeen.containsKey(result.job())) {
+            history.add(result);
+        }
         modules.forEach(m -> m.runFinished(result));
         if (!listeners.isEmpty()) {
             var run = Views.run(result);

@@ -7,8 +7,10 @@ import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.RunLogRecords;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +35,12 @@ public interface HostContext {
 
     /** @return every job's state as last committed, for a module that copies it elsewhere */
     List<JobRecord> committedJobs();
+
+    /** @return when this host process started, to the millisecond: with the host id it names a life of the host */
+    Instant startedAt();
+
+    /** @param qname a job @return its last runs, newest first, from this life and earlier ones */
+    List<RunLogRecords.Run> runs(QName qname);
 
     /** @param qname the job to fire now @return what happened */
     TriggerOutcome trigger(QName qname);

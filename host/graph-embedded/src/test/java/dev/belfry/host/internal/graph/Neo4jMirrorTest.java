@@ -15,6 +15,7 @@ import dev.belfry.host.testing.FakeClock;
 import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
+import dev.belfry.sidecar.RunLogRecords;
 import dev.belfry.sidecar.RunOutcome;
 import java.time.Duration;
 import java.time.Instant;
@@ -415,6 +416,39 @@ class Neo4jMirrorTest {
 
         Poll.until(() -> assertThat(count("MATCH (:_Plugin)-[:CONTRIBUTES]->(j:_BackgroundJob {qname: 'kept.idle'})"
                 + " RETURN count(j)")).isEqualTo(1));
+    }
+
+    @Test
+    void shouldWriteTheRunsOfEarlierLivesFromTheRunHistoryWhenItConnectsAndNotDoubleThemAfterARestart() {
+        change(job("hist.a", 1));
+        QName a = QName.parse("hist.a");
+        Instant earlier = STARTED.minus(Duration.ofHours(1));
+        List<RunLogRecords.Run> history = List.of(
+                new RunLogRecords.Run(a, earlier, 7, T0.minusSeconds(60), T0.minusSeconds(60), T0.minusSeconds(59), 1,
+                        Optional.of("failed: no invoices today")),
+                new RunLogRecords.Run(a, earlier, 6, T0.minusSeconds(120), T0.minusSeconds(120), T0.minusSeconds(119),
+                        1, Optional.empty()),
+                new RunLogRecords.Run(a, earlier, 5, T0.minusSeconds(180), T0.minusSeconds(180), T0.minusSeconds(179),
+                        1, Optional.empty()));
+        String query = "MATCH (:_BackgroundJob {qname: 'hist.a'})-[:RAN]->(r:_JobRun) RETURN r.run_id + ' '"
+                + " + r.outcome AS r ORDER BY r";
+        String life = "host-a/" + earlier.toEpochMilli() + "/";
+
+        mirror = withHistory(q -> q.equals(a) ? history : List.of());
+        Poll.until(() -> assertThat(mirror.status().lastSyncAt()).isPresent());
+
+        assertThat(rows(query)).containsExactly(life + "6 success", life + "7 failed");
+        mirror.close();
+        Neo4jMirror again = withHistory(q -> q.equals(a) ? history : List.of());
+        Poll.until(() -> assertThat(again.status().lastSyncAt()).isPresent());
+        assertThat(rows(query)).containsExactly(life + "6 success", life + "7 failed");
+    }
+
+    private Neo4jMirror withHistory(java.util.function.Function<QName, List<RunLogRecords.Run>> history) {
+        Neo4jMirror m = track(new Neo4jMirror(() -> Optional.of(server.endpoint()), sidecar::snapshot, history, HOST,
+                STARTED, 2, clock, Duration.ofMillis(50), Duration.ofSeconds(1), 10_000));
+        m.start();
+        return m;
     }
 
     // ---------------------------------------------------------------- helpers

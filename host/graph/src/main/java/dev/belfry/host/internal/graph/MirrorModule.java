@@ -45,7 +45,7 @@ public final class MirrorModule implements ModuleFactory {
         Attached(HostContext host) {
             this.host = host;
             this.mirror = config.mode() == GraphConfig.Mode.OFF ? GraphMirror.off()
-                    : new Neo4jMirror(this::endpoint, host::committedJobs, host.hostId(), host.clock().instant(),
+                    : new Neo4jMirror(this::endpoint, host::committedJobs, host::runs, host.hostId(), host.startedAt(),
                             config.runsPerJob(), host.clock());
         }
 

@@ -7,7 +7,9 @@ import dev.belfry.host.internal.graph.MirrorQueue.JobChange;
 import dev.belfry.host.internal.graph.MirrorQueue.PluginsChange;
 import dev.belfry.host.internal.graph.MirrorQueue.RunBatch;
 import dev.belfry.host.internal.graph.MirrorQueue.RunChange;
+import dev.belfry.host.internal.Views;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.RunLogRecords;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Config;
@@ -82,6 +85,9 @@ public final class Neo4jMirror implements GraphMirror {
     private final GraphWriter writer;
     private final MirrorQueue queue;
     private final String runPrefix;
+    private final Function<QName, List<RunLogRecords.Run>> runHistory;
+    private final String hostId;
+    private final int runsPerJob;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
 
@@ -120,7 +126,27 @@ public final class Neo4jMirror implements GraphMirror {
      */
     public Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState,
                        String hostId, Instant hostStartedAt, int runsPerJob, Clock clock) {
-        this(endpoint, fullState, hostId, hostStartedAt, runsPerJob, clock, INITIAL_BACKOFF, MAX_BACKOFF,
+        this(endpoint, fullState, q -> List.of(), hostId, hostStartedAt, runsPerJob, clock);
+    }
+
+    /**
+     * Creates a mirror that also writes the host's run history when it connects (after a restart or an outage), so
+     * the graph gets the runs it missed; nothing happens until {@link #start()}.
+     *
+     * @param endpoint      where Neo4j is; empty until the embedded server is up (asked again at every connection)
+     * @param fullState     the sidecar state snapshot, read on the mirror thread for every resync
+     * @param runHistory    a job's last runs, newest first, from the host's run history
+     * @param hostId        this host's id, the {@code _Host} node's key
+     * @param hostStartedAt when this host process started; with the host id it makes run ids unique across restarts
+     * @param runsPerJob    how many recent runs per job the graph keeps, 0 to 10000 (0 keeps none)
+     * @param clock         the time source for lag, {@code updated_at} and {@code lastSyncAt}
+     * @throws IllegalArgumentException if {@code runsPerJob} is out of range or {@code hostId} is blank
+     * @throws NullPointerException     if an argument is null
+     */
+    public Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState,
+                       Function<QName, List<RunLogRecords.Run>> runHistory, String hostId, Instant hostStartedAt,
+                       int runsPerJob, Clock clock) {
+        this(endpoint, fullState, runHistory, hostId, hostStartedAt, runsPerJob, clock, INITIAL_BACKOFF, MAX_BACKOFF,
                 RUN_CAPACITY);
     }
 
@@ -128,8 +154,19 @@ public final class Neo4jMirror implements GraphMirror {
     Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState, String hostId,
                 Instant hostStartedAt, int runsPerJob, Clock clock, Duration initialBackoff, Duration maxBackoff,
                 int runCapacity) {
+        this(endpoint, fullState, q -> List.of(), hostId, hostStartedAt, runsPerJob, clock, initialBackoff,
+                maxBackoff, runCapacity);
+    }
+
+    /** For tests: shorter backoff, a smaller run queue and a run history. */
+    Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState,
+                Function<QName, List<RunLogRecords.Run>> runHistory, String hostId, Instant hostStartedAt,
+                int runsPerJob, Clock clock, Duration initialBackoff, Duration maxBackoff, int runCapacity) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.fullState = Objects.requireNonNull(fullState, "fullState");
+        this.runHistory = Objects.requireNonNull(runHistory, "runHistory");
+        this.hostId = hostId;
+        this.runsPerJob = runsPerJob;
         Objects.requireNonNull(hostId, "hostId");
         Objects.requireNonNull(hostStartedAt, "hostStartedAt");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -341,7 +378,7 @@ public final class Neo4jMirror implements GraphMirror {
             return;
         }
         d.verifyConnectivity();
-        int jobs = resync(d);
+        int jobs = resync(d, true);
         connected = true;
         lastError = Optional.empty();
         if (outageLogged) {
@@ -361,12 +398,16 @@ public final class Neo4jMirror implements GraphMirror {
         if (d == null) {
             return;
         }
-        int jobs = resync(d);
+        int jobs = resync(d, false);
         log.debug("graph mirror resynced {} jobs", jobs);
     }
 
-    /** Makes the graph match the sidecar state: upserts every job, deletes the rest, syncs the plugins. */
-    private int resync(Driver d) {
+    /**
+     * Makes the graph match the sidecar state: upserts every job, deletes the rest, syncs the plugins; on a
+     * (re)connection ({@code withRuns}) also writes the run history, which holds the runs of earlier lives of the
+     * host and those that waited out an outage.
+     */
+    private int resync(Driver d, boolean withRuns) {
         List<JobRecord> state = List.copyOf(fullState.get());
         Instant now = clock.instant();
         lastWritten.clear(); // until the resync is done, nothing is known of the graph
@@ -392,10 +433,35 @@ public final class Neo4jMirror implements GraphMirror {
                     return null;
                 });
             }
+            if (withRuns) {
+                writeHistory(s, state);
+            }
         }
         state.forEach(r -> lastWritten.put(r.qname(), r));
         lastSyncAt = Optional.of(clock.instant());
         return state.size();
+    }
+
+    /** Runs are merged by their key, so a run the graph holds already is left as it is. */
+    private void writeHistory(Session s, List<JobRecord> state) {
+        if (runsPerJob == 0) {
+            return;
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (JobRecord job : state) {
+            List<RunLogRecords.Run> runs = runHistory.apply(job.qname());
+            for (RunLogRecords.Run run : runs.subList(0, Math.min(runs.size(), runsPerJob))) {
+                rows.add(GraphRows.run(Views.result(run), GraphRows.runPrefix(hostId, run.hostStartedAt())));
+                if (rows.size() == BATCH_SIZE) {
+                    List<Map<String, Object>> batch = List.copyOf(rows);
+                    rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, batch)));
+                    rows.clear();
+                }
+            }
+        }
+        if (!rows.isEmpty()) {
+            rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows)));
+        }
     }
 
     /**
