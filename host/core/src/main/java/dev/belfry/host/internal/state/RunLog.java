@@ -2,28 +2,17 @@ package dev.belfry.host.internal.state;
 
 import dev.belfry.api.QName;
 import dev.belfry.host.internal.engine.RunResult;
-import dev.belfry.sidecar.JournalFormatException;
-import dev.belfry.sidecar.JournalReader;
-import dev.belfry.sidecar.JournalSegment;
 import dev.belfry.sidecar.JournalWriter;
 import dev.belfry.sidecar.RunLogRecords;
 import dev.belfry.sidecar.SidecarFileOps;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,11 +66,8 @@ public final class RunLog {
     private final Instant life;
 
     // Guarded by this.
-    private final Map<QName, Runs> jobs = new HashMap<>();
-    private final List<Instant> lives = new ArrayList<>();
+    private final RecentRuns memory;
     private int currentLife;
-    private long nextSeq = 1;
-    private long liveRuns;
     /** Runs and drops not yet taken by the writer, in the order they happened; a QName is a drop. */
     private List<Object> pending = new ArrayList<>();
     private long pendingSeqEnd;
@@ -112,6 +98,7 @@ public final class RunLog {
         this.dir = dir;
         this.ops = ops;
         this.perJob = perJob;
+        this.memory = new RecentRuns(perJob);
         this.interval = interval;
         this.limits = limits;
         this.life = life.truncatedTo(ChronoUnit.MILLIS);
@@ -141,7 +128,7 @@ public final class RunLog {
             runs.load();
         }
         synchronized (runs) {
-            runs.currentLife = runs.lifeIndex(runs.life);
+            runs.currentLife = runs.memory.lifeIndex(runs.life);
         }
         return runs;
     }
@@ -157,9 +144,9 @@ public final class RunLog {
         if (perJob == 0) {
             return;
         }
-        keep(result.job(), nextSeq, result.runId(), result.scheduledFor(), result.firedAt(), result.finishedAt(),
-                result.attempt(), result.error().orElse(null), currentLife);
-        pend(result);
+        long seq = memory.add(result.job(), result.runId(), result.scheduledFor(), result.firedAt(),
+                result.finishedAt(), result.attempt(), result.error().orElse(null), currentLife);
+        pend(result, seq);
     }
 
     /**
@@ -171,39 +158,17 @@ public final class RunLog {
         if (perJob == 0) {
             return;
         }
-        Runs r = jobs.remove(job);
-        if (r != null) {
-            liveRuns -= r.size;
-        }
-        pend(job);
+        memory.forget(job);
+        pend(job, memory.nextSeq());
     }
 
-    private void pend(Object entry) {
+    private void pend(Object entry, long seq) {
         if (pending.isEmpty()) {
             oldestPendingAt = System.nanoTime();
             notifyAll();
         }
         pending.add(entry);
-        pendingSeqEnd = nextSeq++;
-    }
-
-    private void keep(QName job, long seq, long runId, Instant scheduled, Instant started, Instant finished,
-                      int attempt, String error, int lifeIndex) {
-        Runs r = jobs.get(job);
-        if (r == null) {
-            r = new Runs(Math.min(perJob, 4));
-            jobs.put(job, r);
-        }
-        liveRuns += r.add(perJob, seq, runId, scheduled, started, finished, attempt, error, lifeIndex);
-    }
-
-    private int lifeIndex(Instant at) {
-        int i = lives.indexOf(at);
-        if (i < 0) {
-            lives.add(at);
-            i = lives.size() - 1;
-        }
-        return i;
+        pendingSeqEnd = seq;
     }
 
     /**
@@ -211,25 +176,17 @@ public final class RunLog {
      * @return its last runs, newest first; none for a job without runs
      */
     public synchronized List<RunLogRecords.Run> runs(QName job) {
-        Runs r = jobs.get(job);
-        if (r == null) {
-            return List.of();
-        }
-        List<RunLogRecords.Run> out = new ArrayList<>(r.size);
-        for (int i = r.size - 1; i >= 0; i--) {
-            out.add(r.run(job, i, lives));
-        }
-        return out;
+        return memory.runs(job);
     }
 
     /** @return every job that has runs, in no order */
     public synchronized List<QName> jobs() {
-        return List.copyOf(jobs.keySet());
+        return memory.jobs();
     }
 
     /** @return how many runs memory holds */
     public synchronized long size() {
-        return liveRuns;
+        return memory.size();
     }
 
     /** @return bytes written to the log since it opened, headers and compactions included */
@@ -242,285 +199,25 @@ public final class RunLog {
         return runsWritten;
     }
 
-    /**
-     * One job's last runs: a ring of parallel primitive arrays, a few dozen bytes a run, where a deque of run
-     * objects would cost three times as much. Grows to the bound as runs come.
-     */
-    private static final class Runs {
-        private static final int LONGS = 5;
-        private static final int INTS = 5;
-        /** seq, run id, scheduled seconds, started seconds, finished seconds. */
-        long[] longs;
-        /** scheduled nanos, started nanos, finished nanos, attempt, life. */
-        int[] ints;
-        /** Allocated with the first failed run. */
-        String[] errors;
-        int head;
-        int size;
-
-        Runs(int capacity) {
-            longs = new long[capacity * LONGS];
-            ints = new int[capacity * INTS];
-        }
-
-        int capacity() {
-            return ints.length / INTS;
-        }
-
-        /** @return how many runs were added, net: 1, or 0 when the oldest was dropped for it */
-        int add(int bound, long seq, long runId, Instant scheduled, Instant started, Instant finished, int attempt,
-                String error, int lifeIndex) {
-            if (size == capacity() && size < bound) {
-                grow(Math.min(bound, Math.max(4, size * 2)));
-            }
-            int slot;
-            int added;
-            if (size == capacity()) {
-                slot = head;
-                head = (head + 1) % capacity();
-                added = 0;
-            } else {
-                slot = (head + size) % capacity();
-                size++;
-                added = 1;
-            }
-            int l = slot * LONGS;
-            longs[l] = seq;
-            longs[l + 1] = runId;
-            longs[l + 2] = scheduled.getEpochSecond();
-            longs[l + 3] = started.getEpochSecond();
-            longs[l + 4] = finished.getEpochSecond();
-            int n = slot * INTS;
-            ints[n] = scheduled.getNano();
-            ints[n + 1] = started.getNano();
-            ints[n + 2] = finished.getNano();
-            ints[n + 3] = attempt;
-            ints[n + 4] = lifeIndex;
-            if (error != null && errors == null) {
-                errors = new String[capacity()];
-            }
-            if (errors != null) {
-                errors[slot] = error;
-            }
-            return added;
-        }
-
-        private void grow(int capacity) {
-            long[] l = new long[capacity * LONGS];
-            int[] n = new int[capacity * INTS];
-            String[] e = errors == null ? null : new String[capacity];
-            for (int i = 0; i < size; i++) {
-                int from = (head + i) % capacity();
-                System.arraycopy(longs, from * LONGS, l, i * LONGS, LONGS);
-                System.arraycopy(ints, from * INTS, n, i * INTS, INTS);
-                if (e != null) {
-                    e[i] = errors[from];
-                }
-            }
-            longs = l;
-            ints = n;
-            errors = e;
-            head = 0;
-        }
-
-        /** @param i 0 for the oldest */
-        long seq(int i) {
-            return longs[((head + i) % capacity()) * LONGS];
-        }
-
-        RunLogRecords.Run run(QName job, int i, List<Instant> lives) {
-            int slot = (head + i) % capacity();
-            int l = slot * LONGS;
-            int n = slot * INTS;
-            return new RunLogRecords.Run(job, lives.get(ints[n + 4]), longs[l + 1],
-                    Instant.ofEpochSecond(longs[l + 2], ints[n]), Instant.ofEpochSecond(longs[l + 3], ints[n + 1]),
-                    Instant.ofEpochSecond(longs[l + 4], ints[n + 2]), ints[n + 3],
-                    Optional.ofNullable(errors == null ? null : errors[slot]));
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ loading
 
     private void load() throws IOException {
-        List<Long> segments = list(dir);
-        int chosen = -1;
-        JournalReader.Segment read = null;
-        for (int i = segments.size() - 1; i >= 0 && chosen < 0; i--) {
-            JournalReader.Segment s = readQuietly(segments.get(i));
-            if (s != null && snapshotComplete(s)) {
-                chosen = i;
-                read = s;
-            }
+        RunLogLoader.Loaded loaded;
+        synchronized (this) { // memory is guarded by this; nobody else holds the log yet, so this waits on no one
+            loaded = new RunLogLoader(dir, ops).load(memory);
+            taken = memory.lastSeq();
         }
-        if (chosen < 0) {
-            taken = nextSeq - 1;
-            if (segments.stream().allMatch(this::unfinished)) {
-                // The crash came while the first segment was being written: it never held a run.
-                for (long g : segments) {
-                    log.warn("run history segment {} was left by an unfinished compaction; deleted", file(g));
-                    ops.deleteIfExists(file(g));
-                }
-            } else {
-                List<Path> moved = new ArrayList<>();
-                for (long g : segments) {
-                    moved.add(moveAside(file(g)));
-                }
-                log.error("run history in {} is damaged (no segment holds a whole snapshot); moved aside to {};"
-                        + " starting with no run history", dir, moved);
-            }
-            compact(segments.isEmpty() ? 0 : segments.get(segments.size() - 1) + 1);
-            return;
+        if (loaded instanceof RunLogLoader.Appending a) {
+            channel = a.channel();
+            writer = a.writer();
+            encoder = a.encoder();
+            segment = a.segment();
+            logRuns = a.runs();
+        } else if (loaded instanceof RunLogLoader.Rewrite r) {
+            compact(r.segment());
+        } else {
+            throw new IllegalStateException("unknown load outcome: " + loaded);
         }
-        for (int i = chosen + 1; i < segments.size(); i++) {
-            log.warn("run history segment {} was left by an unfinished compaction; deleted", file(segments.get(i)));
-            ops.deleteIfExists(file(segments.get(i)));
-        }
-        long g = segments.get(chosen);
-        Path file = file(g);
-        Replay replay = new Replay();
-        int good = 0;
-        Optional<String> damage = read.end() == JournalReader.End.CORRUPT_MIDDLE ? read.problem() : Optional.empty();
-        for (; good < read.count(); good++) {
-            try {
-                replay.decoder.decode(read.bytes(), read.starts()[good], read.lengths()[good], replay);
-            } catch (RuntimeException e) {
-                damage = Optional.of(file.getFileName() + "@" + (read.starts()[good] - JournalSegment.FRAME_BYTES)
-                        + ": record does not decode: " + e.getMessage());
-                break;
-            }
-        }
-        taken = nextSeq - 1;
-        for (int i = 0; i < chosen; i++) {
-            ops.deleteIfExists(file(segments.get(i)));
-        }
-        if (damage.isPresent()) {
-            Path aside = moveAside(file);
-            log.error("run history {} is damaged ({}); moved aside to {}; starting with the {} run(s) read before"
-                    + " the damage", file, damage.get(), aside, liveRuns);
-            compact(g + 1);
-            return;
-        }
-        if (read.end() == JournalReader.End.TORN_TAIL) {
-            log.warn("run history {} ends in a record cut short by a crash; cut to {} bytes: {}", file,
-                    read.validLength(), read.problem().orElse("torn record"));
-            ops.truncate(file, read.validLength());
-        }
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        ch.position(read.validLength());
-        channel = ch;
-        writer = new JournalWriter(ch, file, ops);
-        encoder = RunLogRecords.Encoder.continuing(replay.decoder);
-        segment = g;
-        logRuns = replay.runs;
-    }
-
-    /** Replays a segment into memory. */
-    private final class Replay implements RunLogRecords.Visitor {
-        final RunLogRecords.Decoder decoder = new RunLogRecords.Decoder();
-        long runs;
-
-        @Override
-        public void snapshotStart() {
-        }
-
-        @Override
-        public void snapshotEnd() {
-        }
-
-        @Override
-        public void run(RunLogRecords.Run run) {
-            runs++;
-            synchronized (RunLog.this) {
-                keep(run.job(), nextSeq++, run.runId(), run.scheduledFor(), run.startedAt(), run.finishedAt(),
-                        run.attempt(), run.error().orElse(null), lifeIndex(run.hostStartedAt()));
-            }
-        }
-
-        @Override
-        public void drop(QName job) {
-            synchronized (RunLog.this) {
-                Runs r = jobs.remove(job);
-                if (r != null) {
-                    liveRuns -= r.size;
-                }
-            }
-        }
-    }
-
-    /** @return the segment, or null if it is not one (a bad header, a wrong number, unreadable) */
-    private JournalReader.Segment readQuietly(long g) {
-        try {
-            JournalReader.Segment s = JournalReader.read(file(g));
-            return s.header().generation() == g ? s : null;
-        } catch (IOException | JournalFormatException e) {
-            return null;
-        }
-    }
-
-    /** A snapshot cut short by a crash: a header cut short, or valid records up to a torn tail, without the end. */
-    private boolean unfinished(long g) {
-        try {
-            if (Files.size(file(g)) < JournalSegment.HEADER_BYTES) {
-                return true;
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        JournalReader.Segment s = readQuietly(g);
-        return s != null && s.end() != JournalReader.End.CORRUPT_MIDDLE && !snapshotComplete(s)
-                && (s.count() == 0 || isSingle(s, 0, RunLogRecords.SNAPSHOT_START));
-    }
-
-    /** Opens with SNAPSHOT_START and holds SNAPSHOT_END among its valid records. */
-    private static boolean snapshotComplete(JournalReader.Segment s) {
-        if (s.count() == 0 || !isSingle(s, 0, RunLogRecords.SNAPSHOT_START)) {
-            return false;
-        }
-        for (int i = 1; i < s.count(); i++) {
-            if (isSingle(s, i, RunLogRecords.SNAPSHOT_END)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isSingle(JournalReader.Segment s, int record, byte kind) {
-        return s.lengths()[record] == 1 && s.bytes()[s.starts()[record]] == kind;
-    }
-
-    private Path moveAside(Path file) throws IOException {
-        Path aside = file.resolveSibling(file.getFileName() + DAMAGED_SUFFIX);
-        ops.atomicMove(file, aside);
-        return aside;
-    }
-
-    private Path file(long g) {
-        return dir.resolve(SEGMENT_PREFIX + g);
-    }
-
-    /** @return the segment numbers in {@code dir}, lowest first */
-    static List<Long> list(Path dir) throws IOException {
-        List<Long> out = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, SEGMENT_PREFIX + "*")) {
-            for (Path p : entries) {
-                long g = numberOf(String.valueOf(p.getFileName()));
-                if (g >= 0 && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    out.add(g);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            return List.of();
-        }
-        out.sort(null);
-        return out;
-    }
-
-    private static long numberOf(String name) {
-        String digits = name.substring(SEGMENT_PREFIX.length());
-        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        return Long.parseLong(digits);
     }
 
     // ------------------------------------------------------------------------------------------------ writing
@@ -673,7 +370,7 @@ public final class RunLog {
     }
 
     private synchronized boolean compactionDue() {
-        return logRuns >= 2 * Math.max(1, liveRuns) && writer.written() >= limits.minimumBytes();
+        return logRuns >= 2 * Math.max(1, memory.size()) && writer.written() >= limits.minimumBytes();
     }
 
     /**
@@ -682,7 +379,7 @@ public final class RunLog {
      * segments. On a failure the new segment is deleted and the old one stays the log.
      */
     private void compact(long g) throws IOException {
-        Path file = file(g);
+        Path file = RunLogLoader.file(dir, g);
         long cut = taken;
         FileChannel ch = ops.createSegment(file);
         RunLogRecords.Encoder next = new RunLogRecords.Encoder();
@@ -698,12 +395,7 @@ public final class RunLog {
             for (QName q : names) {
                 job.clear();
                 synchronized (this) {
-                    Runs r = jobs.get(q);
-                    for (int i = 0; r != null && i < r.size; i++) {
-                        if (r.seq(i) <= cut) {
-                            job.add(r.run(q, i, lives));
-                        }
-                    }
+                    memory.runsUpTo(q, cut, job);
                 }
                 for (RunLogRecords.Run run : job) {
                     next.run(run);
@@ -742,9 +434,9 @@ public final class RunLog {
         if (old != null) {
             closeQuietly(old);
         }
-        for (long s : list(dir)) {
+        for (long s : RunLogLoader.list(dir)) {
             if (s < g) {
-                ops.deleteIfExists(file(s));
+                ops.deleteIfExists(RunLogLoader.file(dir, s));
             }
         }
         ops.forceDirectory(dir);

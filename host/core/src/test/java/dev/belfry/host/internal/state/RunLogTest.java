@@ -70,7 +70,7 @@ class RunLogTest {
     }
 
     private List<Long> segments() throws IOException {
-        return RunLog.list(dir);
+        return RunLogLoader.list(dir);
     }
 
     @Test
@@ -219,7 +219,7 @@ class RunLogTest {
 
             RunLog again = open(d, SidecarFileOps.nio(), 3, NEVER);
             assertThat(history(again)).as("crash at step %d", crashAt).isEqualTo(expected);
-            assertThat(RunLog.list(d)).as("crash at step %d", crashAt).hasSize(1);
+            assertThat(RunLogLoader.list(d)).as("crash at step %d", crashAt).hasSize(1);
             again.add(run(A));
             again.close(Duration.ofSeconds(5));
             assertThat(open(d, SidecarFileOps.nio(), 3, NEVER).runs(A)).hasSize(3);
@@ -261,7 +261,7 @@ class RunLogTest {
         runs.add(run(A, "failed: last"));
         runs.add(run(B));
         runs.close(Duration.ofSeconds(5));
-        Path file = source.resolve(RunLog.SEGMENT_PREFIX + RunLog.list(source).get(0));
+        Path file = source.resolve(RunLog.SEGMENT_PREFIX + RunLogLoader.list(source).get(0));
         byte[] bytes = Files.readAllBytes(file);
         JournalReader.Segment seg = JournalReader.read(file);
         int lastStart = seg.starts()[seg.count() - 1] - JournalSegment.FRAME_BYTES;
