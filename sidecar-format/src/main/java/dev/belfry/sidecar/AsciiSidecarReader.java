@@ -124,7 +124,7 @@ final class AsciiSidecarReader {
                 }
                 case D_VERSION -> version = (int) integer(1, Integer.MAX_VALUE);
                 case D_WRITTEN_AT -> writtenAt = instant();
-                case D_JOURNAL_GENERATION -> journalGeneration = integer(0, Long.MAX_VALUE);
+                case D_JOURNAL_GENERATION -> journalGeneration = integer(0, Journal.MAX_GENERATION);
                 default -> jobs = jobs();
             }
         } while (nextMember());

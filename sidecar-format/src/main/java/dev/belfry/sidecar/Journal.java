@@ -35,6 +35,11 @@ import java.util.Optional;
 public final class Journal {
     /** The prefix of every segment's file name; the generation follows it in decimal. */
     public static final String SEGMENT_PREFIX = SidecarStore.FILE_NAME.replace(".json", ".journal.");
+    /**
+     * The largest generation a checkpoint may name (10^15): a host rolling a segment every second would take 30
+     * million years to reach it, and staying far below {@code Long.MAX_VALUE} means a generation never overflows.
+     */
+    public static final long MAX_GENERATION = 1_000_000_000_000_000L;
 
     private Journal() {
     }
@@ -80,8 +85,10 @@ public final class Journal {
      * @return the file's segment generation, or -1 if the name is not a segment's
      */
     public static long generationOf(String name) {
-        if (!name.startsWith(SEGMENT_PREFIX) || name.length() == SEGMENT_PREFIX.length()
-                || name.length() > SEGMENT_PREFIX.length() + 18) {
+        int digits = name.length() - SEGMENT_PREFIX.length();
+        // Only the canonical spelling: "0009" and "9" must not both name segment 9.
+        if (!name.startsWith(SEGMENT_PREFIX) || digits < 1 || digits > 18
+                || (digits > 1 && name.charAt(SEGMENT_PREFIX.length()) == '0')) {
             return -1;
         }
         long g = 0;
@@ -113,21 +120,36 @@ public final class Journal {
      * @throws IOException            if the directory cannot be read
      */
     public static List<SegmentFile> list(Path systemDir) throws IOException {
+        List<SegmentFile> out = names(systemDir);
+        for (SegmentFile s : out) {
+            BasicFileAttributes a = Files.readAttributes(s.file(), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                throw new JournalFormatException(s.file().toString(), 0, "not a regular file ("
+                        + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory"
+                        : a.isOther() ? "a named pipe (FIFO), socket or device" : "not a file")
+                        + "); a journal segment must be one");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Lists whatever carries a segment's name, regular file or not, lowest generation first: what recovery's
+     * quarantine moves aside.
+     *
+     * @param systemDir the {@code _system} directory
+     * @return the entries; none if the directory does not exist
+     * @throws IOException if the directory cannot be read
+     */
+    public static List<SegmentFile> names(Path systemDir) throws IOException {
         List<SegmentFile> out = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(systemDir)) {
             for (Path p : dir) {
-                String name = String.valueOf(p.getFileName());
-                long g = generationOf(name);
-                if (g < 0) {
-                    continue;
+                long g = generationOf(String.valueOf(p.getFileName()));
+                if (g >= 0) {
+                    out.add(new SegmentFile(p, g));
                 }
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (!a.isRegularFile()) {
-                    throw new JournalFormatException(p.toString(), 0, "not a regular file ("
-                            + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory"
-                            : "a special file") + "); a journal segment must be one");
-                }
-                out.add(new SegmentFile(p, g));
             }
         } catch (NoSuchFileException e) {
             return List.of();
@@ -173,9 +195,10 @@ public final class Journal {
                 expected = s.generation();
             }
             if (s.generation() != expected) {
-                throw new JournalFormatException(name, 0, "journal segment " + expected + " is missing (the"
-                        + " checkpoint " + (expected == from ? "is followed by generation " + from
-                        : "journal goes on after segment " + (expected - 1)) + "); changes in it would be lost");
+                throw new JournalFormatException(name, 0, "journal segment " + expected + " is missing ("
+                        + (expected == from ? "the checkpoint is followed by generation " + from
+                        : "the journal goes on after segment " + (expected - 1)) + ", but the next segment found is "
+                        + s.generation() + "); changes in it may be lost");
             }
             boolean last = i == segments.size() - 1;
             if (Files.size(s.file()) < JournalSegment.HEADER_BYTES && last) {
@@ -185,7 +208,21 @@ public final class Journal {
                 continue;
             }
             expected++;
-            JournalReader.Segment seg = JournalReader.read(s.file());
+            // Records are applied as they stream past: a record is only ever replaced by a later one, so what a
+            // damaged segment applied before its damage is what recovery keeps anyway (with --reset-state).
+            JournalReader.Scan seg = JournalReader.scan(s.file(), (buffer, offset, length, at) -> {
+                JournalRecords.Change c;
+                try {
+                    c = decoder.decode(buffer, offset, length);
+                } catch (RuntimeException e) {
+                    throw new JournalFormatException(name, at, "record does not decode: " + e.getMessage());
+                }
+                if (c instanceof JournalRecords.Put p) {
+                    jobs.put(p.qname(), p.job());
+                } else {
+                    jobs.remove(c.qname());
+                }
+            });
             if (seg.header().generation() != s.generation()) {
                 throw new JournalFormatException(name, 12, "header says generation " + seg.header().generation()
                         + " but the file name says " + s.generation());
@@ -197,20 +234,6 @@ public final class Journal {
             }
             if (seg.end() == JournalReader.End.CORRUPT_MIDDLE) {
                 throw new JournalFormatException(name, seg.validLength(), withoutLocation(seg.problem()));
-            }
-            for (int r = 0; r < seg.count(); r++) {
-                JournalRecords.Change c;
-                try {
-                    c = decoder.decode(seg.bytes(), seg.starts()[r], seg.lengths()[r]);
-                } catch (RuntimeException e) {
-                    throw new JournalFormatException(name, seg.starts()[r] - JournalSegment.FRAME_BYTES,
-                            "record does not decode: " + e.getMessage());
-                }
-                if (c instanceof JournalRecords.Put p) {
-                    jobs.put(p.qname(), p.job());
-                } else {
-                    jobs.remove(c.qname());
-                }
             }
             records += seg.count();
             replayed.add(s);

@@ -622,7 +622,7 @@ public final class SidecarCodec {
             List<JobRecord> records = alreadyRead != null ? alreadyRead : jobs(jobs, jobsPath, this::job);
             Node generationNode = root.members().get("journal_generation");
             long generation = generationNode == null ? 0
-                    : integer(generationNode, Path.DOCUMENT.member("journal_generation"), 0, Long.MAX_VALUE);
+                    : integer(generationNode, Path.DOCUMENT.member("journal_generation"), 0, Journal.MAX_GENERATION);
             return new SidecarDocument(version, writtenAt, records, unknown(root, DOCUMENT_KEYS), generation);
         }
 

@@ -41,8 +41,9 @@ public record SidecarDocument(int version, Instant writtenAt, List<JobRecord> jo
         }
         Objects.requireNonNull(writtenAt, "writtenAt");
         Objects.requireNonNull(unknown, "unknown");
-        if (journalGeneration < 0) {
-            throw new IllegalArgumentException("journal generation must not be negative: " + journalGeneration);
+        if (journalGeneration < 0 || journalGeneration > Journal.MAX_GENERATION) {
+            throw new IllegalArgumentException("journal generation must be 0 to " + Journal.MAX_GENERATION + ": "
+                    + journalGeneration);
         }
         jobs = List.copyOf(jobs);
         requireUniqueNames(jobs);

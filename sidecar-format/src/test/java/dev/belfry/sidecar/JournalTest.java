@@ -268,6 +268,11 @@ class JournalTest {
         assertThat(Journal.generationOf("background_jobs.journal.4x")).isEqualTo(-1);
         assertThat(Journal.generationOf("background_jobs.journal.1.corrupt-20261206T000000Z")).isEqualTo(-1);
         assertThat(Journal.generationOf("background_jobs.json")).isEqualTo(-1);
+        assertThat(Journal.generationOf("background_jobs.journal.0")).isZero();
+        assertThat(Journal.generationOf("background_jobs.journal.0009")).as("not the canonical spelling").isEqualTo(-1);
+        assertThat(Journal.generationOf("background_jobs.journal.-5")).isEqualTo(-1);
+        assertThat(Journal.generationOf("background_jobs.journal.+10")).isEqualTo(-1);
+        assertThat(Journal.generationOf("background_jobs.journal.99999999999999999999")).isEqualTo(-1);
     }
 
     @Test
@@ -281,5 +286,15 @@ class JournalTest {
         assertThat(codec.decode(bytes, "x").journalGeneration()).isEqualTo(12);
         assertThat(codec.decodeText(bytes, "x").journalGeneration()).isEqualTo(12);
         assertThat(new String(codec.encode(checkpoint(0)))).doesNotContain("journal_generation");
+    }
+
+    @Test
+    void shouldRefuseACheckpointGenerationBeyondTheLargestAJournalReaches() {
+        String doc = "{\"format\":\"belfry.background-jobs\",\"version\":1,\"written_at\":\"2026-12-06T00:00:00Z\","
+                + "\"journal_generation\":9223372036854775807,\"jobs\":[]}";
+
+        assertThatThrownBy(() -> new SidecarCodec().decode(doc.getBytes(), "background_jobs.json"))
+                .isInstanceOf(SidecarFormatException.class)
+                .hasMessageContaining("journal_generation");
     }
 }

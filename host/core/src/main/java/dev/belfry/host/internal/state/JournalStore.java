@@ -10,16 +10,23 @@ import dev.belfry.sidecar.SidecarFileOps;
 import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -45,14 +52,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A failed append or sync fails the waiters it covered (a durable start is then not
  * acknowledged) and leaves the segment's end unknown, so nothing more is appended to it: the next attempt, a second
- * later or at once for a new durable waiter, writes a full checkpoint with a new segment instead, and only when
- * that succeeds are changes acknowledged again. State is never dropped from memory.
+ * later or at once for a new durable waiter, writes a full checkpoint instead and then opens the next segment; only
+ * when the checkpoint succeeds are changes acknowledged again. A segment found deleted, replaced or cut after a sync
+ * counts as a failed sync. State is never dropped from memory.
  */
 public final class JournalStore implements StateStore {
     private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
     /** How long close waits, past its deadline, for a write already under way (a hung disk must not hold it). */
     private static final Duration WRITE_IN_PROGRESS_WAIT = Duration.ofSeconds(10);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     /**
      * When a checkpoint is written.
@@ -102,6 +112,9 @@ public final class JournalStore implements StateStore {
     private FileChannel channel;
     private JournalWriter writer;
     private long generation;
+    private Path segmentFile;
+    /** The segment's identity (device and inode where the file system has them), to notice it being replaced. */
+    private Object segmentKey;
     private long segmentOpenedAt;
     /** Set when an append or sync failed: the segment's end is unknown and only a checkpoint may follow. */
     private boolean poisoned;
@@ -260,7 +273,7 @@ public final class JournalStore implements StateStore {
             try {
                 if (poisoned) {
                     merge(batch);
-                    rollAndCheckpointNow();
+                    checkpointAndRollNow();
                 } else {
                     append(batch);
                 }
@@ -319,6 +332,7 @@ public final class JournalStore implements StateStore {
         // Merged before the sync: if it fails, the checkpoint that follows must hold these changes.
         merge(batch);
         writer.sync();
+        checkSegmentIntact();
     }
 
     private void merge(Map<QName, JobRecord> batch) {
@@ -394,7 +408,30 @@ public final class JournalStore implements StateStore {
 
     private void openSegment(long g) throws IOException {
         Path file = Journal.segment(dir, g);
-        FileChannel ch = ops.createSegment(file);
+        FileChannel ch;
+        try {
+            ch = ops.createSegment(file);
+        } catch (FileAlreadyExistsException e) {
+            // Something took the next segment's name (a stray file, a link): recovery would read it as part of the
+            // journal, so it is moved aside, never written through or deleted.
+            Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + STAMP.format(clock.instant()));
+            try {
+                ops.atomicMove(file, aside);
+            } catch (IOException moveFailed) {
+                throw new IOException("could not create journal segment " + file + ": something is in the way and"
+                        + " cannot be moved aside: " + IoErrors.describe(moveFailed), moveFailed);
+            }
+            log.error("{} was in the way of the next journal segment (never written by this host); moved aside to"
+                    + " {}", file, aside);
+            try {
+                ch = ops.createSegment(file);
+            } catch (IOException again) {
+                throw new IOException("could not create journal segment " + file + ": " + IoErrors.describe(again),
+                        again);
+            }
+        } catch (IOException e) {
+            throw new IOException("could not create journal segment " + file + ": " + IoErrors.describe(e), e);
+        }
         try {
             JournalWriter w = new JournalWriter(ch, file, ops);
             w.writeHeader(g);
@@ -404,6 +441,8 @@ public final class JournalStore implements StateStore {
             channel = ch;
             writer = w;
             generation = g;
+            segmentFile = file;
+            segmentKey = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             segmentOpenedAt = System.nanoTime();
         } catch (IOException | RuntimeException e) {
             try {
@@ -411,7 +450,29 @@ public final class JournalStore implements StateStore {
             } finally {
                 ops.deleteIfExists(file);
             }
-            throw new IOException("could not create journal segment " + file + ": " + e.getMessage(), e);
+            throw new IOException("could not create journal segment " + file + ": "
+                    + (e instanceof IOException io ? IoErrors.describe(io) : e.toString()), e);
+        }
+    }
+
+    /**
+     * Checks that the segment synced is still the file this store writes, whole: one deleted, replaced or cut
+     * while the host runs would silently lose what was acknowledged, so that is a failure like a failed sync.
+     */
+    private void checkSegmentIntact() throws IOException {
+        BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(segmentFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new IOException("journal segment " + segmentFile + " was deleted while the host wrote it", e);
+        }
+        if (!Objects.equals(now.fileKey(), segmentKey)) {
+            throw new IOException("journal segment " + segmentFile + " was replaced by another file while the host"
+                    + " wrote it");
+        }
+        if (now.size() < writer.written()) {
+            throw new IOException("journal segment " + segmentFile + " was cut to " + now.size() + " bytes while the"
+                    + " host wrote it (" + writer.written() + " written)");
         }
     }
 
@@ -431,13 +492,23 @@ public final class JournalStore implements StateStore {
         }
     }
 
-    /** After a failure: a new segment and a full checkpoint naming it, before anything is appended again. */
-    private void rollAndCheckpointNow() throws IOException {
+    /**
+     * After a failure: a full checkpoint naming the next generation, which makes everything durable, then that
+     * generation's segment for what follows. Nothing is appended in between (this thread does both), so writing the
+     * checkpoint first is safe, and it needs no new file: if the segment cannot be created, changes are still made
+     * durable, by a checkpoint each batch, until it can.
+     */
+    private void checkpointAndRollNow() throws IOException {
         awaitCheckpointInFlight();
         long next = generation + 1;
-        openSegment(next);
         writeCheckpoint(next, stateArray());
-        poisoned = false;
+        try {
+            openSegment(next);
+            poisoned = false;
+        } catch (IOException e) {
+            log.error("every change is in checkpoint {}, but the next journal segment cannot be created, so each"
+                    + " commit writes a checkpoint until it can: {}", next, e.getMessage());
+        }
     }
 
     private void maybeStartCheckpoint() {
@@ -451,7 +522,7 @@ public final class JournalStore implements StateStore {
         long next = generation + 1;
         try {
             openSegment(next);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             nextRollAttempt = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
             log.error("could not start a checkpoint (journal keeps growing until one succeeds): {}", e.getMessage());
             return;

@@ -11,13 +11,13 @@ import dev.belfry.sidecar.SidecarStore;
 import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,27 +69,32 @@ public final class StateLoader {
         SidecarStore sidecar = new SidecarStore(dataDir, clock, ops);
         Path systemDir = sidecar.file().getParent();
         LoadResult loaded = loadSidecar(dataDir, sidecar, reset);
+        // The segments that followed a checkpoint that is gone (the backup was loaded, or none) went with it; what
+        // the journal still holds is newer and, record by record, whole.
+        boolean lenient = loaded.source() != LoadResult.Source.MAIN;
         boolean quarantined = false;
-        Journal.Recovery recovery;
+        Journal.Recovery recovery = null;
         try {
-            try {
-                recovery = Journal.recover(loaded.document(), systemDir,
-                        loaded.source() == LoadResult.Source.BACKUP);
-            } catch (JournalFormatException e) {
-                if (!reset) {
-                    throw new StateLoadException("the job state's journal is damaged, so the host does not start"
-                            + " (no change it holds is dropped silently): " + e.getMessage() + "; `belfry sidecar"
-                            + " validate` shows what would load; start with " + SidecarUnusableException.RESET_FLAG
-                            + " to keep what comes before the damage and move the rest aside", e);
+            // Each pass moves one damage aside; a journal has at most as many as it has segment names.
+            int passes = Journal.names(systemDir).size() + 1;
+            for (int pass = 0; recovery == null; pass++) {
+                try {
+                    recovery = Journal.recover(loaded.document(), systemDir, lenient);
+                } catch (JournalFormatException e) {
+                    if (!reset) {
+                        throw new StateLoadException("the job state's journal is damaged, so the host does not start"
+                                + " (no change it holds is dropped silently): " + e.getMessage() + "; `belfry sidecar"
+                                + " validate` shows what would load; start with " + SidecarUnusableException.RESET_FLAG
+                                + " to keep what comes before the damage and move the rest aside", e);
+                    }
+                    if (pass == passes) {
+                        throw new StateLoadException("the job state's journal is still damaged after moving the"
+                                + " damage aside: " + e.getMessage(), e);
+                    }
+                    quarantine(systemDir, e, ops, clock);
+                    quarantined = true;
                 }
-                quarantine(systemDir, e, ops, clock);
-                quarantined = true;
-                recovery = Journal.recover(loaded.document(), systemDir,
-                        loaded.source() == LoadResult.Source.BACKUP);
             }
-        } catch (JournalFormatException e) {
-            throw new StateLoadException("the job state's journal is still damaged after moving the damage"
-                    + " aside: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StateLoadException("cannot read the job state's journal in " + systemDir + ": "
                     + IoErrors.describe(e), e);
@@ -144,13 +149,13 @@ public final class StateLoader {
         Path damaged = Path.of(damage.file());
         long g = Journal.generationOf(String.valueOf(damaged.getFileName()));
         String suffix = ".corrupt-" + STAMP.format(clock.instant());
-        List<Journal.SegmentFile> segments = Journal.list(systemDir);
-        for (Journal.SegmentFile s : segments) {
+        for (Journal.SegmentFile s : Journal.names(systemDir)) {
             if (s.generation() < g) {
                 continue;
             }
             Path aside = s.file().resolveSibling(s.file().getFileName() + suffix);
-            if (s.generation() == g && damage.offset() >= JournalSegment.HEADER_BYTES) {
+            if (s.generation() == g && damage.offset() >= JournalSegment.HEADER_BYTES
+                    && Files.isRegularFile(s.file(), LinkOption.NOFOLLOW_LINKS)) {
                 Files.copy(s.file(), aside, StandardCopyOption.COPY_ATTRIBUTES);
                 ops.truncate(s.file(), damage.offset());
                 log.error("journal segment {} is damaged at offset {} ({}); copied whole to {} and cut there: changes"

@@ -38,6 +38,7 @@ class JournalStoreTest {
     private final FakeClock clock = FakeClock.at("2027-01-04T12:00:00Z");
     private final AtomicBoolean syncFails = new AtomicBoolean();
     private final AtomicBoolean checkpointFails = new AtomicBoolean();
+    private final AtomicBoolean createFails = new AtomicBoolean();
     private final AtomicInteger syncs = new AtomicInteger();
     private final AtomicInteger failedSyncs = new AtomicInteger();
     private final AtomicInteger sidecarWrites = new AtomicInteger();
@@ -86,6 +87,14 @@ class JournalStoreTest {
             @Override
             public void deleteIfExists(Path file) throws IOException {
                 nio.deleteIfExists(file);
+            }
+
+            @Override
+            public FileChannel createSegment(Path file) throws IOException {
+                if (createFails.get()) {
+                    throw new java.nio.file.AccessDeniedException(file.toString());
+                }
+                return nio.createSegment(file);
             }
 
             @Override
@@ -331,5 +340,65 @@ class JournalStoreTest {
         assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("a", "b");
         log.assertLogged(Level.WARN, "cut short by a crash");
         second.close(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void shouldMoveAsideAFileInThePlaceOfTheNextSegmentAndKeepCommitting() throws Exception {
+        JournalStore store = open(Duration.ofMillis(1), new JournalStore.Limits(2_048, Duration.ofHours(1), 1));
+        store.durable(store.put(job("a", 1))).get(10, TimeUnit.SECONDS);
+        long current = segments().get(segments().size() - 1);
+        Path squatter = Journal.segment(systemDir(), current + 1);
+        Files.createSymbolicLink(squatter, data.resolve("elsewhere"));
+
+        for (int i = 0; i < 200; i++) { // past the 2 KiB bound: the store rolls to the squatter's generation
+            store.durable(store.put(job("j" + (i % 20), i))).get(10, TimeUnit.SECONDS);
+        }
+
+        assertThat(Files.exists(data.resolve("elsewhere"))).as("nothing written through the link").isFalse();
+        assertThat(segments()).allSatisfy(g -> assertThat(g).isGreaterThan(current));
+        try (var names = Files.list(systemDir())) {
+            assertThat(names.map(p -> p.getFileName().toString()))
+                    .anySatisfy(n -> assertThat(n).startsWith(squatter.getFileName() + ".corrupt-"));
+        }
+        log.assertLogged(Level.ERROR, "was in the way of the next journal segment");
+        assertThat(runsOnDisk("j19")).isEqualTo(199);
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldNotAcknowledgeIntoASegmentDeletedUnderItAndRecoverWithACheckpoint() throws Exception {
+        JournalStore store = open(Duration.ofHours(1));
+        store.durable(store.put(job("a", 1))).get(10, TimeUnit.SECONDS);
+        Files.delete(Journal.list(systemDir()).get(0).file());
+
+        CompletableFuture<Void> lost = store.durable(store.put(job("b", 1)));
+        assertThatThrownBy(() -> lost.get(10, TimeUnit.SECONDS)).hasMessageContaining("was deleted while the host"
+                + " wrote it");
+        store.durable(store.put(job("c", 1))).get(10, TimeUnit.SECONDS);
+
+        assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("a", "b", "c");
+        assertThat(store.health().lastError()).isEmpty();
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldKeepAcknowledgingByCheckpointsWhileNoSegmentCanBeCreated() throws Exception {
+        JournalStore store = open(Duration.ofMillis(10));
+        store.durable(store.put(job("a", 1))).get(10, TimeUnit.SECONDS);
+        createFails.set(true);
+        syncFails.set(true);
+        CompletableFuture<Void> failed = store.durable(store.put(job("b", 1)));
+        assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS)).hasMessageContaining("Input/output error");
+        syncFails.set(false); // the disk takes writes again, but no new file may be created in _system
+
+        store.durable(store.put(job("c", 1))).get(10, TimeUnit.SECONDS);
+        store.durable(store.put(job("d", 1))).get(10, TimeUnit.SECONDS);
+
+        assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("a", "b", "c", "d");
+        assertThat(log.lines(Level.ERROR)).anySatisfy(l -> assertThat(l)
+                .contains("the next journal segment cannot be created").contains("permission denied"));
+        createFails.set(false);
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+        assertThat(runsOnDisk("d")).isEqualTo(1);
     }
 }

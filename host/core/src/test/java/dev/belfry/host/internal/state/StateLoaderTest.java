@@ -66,7 +66,8 @@ class StateLoaderTest {
         TreeMap<String, byte[]> out = new TreeMap<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(systemDir())) {
             for (Path p : dir) {
-                out.put(String.valueOf(p.getFileName()), Files.readAllBytes(p));
+                out.put(String.valueOf(p.getFileName()), Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        ? Files.readAllBytes(p) : new byte[0]);
             }
         }
         return out;
@@ -156,5 +157,27 @@ class StateLoaderTest {
         assertThat(runs(loaded, "a")).isEqualTo(2);
         assertThat(runs(loaded, "b")).isEqualTo(1);
         log.assertLogged(Level.WARN, "state restored from");
+    }
+
+    @Test
+    void shouldMoveAsideWithResetAnythingThatTakesASegmentsNameWhateverItIs() throws Exception {
+        Path segment = crashAfter(List.of(job("a", 1)));
+        long g = Journal.generationOf(String.valueOf(segment.getFileName()));
+        Path link = Journal.segment(systemDir(), g + 1);
+        Files.createSymbolicLink(link, data.resolve("victim"));
+        Files.createDirectory(Journal.segment(systemDir(), g + 2));
+        assertThatThrownBy(() -> load(false)).isInstanceOf(StateLoader.StateLoadException.class)
+                .hasMessageContaining(link + "@0: not a regular file (a symbolic link)");
+
+        StateLoader.Loaded loaded = load(true);
+
+        assertThat(loaded.state().jobs()).extracting(j -> j.qname().name()).containsExactly("a");
+        assertThat(Files.isSymbolicLink(link)).as("the next segment took the link's place").isFalse();
+        assertThat(Files.exists(data.resolve("victim"))).as("nothing written through the link").isFalse();
+        assertThat(files().keySet()).anySatisfy(n -> assertThat(n).startsWith(link.getFileName() + ".corrupt-"))
+                .anySatisfy(n -> assertThat(n).startsWith(Journal.segment(systemDir(), g + 2).getFileName()
+                        + ".corrupt-"));
+        loaded.store().close(Duration.ofSeconds(10));
+        assertThat(load(false).state().jobs()).hasSize(1);
     }
 }
