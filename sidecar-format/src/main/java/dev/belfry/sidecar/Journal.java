@@ -125,7 +125,7 @@ public final class Journal {
                 if (!a.isRegularFile()) {
                     throw new JournalFormatException(p.toString(), 0, "not a regular file ("
                             + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory"
-                            : "a special file") + "); a journal segment must be one");
+                            : SidecarStore.specialKind(p)) + "); a journal segment must be one");
                 }
                 out.add(new SegmentFile(p, g));
             }

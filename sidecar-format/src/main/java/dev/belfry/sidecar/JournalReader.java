@@ -84,7 +84,7 @@ public final class JournalReader {
      */
     public static Segment read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return read(ch, String.valueOf(file.getFileName()));
+            return read(ch, file.toString());
         }
     }
 
@@ -92,7 +92,7 @@ public final class JournalReader {
      * Reads a segment from a channel, from offset 0 to its size.
      *
      * @param ch   a channel open for reading
-     * @param name the file name to put in messages
+     * @param name the file to name in messages (its path, so the operator can find it)
      * @return its header, valid records and end
      * @throws JournalFormatException if the header is missing or not a journal header of a known version
      * @throws IOException            if the channel cannot be read
