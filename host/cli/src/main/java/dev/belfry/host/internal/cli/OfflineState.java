@@ -10,8 +10,10 @@ import dev.belfry.sidecar.SidecarStore;
 import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -84,6 +86,7 @@ final class OfflineState {
      */
     static Loaded ofDataDir(Path dataDir, Clock clock) {
         try {
+            requireDirectory(dataDir);
             return load(dataDir, clock);
         } catch (IOException e) {
             throw new BelfryCli.BadInputException(cannotRead(dataDir, e));
@@ -101,6 +104,11 @@ final class OfflineState {
      * @throws AdminClient.OperationFailed if the journal changed under every read
      */
     static Loaded consistent(Path dataDir, Clock clock, int attempts, java.util.function.IntConsumer beforeNext) {
+        try {
+            requireDirectory(dataDir);
+        } catch (IOException e) {
+            throw new BelfryCli.BadInputException(cannotRead(dataDir, e));
+        }
         String first = null;
         boolean same = true;
         String last = "";
@@ -128,6 +136,19 @@ final class OfflineState {
                         + " segments); last: " + last);
             }
             beforeNext.accept(attempt);
+        }
+    }
+
+    /** A mistyped data directory holds no state file either: say so rather than report an empty state. */
+    private static void requireDirectory(Path dataDir) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(dataDir, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new BelfryCli.BadInputException("no such directory: " + dataDir);
+        }
+        if (!a.isDirectory()) {
+            throw new BelfryCli.BadInputException(dataDir + " is not a directory");
         }
     }
 

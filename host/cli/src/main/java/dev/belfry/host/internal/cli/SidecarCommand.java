@@ -75,7 +75,7 @@ final class SidecarCommand {
         /** Which file was loaded, and why a start takes it, for output that names it. */
         String origin(OfflineState.Loaded loaded) {
             if (loaded.from().isEmpty()) {
-                return data.resolve(SidecarStore.DIRECTORY) + ": no state file (a start begins with no jobs)";
+                return data.resolve(SidecarStore.DIRECTORY) + ": no state file";
             }
             return loaded.from().get() + (loaded.why().isEmpty() ? "" : " (a start loads it: " + loaded.why() + ")");
         }
@@ -100,6 +100,9 @@ final class SidecarCommand {
                 if (loaded.from().isPresent()) {
                     line.append(": valid, format version ").append(doc.version()).append(", ")
                             .append(doc.jobs().size()).append(" job(s)");
+                }
+                if (loaded.from().isEmpty() && r.replayed().isEmpty()) {
+                    line.append("; a start begins with no jobs");
                 }
                 if (!r.replayed().isEmpty()) {
                     line.append("; journal: ").append(r.replayed().size()).append(" segment(s) from generation ")
@@ -143,7 +146,8 @@ final class SidecarCommand {
             }
             if (data != null) {
                 // On standard error, so standard output stays the table alone.
-                spec.commandLine().getErr().println("loaded from " + origin(loaded));
+                spec.commandLine().getErr().println(loaded.from().isPresent() ? "loaded from " + origin(loaded)
+                        : origin(loaded));
             }
             TextTable table = new TextTable("QNAME", "STATUS", "SCHEDULE", "NEXT FIRE", "LAST FINISHED", "OUTCOME",
                     "RUNS", "FAILS", "PAUSED", "CHECKPOINT");
@@ -192,6 +196,16 @@ final class SidecarCommand {
         public Integer call() {
             if (!force && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 throw new BelfryCli.BadInputException(file + " exists; give --force to replace it");
+            }
+            Path folder = file.toAbsolutePath().getParent();
+            if (!Files.isDirectory(folder)) {
+                throw new BelfryCli.BadInputException("no such directory: " + folder);
+            }
+            if (sameFile(folder, data.resolve(SidecarStore.DIRECTORY))) {
+                // With --force it could replace the state file itself, which a running host then overwrites or
+                // which no longer matches the journal beside it.
+                throw new BelfryCli.BadInputException("refusing to write " + file + " into the data directory's "
+                        + SidecarStore.DIRECTORY + " folder; export elsewhere");
             }
             OfflineState.Loaded loaded;
             try {
@@ -243,6 +257,14 @@ final class SidecarCommand {
                         spec.commandLine().getErr().println("cannot delete " + temp + ": " + IoErrors.describe(e));
                     }
                 }
+            }
+        }
+
+        private static boolean sameFile(Path a, Path b) {
+            try {
+                return Files.isSameFile(a, b);
+            } catch (IOException e) {
+                return false; // b does not exist or cannot be seen: a is not it
             }
         }
 

@@ -284,4 +284,35 @@ class SidecarExportTest {
                 .contains("--reset-state");
         assertThat(tmp.resolve("b.json")).doesNotExist();
     }
+
+    @Test
+    void shouldRefuseToExportIntoTheStateFolderItself() throws IOException {
+        sidecar(SidecarStore.FILE_NAME, 0, job("nightly", 1));
+        Path main = system.resolve(SidecarStore.FILE_NAME);
+        Map<String, String> before = snapshot();
+
+        assertThat(belfry("sidecar", "export", "--data", data.toString(), "--force", main.toString())).isEqualTo(2);
+
+        assertThat(err.toString().strip()).isEqualTo("belfry: refusing to write " + main + " into the data"
+                + " directory's _system folder; export elsewhere");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldSaySoWhenTheDataDirectoryDoesNotExistOrHoldsNoState() throws IOException {
+        Path nowhere = tmp.resolve("nowhere");
+
+        assertThat(belfry("sidecar", "validate", "--data", nowhere.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("belfry: no such directory: " + nowhere);
+        assertThat(belfry("sidecar", "export", "--data", nowhere.toString(), tmp.resolve("b.json").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("belfry: no such directory: " + nowhere);
+
+        assertThat(belfry("sidecar", "validate", "--data", data.toString())).isZero();
+        assertThat(out.toString().strip()).isEqualTo(system + ": no state file; a start begins with no jobs");
+        segment(0, job("weekly", 1));
+        assertThat(belfry("sidecar", "validate", "--data", data.toString())).isZero();
+        assertThat(out.toString().strip()).isEqualTo(system + ": no state file; journal: 1 segment(s) from"
+                + " generation 0, 1 record(s); a start loads 1 job(s)");
+    }
 }
