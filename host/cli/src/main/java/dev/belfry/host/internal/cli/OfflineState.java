@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 
 /**
  * What a start would load, read by the CLI without changing anything: a start moves a damaged file aside and cuts a
@@ -103,7 +104,7 @@ final class OfflineState {
      * @throws JournalFormatException     if every read found the same damage
      * @throws AdminClient.OperationFailed if the journal changed under every read
      */
-    static Loaded consistent(Path dataDir, Clock clock, int attempts, java.util.function.IntConsumer beforeNext) {
+    static Loaded consistent(Path dataDir, Clock clock, int attempts, IntConsumer beforeNext) {
         try {
             requireDirectory(dataDir);
         } catch (IOException e) {

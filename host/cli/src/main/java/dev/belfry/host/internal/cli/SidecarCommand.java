@@ -1,10 +1,10 @@
 package dev.belfry.host.internal.cli;
 
 import dev.belfry.host.internal.engine.Schedules;
+import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.Journal;
 import dev.belfry.sidecar.JournalFormatException;
-import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFileOps;
@@ -13,6 +13,7 @@ import dev.belfry.sidecar.SidecarStore;
 import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -245,7 +246,7 @@ final class SidecarCommand {
                 }
                 temp = null;
                 SidecarFileOps.nio().forceDirectory(dir);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 throw new BelfryCli.BadInputException(file + " exists; give --force to replace it");
             } catch (IOException e) {
                 throw new AdminClient.OperationFailed("cannot write " + file + ": " + IoErrors.describe(e));
