@@ -127,7 +127,7 @@ public final class Journal {
             if (!a.isRegularFile()) {
                 throw new JournalFormatException(s.file().toString(), 0, "not a regular file ("
                         + (a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory"
-                        : a.isOther() ? "a named pipe (FIFO), socket or device" : "not a file")
+                        : SidecarStore.specialKind(s.file()))
                         + "); a journal segment must be one");
             }
         }

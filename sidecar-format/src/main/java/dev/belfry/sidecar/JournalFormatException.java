@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * A journal segment cannot be read at all: it is too short for its header, does not start with the journal's
  * magic bytes, or has a version this code does not read. The message is one line naming the file and the byte
- * offset, such as {@code journal-00000003.log@0: not a journal segment (bad magic bytes)}.
+ * offset, such as {@code /data/_system/background_jobs.journal.3@0: not a journal segment (bad magic bytes)}.
  */
 public final class JournalFormatException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -16,7 +16,7 @@ public final class JournalFormatException extends RuntimeException {
     /**
      * Creates an exception.
      *
-     * @param file    the name of the segment file
+     * @param file    the segment file, as a path the operator can find
      * @param offset  the byte offset of the problem
      * @param problem what is wrong, in one line, without the location
      * @throws NullPointerException if a string argument is null
@@ -27,7 +27,7 @@ public final class JournalFormatException extends RuntimeException {
         this.offset = offset;
     }
 
-    /** @return the name of the segment file */
+    /** @return the segment file, as its path */
     public String file() {
         return file;
     }

@@ -344,8 +344,8 @@ public final class SidecarStore {
         return "is " + specialKind(file) + ", not a regular file";
     }
 
-    // The kind of a special file, from st_mode where the platform exposes it.
-    private static String specialKind(Path file) {
+    // The kind of a special file, from st_mode where the platform exposes it; the journal's segments say it alike.
+    static String specialKind(Path file) {
         try {
             int type = ((Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 0170000;
             switch (type) {

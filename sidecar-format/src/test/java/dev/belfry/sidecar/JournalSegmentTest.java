@@ -67,7 +67,7 @@ class JournalSegmentTest {
             assertThat(s.end()).as("cut at %d", cut).isEqualTo(JournalReader.End.TORN_TAIL);
             assertThat(s.validLength()).as("cut at %d", cut).isEqualTo(lastStart);
             assertThat(texts(s)).as("cut at %d", cut).containsExactlyElementsOf(CHANGES.subList(0, 2));
-            assertThat(s.problem()).get().asString().startsWith(dir.resolve("torn.log") + "@" + lastStart + ": ");
+            assertThat(s.problem()).get().asString().startsWith(torn + "@" + lastStart + ": ");
         }
     }
 
@@ -134,7 +134,8 @@ class JournalSegmentTest {
         assertThat(s.end()).isEqualTo(JournalReader.End.CORRUPT_MIDDLE);
         assertThat(s.validLength()).isEqualTo(middleStart);
         assertThat(texts(s)).containsExactly(CHANGES.get(0));
-        assertThat(s.problem()).get().asString().startsWith(dir.resolve("journal-7.log") + "@" + middleStart + ": record length ");
+        assertThat(s.problem()).get().asString().startsWith(dir.resolve("journal-7.log") + "@" + middleStart
+                + ": record length ");
     }
 
     @ParameterizedTest
@@ -160,7 +161,7 @@ class JournalSegmentTest {
         assertThat(allocated).isLessThan(bytes.length + JournalSegment.MAX_PAYLOAD_BYTES / 2);
         assertThat(s.end()).isEqualTo(JournalReader.End.CORRUPT_MIDDLE);
         assertThat(s.records()).isEmpty();
-        assertThat(s.problem()).get().asString().startsWith(dir.resolve("huge.log") + "@" + JournalSegment.HEADER_BYTES
+        assertThat(s.problem()).get().asString().startsWith(file + "@" + JournalSegment.HEADER_BYTES
                 + ": record length " + Integer.toUnsignedString(length) + " outside 1..1048576");
     }
 
@@ -172,7 +173,7 @@ class JournalSegmentTest {
 
         assertThatThrownBy(() -> JournalReader.read(file))
                 .isInstanceOf(JournalFormatException.class)
-                .hasMessage(dir.resolve("journal-7.log") + "@0: not a journal segment (bad magic bytes)");
+                .hasMessage(file + "@0: not a journal segment (bad magic bytes)");
     }
 
     @Test
@@ -183,7 +184,7 @@ class JournalSegmentTest {
 
         assertThatThrownBy(() -> JournalReader.read(file))
                 .isInstanceOf(JournalFormatException.class)
-                .hasMessage(dir.resolve("journal-7.log") + "@8: unsupported journal version 2 (this build reads 1)");
+                .hasMessage(file + "@8: unsupported journal version 2 (this build reads 1)");
     }
 
     @Test
@@ -193,7 +194,7 @@ class JournalSegmentTest {
 
         assertThatThrownBy(() -> JournalReader.read(file))
                 .isInstanceOf(JournalFormatException.class)
-                .hasMessage(dir.resolve("journal-7.log") + "@0: not a journal segment (11 bytes, shorter than the 20-byte header)");
+                .hasMessage(file + "@0: not a journal segment (11 bytes, shorter than the 20-byte header)");
     }
 
     @Test

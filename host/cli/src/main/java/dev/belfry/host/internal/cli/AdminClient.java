@@ -4,14 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.belfry.host.internal.admin.AdminServer;
 import dev.belfry.host.internal.state.DataDirLock;
+import dev.belfry.host.internal.state.IoErrors;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 
 /**
@@ -34,6 +39,7 @@ final class AdminClient {
     static AdminClient forDataDir(Path dataDir) {
         Path url = dataDir.resolve(AdminServer.URL_FILE);
         Path token = dataDir.resolve(AdminServer.TOKEN_FILE);
+        refuseUnreadable(token);
         refuseUnsafe(dataDir, token);
         // The token goes only to an address the host holding the directory wrote: after a kill -9 the old admin.url
         // names a port anyone may listen on by now.
@@ -44,6 +50,28 @@ final class AdminClient {
             return new AdminClient(URI.create(Files.readString(url).strip()), Files.readString(token).strip(), dataDir);
         } catch (IOException | IllegalArgumentException e) {
             throw new BelfryCli.BadInputException("cannot read the admin address in " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A host's files are its user's alone: another user cannot see them, and without this check would be told no host
+     * runs.
+     *
+     * @throws OperationFailed naming the file, if it exists (or may) but this user may not read it
+     */
+    private static void refuseUnreadable(Path file) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isRegularFile() && !Files.isReadable(file)) {
+                throw new AccessDeniedException(file.toString());
+            }
+        } catch (NoSuchFileException e) {
+            // no host wrote it: said below
+        } catch (AccessDeniedException e) {
+            throw new OperationFailed("cannot read " + IoErrors.describe(e) + "; run this as the user who runs the"
+                    + " host");
+        } catch (IOException e) {
+            throw new OperationFailed("cannot read " + IoErrors.describe(e));
         }
     }
 

@@ -60,7 +60,12 @@ final class RunCommand implements Callable<Integer> {
     GraphOptions graphOptions;
 
     @Option(names = "--reset-state",
-            description = "Start empty if the state file and its backup are both unusable (they are kept aside).")
+            description = "Start past damaged job state instead of refusing: if the state file and its backup are"
+                    + " both unusable, start with no job state (both are moved aside); if the journal is damaged,"
+                    + " keep what comes before the damage (the damaged segment is copied whole aside and cut there,"
+                    + " or moved aside when nothing before it is usable) and move every later segment aside. Files"
+                    + " moved aside get a corrupt-<timestamp> suffix; nothing is deleted, and usable state loads as"
+                    + " it is.")
     boolean resetState;
 
     /** The log level the distribution's logback.xml reads, from a system property or the environment. */

@@ -62,4 +62,13 @@ class HelpTextTest {
         assertThat(help(List.of("query"))).contains("(default ./data)");
         assertThat(help(List.of("plugins", "trust"))).contains("(default ./data)");
     }
+
+    @Test
+    void shouldSayWhatResetStateKeepsAndMovesAsideOfADamagedJournal() {
+        String help = String.join(" ", help(List.of("run")).lines().map(String::strip).toList());
+
+        assertThat(help).contains("if the journal is damaged, keep what comes before the damage (the damaged segment"
+                + " is copied whole aside and cut there, or moved aside when nothing before it is usable) and move"
+                + " every later segment aside");
+    }
 }

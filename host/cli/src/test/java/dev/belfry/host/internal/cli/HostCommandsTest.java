@@ -181,7 +181,7 @@ class HostCommandsTest {
 
         out.getBuffer().setLength(0);
         assertThat(belfry("status")).isZero();
-        assertThat(out.toString()).contains("engine").contains("5 jobs").contains("sidecar");
+        assertThat(out.toString()).contains("engine").contains("5 jobs").containsPattern("state +ok +[0-9]+ commits?, [0-9]+ checkpoints? since start");
     }
 
     @Test

@@ -159,6 +159,37 @@ class SidecarCommandTest {
     }
 
     @Test
+    void shouldCallANamedPipeInASegmentsPlaceByItsName() throws Exception {
+        Path file = writeValid();
+        Path fifo = Journal.segment(dir, 0);
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available here");
+
+        int exit = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> belfry("sidecar", "validate",
+                file.toString()));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString().lines()).containsExactly(fifo + "@0: not a regular file (a named pipe (FIFO)); a"
+                + " journal segment must be one");
+    }
+
+    @Test
+    void shouldNameTheWholePathOfASegmentOverTheSizeLimit() throws IOException {
+        Path file = writeValid();
+        Path segment = journal();
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            // Sparse: the limit is checked on the size before a byte is read.
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1}), dev.belfry.sidecar.JournalReader.MAX_SEGMENT_BYTES);
+        }
+
+        assertThat(belfry("sidecar", "validate", file.toString())).isEqualTo(1);
+
+        assertThat(err.toString().lines()).containsExactly(segment + "@0: segment of "
+                + (dev.belfry.sidecar.JournalReader.MAX_SEGMENT_BYTES + 1) + " bytes is larger than the "
+                + dev.belfry.sidecar.JournalReader.MAX_SEGMENT_BYTES + " bytes a segment may have");
+    }
+
+    @Test
     void shouldFollowALinkTheUserNames() throws IOException {
         Path link = Files.createSymbolicLink(dir.resolve("link.json"), writeValid());
 
