@@ -70,7 +70,7 @@ public final class JournalReader {
         }
     }
 
-    /** The largest segment {@link #read(Path)} holds in memory: a segment is rolled long before this. */
+    /** The largest segment read: a segment is rolled long before this, so a larger file is damage. */
     public static final long MAX_SEGMENT_BYTES = 1L << 30;
 
     /** Receives each valid record's payload, in order, while a segment is {@linkplain #scan scanned}. */
@@ -105,13 +105,20 @@ public final class JournalReader {
      * @param file    the segment; a symbolic link is not followed
      * @param visitor gets each valid record's payload
      * @return the header, the count and how the segment ends
-     * @throws JournalFormatException if the header is missing or not a journal header of a known version; the
-     *                                message names the file by its full path
+     * @throws JournalFormatException if the header is missing or not a journal header of a known version, or the
+     *                                file is larger than {@link #MAX_SEGMENT_BYTES}; the message names the file by
+     *                                its full path
      * @throws IOException            if the file cannot be read
      */
     public static Scan scan(Path file, PayloadVisitor visitor) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return parse(new Window(ch, ch.size(), null), file.toString(), visitor);
+            long size = ch.size();
+            if (size > MAX_SEGMENT_BYTES) {
+                // Checked on the size before a byte is read: a huge sparse file is refused at once, not scanned.
+                throw new JournalFormatException(file.toString(), 0, "segment of " + size + " bytes is larger than the "
+                        + MAX_SEGMENT_BYTES + " bytes a segment may have");
+            }
+            return parse(new Window(ch, size, null), file.toString(), visitor);
         }
     }
 
