@@ -455,7 +455,12 @@ final class RunDispatcher {
         slot.setStartStalled(false); // a run of it did start: the next outage is warned of again
         recordOutcome(slot, run, error, mayRetry, now);
         startNextIfIdle(slot, now);
-        table.commit(slot);
+        long ticket = table.commit(slot);
+        if (run.durableStart) {
+            // A durable start means at most once: an end left only in memory would be read after a crash as a run
+            // cut off, a failure its retry policy may run again. Asked for at once, not waited for.
+            table.durable(ticket);
+        }
         dispatchWaiting(now);
     }
 

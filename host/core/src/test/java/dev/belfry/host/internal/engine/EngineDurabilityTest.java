@@ -21,7 +21,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** How the engine uses the store's durability: a durable start that cannot reach disk is not a run. */
+/**
+ * How the engine uses the store's durability: a durable start that cannot reach disk is not a run, and the end of a
+ * durable-start job's run is asked to reach disk at once.
+ */
 class EngineDurabilityTest {
     private static final Instant NOON = Instant.parse("2027-01-04T12:00:00Z");
     private static final String DISK_FULL = "No space left on device";
@@ -189,5 +192,35 @@ class EngineDurabilityTest {
         assertThat(log.lines(Level.WARN)).hasSize(2);
         log.assertLogged(Level.WARN, "job demo.sync: its start could not be made durable (Input/output error)");
         assertThat(record("sync").runCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldAskForTheEndOfADurableStartRunToReachDiskAtOnce() {
+        // given: a once job (durable start by default)
+        register(JobSpec.builder("report", Schedule.once(NOON)).build());
+
+        // when: it runs
+        engine.runDue();
+        runs.runAll();
+
+        // then: the record of its end was asked to reach disk, without waiting for the commit interval
+        long end = sink.lastTicketOf("demo.report");
+        assertThat(sink.byTicket.get(end).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(sink.durableRequests).last().isEqualTo(end);
+    }
+
+    @Test
+    void shouldNotAskForDurabilityOfAPeriodicJobsRunEnd() {
+        // given: a periodic job (no durable start)
+        Job job = register(JobSpec.builder("tick", Schedule.every(Duration.ofMinutes(1))).build());
+
+        // when: it runs twice
+        step(Duration.ofMinutes(1));
+        step(Duration.ofMinutes(1));
+
+        // then: its ends ride the store's batches: nothing was asked to reach disk
+        assertThat(job.ran).hasSize(2);
+        assertThat(record("tick").lastOutcome()).isPresent();
+        assertThat(sink.durableRequests).isEmpty();
     }
 }
