@@ -35,6 +35,15 @@ final class Arming {
         slot.setRetry(timers.push(Timer.Kind.RETRY, at, slot, null), retryFor, attempt);
     }
 
+    /**
+     * Arms the same fire again, under the same attempt, after its start could not be made durable: it never ran, so
+     * it is neither a failure nor a retry, and, like a retry, it is not subject to the misfire policy when it comes.
+     */
+    void scheduleStartAgain(JobSlot slot, Instant scheduledFor, int attempt, Instant at) {
+        scheduleRetry(slot, scheduledFor, attempt, at);
+        slot.retryIsStartAgain();
+    }
+
     /** The job's retry timer came up. */
     void retryDue(JobSlot slot) {
         slot.setRetryTimer(null);

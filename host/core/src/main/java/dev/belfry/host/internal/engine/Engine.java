@@ -211,6 +211,16 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** See {@link RunDispatcher#startIsDurable}. */
+    void startIsDurable(Run run) {
+        dispatcher.startIsDurable(run);
+    }
+
+    /** See {@link RunDispatcher#startNotDurable}. */
+    Run startNotDurable(Run run, Throwable cause) {
+        return dispatcher.startNotDurable(run, cause);
+    }
+
     /** See {@link RunDispatcher#runFinished}. */
     Run runFinished(Run run, Throwable failure) {
         return dispatcher.runFinished(run, failure);

@@ -1,17 +1,27 @@
 package dev.belfry.host.internal.engine;
 
 import dev.belfry.api.QName;
+import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
 
 /**
- * Told of runs as they end, for metrics and the graph mirror. Called with the engine's lock held: implementations
- * must be quick and must not call back into the engine.
+ * Told of runs as they start and end, for metrics, the graph mirror and the application's listeners. Called with the
+ * engine's lock held: implementations must be quick and must not call back into the engine.
  */
 public interface EngineListener {
 
     /** A listener that ignores everything. */
     EngineListener NONE = new EngineListener() {
     };
+
+    /**
+     * A run started: its start is recorded, and on disk if the job asks for a durable start. A durable start that
+     * could not be made durable is not a run: it is told neither here nor to {@link #runFinished}.
+     *
+     * @param job the job's state with the run started
+     */
+    default void runStarted(JobRecord job) {
+    }
 
     /**
      * @param result how a run ended

@@ -53,6 +53,10 @@ final class JobSlot {
     private Timer retryTimer;
     private Instant retryFor;
     private int retryAttempt;
+    /** The retry is a fire whose start could not be made durable, not a failed run's: the job has not failed. */
+    private boolean retryIsStartAgain;
+    /** Its start could not be made durable and no run of it has started since: warned once per outage. */
+    private boolean startStalled;
 
     // RunDispatcher: runs and fires of this job in flight.
     /**
@@ -179,7 +183,7 @@ final class JobSlot {
             return JobStatus.PAUSED;
         }
         if (retryTimer != null) {
-            return JobStatus.FAILED_RETRYING;
+            return retryIsStartAgain ? JobStatus.SCHEDULED : JobStatus.FAILED_RETRYING;
         }
         if (failed) {
             return JobStatus.FAILED;
@@ -391,6 +395,20 @@ final class JobSlot {
         retryTimer = timer;
         retryFor = fire;
         retryAttempt = attempt;
+        retryIsStartAgain = false;
+    }
+
+    /** Marks the retry just set as a fire to start again, its start having failed to reach disk. */
+    void retryIsStartAgain() {
+        retryIsStartAgain = true;
+    }
+
+    boolean startStalled() {
+        return startStalled;
+    }
+
+    void setStartStalled(boolean stalled) {
+        startStalled = stalled;
     }
 
     void setRetryTimer(Timer timer) {

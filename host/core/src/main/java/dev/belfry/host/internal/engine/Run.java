@@ -54,6 +54,10 @@ final class Run implements JobContext {
     Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
     CompletableFuture<Void> startCommitted;
+    /** Whether the job asked for a durable start when this run was dispatched; set before the run is handed on. */
+    boolean durableStart;
+    /** The job's last start before this run's, restored if this start never reaches disk; guarded by the lock. */
+    Optional<Instant> startedBefore = Optional.empty();
 
     Run(Engine engine, long id, JobSlot slot, BackgroundJob code, Instant scheduledFor, Instant firedAt,
         int attempt) {
@@ -88,7 +92,7 @@ final class Run implements JobContext {
 
     /**
      * Waits for a durable start if asked, runs the job's code with the plugin's class loader as context loader,
-     * and reports the outcome.
+     * and reports the outcome. A start that could not be made durable is reported as such: the code did not run.
      *
      * @return the next run this thread should go on with, or null
      */
@@ -96,9 +100,13 @@ final class Run implements JobContext {
         thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         Throwable failure = null;
+        Throwable notDurable = null;
         try {
-            awaitStartCommitted(startCommitted);
-            if (cancelReason == null) {
+            notDurable = startNotDurable(startCommitted);
+            if (notDurable == null && durableStart) {
+                engine.startIsDurable(this);
+            }
+            if (notDurable == null && cancelReason == null) {
                 thread.setContextClassLoader(code.getClass().getClassLoader());
                 code.run(this);
             }
@@ -111,18 +119,19 @@ final class Run implements JobContext {
             thread = null;
         }
         try {
-            return engine.runFinished(this, failure);
+            return notDurable != null ? engine.startNotDurable(this, notDurable) : engine.runFinished(this, failure);
         } finally {
             done.countDown();
         }
     }
 
-    private void awaitStartCommitted(CompletableFuture<Void> startCommitted) throws Exception {
+    /** @return why the run's start could not be made durable, or null once it is on disk */
+    private static Throwable startNotDurable(CompletableFuture<Void> startCommitted) throws InterruptedException {
         try {
             startCommitted.get();
+            return null;
         } catch (ExecutionException e) {
-            throw new IllegalStateException("the start of the run could not be made durable, so the job was not run: "
-                    + e.getCause().getMessage(), e.getCause());
+            return e.getCause();
         }
     }
 

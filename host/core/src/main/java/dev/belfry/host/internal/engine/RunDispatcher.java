@@ -19,13 +19,19 @@ import org.slf4j.LoggerFactory;
 /**
  * From a due fire to a recorded outcome: the misfire policy, the overlap gate, the claim, the worker cap, handing
  * runs to workers, and each run's end (timeout, outcome, retry, the job's next fire). Owns the worker accounting
- * and the counters, and each job's runs, waiting fires and backlog. Every method but {@link #runFinished} expects
- * the engine lock to be held.
+ * and the counters, and each job's runs, waiting fires and backlog. Every method but those a run's thread calls
+ * ({@link #runFinished}, {@link #startIsDurable}, {@link #startNotDurable}) expects the engine lock to be held.
  */
 final class RunDispatcher {
     /** Logged under the engine's name: to an operator (and to the tests) the engine's parts are one component. */
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final CompletableFuture<Void> NO_WAIT = CompletableFuture.completedFuture(null);
+    /**
+     * How long a fire whose start could not be made durable waits before it is tried again. The store retries a
+     * failed write once a second, or at once for a durable waiter, so one try a second per stalled job is what it
+     * would take anyway; the engine needs no health signal from a store it does not know.
+     */
+    static final Duration START_AGAIN_AFTER = Duration.ofSeconds(1);
 
     private final Engine engine;
     private final EngineLock lock;
@@ -187,12 +193,17 @@ final class RunDispatcher {
         slot.addRun(run);
         executing++;
         dispatched++;
+        run.startedBefore = slot.record().lastStartedAt();
         JobRecord started = slot.record().withRunStarted(now, Saturating.increment(slot.record().runCount()));
         long ticket = table.commit(slot, started);
         // A timeout that ends beyond the last instant there is never comes: no timer.
         slot.spec().timeout().flatMap(limit -> NextFire.plus(now, limit))
                 .ifPresent(due -> run.timeoutTimer = timers.push(Timer.Kind.TIMEOUT, due, slot, run));
-        run.startCommitted = slot.spec().durableStart() ? table.durable(ticket) : NO_WAIT;
+        run.durableStart = slot.spec().durableStart();
+        run.startCommitted = run.durableStart ? table.durable(ticket) : NO_WAIT;
+        if (!run.durableStart) {
+            tellStarted(slot);
+        }
         if (finishingWorkerFree && handedBack == null) {
             handedBack = run; // the worker that just ended a run takes this one: no thread hand-off
             return;
@@ -270,6 +281,93 @@ final class RunDispatcher {
             handedBack = null;
             lock.unlock();
         }
+    }
+
+    /**
+     * Called by a run's thread (through {@link Engine}) once the run's durable start is on disk, before its code
+     * runs: only then is the run told as started. Takes the engine lock.
+     */
+    void startIsDurable(Run run) {
+        lock.lock();
+        try {
+            if (!run.abandoned && table.holds(run.slot)) {
+                tellStarted(run.slot);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void tellStarted(JobSlot slot) {
+        try {
+            listener.runStarted(slot.record());
+        } catch (RuntimeException | LinkageError e) {
+            lock.later(() -> log.error("telling of the start of a run of job {} failed", slot.qname, e));
+        }
+    }
+
+    /**
+     * Called by a run's thread (through {@link Engine}) when the run's durable start failed to reach disk, so its
+     * code was not run. A start that never happened is not a run: the start is taken back (no run, failure or
+     * attempt counted, no run reported to the listener) and the same fire is tried again after
+     * {@link #START_AGAIN_AFTER}. Takes the engine lock.
+     *
+     * @return a run that was waiting for a worker and that this thread should now execute, or null
+     */
+    Run startNotDurable(Run run, Throwable cause) {
+        lock.lock();
+        try {
+            if (run.abandoned) {
+                abandonedReturned(run); // already recorded as ended (its timeout came while it waited for the disk)
+                return null;
+            }
+            finishingWorkerFree = executor.workersCarryOn();
+            try {
+                takeBackStart(run, cause, clock.instant());
+            } catch (RuntimeException | LinkageError e) {
+                endFailed(run, e);
+            }
+            return handedBack;
+        } finally {
+            finishingWorkerFree = false;
+            handedBack = null;
+            lock.unlock();
+        }
+    }
+
+    private void takeBackStart(Run run, Throwable cause, Instant now) {
+        JobSlot slot = run.slot;
+        slot.removeRun(run);
+        executing--;
+        dispatched--;
+        if (run.timeoutTimer != null) {
+            run.timeoutTimer.cancelAndForgetRun();
+            run.timeoutTimer = null;
+        }
+        if (!table.holds(slot)) {
+            dispatchWaiting(now);
+            return;
+        }
+        JobRecord record = slot.record();
+        JobRecord back = record.withRunCount(Math.max(0, record.runCount() - 1));
+        if (record.lastStartedAt().equals(Optional.of(run.firedAt))) {
+            back = back.withLastStartedAt(run.startedBefore);
+        }
+        table.stage(slot, back);
+        // Shutting down, or cancelled (an operator's cancel, its plugin stopping) while it waited: not started again
+        // here; a once job's fire is armed again when its plugin is back, as for any fire that never ran.
+        if (!stopping && run.cancelReason().isEmpty() && slot.armable()) {
+            arming.scheduleStartAgain(slot, run.scheduledFor, run.attempt, now.plus(START_AGAIN_AFTER));
+            if (!slot.startStalled()) {
+                slot.setStartStalled(true);
+                String error = Printable.escape(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+                lock.later(() -> log.warn("job {}: its start could not be made durable ({}); the job was not run,"
+                        + " nothing is counted, and its fire for {} is tried again every {} s until the state store"
+                        + " accepts writes", slot.qname, error, run.scheduledFor, START_AGAIN_AFTER.toSeconds()));
+            }
+        }
+        table.commit(slot);
+        dispatchWaiting(now);
     }
 
     /**
@@ -354,9 +452,15 @@ final class RunDispatcher {
         if (!table.holds(slot)) {
             return; // the job was removed while this run was going
         }
+        slot.setStartStalled(false); // a run of it did start: the next outage is warned of again
         recordOutcome(slot, run, error, mayRetry, now);
         startNextIfIdle(slot, now);
-        table.commit(slot);
+        long ticket = table.commit(slot);
+        if (run.durableStart) {
+            // A durable start means at most once: an end left only in memory would be read after a crash as a run
+            // cut off, a failure its retry policy may run again. Asked for at once, not waited for.
+            table.durable(ticket);
+        }
         dispatchWaiting(now);
     }
 

@@ -80,6 +80,15 @@ public final class ChangeFanOut implements StateSink, EngineListener {
     }
 
     @Override
+    public void runStarted(JobRecord job) {
+        // Told by the engine, not read from a change: a durable start is a run only once it is on disk.
+        if (!listeners.isEmpty()) {
+            JobView view = Views.job(job, List.of(), Optional.empty());
+            tell("runStarted", l -> l.runStarted(view));
+        }
+    }
+
+    @Override
     public void runFinished(RunResult result) {
         // A run of a job removed while it went (a cancelled dynamic job) ends after the job's runs were dropped; it
         // would bring them back. Every job whose run ends was committed when the run started, so it is in lastSeen.
@@ -118,10 +127,6 @@ public final class ChangeFanOut implements StateSink, EngineListener {
         Optional<Instant> next = Views.firesNextAt(now);
         if (next.isPresent() && (before == null || !next.equals(Views.firesNextAt(before)))) {
             tell("jobScheduled", l -> l.jobScheduled(job, next.get()));
-        }
-        if (now.lastStartedAt().isPresent() && now.status() == JobStatus.RUNNING
-                && (before == null || !now.lastStartedAt().equals(before.lastStartedAt()))) {
-            tell("runStarted", l -> l.runStarted(job));
         }
         if (now.status() == JobStatus.ORPHANED && (before == null || before.status() != JobStatus.ORPHANED)) {
             tell("jobOrphaned", l -> l.jobOrphaned(job));

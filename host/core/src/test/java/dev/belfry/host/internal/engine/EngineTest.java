@@ -709,22 +709,6 @@ class EngineTest {
     }
 
     @Test
-    void shouldFailTheRunWithoutRunningTheCodeWhenADurableStartCannotBeCommitted() {
-        sink.holdCommits();
-        TestJob job = register(JobSpec.builder("d", Schedule.once(Instant.parse("2027-01-04T12:00:00Z"))).build());
-        engine().runDue();
-        sink.failCommits("No space left on device");
-        runs.runAll();
-
-        assertThat(job.contexts).isEmpty();
-        assertThat(record("d").lastOutcome().orElseThrow().message())
-                .contains("could not be made durable").contains("No space left on device");
-        assertThat(record("d").status()).isEqualTo(JobStatus.FAILED);
-        failureLog.assertLogged(Level.WARN, "run 1 of job demo.d (attempt 1) failed:"
-                + " java.lang.IllegalStateException: the start of the run could not be made durable");
-    }
-
-    @Test
     void shouldRecordARunCutOffByACrashAsFailedAndRetryIt() {
         Schedule once = Schedule.once(Instant.parse("2027-01-04T11:00:00Z"));
         JobRecord crashed = JobRecord.pending(new QName("demo", "report"), "demo", once)
