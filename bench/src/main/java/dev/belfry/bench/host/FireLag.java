@@ -64,7 +64,7 @@ final class FireLag {
         });
         Path dir = withSidecar ? Files.createTempDirectory("belfry-bench-lag-") : null;
         JournalStore writer = withSidecar
-                ? BelfryRig.journalStore(dir, clock))
+                ? BelfryRig.journalStore(dir, clock)
                 : null;
         if (writer != null) {
             writer.start();

@@ -55,7 +55,7 @@ final class HeapPerJob {
         Clock clock = Clock.systemUTC();
         Path dir = Files.createTempDirectory("belfry-bench-heap-");
         ExecutorService workers = BelfryRig.workers();
-        JournalStore writer = BelfryRig.journalStore(dir, clock));
+        JournalStore writer = BelfryRig.journalStore(dir, clock);
         writer.start();
         Engine engine = BelfryRig.engine(clock, writer, workers, EngineListener.NONE);
         try {
