@@ -62,6 +62,29 @@ final class Machine {
         return -1;
     }
 
+    /**
+     * Bytes this process has caused to be sent to the storage layer so far ({@code write_bytes} of
+     * {@code /proc/self/io}: page-cache pages written back or synced, not the bytes handed to write()), less the
+     * bytes of pages dropped before being written ({@code cancelled_write_bytes}, a file deleted while still dirty);
+     * -1 where the file is not there.
+     */
+    static long diskWriteBytes() {
+        try {
+            long written = -1;
+            long cancelled = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+                if (line.startsWith("write_bytes:")) {
+                    written = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                } else if (line.startsWith("cancelled_write_bytes:")) {
+                    cancelled = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return written < 0 ? -1 : written - cancelled;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private static String procLine(String file, String key) {
         try {
             return Files.readAllLines(Path.of(file)).stream()
