@@ -89,6 +89,7 @@ final class DurableState {
             long cpu0 = Machine.processCpuNanos();
             long[] gc0 = Machine.gcTimeAndCount();
             long disk0 = Machine.diskWriteBytes();
+            long allocated0 = Machine.allocatedBytes();
             long journal0 = sampler.journalBytes();
             long checkpoints0 = store.health().checkpoints();
             long t0 = System.nanoTime();
@@ -98,6 +99,7 @@ final class DurableState {
             LagRecorder.Snapshot checkpointWindow = duringCheckpoint.interval();
             long fires = started.sum() - started0;
             long disk = Machine.diskWriteBytes() - disk0;
+            long allocated = Machine.allocatedBytes() - allocated0;
             long journal = sampler.journalBytes() - journal0;
             long cpu = Machine.processCpuNanos() - cpu0;
             long[] gc = Machine.gcTimeAndCount();
@@ -116,9 +118,11 @@ final class DurableState {
                     FireLag.ms(checkpointWindow.max())));
             out.append(String.format(Locale.ROOT, "  disk: %,d bytes written by the process in the window"
                             + " (/proc/self/io write_bytes - cancelled_write_bytes) = %.0f bytes per fire; journal"
-                            + " appended %,d bytes = %.1f bytes per fire; %d commits so far%n", disk,
+                            + " appended %,d bytes = %.1f bytes per fire; %d commits so far%n"
+                            + "  heap: %,.0f bytes allocated per fire (all threads of the process, the benchmark's"
+                            + " own sampler and probe included)%n", disk,
                     disk / (double) Math.max(1, fires), journal, journal / (double) Math.max(1, fires),
-                    h.commits()));
+                    h.commits(), allocated / (double) Math.max(1, fires)));
 
             out.append(acknowledgements(store, lag, started)).append('\n');
             engine.shutdown(Duration.ofSeconds(1));

@@ -54,6 +54,22 @@ final class Machine {
         return new long[] {time, count};
     }
 
+    /**
+     * Bytes allocated so far by the threads alive now (a thread that ended took its count with it); -1 where the
+     * JVM does not count them.
+     */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+            long sum = 0;
+            for (long a : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+                sum += Math.max(0, a);
+            }
+            return sum;
+        }
+        return -1;
+    }
+
     /** CPU time of this process, so a result can say how much of the two shared cores it used. */
     static long processCpuNanos() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
