@@ -9,11 +9,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The journal beside the sidecar: segment files {@code <data>/_system/background_jobs.journal.<generation>}, and
@@ -155,7 +158,8 @@ public final class Journal {
         long from = checkpoint.journalGeneration();
         List<SegmentFile> obsolete = new ArrayList<>();
         List<SegmentFile> replayed = new ArrayList<>();
-        JournalRecords.Decoder decoder = new JournalRecords.Decoder();
+        List<JournalReader.Segment> read = new ArrayList<>();
+        List<SegmentFile> readFiles = new ArrayList<>();
         long records = 0;
         TornTail torn = null;
         long expected = from;
@@ -196,28 +200,93 @@ public final class Journal {
             if (seg.end() == JournalReader.End.CORRUPT_MIDDLE) {
                 throw new JournalFormatException(name, seg.validLength(), withoutLocation(seg.problem()));
             }
-            for (int r = 0; r < seg.count(); r++) {
-                JournalRecords.Change c;
-                try {
-                    c = decoder.decode(seg.bytes(), seg.starts()[r], seg.lengths()[r]);
-                } catch (RuntimeException e) {
-                    throw new JournalFormatException(name, seg.starts()[r] - JournalSegment.FRAME_BYTES,
-                            "record does not decode: " + e.getMessage());
-                }
-                if (c instanceof JournalRecords.Put p) {
-                    jobs.put(p.qname(), p.job());
-                } else {
-                    jobs.remove(c.qname());
-                }
-            }
+            read.add(seg);
+            readFiles.add(s);
             records += seg.count();
             replayed.add(s);
             if (seg.end() == JournalReader.End.TORN_TAIL) {
                 torn = new TornTail(s, seg.validLength(), seg.problem().orElse("torn record"));
             }
         }
+        replayNewestFirst(read, readFiles, jobs);
         return new Recovery(jobs, Collections.unmodifiableList(replayed), Collections.unmodifiableList(obsolete),
                 records, Optional.ofNullable(torn), expected);
+    }
+
+    /**
+     * Applies the segments' records over the checkpoint's jobs. The last change of a job wins, so they are read newest
+     * first: the first change met for a job is decoded and applied, and every older one is only checked (skimmed)
+     * and passed over. Most records of a long journal are replaced ones, and skimming one makes no objects.
+     */
+    private static void replayNewestFirst(List<JournalReader.Segment> segments, List<SegmentFile> files,
+                                          Map<QName, JobRecord> jobs) {
+        JournalRecords.Decoder decoder = new JournalRecords.Decoder();
+        Set<NameBytes> settled = new HashSet<>();
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            JournalReader.Segment seg = segments.get(i);
+            String name = files.get(i).file().toString();
+            byte[] bytes = seg.bytes();
+            for (int r = seg.count() - 1; r >= 0; r--) {
+                int start = seg.starts()[r];
+                int length = seg.lengths()[r];
+                try {
+                    decoder.skim(bytes, start, length);
+                    if (!settled.add(new NameBytes(bytes, decoder.namespaceAt(), decoder.namespaceLength(),
+                            decoder.nameAt(), decoder.nameLength()))) {
+                        continue;
+                    }
+                    JournalRecords.Change c = decoder.decode(bytes, start, length);
+                    if (c instanceof JournalRecords.Put p) {
+                        jobs.put(p.qname(), p.job());
+                    } else {
+                        jobs.remove(c.qname());
+                    }
+                } catch (RuntimeException e) {
+                    throw new JournalFormatException(name, start - JournalSegment.FRAME_BYTES,
+                            "record does not decode: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** A job's namespace and name as the UTF-8 bytes of a record, compared by content. */
+    private static final class NameBytes {
+        private final byte[] bytes;
+        private final int namespaceAt;
+        private final int namespaceLength;
+        private final int nameAt;
+        private final int nameLength;
+        private final int hash;
+
+        NameBytes(byte[] bytes, int namespaceAt, int namespaceLength, int nameAt, int nameLength) {
+            this.bytes = bytes;
+            this.namespaceAt = namespaceAt;
+            this.namespaceLength = namespaceLength;
+            this.nameAt = nameAt;
+            this.nameLength = nameLength;
+            int h = 1;
+            for (int i = 0; i < namespaceLength; i++) {
+                h = 31 * h + bytes[namespaceAt + i];
+            }
+            h = 31 * h + '.';
+            for (int i = 0; i < nameLength; i++) {
+                h = 31 * h + bytes[nameAt + i];
+            }
+            this.hash = h;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NameBytes n && n.hash == hash
+                    && Arrays.equals(bytes, namespaceAt, namespaceAt + namespaceLength, n.bytes, n.namespaceAt,
+                    n.namespaceAt + n.namespaceLength)
+                    && Arrays.equals(bytes, nameAt, nameAt + nameLength, n.bytes, n.nameAt, n.nameAt + n.nameLength);
+        }
     }
 
     private static String withoutLocation(Optional<String> problem) {
