@@ -110,12 +110,19 @@ public final class JournalRecords {
                     | (job.lastOutcome().isPresent() ? HAS_OUTCOME : 0)
                     | (job.orphanedAt().isPresent() ? HAS_ORPHANED : 0)
                     | (job.checkpoint().isPresent() ? HAS_CHECKPOINT : 0);
+            // No ifPresent(this::instant) below: each such method reference is an object made per record.
             ensure(2);
             buf[length++] = (byte) statusCode(job.status());
             buf[length++] = (byte) flags;
-            job.nextFireAt().ifPresent(this::instant);
-            job.lastStartedAt().ifPresent(this::instant);
-            job.lastFinishedAt().ifPresent(this::instant);
+            if (job.nextFireAt().isPresent()) {
+                instant(job.nextFireAt().get());
+            }
+            if (job.lastStartedAt().isPresent()) {
+                instant(job.lastStartedAt().get());
+            }
+            if (job.lastFinishedAt().isPresent()) {
+                instant(job.lastFinishedAt().get());
+            }
             if (job.lastOutcome().isPresent()) {
                 RunOutcome o = job.lastOutcome().get();
                 ensure(1);
@@ -123,11 +130,15 @@ public final class JournalRecords {
                 string(o.message());
                 varLong(o.duration().toMillis());
             }
-            job.orphanedAt().ifPresent(this::instant);
+            if (job.orphanedAt().isPresent()) {
+                instant(job.orphanedAt().get());
+            }
             varLong(job.consecutiveFailures());
             varLong(job.runCount());
             varLong(job.failureCount());
-            job.checkpoint().ifPresent(this::string);
+            if (job.checkpoint().isPresent()) {
+                string(job.checkpoint().get());
+            }
             varLong(job.version());
             string(job.unknown().isEmpty() ? "" : SidecarCodec.unknownJson(job.unknown()));
         }
