@@ -222,6 +222,7 @@ public final class Journal {
                                           Map<QName, JobRecord> jobs) {
         JournalRecords.Decoder decoder = new JournalRecords.Decoder();
         Set<NameBytes> settled = new HashSet<>();
+        JournalFormatException damage = null;
         for (int i = segments.size() - 1; i >= 0; i--) {
             JournalReader.Segment seg = segments.get(i);
             String name = files.get(i).file().toString();
@@ -242,10 +243,15 @@ public final class Journal {
                         jobs.remove(c.qname());
                     }
                 } catch (RuntimeException e) {
-                    throw new JournalFormatException(name, start - JournalSegment.FRAME_BYTES,
+                    // Kept, not thrown: the damage reported is the first in the journal's order, as a replay from
+                    // the start would meet it, so that moving it aside (--reset-state) keeps only what precedes it.
+                    damage = new JournalFormatException(name, start - JournalSegment.FRAME_BYTES,
                             "record does not decode: " + e.getMessage());
                 }
             }
+        }
+        if (damage != null) {
+            throw damage;
         }
     }
 

@@ -254,6 +254,18 @@ class JournalTest {
     }
 
     @Test
+    void shouldNameTheFirstOfTwoRecordsThatDoNotDecode() throws IOException {
+        byte[] a = put(job("a", 1));
+        Path file = segment(0, put(job("b", 1)), new byte[] {'Z'}, a, new byte[] {'Y'});
+        long firstBad = JournalSegment.HEADER_BYTES + JournalSegment.FRAME_BYTES + put(job("b", 1)).length;
+
+        assertThatThrownBy(() -> Journal.recover(checkpoint(0), dir, false))
+                .isInstanceOf(JournalFormatException.class)
+                .hasMessageStartingWith(file + "@" + firstBad + ":")
+                .hasMessageContaining("unknown record kind 0x5a");
+    }
+
+    @Test
     void shouldKeepAJobRemovedAndAddedAgainWithItsLastStateAcrossSegments() throws IOException {
         segment(0, put(job("a", 1)), remove("a"), put(job("b", 1)));
         segment(1, put(job("a", 7)), remove("b"), put(job("b", 9)), put(job("c", 1)), remove("c"));
