@@ -221,7 +221,8 @@ public final class Journal {
     private static void replayNewestFirst(List<JournalReader.Segment> segments, List<SegmentFile> files,
                                           Map<QName, JobRecord> jobs) {
         JournalRecords.Decoder decoder = new JournalRecords.Decoder();
-        Set<NameBytes> settled = new HashSet<>();
+        Set<NameBytes> settled = new HashSet<>(Math.max(16, jobs.size() * 4 / 3 + 1));
+        NameBytes probe = new NameBytes(); // looked up for every record; a key is copied only for a job's first
         JournalFormatException damage = null;
         for (int i = segments.size() - 1; i >= 0; i--) {
             JournalReader.Segment seg = segments.get(i);
@@ -232,10 +233,12 @@ public final class Journal {
                 int length = seg.lengths()[r];
                 try {
                     decoder.skim(bytes, start, length);
-                    if (!settled.add(new NameBytes(bytes, decoder.namespaceAt(), decoder.namespaceLength(),
-                            decoder.nameAt(), decoder.nameLength()))) {
+                    probe.set(bytes, decoder.namespaceAt(), decoder.namespaceLength(), decoder.nameAt(),
+                            decoder.nameLength());
+                    if (settled.contains(probe)) {
                         continue;
                     }
+                    settled.add(probe.copy());
                     JournalRecords.Change c = decoder.decode(bytes, start, length);
                     if (c instanceof JournalRecords.Put p) {
                         jobs.put(p.qname(), p.job());
@@ -255,30 +258,44 @@ public final class Journal {
         }
     }
 
-    /** A job's namespace and name as the UTF-8 bytes of a record, compared by content. */
+    /**
+     * A job's namespace and name as the UTF-8 bytes of a record, compared by content. Only the probe is ever
+     * {@linkplain #set set}; the keys in the set are copies and never change.
+     */
     private static final class NameBytes {
-        private final byte[] bytes;
-        private final int namespaceAt;
-        private final int namespaceLength;
-        private final int nameAt;
-        private final int nameLength;
-        private final int hash;
+        private byte[] bytes;
+        private int namespaceAt;
+        private int namespaceLength;
+        private int nameAt;
+        private int nameLength;
+        private int hash;
 
-        NameBytes(byte[] bytes, int namespaceAt, int namespaceLength, int nameAt, int nameLength) {
-            this.bytes = bytes;
-            this.namespaceAt = namespaceAt;
-            this.namespaceLength = namespaceLength;
-            this.nameAt = nameAt;
-            this.nameLength = nameLength;
+        void set(byte[] b, int nsAt, int nsLength, int nmAt, int nmLength) {
+            this.bytes = b;
+            this.namespaceAt = nsAt;
+            this.namespaceLength = nsLength;
+            this.nameAt = nmAt;
+            this.nameLength = nmLength;
             int h = 1;
-            for (int i = 0; i < namespaceLength; i++) {
-                h = 31 * h + bytes[namespaceAt + i];
+            for (int i = 0; i < nsLength; i++) {
+                h = 31 * h + b[nsAt + i];
             }
             h = 31 * h + '.';
-            for (int i = 0; i < nameLength; i++) {
-                h = 31 * h + bytes[nameAt + i];
+            for (int i = 0; i < nmLength; i++) {
+                h = 31 * h + b[nmAt + i];
             }
             this.hash = h;
+        }
+
+        NameBytes copy() {
+            NameBytes c = new NameBytes();
+            c.bytes = bytes;
+            c.namespaceAt = namespaceAt;
+            c.namespaceLength = namespaceLength;
+            c.nameAt = nameAt;
+            c.nameLength = nameLength;
+            c.hash = hash;
+            return c;
         }
 
         @Override
