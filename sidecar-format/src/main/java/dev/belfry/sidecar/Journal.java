@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -180,6 +181,9 @@ public final class Journal {
         List<SegmentFile> obsolete = new ArrayList<>();
         List<SegmentFile> replayed = new ArrayList<>();
         JournalRecords.Decoder decoder = new JournalRecords.Decoder();
+        LastRecords lastRecordOf = new LastRecords(checkpoint.jobs().size());
+        long[] ordinal = {0};
+        List<Long> counts = new ArrayList<>();
         long records = 0;
         TornTail torn = null;
         long expected = from;
@@ -208,20 +212,15 @@ public final class Journal {
                 continue;
             }
             expected++;
-            // Records are applied as they stream past: a record is only ever replaced by a later one, so what a
-            // damaged segment applied before its damage is what recovery keeps anyway (with --reset-state).
+            // First pass: each record's job is only looked up (skimmed, no objects made), to find the last record
+            // of every job; the second pass below decodes just those. A job's last record is its state.
             JournalReader.Scan seg = JournalReader.scan(s.file(), (buffer, offset, length, at) -> {
-                JournalRecords.Change c;
                 try {
-                    c = decoder.decode(buffer, offset, length);
+                    decoder.skim(buffer, offset, length);
                 } catch (RuntimeException e) {
                     throw new JournalFormatException(name, at, "record does not decode: " + e.getMessage());
                 }
-                if (c instanceof JournalRecords.Put p) {
-                    jobs.put(p.qname(), p.job());
-                } else {
-                    jobs.remove(c.qname());
-                }
+                lastRecordOf.note(buffer, decoder, ordinal[0]++);
             });
             if (seg.header().generation() != s.generation()) {
                 throw new JournalFormatException(name, 12, "header says generation " + seg.header().generation()
@@ -237,12 +236,137 @@ public final class Journal {
             }
             records += seg.count();
             replayed.add(s);
+            counts.add(seg.count());
             if (seg.end() == JournalReader.End.TORN_TAIL) {
                 torn = new TornTail(s, seg.validLength(), seg.problem().orElse("torn record"));
             }
         }
+        applyLastRecords(replayed, counts, lastRecordOf, decoder, jobs);
         return new Recovery(jobs, Collections.unmodifiableList(replayed), Collections.unmodifiableList(obsolete),
                 records, Optional.ofNullable(torn), expected);
+    }
+
+    /**
+     * Second pass: decodes each job's last record. Only the records the first pass counted are looked at (a
+     * segment a running host appends to may have grown since).
+     */
+    private static void applyLastRecords(List<SegmentFile> replayed, List<Long> counts, LastRecords lastRecordOf,
+                                         JournalRecords.Decoder decoder, Map<QName, JobRecord> jobs)
+            throws IOException {
+        long[] ordinal = {0};
+        int countIndex = 0;
+        for (SegmentFile s : replayed) {
+            if (Files.size(s.file()) < JournalSegment.HEADER_BYTES) {
+                continue; // the torn header the first pass skipped
+            }
+            long count = counts.get(countIndex++);
+            long first = ordinal[0];
+            JournalReader.scan(s.file(), (buffer, offset, length, at) -> {
+                long n = ordinal[0]++;
+                if (n - first >= count) {
+                    return;
+                }
+                decoder.skim(buffer, offset, length);
+                if (lastRecordOf.isLast(buffer, decoder, n)) {
+                    JournalRecords.Change c;
+                    try {
+                        c = decoder.decode(buffer, offset, length);
+                    } catch (RuntimeException e) {
+                        throw new JournalFormatException(s.file().toString(), at, "record does not decode: "
+                                + e.getMessage());
+                    }
+                    if (c instanceof JournalRecords.Put p) {
+                        jobs.put(p.qname(), p.job());
+                    } else {
+                        jobs.remove(c.qname());
+                    }
+                }
+            });
+            ordinal[0] = first + count;
+        }
+    }
+
+    /**
+     * The ordinal of each job's last record, keyed by the job's name as the record's UTF-8 bytes: looking a record
+     * up makes no object, and a key is copied only for a job's first record.
+     */
+    private static final class LastRecords {
+        private final Map<NameBytes, long[]> last;
+        private final NameBytes probe = new NameBytes();
+
+        LastRecords(int expectedJobs) {
+            last = new HashMap<>(Math.max(16, expectedJobs * 4 / 3 + 1));
+        }
+
+        void note(byte[] buffer, JournalRecords.Decoder skimmed, long ordinal) {
+            probe.set(buffer, skimmed);
+            long[] at = last.get(probe);
+            if (at == null) {
+                last.put(probe.copy(), new long[] {ordinal});
+            } else {
+                at[0] = ordinal;
+            }
+        }
+
+        boolean isLast(byte[] buffer, JournalRecords.Decoder skimmed, long ordinal) {
+            probe.set(buffer, skimmed);
+            long[] at = last.get(probe);
+            return at != null && at[0] == ordinal;
+        }
+    }
+
+    /** A job's namespace and name as UTF-8 bytes, compared by content. */
+    private static final class NameBytes {
+        private byte[] bytes;
+        private int namespaceAt;
+        private int namespaceLength;
+        private int nameAt;
+        private int nameLength;
+        private int hash;
+
+        void set(byte[] b, JournalRecords.Decoder skimmed) {
+            bytes = b;
+            namespaceAt = skimmed.namespaceAt();
+            namespaceLength = skimmed.namespaceLength();
+            nameAt = skimmed.nameAt();
+            nameLength = skimmed.nameLength();
+            int h = 1;
+            for (int i = 0; i < namespaceLength; i++) {
+                h = 31 * h + b[namespaceAt + i];
+            }
+            h = 31 * h + '.';
+            for (int i = 0; i < nameLength; i++) {
+                h = 31 * h + b[nameAt + i];
+            }
+            hash = h;
+        }
+
+        /** A key of its own: the probe's bytes live in a buffer the reader reuses. */
+        NameBytes copy() {
+            NameBytes c = new NameBytes();
+            c.bytes = new byte[namespaceLength + nameLength];
+            System.arraycopy(bytes, namespaceAt, c.bytes, 0, namespaceLength);
+            System.arraycopy(bytes, nameAt, c.bytes, namespaceLength, nameLength);
+            c.namespaceAt = 0;
+            c.namespaceLength = namespaceLength;
+            c.nameAt = namespaceLength;
+            c.nameLength = nameLength;
+            c.hash = hash;
+            return c;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NameBytes n && n.hash == hash
+                    && Arrays.equals(bytes, namespaceAt, namespaceAt + namespaceLength, n.bytes, n.namespaceAt,
+                    n.namespaceAt + n.namespaceLength)
+                    && Arrays.equals(bytes, nameAt, nameAt + nameLength, n.bytes, n.nameAt, n.nameAt + n.nameLength);
+        }
     }
 
     private static String withoutLocation(Optional<String> problem) {

@@ -41,6 +41,8 @@ public final class JournalRecords {
     private static final int HAS_OUTCOME = 1 << 5;
     private static final int HAS_ORPHANED = 1 << 6;
     private static final int HAS_CHECKPOINT = 1 << 7;
+    /** The optional instants that follow the flags, in their order. */
+    private static final int[] INSTANT_FLAGS = {HAS_NEXT_FIRE, HAS_LAST_STARTED, HAS_LAST_FINISHED};
 
     private static final byte MANUAL = 0;
     private static final byte ONCE = 1;
@@ -108,12 +110,19 @@ public final class JournalRecords {
                     | (job.lastOutcome().isPresent() ? HAS_OUTCOME : 0)
                     | (job.orphanedAt().isPresent() ? HAS_ORPHANED : 0)
                     | (job.checkpoint().isPresent() ? HAS_CHECKPOINT : 0);
+            // No ifPresent(this::instant) below: each such method reference is an object made per record.
             ensure(2);
             buf[length++] = (byte) statusCode(job.status());
             buf[length++] = (byte) flags;
-            job.nextFireAt().ifPresent(this::instant);
-            job.lastStartedAt().ifPresent(this::instant);
-            job.lastFinishedAt().ifPresent(this::instant);
+            if (job.nextFireAt().isPresent()) {
+                instant(job.nextFireAt().get());
+            }
+            if (job.lastStartedAt().isPresent()) {
+                instant(job.lastStartedAt().get());
+            }
+            if (job.lastFinishedAt().isPresent()) {
+                instant(job.lastFinishedAt().get());
+            }
             if (job.lastOutcome().isPresent()) {
                 RunOutcome o = job.lastOutcome().get();
                 ensure(1);
@@ -121,11 +130,15 @@ public final class JournalRecords {
                 string(o.message());
                 varLong(o.duration().toMillis());
             }
-            job.orphanedAt().ifPresent(this::instant);
+            if (job.orphanedAt().isPresent()) {
+                instant(job.orphanedAt().get());
+            }
             varLong(job.consecutiveFailures());
             varLong(job.runCount());
             varLong(job.failureCount());
-            job.checkpoint().ifPresent(this::string);
+            if (job.checkpoint().isPresent()) {
+                string(job.checkpoint().get());
+            }
             varLong(job.version());
             string(job.unknown().isEmpty() ? "" : SidecarCodec.unknownJson(job.unknown()));
         }
@@ -236,6 +249,10 @@ public final class JournalRecords {
         private byte[] b;
         private int at;
         private int end;
+        private int namespaceAt;
+        private int namespaceLength;
+        private int nameAt;
+        private int nameLength;
 
         /** Creates a decoder. */
         public Decoder() {
@@ -265,6 +282,126 @@ public final class JournalRecords {
                 throw new IllegalArgumentException((end - at) + " byte(s) left after the record");
             }
             return change;
+        }
+
+        /**
+         * Checks a payload's structure as {@link #decode} reads it, without making its objects, and notes where the
+         * job's namespace and name are ({@link #namespaceAt()} and so on), so a journal can be replayed newest
+         * first and a change that a later one replaces costs no objects. Value rules that only the records check
+         * (a name's characters, a checkpoint's length) are left to {@link #decode} of the change that wins.
+         *
+         * @param payload the bytes
+         * @param offset  where the payload starts
+         * @param length  its length
+         * @throws IllegalArgumentException with what is wrong, as {@link #decode} would say it
+         */
+        public void skim(byte[] payload, int offset, int length) {
+            b = Objects.requireNonNull(payload, "payload");
+            at = offset;
+            end = offset + length;
+            int kind = u8();
+            if (kind != PUT && kind != REMOVE) {
+                throw new IllegalArgumentException("unknown record kind 0x" + Integer.toHexString(kind));
+            }
+            namespaceAt = skipString();
+            namespaceLength = at - namespaceAt;
+            nameAt = skipString();
+            nameLength = at - nameAt;
+            if (kind == PUT) {
+                skimJob();
+            }
+            if (at != end) {
+                throw new IllegalArgumentException((end - at) + " byte(s) left after the record");
+            }
+        }
+
+        /** @return where the namespace's bytes start in the payload last {@linkplain #skim skimmed} */
+        public int namespaceAt() {
+            return namespaceAt;
+        }
+
+        /** @return how many bytes the namespace has */
+        public int namespaceLength() {
+            return namespaceLength;
+        }
+
+        /** @return where the name's bytes start in the payload last skimmed */
+        public int nameAt() {
+            return nameAt;
+        }
+
+        /** @return how many bytes the name has */
+        public int nameLength() {
+            return nameLength;
+        }
+
+        private void skimJob() {
+            skipString(); // plugin id
+            int kind = u8();
+            switch (kind) {
+                case MANUAL -> { }
+                case ONCE -> skipInstant();
+                case PERIODIC -> {
+                    skipInstant(); // a duration has the same form
+                    if (u8() >= MODES.length) {
+                        throw new IllegalArgumentException("unknown periodic mode");
+                    }
+                    skipInstant();
+                }
+                case CRON -> {
+                    skipString();
+                    int zoneAt = skipString();
+                    zones.computeIfAbsent(new String(b, zoneAt, at - zoneAt, StandardCharsets.UTF_8), ZoneId::of);
+                }
+                default -> throw new IllegalArgumentException("unknown schedule kind " + kind);
+            }
+            int status = u8();
+            if (status >= STATUSES.length) {
+                throw new IllegalArgumentException("unknown status code " + status);
+            }
+            int flags = u8();
+            for (int flag : INSTANT_FLAGS) {
+                if ((flags & flag) != 0) {
+                    skipInstant();
+                }
+            }
+            if ((flags & HAS_OUTCOME) != 0) {
+                u8();
+                skipString();
+                varLong();
+            }
+            if ((flags & HAS_ORPHANED) != 0) {
+                skipInstant();
+            }
+            if (varLong() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("consecutive failures out of range");
+            }
+            varLong();
+            varLong();
+            if ((flags & HAS_CHECKPOINT) != 0) {
+                skipString();
+            }
+            varLong();
+            int unknownAt = skipString();
+            if (at > unknownAt) {
+                SidecarCodec.parseUnknown(new String(b, unknownAt, at - unknownAt, StandardCharsets.UTF_8));
+            }
+        }
+
+        private void skipInstant() {
+            varLong();
+            nanos();
+        }
+
+        /** @return where the string's bytes start; they end where reading goes on */
+        private int skipString() {
+            long n = varLong();
+            if (n > end - at) {
+                throw new IllegalArgumentException("string of " + n + " bytes runs past the record's end");
+            }
+            int from = at;
+            at += (int) n;
+            return from;
         }
 
         private JobRecord job() {

@@ -244,6 +244,42 @@ class JournalTest {
     }
 
     @Test
+    void shouldRefuseAReplacedRecordCutShortThoughALaterChangeOfItsJobWins() throws IOException {
+        byte[] whole = put(job("a", 1));
+        Path file = segment(0, Arrays.copyOf(whole, whole.length - 1), put(job("a", 2)));
+
+        assertThatThrownBy(() -> Journal.recover(checkpoint(0), dir, false))
+                .isInstanceOf(JournalFormatException.class)
+                .hasMessageStartingWith(file + "@")
+                .hasMessageContaining("record does not decode: record cut short");
+    }
+
+    @Test
+    void shouldNameTheFirstOfTwoRecordsThatDoNotDecode() throws IOException {
+        byte[] a = put(job("a", 1));
+        Path file = segment(0, put(job("b", 1)), new byte[] {'Z'}, a, new byte[] {'Y'});
+        long firstBad = JournalSegment.HEADER_BYTES + JournalSegment.FRAME_BYTES + put(job("b", 1)).length;
+
+        assertThatThrownBy(() -> Journal.recover(checkpoint(0), dir, false))
+                .isInstanceOf(JournalFormatException.class)
+                .hasMessageStartingWith(file + "@" + firstBad + ":")
+                .hasMessageContaining("unknown record kind 0x5a");
+    }
+
+    @Test
+    void shouldKeepAJobRemovedAndAddedAgainWithItsLastStateAcrossSegments() throws IOException {
+        segment(0, put(job("a", 1)), remove("a"), put(job("b", 1)));
+        segment(1, put(job("a", 7)), remove("b"), put(job("b", 9)), put(job("c", 1)), remove("c"));
+
+        Journal.Recovery r = Journal.recover(checkpoint(0, job("c", 4)), dir, false);
+
+        assertThat(r.jobs()).containsOnlyKeys(QName.of("demo", "a"), QName.of("demo", "b"));
+        assertThat(r.jobs().get(QName.of("demo", "a")).runCount()).isEqualTo(7);
+        assertThat(r.jobs().get(QName.of("demo", "b")).runCount()).isEqualTo(9);
+        assertThat(r.records()).isEqualTo(8);
+    }
+
+    @Test
     void shouldRefuseASegmentWhoseHeaderDisagreesWithItsName() throws IOException {
         Path file = segment(3, put(job("a", 1)));
         Files.move(file, Journal.segment(dir, 0));

@@ -52,7 +52,7 @@ final class FireLag {
         return String.format(Locale.ROOT, "%.3f", micros / 1000.0);
     }
 
-    /** Belfry's engine with an in-memory sink, or with the real sidecar writer if {@code withSidecar}. */
+    /** Belfry's engine with an in-memory sink, or with the real journal store if {@code withSidecar}. */
     Result belfry(boolean withSidecar) throws Exception {
         Clock clock = Clock.systemUTC();
         LagRecorder lag = new LagRecorder();
@@ -75,7 +75,7 @@ final class FireLag {
         try {
             engine.attach(BelfryRig.PLUGIN, jobs);
             engine.start();
-            return measure(lag, started).finish("Belfry (" + (withSidecar ? "sidecar writer" : "in-memory sink")
+            return measure(lag, started).finish("Belfry (" + (withSidecar ? "journal store" : "in-memory sink")
                     + ")", () -> {
                         EngineStats stats = engine.stats();
                         String notes = String.format(Locale.ROOT, "engine: skipped %d, missed %d, waiting for"

@@ -63,7 +63,7 @@ final class FireThroughput {
 
     /**
      * Rounds of Belfry's engine with an in-memory sink (durable start on, as one-shot jobs have by default: the
-     * sink answers at once) or with the real sidecar writer (durable start off).
+     * sink answers at once) or with the real journal store (durable start off).
      */
     Result belfry(boolean withSidecar) throws Exception {
         List<Double> rates = new ArrayList<>();
@@ -73,13 +73,13 @@ final class FireThroughput {
             rates.add(r[0]);
             cpu.add(r[1]);
         }
-        return new Result("Belfry (" + (withSidecar ? "sidecar writer, no durable start" : "in-memory sink") + ")",
+        return new Result("Belfry (" + (withSidecar ? "journal store, no durable start" : "in-memory sink") + ")",
                 rates, cpu, "burst of " + options.burst() + "; clock stopped at the due instant");
     }
 
     /**
-     * One-shot jobs as they are by default, durable start on, over the real sidecar writer: every run waits for a
-     * commit of the sidecar, so this is bounded by commits per second times the worker cap, and uses a small burst.
+     * One-shot jobs as they are by default, durable start on, over the real journal store: every run waits for a
+     * sync of the journal, so this is bounded by syncs per second times the worker cap.
      */
     Result belfryDurableStart(int burst) throws Exception {
         List<Double> rates = new ArrayList<>();
@@ -89,7 +89,7 @@ final class FireThroughput {
             rates.add(r[0]);
             cpu.add(r[1]);
         }
-        return new Result("Belfry (sidecar writer, durable start)", rates, cpu, "burst of " + burst);
+        return new Result("Belfry (journal store, durable start)", rates, cpu, "burst of " + burst);
     }
 
     /** @return fires per second and the process's CPU use in percent of one core */

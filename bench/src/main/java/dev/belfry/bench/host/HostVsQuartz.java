@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Run (about five minutes with the defaults):
  * {@code java -Xms2g -Xmx2g -DBELFRY_LOG_LEVEL=WARN -cp bench/target/benchmarks.jar dev.belfry.bench.host.HostVsQuartz}
- * with optional {@code --only=startup,heap,throughput,commit,lag}, {@code --jobs=100000},
+ * with optional {@code --only=startup,heap,throughput,commit,lag,durable,recovery}, {@code --jobs=100000},
  * {@code --period-seconds=10}, {@code --warmup-seconds=10}, {@code --measure-seconds=30}, {@code --burst=100000},
- * {@code --rounds=5}, {@code --commit-jobs=10000}, {@code --commit-seconds=10}, {@code --commit-threads=2}.
+ * {@code --rounds=5}, {@code --commit-jobs=10000}, {@code --commit-seconds=10}, {@code --commit-threads=2}, {@code --ack-rate=1000},
+ * {@code --ack-seconds=20}, {@code --recovery-records=1000000}, {@code --recovery-dir=DIR} (made once and kept).
  */
 public final class HostVsQuartz {
     private HostVsQuartz() {
@@ -42,6 +43,8 @@ public final class HostVsQuartz {
                 case "throughput" -> throughput(options);
                 case "commit" -> commit(options);
                 case "lag" -> lag(options);
+                case "durable" -> durable(options);
+                case "recovery" -> recovery(options);
                 default -> throw new IllegalStateException("unknown section " + section);
             }
             System.out.printf(Locale.ROOT, "(%s took %.0f s)%n", section, (System.nanoTime() - t0) / 1e9);
@@ -85,6 +88,30 @@ public final class HostVsQuartz {
     private static void commit(Options options) throws Exception {
         heading("5. State updates through the group-commit writer (50 ms commit interval)");
         System.out.print(new GroupCommit(options).run().lines());
+    }
+
+    private static void durable(Options options) throws Exception {
+        Duration period = options.period();
+        heading(String.format(Locale.ROOT, "6. Durable state: %,d periodic jobs every %d s = %,.0f fires/s over the"
+                        + " journal store, Quartz RAMJobStore beside it; warm-up %d s, measured %d s (targets: p99 <="
+                        + " 0.5 ms, p99.9 <= 2 ms and below Quartz; <= 300 disk bytes per fire; ack p99 <= 2 ms;"
+                        + " >= 20,000 durable starts/s)", options.jobs(), period.toSeconds(),
+                options.jobs() / (double) period.toSeconds(), options.warmup().toSeconds(),
+                options.measure().toSeconds()));
+        System.out.print(new DurableState(options).run());
+        FireLag lag = new FireLag(options);
+        for (QuartzRig.Variant variant : QuartzRig.Variant.values()) {
+            HeapPerJob.usedAfterGc();
+            System.out.println(lag.quartz(variant).line());
+        }
+        HeapPerJob.usedAfterGc();
+        System.out.println(new FireThroughput(options).belfryDurableStart(options.burst()).line());
+    }
+
+    private static void recovery(Options options) throws Exception {
+        heading(String.format(Locale.ROOT, "7. Recovery: checkpoint of %,d jobs + %,d journal records ->"
+                + " StateLoader.load done (target <= 1 s warm)", options.jobs(), options.recoveryRecords()));
+        System.out.print(new Recovery(options).run());
     }
 
     private static void lag(Options options) throws Exception {

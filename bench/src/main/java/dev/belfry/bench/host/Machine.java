@@ -54,12 +54,51 @@ final class Machine {
         return new long[] {time, count};
     }
 
+    /**
+     * Bytes allocated so far by the threads alive now (a thread that ended took its count with it); -1 where the
+     * JVM does not count them.
+     */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+            long sum = 0;
+            for (long a : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+                sum += Math.max(0, a);
+            }
+            return sum;
+        }
+        return -1;
+    }
+
     /** CPU time of this process, so a result can say how much of the two shared cores it used. */
     static long processCpuNanos() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
         return -1;
+    }
+
+    /**
+     * Bytes this process has caused to be sent to the storage layer so far ({@code write_bytes} of
+     * {@code /proc/self/io}: page-cache pages written back or synced, not the bytes handed to write()), less the
+     * bytes of pages dropped before being written ({@code cancelled_write_bytes}, a file deleted while still dirty);
+     * -1 where the file is not there.
+     */
+    static long diskWriteBytes() {
+        try {
+            long written = -1;
+            long cancelled = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+                if (line.startsWith("write_bytes:")) {
+                    written = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                } else if (line.startsWith("cancelled_write_bytes:")) {
+                    cancelled = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return written < 0 ? -1 : written - cancelled;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String procLine(String file, String key) {

@@ -24,11 +24,18 @@ import java.util.stream.Stream;
  * @param commitJobs   group commit: jobs in the sidecar
  * @param commitTime   group commit: how long the writers run
  * @param commitThreads group commit: threads calling put
+ * @param ackRate      durable: durable starts per second for the acknowledgement latency
+ * @param ackTime      durable: how long that runs (saturation runs half as long per thread count)
+ * @param recoveryRecords recovery: journal records over the checkpoint
+ * @param recoveryDir  recovery: where the checkpoint and journal are made once and kept (for a cold JVM that only
+ *                     loads them), or null for a temporary directory
  */
 record Options(Set<String> sections, int jobs, Duration period, Duration warmup, Duration measure, int burst,
-               int rounds, int commitJobs, Duration commitTime, int commitThreads) {
+               int rounds, int commitJobs, Duration commitTime, int commitThreads, int ackRate, Duration ackTime,
+               int recoveryRecords, Path recoveryDir) {
 
-    static final List<String> ALL = List.of("startup", "heap", "throughput", "commit", "lag");
+    static final List<String> ALL = List.of("startup", "heap", "throughput", "commit", "lag", "durable",
+            "recovery");
 
     static Options parse(String[] args) {
         Set<String> sections = new LinkedHashSet<>(ALL);
@@ -41,6 +48,10 @@ record Options(Set<String> sections, int jobs, Duration period, Duration warmup,
         int commitJobs = 10_000;
         Duration commitTime = Duration.ofSeconds(10);
         int commitThreads = 2;
+        int ackRate = 1_000;
+        Duration ackTime = Duration.ofSeconds(20);
+        int recoveryRecords = 1_000_000;
+        Path recoveryDir = null;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
@@ -67,11 +78,15 @@ record Options(Set<String> sections, int jobs, Duration period, Duration warmup,
                 case "commit-jobs" -> commitJobs = positive(name, value);
                 case "commit-seconds" -> commitTime = Duration.ofSeconds(positive(name, value));
                 case "commit-threads" -> commitThreads = positive(name, value);
+                case "ack-rate" -> ackRate = positive(name, value);
+                case "ack-seconds" -> ackTime = Duration.ofSeconds(positive(name, value));
+                case "recovery-records" -> recoveryRecords = positive(name, value);
+                case "recovery-dir" -> recoveryDir = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option --" + name);
             }
         }
         return new Options(sections, jobs, period, warmup, measure, burst, rounds, commitJobs, commitTime,
-                commitThreads);
+                commitThreads, ackRate, ackTime, recoveryRecords, recoveryDir);
     }
 
     private static int positive(String name, String value) {

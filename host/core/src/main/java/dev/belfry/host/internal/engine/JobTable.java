@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -130,6 +131,9 @@ final class JobTable {
         assert lock.isHeld();
         JobStatus status = slot.derivedStatus();
         JobRecord current = slot.record();
+        if (base == current && slot.lastTicket() != 0 && unchanged(current, status, slot)) {
+            return slot.lastTicket(); // asked after every fire, mostly of a record just committed: no copy made
+        }
         // One copy per commit (this runs several times per fire), and the current Optionals where they still hold.
         JobRecord next = base.withEngineState(status, optional(current.nextFireAt(), slot.nextFire()), slot.paused(),
                 optional(current.orphanedAt(), slot.orphanedAt()), slot.dynamic(), current.version() + 1);
@@ -145,6 +149,13 @@ final class JobTable {
     /** @return a future that completes once the change of {@code ticket} is on disk (see {@link StateSink}) */
     CompletableFuture<Void> durable(long ticket) {
         return sink.durable(ticket);
+    }
+
+    /** @return whether the engine's state of {@code slot} is what {@code current} already holds */
+    private static boolean unchanged(JobRecord current, JobStatus status, JobSlot slot) {
+        return status == current.status() && current.paused() == slot.paused() && current.dynamic() == slot.dynamic()
+                && Objects.equals(current.nextFireAt().orElse(null), slot.nextFire())
+                && Objects.equals(current.orphanedAt().orElse(null), slot.orphanedAt());
     }
 
     private static Optional<Instant> optional(Optional<Instant> current, Instant value) {

@@ -81,7 +81,8 @@ final class Run implements JobContext {
                 next = next.executeOne();
             }
         } finally {
-            RUNNING_FOR.remove();
+            // Cleared, not removed: a pooled worker keeps its entry, so a run makes none.
+            RUNNING_FOR.set(null);
         }
     }
 

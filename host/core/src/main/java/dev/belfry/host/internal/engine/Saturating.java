@@ -1,6 +1,5 @@
 package dev.belfry.host.internal.engine;
 
-import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -33,7 +32,11 @@ final class Saturating {
         if (!due.isAfter(now)) {
             return 0;
         }
-        Duration d = Duration.between(now, due);
-        return d.compareTo(Duration.ofNanos(capNanos)) >= 0 ? capNanos : d.toNanos();
+        // Computed from the fields rather than through Duration.between: the timer loop asks at every wake-up.
+        long seconds = due.getEpochSecond() - now.getEpochSecond();
+        if (seconds >= Long.MAX_VALUE / 1_000_000_000L) {
+            return capNanos; // over 292 years: more than any cap, and not a long of nanoseconds
+        }
+        return Math.min(seconds * 1_000_000_000L + (due.getNano() - now.getNano()), capNanos);
     }
 }
