@@ -48,7 +48,7 @@ class GraphWriterReplayTest {
                 s.executeWrite(tx -> writer.syncPlugins(tx, plugins));
                 s.executeWrite(tx -> writer.upsertJobs(tx, jobs, false, true, T0));
                 s.executeWrite(tx -> writer.upsertJobs(tx, jobs, true, true, T0.plusSeconds(60)));
-                s.executeWrite(tx -> writer.insertRuns(tx, runs));
+                s.executeWrite(tx -> writer.insertRuns(tx, runs, true));
             }
             String graph = snapshot();
             if (first == null) {

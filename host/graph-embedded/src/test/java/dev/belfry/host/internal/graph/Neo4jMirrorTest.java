@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +44,7 @@ class Neo4jMirrorTest {
 
     /** The injected outage is logged at WARN: asserted below, kept off the console. */
     @RegisterExtension
-    final LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class);
+    final LogCapture mirrorLog = LogCapture.of(Neo4jMirror.class).atLevel(Level.INFO);
 
     private final GraphTestServer server = GraphTestServer.get();
     private final FakeClock clock = new FakeClock(T0);
@@ -444,9 +445,140 @@ class Neo4jMirrorTest {
         assertThat(rows(query)).containsExactly(life + "6 success", life + "7 failed");
     }
 
+    @Test
+    void shouldWriteOnlyTheRunsNearTheNewestItWroteWhenRestartedAgainstAGraphThatHoldsThem() {
+        // given three jobs with 20 runs each in the host's history, ten minutes apart, already in the graph
+        Map<QName, List<RunLogRecords.Run>> history = threeJobsOfTwentyRuns();
+        Neo4jMirror first = connected(withHistory(history::get, 50));
+        assertThat(first.status().rowsWritten()).as("3 jobs and all 60 runs").isEqualTo(63);
+        assertDateTime(node("MATCH (h:_Host) RETURN h").get("runs_written_until"), T0.minusSeconds(10));
+        first.close();
+
+        // when the host restarts
+        Neo4jMirror again = connected(withHistory(history::get, 50));
+
+        // then only the runs within the margin before the newest one written are sent again: the newest of each job
+        assertThat(again.status().rowsWritten()).as("3 jobs and 3 runs").isEqualTo(6);
+        assertThat(count("MATCH (:_BackgroundJob)-[:RAN]->(r:_JobRun) RETURN count(r)")).isEqualTo(60);
+        assertThat(mirrorLog.matching(Level.INFO, "synced 3 jobs and 3 runs of the run history")).hasSize(1);
+    }
+
+    @Test
+    void shouldWriteTheWholeHistoryAgainWhenTheGraphLostRuns() {
+        Map<QName, List<RunLogRecords.Run>> history = threeJobsOfTwentyRuns();
+        connected(withHistory(history::get, 50)).close();
+
+        // given a graph whose runs were all deleted, the host node and its mark kept
+        server.query("MATCH (r:_JobRun) DETACH DELETE r");
+        Neo4jMirror m = connected(withHistory(history::get, 50));
+        assertThat(runIds("runs.a")).hasSize(20);
+        assertThat(count("MATCH (:_BackgroundJob)-[:RAN]->(r:_JobRun) RETURN count(r)")).isEqualTo(60);
+        m.close();
+
+        // given a graph that lost five older runs of one job
+        server.query("MATCH (:_BackgroundJob {qname: 'runs.b'})-[:RAN]->(r:_JobRun) WITH r ORDER BY r.started_at"
+                + " LIMIT 5 DETACH DELETE r");
+        assertThat(runIds("runs.b")).hasSize(15);
+        m = connected(withHistory(history::get, 50));
+        assertThat(runIds("runs.b")).hasSize(20);
+        assertThat(m.status().rowsWritten()).as("3 jobs, all 20 runs of runs.b, the newest of the others")
+                .isEqualTo(3 + 20 + 2);
+        m.close();
+
+        // given a new, empty graph
+        server.wipe();
+        m = connected(withHistory(history::get, 50));
+        assertThat(count("MATCH (:_BackgroundJob)-[:RAN]->(r:_JobRun) RETURN count(r)")).isEqualTo(60);
+        assertThat(m.status().rowsWritten()).isEqualTo(63);
+    }
+
+    @Test
+    void shouldWriteTheRunsThatFinishedDuringAnOutageWhenNeo4jIsBack() throws Exception {
+        // given a job with three runs of an earlier life, in the graph through a proxy
+        change(job("out.a", 1));
+        QName a = QName.parse("out.a");
+        Map<QName, List<RunLogRecords.Run>> history = new java.util.concurrent.ConcurrentHashMap<>();
+        history.put(a, List.of(earlierRun(a, 3, T0.minusSeconds(60)), earlierRun(a, 2, T0.minusSeconds(120)),
+                earlierRun(a, 1, T0.minusSeconds(180))));
+        GraphEndpoint direct = server.endpoint();
+        try (GraphFaultProxy proxy = new GraphFaultProxy(direct.uri())) {
+            AtomicReference<GraphEndpoint> at = new AtomicReference<>(
+                    new GraphEndpoint(proxy.uri(), direct.user(), direct.password()));
+            // A queue of one run: those that finish while Neo4j is away are dropped from it, the history keeps them.
+            mirror = track(new Neo4jMirror(() -> Optional.of(at.get()), sidecar::snapshot,
+                    q -> history.getOrDefault(q, List.of()), HOST, STARTED, 50, clock, Duration.ofMillis(50),
+                    Duration.ofSeconds(1), 1));
+            mirror.start();
+            connected(mirror);
+            assertThat(runIds("out.a")).containsExactly("3", "2", "1");
+
+            // when Neo4j goes away and five runs finish
+            proxy.close();
+            finish(history, run("out.a", 1, T0.plusSeconds(1), Optional.empty()));
+            Poll.until(() -> assertThat(mirror.status().connected()).isFalse());
+            for (long id = 2; id <= 5; id++) {
+                finish(history, run("out.a", id, T0.plusSeconds(id), Optional.empty()));
+            }
+            assertThat(mirror.runsDropped()).isPositive();
+
+            // then, once it is back, they are all in the graph
+            at.set(direct);
+            Poll.until(() -> assertThat(runIds("out.a")).containsExactly("5", "4", "3", "2", "1", "3", "2", "1"));
+        }
+        assertThat(mirrorLog.matching(Level.WARN, "graph mirror cannot write to Neo4j")).hasSize(1);
+    }
+
+    /** As the host does: the run goes into its run history, newest first, and to the mirror. */
+    private void finish(Map<QName, List<RunLogRecords.Run>> history, RunResult result) {
+        List<RunLogRecords.Run> runs = new ArrayList<>();
+        runs.add(new RunLogRecords.Run(result.job(), STARTED, result.runId(), result.scheduledFor(), result.firedAt(),
+                result.finishedAt(), result.attempt(), result.error()));
+        runs.addAll(history.getOrDefault(result.job(), List.of()));
+        history.put(result.job(), runs);
+        mirror.runFinished(result);
+    }
+
+    /**
+     * runs.a, runs.b and runs.c with 20 runs each of an earlier life (ids 101-120, 201-220, 301-320), ten minutes
+     * apart; the newest ended T0-10s, -20s, -30s.
+     */
+    private Map<QName, List<RunLogRecords.Run>> threeJobsOfTwentyRuns() {
+        Map<QName, List<RunLogRecords.Run>> history = new java.util.HashMap<>();
+        List<String> names = List.of("runs.a", "runs.b", "runs.c");
+        for (int j = 0; j < names.size(); j++) {
+            change(job(names.get(j), 1));
+            QName q = QName.parse(names.get(j));
+            List<RunLogRecords.Run> runs = new ArrayList<>();
+            for (int id = 20; id >= 1; id--) {
+                runs.add(earlierRun(q, 100L * (j + 1) + id,
+                        T0.minusSeconds(10L * (j + 1)).minus(Duration.ofMinutes(10L * (20 - id)))));
+            }
+            history.put(q, runs);
+        }
+        return history;
+    }
+
+    private static RunLogRecords.Run earlierRun(QName job, long id, Instant finishedAt) {
+        Instant started = finishedAt.minusSeconds(1);
+        return new RunLogRecords.Run(job, STARTED.minus(Duration.ofHours(1)), id, started, started, finishedAt, 1,
+                Optional.empty());
+    }
+
+    /** Waits for the mirror's first resync. */
+    private static Neo4jMirror connected(Neo4jMirror m) {
+        Poll.until(() -> assertThat(m.status().lastSyncAt()).isPresent());
+        return m;
+    }
+
     private Neo4jMirror withHistory(java.util.function.Function<QName, List<RunLogRecords.Run>> history) {
-        Neo4jMirror m = track(new Neo4jMirror(() -> Optional.of(server.endpoint()), sidecar::snapshot, history, HOST,
-                STARTED, 2, clock, Duration.ofMillis(50), Duration.ofSeconds(1), 10_000));
+        return withHistory(history, 2);
+    }
+
+    private Neo4jMirror withHistory(java.util.function.Function<QName, List<RunLogRecords.Run>> history,
+                                    int runsPerJob) {
+        Neo4jMirror m = track(new Neo4jMirror(() -> Optional.of(server.endpoint()), sidecar::snapshot,
+                q -> Optional.ofNullable(history.apply(q)).orElse(List.of()), HOST, STARTED, runsPerJob, clock,
+                Duration.ofMillis(50), Duration.ofSeconds(1), 10_000));
         m.start();
         return m;
     }

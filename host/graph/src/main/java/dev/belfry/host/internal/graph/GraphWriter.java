@@ -6,8 +6,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.Value;
 
 /**
  * The mirror's Cypher. Every statement is fixed text with parameters; nothing from a plugin, a job or an error is
@@ -91,7 +94,26 @@ final class GraphWriter {
             MERGE (r:_JobRun {run_id: row.run_id})
               ON CREATE SET r += row.props
             MERGE (j)-[:RAN]->(r)
-            RETURN count(r) AS written""";
+            RETURN max(row.props.finished_at) AS until""";
+
+    /**
+     * Moves the host node's {@code runs_written_until} on to {@code $until} (never back): every run of this host that
+     * finished before it has been written, so a reconnection need not write them again (see {@link #RUN_MARK}).
+     */
+    static final String ADVANCE_RUN_MARK = """
+            MATCH (h:_Host {id: $hostId})
+            WHERE h.runs_written_until IS NULL OR h.runs_written_until < $until
+            SET h.runs_written_until = $until""";
+
+    /** The newest {@code finished_at} this host's mirror has written; absent in a graph new to this host. */
+    static final String RUN_MARK = """
+            MATCH (h:_Host {id: $hostId})
+            RETURN h.runs_written_until AS until""";
+
+    /** How many runs the graph holds of each job: a relationship count per node, no run is read. */
+    static final String RUN_COUNTS = """
+            MATCH (j:_BackgroundJob)
+            RETURN j.qname AS qname, COUNT { (j)-[:RAN]->() } AS runs""";
 
     static final String TRIM_RUNS = """
             UNWIND $qnames AS q
@@ -195,15 +217,46 @@ final class GraphWriter {
         return deleted + tx.run(DELETE_STRAY_RUNS).single().get("deleted").asInt();
     }
 
-    /** Inserts run rows from {@link GraphRows#run} and trims each job's history. @return the rows sent */
-    int insertRuns(TransactionContext tx, List<Map<String, Object>> rows) {
+    /**
+     * Inserts run rows from {@link GraphRows#run} and trims each job's history.
+     *
+     * @param advanceMark whether the rows are runs in the order they finished (the mirror's queue), so that the
+     *                    newest of them written moves the run mark on; not for the run history, whose rows come job by
+     *                    job and whose mark is moved once all are written ({@link #advanceRunMark})
+     * @return the rows sent
+     */
+    int insertRuns(TransactionContext tx, List<Map<String, Object>> rows, boolean advanceMark) {
         if (runsPerJob == 0 || rows.isEmpty()) {
             return 0;
         }
-        tx.run(INSERT_RUNS, Map.of("rows", rows)).consume();
+        Value until = tx.run(INSERT_RUNS, Map.of("rows", rows)).single().get("until");
         List<Object> qnames = rows.stream().map(r -> r.get("qname")).distinct().toList();
         tx.run(TRIM_RUNS, Map.of("qnames", qnames, "keep", (long) runsPerJob)).consume();
+        if (advanceMark && !until.isNull()) {
+            tx.run(ADVANCE_RUN_MARK, Map.of("hostId", hostId, "until", until)).consume();
+        }
         return rows.size();
+    }
+
+    /** Moves the run mark on to {@code until} if it is before. */
+    void advanceRunMark(TransactionContext tx, Instant until) {
+        tx.run(ADVANCE_RUN_MARK, Map.of("hostId", hostId, "until", GraphRows.dateTime(until))).consume();
+    }
+
+    /** @return the {@code finished_at} of the newest run this host's mirror has written to this graph, if known */
+    Optional<Instant> runsWrittenUntil(TransactionContext tx) {
+        List<Record> records = tx.run(RUN_MARK, Map.of("hostId", hostId)).list();
+        if (records.isEmpty() || records.get(0).get("until").isNull()) {
+            return Optional.empty();
+        }
+        return Optional.of(records.get(0).get("until").asZonedDateTime().toInstant());
+    }
+
+    /** @return the number of runs the graph holds of each job it has, by qname */
+    Map<String, Long> runCounts(TransactionContext tx) {
+        Map<String, Long> counts = new HashMap<>();
+        tx.run(RUN_COUNTS).forEachRemaining(r -> counts.put(r.get("qname").asString(), r.get("runs").asLong()));
+        return counts;
     }
 
     /** Writes the host node alone (no plugin list known yet). */

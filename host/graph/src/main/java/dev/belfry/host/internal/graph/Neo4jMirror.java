@@ -69,6 +69,16 @@ public final class Neo4jMirror implements GraphMirror {
     /** Minutes between resyncs while connected: how long a change made to the graph from outside can last. */
     public static final int RESYNC_MINUTES = 5;
     static final Duration RESYNC_INTERVAL = Duration.ofMinutes(RESYNC_MINUTES);
+    /**
+     * How far before the newest run the mirror has written (the host node's {@code runs_written_until}) a
+     * reconnection still writes the host's run history. A run's {@code finished_at} is taken before the run reaches
+     * the mirror's queue, so a run handed over a moment late (its worker descheduled, a GC pause) can be written
+     * after a newer one, and a clock stepped back makes later runs look older: a run that waited out an outage with a
+     * {@code finished_at} up to this much before the mark still comes back. Runs re-sent inside the margin are
+     * merged by their key and cost a lookup each: at 1,000 runs a second, 60,000 at a reconnection, against every
+     * kept run of every job without the mark.
+     */
+    static final Duration RUN_MARGIN = Duration.ofMinutes(1);
     /** How often to look for the endpoint while the embedded server is still starting. */
     private static final Duration ENDPOINT_POLL = Duration.ofMillis(500);
     /** How long an idle thread waits for work before looking around again. */
@@ -108,6 +118,7 @@ public final class Neo4jMirror implements GraphMirror {
 
     // Mirror thread only.
     private boolean outageLogged;
+    private long historyRunsWritten;
     private long droppedReported;
     private Instant droppedReportedAt = Instant.EPOCH;
     private volatile int outageWarnings;
@@ -382,9 +393,11 @@ public final class Neo4jMirror implements GraphMirror {
         connected = true;
         lastError = Optional.empty();
         if (outageLogged) {
-            log.info("graph mirror reconnected to {}; resynced {} jobs", ep, jobs);
+            log.info("graph mirror reconnected to {}; resynced {} jobs and {} runs of the run history", ep, jobs,
+                    historyRunsWritten);
         } else {
-            log.info("graph mirror connected to {}; synced {} jobs", ep, jobs);
+            log.info("graph mirror connected to {}; synced {} jobs and {} runs of the run history", ep, jobs,
+                    historyRunsWritten);
         }
         outageLogged = false;
     }
@@ -404,8 +417,8 @@ public final class Neo4jMirror implements GraphMirror {
 
     /**
      * Makes the graph match the sidecar state: upserts every job, deletes the rest, syncs the plugins; on a
-     * (re)connection ({@code withRuns}) also writes the run history, which holds the runs of earlier lives of the
-     * host and those that waited out an outage.
+     * (re)connection ({@code withRuns}) also writes what the graph may lack of the run history, which holds the runs
+     * of earlier lives of the host and those that waited out an outage.
      */
     private int resync(Driver d, boolean withRuns) {
         List<JobRecord> state = List.copyOf(fullState.get());
@@ -442,26 +455,68 @@ public final class Neo4jMirror implements GraphMirror {
         return state.size();
     }
 
-    /** Runs are merged by their key, so a run the graph holds already is left as it is. */
+    /**
+     * Writes the runs of the history the graph may lack. A graph that knows nothing of this host's runs (new, wiped,
+     * foreign, or written before the mark existed) gets all of it. Otherwise a job gets the runs that finished after
+     * the mark less {@link #RUN_MARGIN}, unless the graph holds fewer of its runs than the history has from before
+     * that point (someone deleted them, a batch was refused, more are kept per job now): then it gets all of its
+     * history again. Runs are merged by their key, so a run the graph holds already is left as it is.
+     */
     private void writeHistory(Session s, List<JobRecord> state) {
+        historyRunsWritten = 0;
         if (runsPerJob == 0) {
             return;
         }
+        Optional<Instant> cutoff = s.executeRead(writer::runsWrittenUntil).map(until -> until.minus(RUN_MARGIN));
+        Map<String, Long> inGraph = cutoff.isPresent() ? s.executeRead(writer::runCounts) : Map.of();
         List<Map<String, Object>> rows = new ArrayList<>();
+        Instant newest = Instant.MIN;
         for (JobRecord job : state) {
             List<RunLogRecords.Run> runs = runHistory.apply(job.qname());
-            for (RunLogRecords.Run run : runs.subList(0, Math.min(runs.size(), runsPerJob))) {
+            List<RunLogRecords.Run> kept = runs.subList(0, Math.min(runs.size(), runsPerJob));
+            for (RunLogRecords.Run run : missing(kept, cutoff, inGraph.getOrDefault(job.qname().toString(), 0L))) {
                 rows.add(GraphRows.run(Views.result(run), GraphRows.runPrefix(hostId, run.hostStartedAt())));
+                newest = run.finishedAt().isAfter(newest) ? run.finishedAt() : newest;
                 if (rows.size() == BATCH_SIZE) {
-                    List<Map<String, Object>> batch = List.copyOf(rows);
-                    rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, batch)));
+                    writeHistoryBatch(s, List.copyOf(rows));
                     rows.clear();
                 }
             }
         }
         if (!rows.isEmpty()) {
-            rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows)));
+            writeHistoryBatch(s, rows);
         }
+        if (historyRunsWritten > 0) {
+            // Only now: the history goes job by job, and a mark moved by its first batch would hide the runs of the
+            // jobs after it from the next reconnection if this one failed half-way.
+            Instant until = newest;
+            s.executeWrite(tx -> {
+                writer.advanceRunMark(tx, until);
+                return null;
+            });
+        }
+    }
+
+    private void writeHistoryBatch(Session s, List<Map<String, Object>> rows) {
+        rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows, false)));
+        historyRunsWritten += rows.size();
+    }
+
+    /**
+     * @param kept    a job's runs from the history, as many as the graph keeps
+     * @param cutoff  the mark less the margin; empty if the graph has no mark of this host
+     * @param inGraph how many runs of the job the graph holds
+     * @return the runs to write
+     */
+    private static List<RunLogRecords.Run> missing(List<RunLogRecords.Run> kept, Optional<Instant> cutoff, long inGraph) {
+        if (cutoff.isEmpty()) {
+            return kept;
+        }
+        Instant from = cutoff.get();
+        List<RunLogRecords.Run> recent = kept.stream().filter(r -> r.finishedAt().isAfter(from)).toList();
+        // The older runs were all written, and the graph trims a job's runs only down to the number it keeps (no
+        // fewer than these): holding fewer, it lost some.
+        return inGraph < kept.size() - recent.size() ? kept : recent;
     }
 
     /**
@@ -524,7 +579,7 @@ public final class Neo4jMirror implements GraphMirror {
     private void writeRuns(Session s, List<RunChange> runs) {
         List<Map<String, Object>> rows = runs.stream().map(r -> GraphRows.run(r.result(), runPrefix)).toList();
         try {
-            rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows)));
+            rowsWritten.addAndGet(s.executeWrite(tx -> writer.insertRuns(tx, rows, true)));
             queue.runsWritten();
         } catch (ClientException e) {
             if (e instanceof SecurityException) {
