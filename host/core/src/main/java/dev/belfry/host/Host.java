@@ -198,7 +198,7 @@ public final class Host implements AutoCloseable {
         StateLoader.Loaded loaded = null;
         try {
             loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
-                    config.commitInterval(), JournalStore.Limits.DEFAULT, config.resetState());
+                    config.commitInterval(), config.journalLimits(), config.resetState());
             String hostId = HostId.of(config.dataDir());
             host = new Host(config, lock, loaded.store(), hostId, steppedRuns);
             host.exitGuard = guard;
