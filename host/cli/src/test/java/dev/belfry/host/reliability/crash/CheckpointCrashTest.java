@@ -172,10 +172,11 @@ class CheckpointCrashTest {
         host.pause(PAUSABLE);
         Eventually.await(PATIENCE, () -> record(MANUAL).runCount() == 1 && record(CHECKPOINTER).checkpoint()
                 .isPresent() && record(DURABLE).lastOutcome().isPresent(), () -> "the triggered runs end");
-        host.flushState().get(10, TimeUnit.SECONDS);
-        // Acknowledged: on disk from here on, whatever the crash below does.
-        Map<QName, String> acknowledged = essentials(TestAccess.records(host));
+        // Acknowledged once the flush completes: on disk from then on, whatever the crash below does. The 10 ms job's
+        // count is read before the flush (after it, the count in memory may be ahead of the flushed one).
         long beatsAcknowledged = record(BEAT).runCount();
+        host.flushState().get(10, TimeUnit.SECONDS);
+        Map<QName, String> acknowledged = essentials(TestAccess.records(host));
 
         Call crash = ops.crashAt(point.where).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         Path crashed = Files.createDirectories(root.resolve("crashed"));
@@ -191,20 +192,39 @@ class CheckpointCrashTest {
         assertThat(onDisk.job(BEAT).orElseThrow().runCount()).as("%s runs after a crash at %s", BEAT, where)
                 .isGreaterThanOrEqualTo(beatsAcknowledged);
 
-        host = start(crashed, SidecarFileOps.nio());
+        // The restarted host crashes too, at its first journal append: what it made of the first crash's files
+        // (a torn tail cut, a half-made segment deleted, the next segment opened) must load again.
+        FaultyFileOps again = new FaultyFileOps();
+        host = start(crashed, again);
         Eventually.await(PATIENCE, () -> host.job(PAUSABLE).isPresent(), () -> "plugin attached after the crash");
         host.flushState().get(10, TimeUnit.SECONDS);
         assertThat(essentials(TestAccess.records(host))).as("the restarted host's jobs after a crash at %s", where)
                 .containsAllEntriesOf(acknowledged);
         assertThat(record(ONCE).status()).as("the Once job after a crash at %s", where).isEqualTo(JobStatus.COMPLETED);
+        Map<QName, String> acknowledgedAgain = essentials(TestAccess.records(host));
+        again.crashAt(CrashPoint.APPEND_SYNC.where).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        Path crashedAgain = Files.createDirectories(root.resolve("crashed-again"));
+        copySystemDir(crashed, crashedAgain);
+        String leftAgain = listSystemDir(crashedAgain);
+        host.close();
+        host = null;
+        assertThat(essentials(StateOnDisk.read(crashedAgain).jobs()))
+                .as("what a start loads after a crash at %s and a second one at the restarted host's first append"
+                        + " (files %s)", where, leftAgain).containsAllEntriesOf(acknowledgedAgain);
+
+        host = start(crashedAgain, SidecarFileOps.nio());
+        Eventually.await(PATIENCE, () -> host.job(PAUSABLE).isPresent(), () -> "plugin attached after two crashes");
+        host.flushState().get(10, TimeUnit.SECONDS);
+        assertThat(essentials(TestAccess.records(host))).as("the jobs after two crashes, the first at %s", where)
+                .containsAllEntriesOf(acknowledgedAgain);
         host.close();
         host = null;
 
         assertThat(lines("once-ran")).as("fires of the durable-start Once job, crash at %s", where).hasSize(1);
         assertThat(lines("durable-ran")).as("runs of the durable-start manual job, crash at %s", where).hasSize(1);
-        assertThat(essentials(StateOnDisk.read(crashed).jobs())).as("after a clean stop, crash at %s", where)
-                .containsAllEntriesOf(acknowledged);
-        assertThat(Journal.list(crashed.resolve("_system"))).as("segments left by a clean stop").isEmpty();
+        assertThat(essentials(StateOnDisk.read(crashedAgain).jobs())).as("after a clean stop, crash at %s", where)
+                .containsAllEntriesOf(acknowledgedAgain);
+        assertThat(Journal.list(crashedAgain.resolve("_system"))).as("segments left by a clean stop").isEmpty();
         assertThat(log.lines(ch.qos.logback.classic.Level.ERROR)).as("errors logged, crash at %s", where)
                 .allMatch(l -> l.contains("injected"));
         System.out.printf("[crash] crash at %s: every acknowledged change loaded, Once job fired once%n", where);

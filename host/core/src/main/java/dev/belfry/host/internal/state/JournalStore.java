@@ -144,12 +144,16 @@ public final class JournalStore implements StateStore {
         JournalStore store = new JournalStore(checkpoints, ops, clock, interval, limits, checkpoint,
                 recovery.jobs());
         Optional<Journal.TornTail> torn = recovery.tornTail();
+        long next = recovery.nextGeneration();
         if (torn.isPresent()) {
             Path file = torn.get().segment().file();
             log.warn("journal {} ends in a record cut short by a crash (never acknowledged); cut to {} bytes: {}",
                     file, torn.get().validLength(), torn.get().problem());
             if (torn.get().validLength() == 0) {
                 ops.deleteIfExists(file);
+                // A segment whose header the crash cut short is made again under its own generation: the next one
+                // would leave a gap, which the start after another crash refuses as a lost segment.
+                next = torn.get().segment().generation();
             } else {
                 ops.truncate(file, torn.get().validLength());
             }
@@ -157,7 +161,6 @@ public final class JournalStore implements StateStore {
         for (Journal.SegmentFile s : recovery.obsolete()) {
             ops.deleteIfExists(s.file());
         }
-        long next = recovery.nextGeneration();
         if (checkpointFirst) {
             store.writeCheckpoint(next, recovery.jobs().values().toArray(new JobRecord[0]));
         }

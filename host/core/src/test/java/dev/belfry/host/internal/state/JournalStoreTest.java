@@ -10,6 +10,7 @@ import dev.belfry.host.testing.FakeClock;
 import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.Journal;
+import dev.belfry.sidecar.JournalSegment;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFileOps;
@@ -330,6 +331,26 @@ class JournalStoreTest {
         assertThat(Files.size(segment)).isEqualTo(tornLength - 7);
         assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("a", "b");
         log.assertLogged(Level.WARN, "cut short by a crash");
+        second.close(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void shouldLoadAfterASecondCrashWhenTheFirstCutASegmentHeaderShort() throws Exception {
+        JournalStore first = open(Duration.ofHours(1));
+        first.durable(first.put(job("a", 1))).get(10, TimeUnit.SECONDS);
+        long g = segments().get(segments().size() - 1);
+        // Killed while rolling to the next segment: half its header was written.
+        Files.write(Journal.segment(systemDir(), g + 1), new byte[JournalSegment.HEADER_BYTES / 2]);
+
+        JournalStore second = StateLoader.load(data, ops(), clock, Duration.ofHours(1), JournalStore.Limits.DEFAULT,
+                false).store();
+        second.start();
+        second.durable(second.put(job("b", 2))).get(10, TimeUnit.SECONDS);
+
+        // Killed again, before any checkpoint: the next start must find no gap in the journal.
+        assertThat(segments()).containsExactly(g, g + 1);
+        assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("a", "b");
+        log.assertLogged(Level.WARN, "segment header cut short");
         second.close(Duration.ofSeconds(10));
     }
 }
