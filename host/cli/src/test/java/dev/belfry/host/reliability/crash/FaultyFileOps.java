@@ -157,12 +157,12 @@ final class FaultyFileOps implements SidecarFileOps {
 
     @Override
     public void write(Path file, Content content) throws IOException {
-        byte[] bytes = enter(Step.WRITE, file, false) ? content.toBytes() : null;
-        if (bytes == null) {
+        if (!enter(Step.WRITE, file, false)) {
             byte[] all = content.toBytes();
             real.write(file, out -> out.write(all, 0, all.length / 2));
             throw crashedIn(Step.WRITE, file);
         }
+        byte[] bytes = content.toBytes();
         real.write(file, out -> out.write(bytes));
         written.put(file, bytes);
     }

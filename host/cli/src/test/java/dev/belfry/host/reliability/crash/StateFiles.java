@@ -3,7 +3,6 @@ package dev.belfry.host.reliability.crash;
 import dev.belfry.sidecar.Journal;
 import dev.belfry.sidecar.JournalSegment;
 import dev.belfry.sidecar.LoadResult;
-import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
@@ -16,12 +15,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 
 /** Reads a data directory's state the way a test must: without changing anything the host will see. */
 final class StateFiles {
-    private static final SidecarCodec CODEC = new SidecarCodec();
-
     private StateFiles() {
     }
 
@@ -31,21 +27,6 @@ final class StateFiles {
 
     static Path backup(Path data) {
         return data.resolve(SidecarStore.DIRECTORY).resolve(SidecarStore.FILE_NAME + ".bak");
-    }
-
-    /**
-     * Decodes the main file as it is now (it is replaced atomically, so a running host never shows a torn one).
-     *
-     * @return the document, or empty if there is no main file yet
-     * @throws dev.belfry.sidecar.SidecarFormatException if it does not decode
-     */
-    static Optional<SidecarDocument> readMain(Path data) throws IOException {
-        Path file = main(data);
-        try {
-            return Optional.of(CODEC.decode(Files.readAllBytes(file), file.toString()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
     }
 
     /**
