@@ -332,6 +332,50 @@ class SidecarFaultTest {
     }
 
     @Test
+    void shouldRecoverOnceTheDiskDoesWhenAFailedRetryCouldNotDeleteItsNewSegment() throws Exception {
+        FaultyFileOps ops = new FaultyFileOps();
+        Path data = Files.createDirectories(root.resolve("data"));
+        host = startHost(data, ops);
+        Eventually.await(PATIENCE, () -> host.job(DURABLE).isPresent(), () -> "plugin " + PLUGIN + " attached");
+        host.flushState().get(10, TimeUnit.SECONDS);
+        AdminProbe admin = new AdminProbe(data);
+        // A disk that fails every sync and unlink: the retry creates the next segment, cannot sync its header, and
+        // cannot delete it either, so the half-made segment stays behind.
+        ops.failWhere(ON_WRITER.and(step(Step.FORCE_SEGMENT).or(step(Step.DELETE))),
+                f -> new IOException("Input/output error"));
+        faultOn = new Fault() {
+            @Override
+            public void on() {
+            }
+
+            @Override
+            public CompletableFuture<byte[]> off() {
+                return ops.heal();
+            }
+
+            @Override
+            public long attempts() {
+                return ops.injected();
+            }
+        };
+        Eventually.await(PATIENCE, () -> ops.injected() >= 3, () -> "a failed sync, then a retry whose segment stays");
+        Eventually.await(PATIENCE, () -> !healthy(admin), () -> "unhealthy while the disk fails");
+
+        faultOn.off();
+        faultOn = null;
+        Eventually.await(PATIENCE, () -> healthy(admin), () -> "healthy once the disk works again (a segment a"
+                + " failed retry left behind must not block every later one)");
+        host.trigger(DURABLE);
+        Eventually.await(PATIENCE, () -> lines("durable-ran").size() == 1, () -> "a durable start once the disk works");
+        host.flushState().get(10, TimeUnit.SECONDS);
+        assertThat(StateOnDisk.read(data).job(DURABLE).orElseThrow().runCount()).isEqualTo(1);
+        assertThat(log.lines(Level.ERROR)).anyMatch(l -> l.contains("Input/output error"));
+        host.close();
+        host = null;
+        assertThat(Journal.list(data.resolve("_system"))).as("segments left by a clean stop").isEmpty();
+    }
+
+    @Test
     void shouldRetryAFailingDiskAboutOnceASecondWhileJobsKeepChangingState() throws Exception {
         // docs/architecture.md: a failed write "is retried every second with the full state". Every state change
         // used to wake the writer from that pause, so a busy engine retried a failing disk at every commit interval.

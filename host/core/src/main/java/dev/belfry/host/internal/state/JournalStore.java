@@ -11,6 +11,7 @@ import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -397,6 +398,11 @@ public final class JournalStore implements StateStore {
 
     private void openSegment(long g) throws IOException {
         Path file = Journal.segment(dir, g);
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            // Left by an earlier attempt that failed and could not delete it either (a failing disk): nothing was
+            // ever appended to a segment past the current one. Kept, it would fail every later roll and retry.
+            ops.deleteIfExists(file);
+        }
         FileChannel ch = ops.createSegment(file);
         try {
             JournalWriter w = new JournalWriter(ch, file, ops);
