@@ -312,6 +312,9 @@ public final class JournalStore implements StateStore {
     }
 
     private void append(Map<QName, JobRecord> batch) throws IOException {
+        // Merged before anything is written: if a write or the sync fails, the checkpoint that follows must hold
+        // these changes (a batch larger than the writer's buffer is partly written while it is appended).
+        merge(batch);
         for (Map.Entry<QName, JobRecord> e : batch.entrySet()) {
             if (e.getValue() == null) {
                 encoder.remove(e.getKey());
@@ -320,8 +323,6 @@ public final class JournalStore implements StateStore {
             }
             writer.append(encoder.buffer(), 0, encoder.length());
         }
-        // Merged before the sync: if it fails, the checkpoint that follows must hold these changes.
-        merge(batch);
         writer.sync();
     }
 

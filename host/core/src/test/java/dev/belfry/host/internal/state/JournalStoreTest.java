@@ -39,6 +39,7 @@ class JournalStoreTest {
     private final FakeClock clock = FakeClock.at("2027-01-04T12:00:00Z");
     private final AtomicBoolean syncFails = new AtomicBoolean();
     private final AtomicBoolean checkpointFails = new AtomicBoolean();
+    private final AtomicBoolean segmentWriteFails = new AtomicBoolean();
     private final AtomicInteger syncs = new AtomicInteger();
     private final AtomicInteger failedSyncs = new AtomicInteger();
     private final AtomicInteger sidecarWrites = new AtomicInteger();
@@ -87,6 +88,14 @@ class JournalStoreTest {
             @Override
             public void deleteIfExists(Path file) throws IOException {
                 nio.deleteIfExists(file);
+            }
+
+            @Override
+            public int writeSegment(FileChannel channel, Path file, ByteBuffer bytes) throws IOException {
+                if (segmentWriteFails.get()) {
+                    throw new IOException("No space left on device");
+                }
+                return nio.writeSegment(channel, file, bytes);
             }
 
             @Override
@@ -236,6 +245,30 @@ class JournalStoreTest {
         assertThat(checkpoint.jobs()).extracting(j -> j.qname().name()).as("the recovery wrote a checkpoint")
                 .contains("before", "during");
         log.assertLogged(Level.ERROR, "Input/output error");
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldKeepEveryChangeOfABatchWhoseWriteFailedAndWriteItOnceTheDiskWorks() throws Exception {
+        JournalStore store = open(Duration.ofHours(1));
+        store.durable(store.put(job("before", 1))).get(10, TimeUnit.SECONDS);
+
+        segmentWriteFails.set(true);
+        long ticket = 0;
+        for (int i = 0; i < 3_000; i++) {
+            ticket = store.put(job("bulk-" + i, i)); // one batch, larger than the writer's 64 KiB buffer
+        }
+        CompletableFuture<Void> ack = store.durable(ticket);
+        assertThatThrownBy(() -> ack.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("No space left on device");
+
+        segmentWriteFails.set(false);
+        store.durable(store.put(job("after", 2))).get(10, TimeUnit.SECONDS);
+        store.flush().get(10, TimeUnit.SECONDS);
+
+        assertThat(onDisk().jobs()).as("jobs on disk once the disk works again, every change acknowledged")
+                .hasSize(3_002);
+        log.assertLogged(Level.ERROR, "No space left on device");
         assertThat(store.close(Duration.ofSeconds(10))).isZero();
     }
 
