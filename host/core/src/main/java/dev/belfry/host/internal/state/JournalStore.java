@@ -181,20 +181,23 @@ public final class JournalStore implements StateStore {
 
     @Override
     public synchronized long put(JobRecord record) {
+        boolean first = changes.isEmpty();
         changes.put(record.qname(), record);
-        return changed();
+        return changed(first);
     }
 
     @Override
     public synchronized long remove(QName qname) {
+        boolean first = changes.isEmpty();
         changes.put(qname, null);
-        return changed();
+        return changed(first);
     }
 
-    private long changed() {
+    private long changed(boolean first) {
         // Only an idle writer waits for a change; a writer already gathering or writing would only be woken for
-        // nothing (a busy engine makes thousands of changes a second).
-        if (changes.size() == 1) {
+        // nothing (a busy engine makes thousands of changes a second). Only the first change starts the interval:
+        // a job changing faster than it would otherwise postpone the write for as long as it keeps changing.
+        if (first) {
             oldestPendingAt = System.nanoTime();
             notifyAll();
         }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -245,6 +246,24 @@ class JournalStoreTest {
         assertThat(checkpoint.jobs()).extracting(j -> j.qname().name()).as("the recovery wrote a checkpoint")
                 .contains("before", "during");
         log.assertLogged(Level.ERROR, "Input/output error");
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldWriteAJobThatChangesFasterThanTheIntervalWithinTheInterval() throws Exception {
+        JournalStore store = open(Duration.ofMillis(50));
+        int syncsAtStart = syncs.get();
+        long runs = 0;
+        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        // One job changing every 5 ms, nobody waiting for it: its changes must not keep postponing the write.
+        while (System.nanoTime() < until) {
+            store.put(job("hot", ++runs));
+            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+        }
+        int syncsWhileChanging = syncs.get() - syncsAtStart;
+
+        assertThat(syncsWhileChanging).as("journal syncs in 1 s of changes every 5 ms, commit interval 50 ms")
+                .isGreaterThanOrEqualTo(5);
         assertThat(store.close(Duration.ofSeconds(10))).isZero();
     }
 
