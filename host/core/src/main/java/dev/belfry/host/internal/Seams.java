@@ -7,8 +7,9 @@ import java.util.function.BiConsumer;
 
 /**
  * Seams for tests that must not be public API: fault-injection tests swap the state file's operations and make
- * checkpoints come early (small journal limits), and belfry-test's {@code ManualHost} starts a host it steps, through here instead of through {@code HostConfig.Builder}
- * or {@code Host}, so an application never sees a knob that only tests need.
+ * checkpoints come early (small journal limits), and belfry-test's {@code ManualHost} starts a host it steps, through
+ * here instead of through {@code HostConfig.Builder} or {@code Host}, so an application never sees a knob that only
+ * tests need.
  */
 public final class Seams {
     private static volatile BiConsumer<Object, SidecarFileOps> sidecarFileOps;
@@ -65,8 +66,10 @@ public final class Seams {
         journalLimitsForNewHosts = Objects.requireNonNull(limits, "limits");
     }
 
-    /** @return the journal limits a new builder starts with; {@link JournalStore.Limits#DEFAULT} unless a test's
-     *          child JVM set others */
+    /**
+     * @return the journal limits a new builder starts with: {@link JournalStore.Limits#DEFAULT} unless a test's child
+     *         JVM set others
+     */
     public static JournalStore.Limits journalLimitsForNewHosts() {
         return journalLimitsForNewHosts;
     }

@@ -153,7 +153,8 @@ class CheckpointCrashTest {
 
     private Host start(Path data, SidecarFileOps ops) {
         HostConfig.Builder b = HostConfig.builder().dataDir(data).pluginsDir(plugins)
-                .pluginScanInterval(Duration.ZERO).commitInterval(Duration.ofMillis(10)).misfireThreshold(Duration.ofMinutes(5))
+                .pluginScanInterval(Duration.ZERO).commitInterval(Duration.ofMillis(10))
+                .misfireThreshold(Duration.ofMinutes(5))
                 .shutdownGrace(Duration.ofMillis(500));
         return Host.start(TestAccess.checkpointEvery(TestAccess.sidecarFileOps(b, ops), 1).build());
     }

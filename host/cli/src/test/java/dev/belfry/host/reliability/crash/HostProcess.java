@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real host in a child JVM ({@code belfry run} through {@link ChildHost}, the test's class path), with standard output and error in files.
+ * A real host in a child JVM ({@code belfry run} through {@link ChildHost}, the test's class path), with standard
+ * output and error in files.
  * It uses the product's own {@code logback.xml} (the test class path would otherwise pick the quiet test config),
  * so the log has the production format and its UTC timestamps can be read back.
  */

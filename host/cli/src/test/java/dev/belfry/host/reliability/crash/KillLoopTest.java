@@ -195,7 +195,8 @@ class KillLoopTest {
                         + " %s; jobs checked %d (max %d jobs in the state); runs cut off (RUNNING at a kill) %d;"
                         + " Once fires %d, Once runs cut off and recorded FAILED %d, duplicate Once fires 0;"
                         + " .bak fallbacks %d%n",
-                seed, cycles, kills, targetsMissed, TARGET_WAIT, took, killsInCheckpoint, killsAtFreshSegment, tornTails,
+                seed, cycles, kills, targetsMissed, TARGET_WAIT, took, killsInCheckpoint, killsAtFreshSegment,
+                tornTails,
                 replayedRecords, armedSeen.summary(), armedByHostClock.summary(), hostInit.summary(), jobsChecked,
                 maxJobs, runningAtKill, fires.size(), onceCutOff.size(), backupLoads);
         assertThat(backupLoads).as(".bak fallbacks (a kill never tears the main file), %s", replay).isZero();

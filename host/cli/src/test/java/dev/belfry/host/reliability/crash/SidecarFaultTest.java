@@ -296,7 +296,8 @@ class SidecarFaultTest {
         assertThat(health.get("healthy").asBoolean()).as("/health sidecar.healthy while fdatasync fails").isFalse();
         assertThat(health.get("last_error").asText()).contains("Input/output error");
         StringWriter out = new StringWriter();
-        int exit = BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(new StringWriter(), true),
+        int exit = BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true),
+                new PrintWriter(new StringWriter(), true),
                 "status", "--data", data.toString());
         assertThat(exit).as("belfry status exit code while fdatasync fails (degraded)").isEqualTo(4);
         assertThat(out.toString()).contains("degraded").contains("failing").contains("Input/output error");
