@@ -208,7 +208,7 @@ public final class Host implements AutoCloseable {
         try {
             Instant startedAt = config.clock().instant();
             loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
-                    config.commitInterval(), JournalStore.Limits.DEFAULT, config.resetState());
+                    config.commitInterval(), config.journalLimits(), config.resetState());
             runs = RunLog.open(config.dataDir().resolve(SidecarStore.DIRECTORY), config.sidecarFileOps(),
                     config.runHistory(), config.commitInterval(), RunLog.Limits.DEFAULT, startedAt);
             String hostId = HostId.of(config.dataDir());

@@ -3,6 +3,7 @@ package dev.belfry.host;
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.host.internal.ApplicationJobs;
 import dev.belfry.host.internal.Seams;
+import dev.belfry.host.internal.state.JournalStore;
 import dev.belfry.host.internal.state.RunLog;
 import dev.belfry.sidecar.SidecarFileOps;
 import java.nio.file.Path;
@@ -50,10 +51,12 @@ public final class HostConfig {
     private final List<HostListener> listeners;
     private final Map<String, List<BackgroundJob>> registrations;
     private final SidecarFileOps sidecarFileOps;
+    private final JournalStore.Limits journalLimits;
 
     static {
         // Fault-injection tests reach the state file's operations through Seams, not through the public builder.
         Seams.registerSidecarFileOps((builder, ops) -> ((Builder) builder).sidecarFileOps = ops);
+        Seams.registerJournalLimits((builder, limits) -> ((Builder) builder).journalLimits = limits);
     }
 
     private HostConfig(Builder b) {
@@ -76,6 +79,7 @@ public final class HostConfig {
         this.listeners = List.copyOf(b.listeners);
         this.registrations = Collections.unmodifiableMap(new LinkedHashMap<>(b.registrations));
         this.sidecarFileOps = b.sidecarFileOps;
+        this.journalLimits = b.journalLimits;
     }
 
     /** @return a builder with every default */
@@ -204,11 +208,16 @@ public final class HostConfig {
         b.listeners.addAll(listeners);
         b.registrations.putAll(registrations);
         b.sidecarFileOps = sidecarFileOps;
+        b.journalLimits = journalLimits;
         return new HostConfig(b);
     }
 
     SidecarFileOps sidecarFileOps() {
         return sidecarFileOps;
+    }
+
+    JournalStore.Limits journalLimits() {
+        return journalLimits;
     }
 
     /** Builds a {@link HostConfig}; every setter refuses a bad value at once, naming the setting and the value. */
@@ -236,6 +245,7 @@ public final class HostConfig {
         private final List<HostListener> listeners = new ArrayList<>();
         private final Map<String, List<BackgroundJob>> registrations = new LinkedHashMap<>();
         private SidecarFileOps sidecarFileOps = SidecarFileOps.nio();
+        private JournalStore.Limits journalLimits = Seams.journalLimitsForNewHosts();
 
         private Builder() {
         }

@@ -2,6 +2,7 @@ package dev.belfry.host;
 
 import dev.belfry.api.QName;
 import dev.belfry.host.internal.Seams;
+import dev.belfry.host.internal.state.JournalStore;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarFileOps;
 import java.util.List;
@@ -29,6 +30,18 @@ public final class TestAccess {
      */
     public static HostConfig.Builder sidecarFileOps(HostConfig.Builder builder, SidecarFileOps ops) {
         Seams.sidecarFileOps(builder, ops);
+        return builder;
+    }
+
+    /**
+     * @param builder          a host's configuration
+     * @param checkpointBytes  a journal segment this large is checkpointed (the default is 64 MiB: a test sets a few
+     *                         KiB to see checkpoints and segment rolls)
+     * @return the builder
+     */
+    public static HostConfig.Builder checkpointEvery(HostConfig.Builder builder, long checkpointBytes) {
+        Seams.journalLimits(builder, new JournalStore.Limits(checkpointBytes, JournalStore.Limits.DEFAULT
+                .checkpointAge(), JournalStore.Limits.DEFAULT.minimumAgedBytes()));
         return builder;
     }
 

@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real host in a child JVM ({@code belfry run}, the test's class path), with standard output and error in files.
+ * A real host in a child JVM ({@code belfry run} through {@link ChildHost}, the test's class path), with standard
+ * output and error in files.
  * It uses the product's own {@code logback.xml} (the test class path would otherwise pick the quiet test config),
  * so the log has the production format and its UTC timestamps can be read back.
  */
@@ -45,6 +46,16 @@ final class HostProcess implements AutoCloseable {
      * @return the started process
      */
     static HostProcess launch(Path data, Path plugins, Path logDir, Path stdout, Path stderr) throws IOException {
+        return launch(data, plugins, logDir, stdout, stderr, 0);
+    }
+
+    /**
+     * @param checkpointBytes a journal segment this large is checkpointed (through {@link ChildHost}); 0 for the
+     *                        product's default
+     * @return the started process
+     */
+    static HostProcess launch(Path data, Path plugins, Path logDir, Path stdout, Path stderr, long checkpointBytes)
+            throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx384m"));
         if (!Depth.isLong()) {
@@ -52,9 +63,12 @@ final class HostProcess implements AutoCloseable {
             // long run keeps the JVM's defaults, so its restart figures are the ones a real deployment sees.
             cmd.add("-XX:TieredStopAtLevel=1");
         }
+        if (checkpointBytes > 0) {
+            cmd.add("-D" + ChildHost.CHECKPOINT_BYTES + "=" + checkpointBytes);
+        }
         cmd.addAll(List.of("-Dlogback.configurationFile=logback.xml", "-D" + ChurnPlugin.DIR_PROPERTY + "=" + logDir,
                 "-cp", System.getProperty("java.class.path"),
-                "dev.belfry.host.internal.cli.BelfryCli", "run", "--data", data.toString(),
+                ChildHost.class.getName(), "run", "--data", data.toString(),
                 "--plugins", plugins.toString(), "--graph", "off", "--admin-port", "0"));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(stdout.toFile())

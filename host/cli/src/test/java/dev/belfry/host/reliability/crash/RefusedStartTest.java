@@ -17,6 +17,8 @@ import dev.belfry.host.HostStartException;
 import dev.belfry.host.reliability.crash.FaultyFileOps.Step;
 import dev.belfry.host.testing.Eventually;
 import dev.belfry.host.testing.PluginJarBuilder;
+import dev.belfry.host.testing.StateOnDisk;
+import dev.belfry.sidecar.Journal;
 import dev.belfry.sidecar.SidecarCodec;
 import dev.belfry.sidecar.SidecarFileOps;
 import java.io.IOException;
@@ -115,7 +117,9 @@ class RefusedStartTest {
     @Test
     void shouldRefuseToStartOnAFullDiskBeforeAnyPluginLoadsAndFreeTheDataDirectory() throws Exception {
         FaultyFileOps ops = new FaultyFileOps();
-        ops.failAt(Step.WRITE, f -> new IOException("No space left on device"));
+        // A full disk fails every write: on a new data directory the first is the start's checkpoint.
+        ops.failWhere(c -> c.step() == Step.WRITE || c.step() == Step.WRITE_SEGMENT,
+                f -> new IOException("No space left on device"));
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
 
         HostStartException e = catchThrowableOfType(HostStartException.class,
@@ -152,10 +156,15 @@ class RefusedStartTest {
                     () -> host = Host.start(config(SidecarFileOps.nio()).module(AdminModule.onPort(AdminModule.ANY_FREE_PORT)).build()));
 
             assertThat(e).as("a start on a full disk is refused").isNotNull();
-            assertThat(e.getMessage()).startsWith("the job state cannot be written, so the host does not start:")
-                    .contains(StateFiles.main(data).toString()).endsWith("No space left on device");
+            // The state was checkpointed at the clean stop: the start's first write is the next journal segment.
+            assertThat(e.getMessage()).startsWith("the job state cannot be written, so the host does not start:"
+                    + " could not create journal segment " + data.resolve("_system").resolve(Journal.SEGMENT_PREFIX))
+                    .endsWith("No space left on device");
             assertThat(fired).as("no job ran").doesNotExist();
             assertThat(Files.readAllBytes(StateFiles.main(data))).as("the state file is unchanged").isEqualTo(before);
+            assertThat(Journal.list(data.resolve("_system"))).as("no segment left by the refused start").isEmpty();
+            assertThat(StateOnDisk.read(data).jobs()).as("what the next start loads")
+                    .isEqualTo(new SidecarCodec().decode(before, "before").jobs());
         } finally {
             if (host != null) {
                 host.close();
@@ -219,8 +228,8 @@ class RefusedStartTest {
         host = Host.start(config(ops).module(AdminModule.onPort(AdminModule.ANY_FREE_PORT)).shutdownGrace(grace).build());
         Eventually.await(PATIENCE, () -> host.job(MANUAL).isPresent(), () -> "plugin " + PLUGIN + " attached");
         host.flushState().get(10, TimeUnit.SECONDS);
-        ops.failAt(Step.WRITE, f -> new IOException("No space left on device"));
-        Eventually.await(PATIENCE, () -> ops.injected() > 0, () -> "a failed write");
+        ops.failAt(Step.WRITE_SEGMENT, f -> new IOException("No space left on device"));
+        Eventually.await(PATIENCE, () -> ops.injected() > 0, () -> "a failed journal write");
         host.trigger(MANUAL);
         Eventually.await(PATIENCE, () -> host.job(MANUAL).orElseThrow().runCount() == 1,
                 () -> "the manual run");
@@ -239,10 +248,10 @@ class RefusedStartTest {
         assertThat(took).as("close() on a full disk, grace %s", grace).isLessThan(grace.plusSeconds(2));
         List<String> errors = writerLog.list.stream().filter(ev -> ev.getLevel() == Level.ERROR)
                 .map(ILoggingEvent::getFormattedMessage).toList();
-        assertThat(errors).last().asString().matches("state writer stopped with [1-9][0-9]* change\\(s\\) not on"
-                + " disk \\(.*No space left on device\\); .* holds the last successful commit, of .*");
+        assertThat(errors).last().asString().matches("state store stopped with [1-9][0-9]* change\\(s\\) not on"
+                + " disk \\(.*No space left on device\\); .* and its journal hold the last successful commit, of .*");
         assertThat(errors.get(errors.size() - 1)).as("the count belfry run exits 1 on")
-                .startsWith("state writer stopped with " + unsaved + " change(s)");
+                .startsWith("state store stopped with " + unsaved + " change(s)");
         assertThat(unsaved).isPositive();
     }
 }

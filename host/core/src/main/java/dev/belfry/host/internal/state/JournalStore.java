@@ -3,6 +3,7 @@ package dev.belfry.host.internal.state;
 import dev.belfry.api.QName;
 import dev.belfry.sidecar.Journal;
 import dev.belfry.sidecar.JournalRecords;
+import dev.belfry.sidecar.JournalSegment;
 import dev.belfry.sidecar.JournalWriter;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.SidecarDocument;
@@ -157,12 +158,16 @@ public final class JournalStore implements StateStore {
         JournalStore store = new JournalStore(checkpoints, ops, clock, interval, limits, checkpoint,
                 recovery.jobs());
         Optional<Journal.TornTail> torn = recovery.tornTail();
+        long next = recovery.nextGeneration();
         if (torn.isPresent()) {
             Path file = torn.get().segment().file();
             log.warn("journal {} ends in a record cut short by a crash (never acknowledged); cut to {} bytes: {}",
                     file, torn.get().validLength(), torn.get().problem());
             if (torn.get().validLength() == 0) {
                 ops.deleteIfExists(file);
+                // A segment whose header the crash cut short is made again under its own generation: the next one
+                // would leave a gap, which the start after another crash refuses as a lost segment.
+                next = torn.get().segment().generation();
             } else {
                 ops.truncate(file, torn.get().validLength());
             }
@@ -170,7 +175,6 @@ public final class JournalStore implements StateStore {
         for (Journal.SegmentFile s : recovery.obsolete()) {
             ops.deleteIfExists(s.file());
         }
-        long next = recovery.nextGeneration();
         if (checkpointFirst) {
             store.writeCheckpoint(next, recovery.jobs().values().toArray(new JobRecord[0]));
         }
@@ -190,20 +194,23 @@ public final class JournalStore implements StateStore {
 
     @Override
     public synchronized long put(JobRecord record) {
+        boolean first = changes.isEmpty();
         changes.put(record.qname(), record);
-        return changed();
+        return changed(first);
     }
 
     @Override
     public synchronized long remove(QName qname) {
+        boolean first = changes.isEmpty();
         changes.put(qname, null);
-        return changed();
+        return changed(first);
     }
 
-    private long changed() {
+    private long changed(boolean first) {
         // Only an idle writer waits for a change; a writer already gathering or writing would only be woken for
-        // nothing (a busy engine makes thousands of changes a second).
-        if (changes.size() == 1) {
+        // nothing (a busy engine makes thousands of changes a second). Only the first change starts the interval:
+        // a job changing faster than it would otherwise postpone the write for as long as it keeps changing.
+        if (first) {
             oldestPendingAt = System.nanoTime();
             notifyAll();
         }
@@ -321,6 +328,9 @@ public final class JournalStore implements StateStore {
     }
 
     private void append(Map<QName, JobRecord> batch) throws IOException {
+        // Merged before anything is written: if a write or the sync fails, the checkpoint that follows must hold
+        // these changes (a batch larger than the writer's buffer is partly written while it is appended).
+        merge(batch);
         for (Map.Entry<QName, JobRecord> e : batch.entrySet()) {
             if (e.getValue() == null) {
                 encoder.remove(e.getKey());
@@ -329,8 +339,6 @@ public final class JournalStore implements StateStore {
             }
             writer.append(encoder.buffer(), 0, encoder.length());
         }
-        // Merged before the sync: if it fails, the checkpoint that follows must hold these changes.
-        merge(batch);
         writer.sync();
         checkSegmentIntact();
     }
@@ -408,6 +416,12 @@ public final class JournalStore implements StateStore {
 
     private void openSegment(long g) throws IOException {
         Path file = Journal.segment(dir, g);
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                && Files.size(file) <= JournalSegment.HEADER_BYTES) {
+            // Left by an earlier attempt that failed and could not delete it either (a failing disk): it holds no
+            // record. Kept, it would fail every later roll and retry.
+            ops.deleteIfExists(file);
+        }
         FileChannel ch;
         try {
             ch = ops.createSegment(file);

@@ -10,6 +10,7 @@ import dev.belfry.host.testing.FakeClock;
 import dev.belfry.host.testing.LogCapture;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.Journal;
+import dev.belfry.sidecar.JournalSegment;
 import dev.belfry.sidecar.LoadResult;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFileOps;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,7 @@ class JournalStoreTest {
     private final AtomicBoolean syncFails = new AtomicBoolean();
     private final AtomicBoolean checkpointFails = new AtomicBoolean();
     private final AtomicBoolean createFails = new AtomicBoolean();
+    private final AtomicBoolean segmentWriteFails = new AtomicBoolean();
     private final AtomicInteger syncs = new AtomicInteger();
     private final AtomicInteger failedSyncs = new AtomicInteger();
     private final AtomicInteger sidecarWrites = new AtomicInteger();
@@ -95,6 +98,14 @@ class JournalStoreTest {
                     throw new java.nio.file.AccessDeniedException(file.toString());
                 }
                 return nio.createSegment(file);
+            }
+
+            @Override
+            public int writeSegment(FileChannel channel, Path file, ByteBuffer bytes) throws IOException {
+                if (segmentWriteFails.get()) {
+                    throw new IOException("No space left on device");
+                }
+                return nio.writeSegment(channel, file, bytes);
             }
 
             @Override
@@ -244,6 +255,48 @@ class JournalStoreTest {
         assertThat(checkpoint.jobs()).extracting(j -> j.qname().name()).as("the recovery wrote a checkpoint")
                 .contains("before", "during");
         log.assertLogged(Level.ERROR, "Input/output error");
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldWriteAJobThatChangesFasterThanTheIntervalWithinTheInterval() throws Exception {
+        JournalStore store = open(Duration.ofMillis(50));
+        int syncsAtStart = syncs.get();
+        long runs = 0;
+        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        // One job changing every 5 ms, nobody waiting for it: its changes must not keep postponing the write.
+        while (System.nanoTime() < until) {
+            store.put(job("hot", ++runs));
+            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+        }
+        int syncsWhileChanging = syncs.get() - syncsAtStart;
+
+        assertThat(syncsWhileChanging).as("journal syncs in 1 s of changes every 5 ms, commit interval 50 ms")
+                .isGreaterThanOrEqualTo(5);
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
+    void shouldKeepEveryChangeOfABatchWhoseWriteFailedAndWriteItOnceTheDiskWorks() throws Exception {
+        JournalStore store = open(Duration.ofHours(1));
+        store.durable(store.put(job("before", 1))).get(10, TimeUnit.SECONDS);
+
+        segmentWriteFails.set(true);
+        long ticket = 0;
+        for (int i = 0; i < 3_000; i++) {
+            ticket = store.put(job("bulk-" + i, i)); // one batch, larger than the writer's 64 KiB buffer
+        }
+        CompletableFuture<Void> ack = store.durable(ticket);
+        assertThatThrownBy(() -> ack.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("No space left on device");
+
+        segmentWriteFails.set(false);
+        store.durable(store.put(job("after", 2))).get(10, TimeUnit.SECONDS);
+        store.flush().get(10, TimeUnit.SECONDS);
+
+        assertThat(onDisk().jobs()).as("jobs on disk once the disk works again, every change acknowledged")
+                .hasSize(3_002);
+        log.assertLogged(Level.ERROR, "No space left on device");
         assertThat(store.close(Duration.ofSeconds(10))).isZero();
     }
 
@@ -400,5 +453,25 @@ class JournalStoreTest {
         createFails.set(false);
         assertThat(store.close(Duration.ofSeconds(10))).isZero();
         assertThat(runsOnDisk("d")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldLoadAfterASecondCrashWhenTheFirstCutASegmentHeaderShort() throws Exception {
+        JournalStore first = open(Duration.ofHours(1));
+        first.durable(first.put(job("a", 1))).get(10, TimeUnit.SECONDS);
+        long g = segments().get(segments().size() - 1);
+        // Killed while rolling to the next segment: half its header was written.
+        Files.write(Journal.segment(systemDir(), g + 1), new byte[JournalSegment.HEADER_BYTES / 2]);
+
+        JournalStore second = StateLoader.load(data, ops(), clock, Duration.ofHours(1), JournalStore.Limits.DEFAULT,
+                false).store();
+        second.start();
+        second.durable(second.put(job("b", 2))).get(10, TimeUnit.SECONDS);
+
+        // Killed again, before any checkpoint: the next start must find no gap in the journal.
+        assertThat(segments()).containsExactly(g, g + 1);
+        assertThat(onDisk().jobs()).extracting(j -> j.qname().name()).containsExactly("a", "b");
+        log.assertLogged(Level.WARN, "segment header cut short");
+        second.close(Duration.ofSeconds(10));
     }
 }
