@@ -286,12 +286,20 @@ class SidecarFaultTest {
             }
         };
         AdminProbe admin = new AdminProbe(data);
-        Eventually.await(PATIENCE, () -> record(ONCE).failureCount() >= 2, () -> "the Once job's start refused twice");
+        Eventually.await(PATIENCE, () -> log.lines(Level.WARN).stream().anyMatch(l -> l.contains(ONCE.toString())
+                && l.contains("could not be made durable")), () -> "the Once job's start refused");
+        long attemptsAtRefusal = ops.injected();
+        Eventually.await(PATIENCE, () -> ops.injected() > attemptsAtRefusal, () -> "its start tried again");
 
+        // A start that never reached the disk is not a run: nothing counted, no attempt used, one WARN an outage.
         assertThat(lines("once-ran")).as("runs of the Once job while its start cannot be made durable").isEmpty();
         JobRecord once = record(ONCE);
-        assertThat(once.lastOutcome().orElseThrow().message()).contains("could not be made durable")
-                .contains("Input/output error");
+        assertThat(once.runCount()).as("runs counted for a start that never happened").isZero();
+        assertThat(once.failureCount()).as("failures counted for a start that never happened").isZero();
+        assertThat(once.lastOutcome()).isEmpty();
+        assertThat(log.lines(Level.WARN).stream().filter(l -> l.contains(ONCE.toString())
+                && l.contains("could not be made durable"))).as("one WARN for the outage, not one per attempt")
+                .hasSize(1).allSatisfy(l -> assertThat(l).contains("Input/output error"));
         JsonNode health = admin.sidecarHealth();
         assertThat(health.get("healthy").asBoolean()).as("/health sidecar.healthy while fdatasync fails").isFalse();
         assertThat(health.get("last_error").asText()).contains("Input/output error");
@@ -454,9 +462,10 @@ class SidecarFaultTest {
             public void on() {
                 // A read-only bind mount of _system over itself: the host's open lock file and its open journal
                 // segment stay on the writable mount below, every new file in _system meets a read-only file system.
-                assertThat(run("mount", "--bind", system.toString(), system.toString())).isTrue();
+                // One step (util-linux's new mount API): a bind and a separate read-only remount leave a moment in
+                // which a roll opens its new segment on the new mount, and the remount is then refused as busy.
+                assertThat(run("mount", "--bind", "-o", "ro", system.toString(), system.toString())).isTrue();
                 mounted = system.toString();
-                assertThat(run("mount", "-o", "remount,bind,ro", system.toString())).isTrue();
             }
 
             @Override
@@ -517,8 +526,12 @@ class SidecarFaultTest {
         host.pause(PAUSABLE);
         host.cancel(CANCELLABLE);
         host.resume(RESUMABLE);
+        // While the journal fails, the durable-start trigger is not a run (its start cannot reach the disk): it is
+        // refused with a WARN and tried again; with only checkpoints failing it runs.
         Eventually.await(PATIENCE, () -> record(MANUAL).runCount() == 1 && record(CHECKPOINTER).checkpoint()
-                        .isPresent() && record(DURABLE).lastOutcome().isPresent() && host.job(MANUAL).orElseThrow()
+                        .isPresent() && (journal ? log.lines(Level.WARN).stream().anyMatch(l -> l.contains(
+                        DURABLE.toString()) && l.contains("could not be made durable"))
+                        : record(DURABLE).lastOutcome().isPresent()) && host.job(MANUAL).orElseThrow()
                         .running().isEmpty(), () -> label + ": triggered runs end while the fault is on");
         long beatsAfterChanges = record(BEAT).runCount();
         Map<QName, String> changed = essentials(TestAccess.records(host));
@@ -553,11 +566,11 @@ class SidecarFaultTest {
             assertThat(admin.metric("belfry_sidecar_healthy")).as("%s: belfry_sidecar_healthy", label).hasValue(0.0);
             assertThat(admin.metric("belfry_sidecar_commit_failures_total").orElseThrow())
                     .as("%s: belfry_sidecar_commit_failures_total", label).isPositive();
-            assertThat(durable.lastOutcome().orElseThrow().success()).as("%s: durable-start run", label).isFalse();
-            assertThat(durable.lastOutcome().orElseThrow().message()).as("%s: durable-start run", label)
-                    .contains("could not be made durable");
-            Eventually.await(PATIENCE, () -> log.lines(Level.WARN).stream()
-                    .anyMatch(l -> l.contains("could not be made durable")), () -> label + ": refusal logged");
+            // Its start may be in flight again (tried every second), but none ever ends: no failure, no outcome.
+            assertThat(durable.failureCount()).as("%s: durable-start trigger counted as a failure", label).isZero();
+            assertThat(durable.lastOutcome()).as("%s: durable-start trigger ended as a run", label).isEmpty();
+            assertThat(loadable.job(DURABLE).orElseThrow().runCount()).as("%s: durable-start run on disk", label)
+                    .isZero();
             assertThat(lines("durable-ran")).as("%s: a durable-start job's code never runs without its start on"
                     + " disk", label).isEmpty();
             assertThat(loadable.job(MANUAL).orElseThrow().runCount()).as("%s: nothing of the fault is on disk",
@@ -577,7 +590,10 @@ class SidecarFaultTest {
                 () -> label + ": " + BEAT + " keeps firing while the fault is on");
         assertThat(record(MANUAL).lastOutcome().orElseThrow().success()).as("%s: manual run", label).isTrue();
 
-        Map<QName, String> expected = essentials(TestAccess.records(host));
+        Map<QName, String> expected = new java.util.HashMap<>(essentials(TestAccess.records(host)));
+        if (journal) {
+            expected.remove(DURABLE); // its refused start runs once the fault is off, checked below
+        }
         long checkpointsBefore = sidecarFigure(admin, "checkpoints");
         CompletableFuture<byte[]> firstCheckpoint = fault.off();
         faultOn = null;
@@ -593,6 +609,8 @@ class SidecarFaultTest {
                 .isGreaterThanOrEqualTo(beatsAfterChanges);
         assertThat(admin.metric("belfry_sidecar_healthy")).as("%s: belfry_sidecar_healthy after", label)
                 .hasValue(1.0);
+        Eventually.await(PATIENCE, () -> lines("durable-ran").size() == 1,
+                () -> label + ": the durable-start trigger ran once, after the fault if it was refused");
         long failures = failures(admin);
         host.close();
         host = null;

@@ -53,9 +53,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A failed append or sync fails the waiters it covered (a durable start is then not
  * acknowledged) and leaves the segment's end unknown, so nothing more is appended to it: the next attempt, a second
- * later or at once for a new durable waiter, writes a full checkpoint instead and then opens the next segment; only
- * when the checkpoint succeeds are changes acknowledged again. A segment found deleted, replaced or cut after a sync
- * counts as a failed sync. State is never dropped from memory.
+ * later, opens a new segment and writes a full checkpoint naming it; only when
+ * both succeed are changes acknowledged again. A segment found deleted, replaced or cut after a sync counts as a
+ * failed sync. If close's deadline passes while commits fail, one last checkpoint alone is tried. State is never
+ * dropped from memory.
  */
 public final class JournalStore implements StateStore {
     private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
@@ -280,13 +281,14 @@ public final class JournalStore implements StateStore {
             try {
                 if (poisoned) {
                     merge(batch);
-                    checkpointAndRollNow();
+                    rollAndCheckpointNow();
                 } else {
                     append(batch);
                 }
                 committedUpTo(ticket, started);
             } catch (IOException | RuntimeException e) {
                 if (!failed(ticket, e)) {
+                    lastResortCheckpoint();
                     return;
                 }
                 continue;
@@ -383,11 +385,12 @@ public final class JournalStore implements StateStore {
             lastError = Optional.of(message);
             completeWaiters(ticket, e instanceof IOException io ? io : new IOException(message, e));
             try {
-                // Sit out the pause: only a new durable waiter or the end of close's deadline cuts it short, so a
-                // failing disk is not retried in a tight loop by a busy engine or by closing.
+                // Sit out the whole pause: only the end of close's deadline cuts it short. Neither a busy engine's
+                // changes nor durable waiters (the engine retries refused durable starts every second, job by job)
+                // may turn a failing disk into a tight retry loop; a waiter hears of the next attempt's result.
                 long deadline = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
                 long left;
-                while (!givingUp && !urgent && (left = deadline - System.nanoTime()) > 0) {
+                while (!givingUp && (left = deadline - System.nanoTime()) > 0) {
                     TimeUnit.NANOSECONDS.timedWait(this, left);
                 }
             } catch (InterruptedException ie) {
@@ -507,22 +510,15 @@ public final class JournalStore implements StateStore {
     }
 
     /**
-     * After a failure: a full checkpoint naming the next generation, which makes everything durable, then that
-     * generation's segment for what follows. Nothing is appended in between (this thread does both), so writing the
-     * checkpoint first is safe, and it needs no new file: if the segment cannot be created, changes are still made
-     * durable, by a checkpoint each batch, until it can.
+     * After a failure: a new segment, then a full checkpoint naming it, before anything is appended again. Only
+     * when both succeed are changes acknowledged again; a failure of either is retried after the pause.
      */
-    private void checkpointAndRollNow() throws IOException {
+    private void rollAndCheckpointNow() throws IOException {
         awaitCheckpointInFlight();
         long next = generation + 1;
+        openSegment(next);
         writeCheckpoint(next, stateArray());
-        try {
-            openSegment(next);
-            poisoned = false;
-        } catch (IOException e) {
-            log.error("every change is in checkpoint {}, but the next journal segment cannot be created, so each"
-                    + " commit writes a checkpoint until it can: {}", next, e.getMessage());
-        }
+        poisoned = false;
     }
 
     private void maybeStartCheckpoint() {
@@ -596,6 +592,35 @@ public final class JournalStore implements StateStore {
         }
         log.debug("checkpoint {} of {} jobs written in {} ms", next, jobs.length,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /**
+     * Close's deadline passed with commits failing: one last try to make everything durable by a checkpoint alone,
+     * which needs no new segment (a segment that cannot be created must not cost the changes a sidecar write can
+     * keep). Nothing is appended after it.
+     */
+    private void lastResortCheckpoint() {
+        Map<QName, JobRecord> rest;
+        long ticket;
+        synchronized (this) {
+            rest = changes;
+            changes = new HashMap<>();
+            ticket = submitted;
+        }
+        merge(rest);
+        awaitCheckpointInFlight();
+        try {
+            closeChannel();
+            channel = null;
+            writeCheckpoint(generation + 1, stateArray());
+            synchronized (this) {
+                committed = ticket;
+                completeWaiters(ticket, null);
+            }
+            log.warn("the last commits failed, but a final checkpoint holds every change");
+        } catch (IOException | RuntimeException e) {
+            log.debug("the final checkpoint failed too: {}", e.toString());
+        }
     }
 
     /** On close, after the last append: a checkpoint of everything, so a cleanly stopped host leaves no journal. */
