@@ -333,6 +333,9 @@ public final class JournalStore implements StateStore {
         // Merged before anything is written: if a write or the sync fails, the checkpoint that follows must hold
         // these changes (a batch larger than the writer's buffer is partly written while it is appended).
         merge(batch);
+        // Before writing too: a write at the old position would fill a cut file back up with zeros, hiding the cut
+        // from the check after the sync while recovery would stop at the hole.
+        checkSegmentIntact();
         for (Map.Entry<QName, JobRecord> e : batch.entrySet()) {
             if (e.getValue() == null) {
                 encoder.remove(e.getKey());

@@ -435,6 +435,25 @@ class JournalStoreTest {
     }
 
     @Test
+    void shouldNotAppendToASegmentCutUnderItAndKeepEveryAcknowledgedChange() throws Exception {
+        JournalStore store = open(Duration.ofHours(1));
+        store.durable(store.put(job("a", 1))).get(10, TimeUnit.SECONDS);
+        store.durable(store.put(job("b", 1))).get(10, TimeUnit.SECONDS);
+        Path segment = Journal.list(systemDir()).get(0).file();
+        try (FileChannel ch = FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(JournalSegment.HEADER_BYTES); // another process cuts the live segment
+        }
+
+        CompletableFuture<Void> refused = store.durable(store.put(job("c", 1)));
+        assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasMessageContaining("was cut to 20 bytes");
+        store.durable(store.put(job("d", 1))).get(10, TimeUnit.SECONDS);
+
+        assertThat(onDisk().jobs()).as("what a start loads after a crash now").extracting(j -> j.qname().name())
+                .containsExactly("a", "b", "c", "d");
+        assertThat(store.close(Duration.ofSeconds(10))).isZero();
+    }
+
+    @Test
     void shouldAcknowledgeAgainOnceANewSegmentCanBeCreatedAfterAFailedSync() throws Exception {
         JournalStore store = open(Duration.ofMillis(10));
         store.durable(store.put(job("a", 1))).get(10, TimeUnit.SECONDS);
