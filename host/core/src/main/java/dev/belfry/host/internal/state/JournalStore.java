@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.state;
 
 import dev.belfry.api.QName;
+import dev.belfry.host.internal.BackgroundPriority;
 import dev.belfry.sidecar.Journal;
 import dev.belfry.sidecar.JournalRecords;
 import dev.belfry.sidecar.JournalSegment;
@@ -542,6 +543,8 @@ public final class JournalStore implements StateStore {
         }
         JobRecord[] snapshot = stateArray(); // the state exactly as of the roll: nothing was appended since
         checkpointInFlight = CompletableFuture.runAsync(() -> {
+            // Encoding 50 MB must not take a core from a fire: the checkpoint is in no hurry.
+            BackgroundPriority.lowerCurrentThread();
             try {
                 writeCheckpoint(next, snapshot);
             } catch (IOException | RuntimeException e) {

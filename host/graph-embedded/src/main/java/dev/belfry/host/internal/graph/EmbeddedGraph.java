@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.graph;
 
+import dev.belfry.host.internal.BackgroundPriority;
 import dev.belfry.host.internal.state.OwnerOnly;
 import dev.belfry.host.internal.state.SmallFiles;
 import inet.ipaddr.IPAddressString;

@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.graph;
 
+import dev.belfry.host.internal.BackgroundPriority;
 import dev.belfry.host.internal.module.PluginNode;
 import dev.belfry.api.QName;
 import dev.belfry.host.internal.engine.RunResult;

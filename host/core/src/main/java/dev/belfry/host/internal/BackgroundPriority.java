@@ -1,4 +1,4 @@
-package dev.belfry.host.internal.graph;
+package dev.belfry.host.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lowers the CPU priority of the graph's threads, so that the mirror and the embedded Neo4j take the cores the
- * engine's timer and workers leave, and a fire never waits behind a graph write for a core.
+ * Lowers the CPU priority of background threads (the graph's, the journal's checkpoints), so that they take the
+ * cores the engine's timer and workers leave, and a fire never waits behind a graph write or a checkpoint for a
+ * core.
  *
  * <p>Linux keeps a nice value per thread and a new thread starts with its creator's, so lowering the thread that
  * starts Neo4j (or the mirror's thread, which creates the driver's I/O threads) lowers every thread it goes on to
@@ -18,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * {@code renice} on it. Elsewhere, or if that fails, the threads keep the host's priority (logged at debug); the
  * graph works the same, only without the protection.
  */
-final class BackgroundPriority {
+public final class BackgroundPriority {
     private static final Logger log = LoggerFactory.getLogger(BackgroundPriority.class);
-    /** How much nicer than the host the graph's threads run: at 10, a contended core gives them about a tenth. */
-    static final int NICENESS = 10;
+    /** How much nicer than the host background threads run: at 10, a contended core gives them about a tenth. */
+    public static final int NICENESS = 10;
     private static final int MAX_NICE = 19;
     private static final Path THREAD_SELF = Path.of("/proc/thread-self");
 
@@ -33,9 +34,9 @@ final class BackgroundPriority {
      *
      * @return whether the thread's nice value is now the lowered one
      */
-    static boolean lowerCurrentThread() {
+    public static boolean lowerCurrentThread() {
         if (!Files.isDirectory(THREAD_SELF)) {
-            log.debug("no {}: graph threads keep the host's CPU priority", THREAD_SELF);
+            log.debug("no {}: background threads keep the host's CPU priority", THREAD_SELF);
             return false;
         }
         try {
@@ -63,7 +64,7 @@ final class BackgroundPriority {
     }
 
     /** The nice value in {@code stat}: the 19th field, the 17th after the command name (which may hold spaces). */
-    static int nice(Path taskDir) throws IOException {
+    public static int nice(Path taskDir) throws IOException {
         String stat = Files.readString(taskDir.resolve("stat"), StandardCharsets.US_ASCII);
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Integer.parseInt(fields[16]);

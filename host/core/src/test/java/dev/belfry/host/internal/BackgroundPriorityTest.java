@@ -1,4 +1,4 @@
-package dev.belfry.host.internal.graph;
+package dev.belfry.host.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
