@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
 
 /**
  * The scheduling engine: one timer thread that sleeps exactly until the earliest due fire, drains everything due
@@ -40,6 +41,7 @@ public final class Engine implements AutoCloseable {
     private final TimerLoop loop;
     private final Shutdown shutdown;
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
+    private volatile ElsewhereOperations forwarder;
 
     /**
      * @param clock     the only source of time
@@ -103,7 +105,64 @@ public final class Engine implements AutoCloseable {
      * @param records the persisted jobs
      */
     public void restore(Collection<JobRecord> records) {
-        plugins.restore(records);
+        plugins.restore(records, false);
+    }
+
+    // ---------------------------------------------------------------- cluster mode: jobs move between hosts
+
+    /**
+     * Cluster mode: restores every job of the cluster as another host's. They take code as plugins attach, but none
+     * fires here until {@link #adopt} brings its shard to this host; a job found running is not taken for cut off
+     * (another host may be running it).
+     *
+     * @param records the cluster's jobs
+     */
+    public void restoreAsElsewhere(Collection<JobRecord> records) {
+        plugins.restore(records, true);
+    }
+
+    /**
+     * Cluster mode: this host takes over some jobs, with their state as the shared store has it. A job the store
+     * shows running was cut off (its host stopped or lost it): recorded as a failed run, retried by its policy;
+     * fires missed meanwhile go through the job's misfire policy. Jobs selected but no longer in the store are
+     * forgotten here.
+     *
+     * @param records the jobs taken over, as stored
+     * @param which   selects the jobs being taken over (a shard's)
+     * @return how many jobs this host took over
+     */
+    public int adopt(Collection<JobRecord> records, Predicate<QName> which) {
+        return plugins.adopt(records, which);
+    }
+
+    /**
+     * Cluster mode: these jobs are no longer this host's to fire; nothing new of them starts here. Their runs in
+     * progress go on to their end.
+     *
+     * @param which selects the jobs let go (a shard's)
+     * @return how many runs of them are still in progress here
+     */
+    public int release(Predicate<QName> which) {
+        return plugins.release(which);
+    }
+
+    /**
+     * @param qname a job
+     * @return whether the job exists and another host fires it (cluster mode)
+     */
+    public boolean isElsewhere(QName qname) {
+        lock.lock();
+        try {
+            JobSlot slot = table.get(qname);
+            return slot != null && slot.elsewhere();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @param forwarder where operations on another host's job go (cluster mode); without one they act here */
+    public void forwardElsewhere(ElsewhereOperations forwarder) {
+        this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
     }
 
     /**
@@ -172,6 +231,10 @@ public final class Engine implements AutoCloseable {
     }
 
     boolean cancelInNamespace(QName qname) {
+        if (forwarder != null && isElsewhere(qname)) {
+            forwarder.forward(ElsewhereOperations.Op.CANCEL, qname);
+            return true;
+        }
         return operations.cancelIfExists(qname);
     }
 
@@ -236,6 +299,9 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job or it has no code to run
      */
     public TriggerOutcome trigger(QName qname) {
+        if (forwarder != null && isElsewhere(qname)) {
+            return forwarder.forward(ElsewhereOperations.Op.TRIGGER, qname);
+        }
         return operations.trigger(qname);
     }
 
@@ -247,6 +313,10 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job, or it is cancelled (its status would not change)
      */
     public void pause(QName qname) {
+        if (forwarder != null && isElsewhere(qname)) {
+            forwarder.forward(ElsewhereOperations.Op.PAUSE, qname);
+            return;
+        }
         operations.pause(qname);
     }
 
@@ -258,6 +328,10 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void resume(QName qname) {
+        if (forwarder != null && isElsewhere(qname)) {
+            forwarder.forward(ElsewhereOperations.Op.RESUME, qname);
+            return;
+        }
         operations.resume(qname);
     }
 
@@ -269,6 +343,10 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void cancel(QName qname) {
+        if (forwarder != null && isElsewhere(qname)) {
+            forwarder.forward(ElsewhereOperations.Op.CANCEL, qname);
+            return;
+        }
         operations.cancel(qname);
     }
 

@@ -5,7 +5,8 @@ import java.time.Instant;
 
 /**
  * The one place that decides "this fire runs here, now", between a fire falling due and its dispatch. A single
- * host always says yes; a multi-host lease would say yes on exactly one host. Nothing else in the engine assumes
+ * host always says yes; in cluster mode it says yes while this host holds the lease on the job's shard, and the
+ * fire is then claimed for good in the write that records the run's start ({@link StateSink#started}). Nothing else in the engine assumes
  * it is alone.
  */
 @FunctionalInterface
@@ -20,4 +21,12 @@ public interface FireClaim {
      * @return true if this host runs the fire; false if it must not (the fire is then not run here)
      */
     boolean claim(QName job, Instant scheduledFor);
+
+    /**
+     * @return whether every run must wait for its start, and so its claim, to be committed before its code runs
+     *         (a claim shared by several hosts: the commit is what makes the fire this host's)
+     */
+    default boolean commitBeforeRun() {
+        return false;
+    }
 }

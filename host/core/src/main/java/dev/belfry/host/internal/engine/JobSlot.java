@@ -37,6 +37,12 @@ final class JobSlot {
     /** The fire a crash cut off, to be retried once the job's code is back. */
     private Instant crashedFire;
 
+    /**
+     * In cluster mode, another host owns the job's shard: the job is known here (its code, for when the shard comes
+     * here) but neither fires nor retries here. Always false on a single host.
+     */
+    private boolean elsewhere;
+
     // Operations: an operator's pause and cancel.
     private boolean paused;
     private boolean cancelled;
@@ -113,6 +119,14 @@ final class JobSlot {
         return orphaned;
     }
 
+    boolean elsewhere() {
+        return elsewhere;
+    }
+
+    void setElsewhere(boolean elsewhere) {
+        this.elsewhere = elsewhere;
+    }
+
     Instant orphanedAt() {
         return orphanedAt;
     }
@@ -142,9 +156,12 @@ final class JobSlot {
         return runs;
     }
 
-    /** @return whether a plugin (or the application) provides code and nobody cancelled the job */
+    /**
+     * @return whether a plugin (or the application) provides code, nobody cancelled the job and (in cluster mode)
+     *         this host owns it
+     */
     boolean runnable() {
-        return code != null && !orphaned && !cancelled;
+        return code != null && !orphaned && !cancelled && !elsewhere;
     }
 
     /** @return whether the job's fires and retries may be armed */

@@ -63,6 +63,12 @@ final class JobTable {
         sink.remove(qname);
     }
 
+    /** Forgets a job here only: another host removed it from the shared store. */
+    void forget(QName qname) {
+        assert lock.isHeld();
+        jobs.remove(qname);
+    }
+
     /** @return the jobs, a live view: not to be changed while it is walked */
     Collection<JobSlot> all() {
         return jobs.values();
@@ -128,6 +134,18 @@ final class JobTable {
      * @return the ticket of the change (or of the last one, if nothing changed)
      */
     long commit(JobSlot slot, JobRecord base) {
+        return commit(slot, base, null, 0);
+    }
+
+    /**
+     * Commits a run's start: as {@link #commit(JobSlot, JobRecord)}, with the fire it is for, so that a shared store
+     * claims the fire in the same write.
+     */
+    long commitStart(JobSlot slot, JobRecord base, Instant scheduledFor, int attempt) {
+        return commit(slot, base, scheduledFor, attempt);
+    }
+
+    private long commit(JobSlot slot, JobRecord base, Instant startFor, int attempt) {
         assert lock.isHeld();
         JobStatus status = slot.derivedStatus();
         JobRecord current = slot.record();
@@ -142,7 +160,7 @@ final class JobTable {
         }
         StatusRules.check(slot.qname, current.status(), status);
         slot.stage(next);
-        slot.committed(sink.put(next));
+        slot.committed(startFor == null ? sink.put(next) : sink.started(next, startFor, attempt));
         return slot.lastTicket();
     }
 

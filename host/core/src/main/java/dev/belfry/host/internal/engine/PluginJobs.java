@@ -61,29 +61,111 @@ final class PluginJobs {
         this.validator = validator;
     }
 
-    /** See {@link Engine#restore}. */
-    void restore(Collection<JobRecord> records) {
+    /** See {@link Engine#restore}; {@code elsewhere} restores them as another host's (cluster mode). */
+    void restore(Collection<JobRecord> records, boolean elsewhere) {
         lock.lock();
         try {
             awaitingFirstScan = true;
             Instant now = clock.instant();
             for (JobRecord record : records) {
                 JobSlot slot = new JobSlot(record);
+                slot.setElsewhere(elsewhere);
                 table.add(slot);
                 slot.dateOrphan(now);
-                if (record.status() == JobStatus.RUNNING) {
-                    Instant started = record.lastStartedAt().orElse(now);
-                    table.stage(slot, record.withLastFinishedAt(Optional.of(now))
-                            .withLastOutcome(Optional.of(new RunOutcome(false, "host stopped during run",
-                                    RunOutcomes.runDuration(started, now))))
-                            .withConsecutiveFailures(Saturating.increment(record.consecutiveFailures()))
-                            .withFailureCount(Saturating.increment(record.failureCount())));
-                    slot.crashedDuring(started);
+                // Another host's job may well be running there; only the owner knows if a run was cut off.
+                if (!elsewhere && record.status() == JobStatus.RUNNING) {
+                    recordCutOffRun(slot, now, "host stopped during run");
                     lock.later(() -> log.warn("job {} was running when the host stopped; recorded as a failed run",
                             record.qname()));
                     table.commit(slot);
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A run the record shows going that nobody runs any more: recorded as failed; its retry policy decides. */
+    private void recordCutOffRun(JobSlot slot, Instant now, String why) {
+        JobRecord record = slot.record();
+        Instant started = record.lastStartedAt().orElse(now);
+        table.stage(slot, record.withLastFinishedAt(Optional.of(now))
+                .withLastOutcome(Optional.of(new RunOutcome(false, why, RunOutcomes.runDuration(started, now))))
+                .withConsecutiveFailures(Saturating.increment(record.consecutiveFailures()))
+                .withFailureCount(Saturating.increment(record.failureCount())));
+        slot.crashedDuring(started);
+    }
+
+    /** See {@link Engine#release}. */
+    int release(Predicate<QName> which) {
+        lock.lock();
+        try {
+            int running = 0;
+            for (JobSlot slot : table.all()) {
+                if (which.test(slot.qname)) {
+                    if (!slot.elsewhere()) {
+                        slot.setElsewhere(true);
+                        arming.suspend(slot);
+                        dispatcher.dropWaitingFires(slot);
+                    }
+                    running += slot.runs().size();
+                }
+            }
+            return running;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** See {@link Engine#adopt}. */
+    int adopt(Collection<JobRecord> records, Predicate<QName> which) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            Set<QName> present = new java.util.HashSet<>();
+            for (JobRecord record : records) {
+                present.add(record.qname());
+            }
+            // Jobs another host removed while it owned them (a cancelled dynamic job, a pruned orphan).
+            for (JobSlot slot : List.copyOf(table.all())) {
+                if (which.test(slot.qname) && slot.elsewhere() && !present.contains(slot.qname)) {
+                    table.forget(slot.qname);
+                }
+            }
+            int adopted = 0;
+            for (JobRecord record : records) {
+                JobSlot known = table.get(record.qname());
+                if (known != null && !known.elsewhere()) {
+                    continue; // ours already
+                }
+                if (known != null && !known.runs().isEmpty()) {
+                    // Still running here from before this host let the shard go: nobody else has run it since, or
+                    // its run would have been taken for cut off. Our state of it stands.
+                    known.setElsewhere(false);
+                    arming.setNextFire(known, Optional.ofNullable(known.nextFire()));
+                    table.commit(known);
+                    adopted++;
+                    continue;
+                }
+                JobSlot slot = new JobSlot(record);
+                table.add(slot);
+                adopted++;
+                slot.dateOrphan(now);
+                if (record.status() == JobStatus.RUNNING) {
+                    recordCutOffRun(slot, now, "the host running it stopped or lost its lease during the run");
+                    lock.later(() -> log.warn("job {} was running on a host that stopped or lost it; recorded as a"
+                            + " failed run", record.qname()));
+                }
+                if (known != null && known.code() != null) {
+                    attachOne(known.pluginId, record.qname(), known.spec(), known.code(), known.dynamic(), now);
+                } else {
+                    if (!awaitingFirstScan && !slot.orphaned()) {
+                        slot.orphan(now); // no code for it here: its plugin is missing, or it was another's dynamic job
+                    }
+                    table.commit(slot);
+                }
+            }
+            return adopted;
         } finally {
             lock.unlock();
         }

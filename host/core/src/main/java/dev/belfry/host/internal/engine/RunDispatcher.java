@@ -195,11 +195,11 @@ final class RunDispatcher {
         dispatched++;
         run.startedBefore = slot.record().lastStartedAt();
         JobRecord started = slot.record().withRunStarted(now, Saturating.increment(slot.record().runCount()));
-        long ticket = table.commit(slot, started);
+        long ticket = table.commitStart(slot, started, scheduledFor, attempt);
         // A timeout that ends beyond the last instant there is never comes: no timer.
         slot.spec().timeout().flatMap(limit -> NextFire.plus(now, limit))
                 .ifPresent(due -> run.timeoutTimer = timers.push(Timer.Kind.TIMEOUT, due, slot, run));
-        run.durableStart = slot.spec().durableStart();
+        run.durableStart = slot.spec().durableStart() || claim.commitBeforeRun();
         run.startCommitted = run.durableStart ? table.durable(ticket) : NO_WAIT;
         if (!run.durableStart) {
             tellStarted(slot);
@@ -354,6 +354,14 @@ final class RunDispatcher {
             back = back.withLastStartedAt(run.startedBefore);
         }
         table.stage(slot, back);
+        if (cause instanceof FireTakenException) {
+            // Not ours to run: the host that has the fire runs it; nothing to try again here.
+            lock.later(() -> log.info("job {}: fire for {} not run here: {}", slot.qname, run.scheduledFor,
+                    cause.getMessage()));
+            table.commit(slot);
+            dispatchWaiting(now);
+            return;
+        }
         // Shutting down, or cancelled (an operator's cancel, its plugin stopping) while it waited: not started again
         // here; a once job's fire is armed again when its plugin is back, as for any fire that never ran.
         if (!stopping && run.cancelReason().isEmpty() && slot.armable()) {

@@ -2,6 +2,7 @@ package dev.belfry.host.internal.engine;
 
 import dev.belfry.api.QName;
 import dev.belfry.sidecar.JobRecord;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,6 +18,20 @@ public interface StateSink {
      * @return a ticket for {@link #durable(long)}
      */
     long put(JobRecord record);
+
+    /**
+     * Records a run's start: the job's new state, and the fire it is for. A store shared by several hosts claims the
+     * fire in the same write, so that it runs on one host only; if another host has it, {@link #durable} of the
+     * ticket fails with {@link FireTakenException}.
+     *
+     * @param record       the job's complete new state
+     * @param scheduledFor the instant the fire is for
+     * @param attempt      the attempt at that fire, from 1
+     * @return a ticket for {@link #durable(long)}
+     */
+    default long started(JobRecord record, Instant scheduledFor, int attempt) {
+        return put(record);
+    }
 
     /**
      * Forgets a job (a cancelled dynamic job, a pruned orphan).
