@@ -19,6 +19,8 @@ import dev.belfry.host.internal.module.HealthReport;
 import dev.belfry.host.internal.module.HostContext;
 import dev.belfry.host.internal.module.ModuleFactory;
 import dev.belfry.host.internal.module.PluginNode;
+import dev.belfry.host.internal.module.SharedState;
+import dev.belfry.host.internal.module.SharedStateFactory;
 import dev.belfry.host.internal.plugins.ExitGuard;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
 import dev.belfry.host.internal.plugins.PluginJob;
@@ -48,6 +50,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,6 +95,8 @@ public final class Host implements AutoCloseable {
     private final DataDirLock lock;
     private final String hostId;
     private final StateStore store;
+    /** The store shared with the cluster's other hosts; null for a host on its own. */
+    private final SharedState shared;
     private final RunLog runs;
     private final Instant startedAt;
     private final ChangeFanOut changes;
@@ -134,12 +139,13 @@ public final class Host implements AutoCloseable {
         });
     }
 
-    private Host(HostConfig config, DataDirLock lock, StateStore store, RunLog runs, Instant startedAt, String hostId,
-                 RunExecutor steppedRuns) {
+    private Host(HostConfig config, DataDirLock lock, StateStore store, SharedState shared, RunLog runs,
+                 Instant startedAt, String hostId, RunExecutor steppedRuns) {
         this.config = config;
         this.lock = lock;
         this.hostId = hostId;
         this.store = store;
+        this.shared = shared;
         this.runs = runs;
         this.startedAt = startedAt;
         this.changes = new ChangeFanOut(store, runs, config.listeners());
@@ -149,7 +155,7 @@ public final class Host implements AutoCloseable {
                 config.runThreadFactory().orElseGet(RunExecutor::namedThreads));
         EngineSettings settings = new EngineSettings(config.maxConcurrentRuns(), config.misfireThreshold(),
                 Duration.ofSeconds(10), config.orphanRetention());
-        this.engine = new Engine(config.clock(), changes, FireClaim.ALWAYS,
+        this.engine = new Engine(config.clock(), changes, shared == null ? FireClaim.ALWAYS : shared.claim(),
                 stepped ? steppedRuns : RunExecutor.pooled(workers, threads), settings,
                 () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), changes);
         this.plugins = config.pluginsDir().map(dir -> new PluginSupervisor(dir, VERSION, new Wiring(),
@@ -157,6 +163,9 @@ public final class Host implements AutoCloseable {
                         ? PluginTrust.required(config.dataDir()) : PluginTrust.off())).orElse(null);
         Context context = new Context();
         for (HostModule m : config.modules()) {
+            if (m instanceof SharedStateFactory) {
+                continue; // opened before the host was built: it is the host's store
+            }
             if (!(m instanceof ModuleFactory factory)) {
                 throw new HostStartException("module '" + m.name() + "' (" + m.getClass().getName()
                         + ") is not a Belfry module: take modules from belfry-graph or belfry-admin");
@@ -204,21 +213,32 @@ public final class Host implements AutoCloseable {
         ExitGuard guard = config.exitGuard() ? ExitGuard.acquire() : null;
         Host host = null;
         StateLoader.Loaded loaded = null;
+        SharedState shared = null;
         RunLog runs = null;
         try {
             Instant startedAt = config.clock().instant();
-            loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
-                    config.commitInterval(), config.journalLimits(), config.resetState());
+            String hostId = HostId.of(config.dataDir());
+            Optional<SharedStateFactory> cluster = config.modules().stream()
+                    .filter(SharedStateFactory.class::isInstance).map(SharedStateFactory.class::cast).findFirst();
+            if (cluster.isPresent()) {
+                shared = cluster.get().open(hostId, config.clock(), config.runHistory());
+            } else {
+                loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
+                        config.commitInterval(), config.journalLimits(), config.resetState());
+            }
             runs = RunLog.open(config.dataDir().resolve(SidecarStore.DIRECTORY), config.sidecarFileOps(),
                     config.runHistory(), config.commitInterval(), RunLog.Limits.DEFAULT, startedAt);
-            String hostId = HostId.of(config.dataDir());
-            host = new Host(config, lock, loaded.store(), runs, startedAt, hostId, steppedRuns);
+            StateStore store = shared != null ? shared.store() : loaded.store();
+            host = new Host(config, lock, store, shared, runs, startedAt, hostId, steppedRuns);
             host.exitGuard = guard;
-            host.begin(loaded.state());
+            host.begin(shared != null ? shared.jobs() : loaded.state().jobs());
             return host;
         } catch (IOException e) {
             if (host == null && loaded != null) {
                 loaded.store().close(Duration.ZERO); // the run history could not be opened
+            }
+            if (host == null && shared != null) {
+                shared.close(Duration.ZERO);
             }
             throw refused(host, guard, lock, new HostStartException("cannot use data directory " + config.dataDir()
                     + ": " + IoErrors.describe(e), e));
@@ -227,6 +247,9 @@ public final class Host implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (host == null && loaded != null) {
                 loaded.store().close(Duration.ZERO); // the host never took it over: nothing else closes it
+            }
+            if (host == null && shared != null) {
+                shared.close(Duration.ZERO);
             }
             if (host == null && runs != null) {
                 runs.close(Duration.ZERO);
@@ -254,12 +277,17 @@ public final class Host implements AutoCloseable {
         return why;
     }
 
-    private void begin(SidecarDocument loaded) {
-        log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the sidecar", BUILD_VERSION, config.dataDir(),
-                config.pluginsDir().map(Object::toString).orElse("none"), loaded.jobs().size());
+    private void begin(List<JobRecord> loaded) {
+        log.info("Belfry {} starting: data {}, plugins {}, {} job(s) in the {}", BUILD_VERSION, config.dataDir(),
+                config.pluginsDir().map(Object::toString).orElse("none"), loaded.size(),
+                shared == null ? "sidecar" : "cluster");
         store.start();
         runs.start();
-        engine.restore(loaded.jobs());
+        if (shared == null) {
+            engine.restore(loaded);
+        } else {
+            engine.restoreAsElsewhere(loaded);
+        }
         config.pluginsDir().filter(dir -> Files.exists(dir) && !Files.isDirectory(dir)).ifPresent(dir -> {
             throw new HostStartException("plugins folder " + dir + " is not a directory");
         });
@@ -297,6 +325,9 @@ public final class Host implements AutoCloseable {
             if (!stepped && !config.pluginScanInterval().isZero()) {
                 plugins.watch(config.pluginScanInterval());
             }
+        }
+        if (shared != null) {
+            shared.start(engine); // leases last: the jobs a shard brings find their plugins' code attached
         }
         log.info("Belfry started: {} plugin(s), {} job(s)", plugins().size(), engine.jobs().size());
     }
@@ -384,7 +415,7 @@ public final class Host implements AutoCloseable {
 
     /** @return every job, by name */
     public List<JobView> jobs() {
-        return engine.jobs().stream().map(Views::job).toList();
+        return jobSnapshots().stream().map(Views::job).toList();
     }
 
     /** For tests of persistence: the jobs' records, which are not public API. */
@@ -397,7 +428,36 @@ public final class Host implements AutoCloseable {
      * @return the job, if it exists
      */
     public Optional<JobView> job(QName qname) {
-        return engine.job(qname).map(Views::job);
+        return new Context().job(qname).map(Views::job);
+    }
+
+    /**
+     * The jobs as this host shows them: its engine's, and in cluster mode the jobs other hosts fire as the shared
+     * store has them (this host's copy of those is only kept for when their shard comes here).
+     */
+    private List<JobSnapshot> jobSnapshots() {
+        List<JobSnapshot> here = engine.jobs();
+        if (shared == null) {
+            return here;
+        }
+        Map<QName, JobRecord> stored = new HashMap<>();
+        shared.currentJobs().forEach(r -> stored.put(r.qname(), r));
+        List<JobSnapshot> out = new ArrayList<>(stored.size());
+        for (JobSnapshot job : here) {
+            JobRecord record = stored.remove(job.record().qname());
+            boolean elsewhere = engine.isElsewhere(job.record().qname());
+            if (elsewhere && record == null) {
+                continue; // removed by its owner; this host's copy goes when the shard comes here
+            }
+            out.add(elsewhere ? new JobSnapshot(record, List.of(), Optional.empty()) : job);
+        }
+        stored.values().forEach(r -> out.add(new JobSnapshot(r, List.of(), Optional.empty())));
+        out.sort((a, b) -> a.record().qname().compareTo(b.record().qname()));
+        return out;
+    }
+
+    private List<RunLogRecords.Run> runHistory(QName qname) {
+        return shared == null ? runs.runs(qname) : shared.runs(qname);
     }
 
     /**
@@ -418,7 +478,7 @@ public final class Host implements AutoCloseable {
      * @return its last runs, newest first; none for a job that has not run (or with the run history off)
      */
     public List<RunView> runs(QName qname) {
-        return runs.runs(Objects.requireNonNull(qname, "qname")).stream().map(Views::run).toList();
+        return runHistory(Objects.requireNonNull(qname, "qname")).stream().map(Views::run).toList();
     }
 
     /**
@@ -581,6 +641,9 @@ public final class Host implements AutoCloseable {
         java.util.Collections.reverse(reversed);
         reversed.forEach(AttachedModule::close);
         unsavedAtClose = store.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        if (shared != null) {
+            shared.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
         runs.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         workers.shutdownNow();
         try {
@@ -607,8 +670,16 @@ public final class Host implements AutoCloseable {
     private Map<String, Object> health() {
         Map<String, Optional<Map<String, Object>>> sections = new LinkedHashMap<>();
         modules.forEach((name, m) -> sections.put(name, m.healthSection()));
-        return HealthReport.of(BUILD_VERSION, engine.stats(), store.health(), sections, plugins().size(),
+        if (shared != null) {
+            sections.put("cluster", Optional.of(shared.health()));
+        }
+        Map<String, Object> report = HealthReport.of(BUILD_VERSION, engine.stats(), store.health(), sections,
+                plugins().size(),
                 currentProblems().stream().map(Object::toString).toList());
+        if (shared != null && !shared.ready()) {
+            report.put("status", "degraded"); // not firing: no current lease, or the shared store is out of reach
+        }
+        return report;
     }
 
     private void pluginState(PluginNode node) {
@@ -652,11 +723,14 @@ public final class Host implements AutoCloseable {
 
         @Override
         public List<JobSnapshot> jobs() {
-            return engine.jobs();
+            return jobSnapshots();
         }
 
         @Override
         public Optional<JobSnapshot> job(QName qname) {
+            if (shared != null && (engine.isElsewhere(qname) || engine.job(qname).isEmpty())) {
+                return jobSnapshots().stream().filter(j -> j.record().qname().equals(qname)).findFirst();
+            }
             return engine.job(qname);
         }
 
@@ -672,7 +746,7 @@ public final class Host implements AutoCloseable {
 
         @Override
         public List<RunLogRecords.Run> runs(QName qname) {
-            return runs.runs(qname);
+            return runHistory(qname);
         }
 
         @Override

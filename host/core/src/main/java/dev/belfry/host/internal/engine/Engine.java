@@ -68,7 +68,7 @@ public final class Engine implements AutoCloseable {
         this.table = new JobTable(lock, sink);
         this.dispatcher = new RunDispatcher(this, lock, clock, table, timers, arming, claim, executor, settings,
                 random, listener);
-        this.plugins = new PluginJobs(lock, clock, table, arming, dispatcher, settings, random, validator);
+        this.plugins = new PluginJobs(lock, clock, table, arming, dispatcher, settings, random, validator, claim);
         this.operations = new Operations(lock, clock, table, arming, dispatcher);
         this.loop = new TimerLoop(lock, clock, timers, dispatcher, plugins, settings);
         this.shutdown = new Shutdown(lock, clock, table, dispatcher, loop);
@@ -245,6 +245,11 @@ public final class Engine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** @return the job whose run the calling thread is executing, if it is executing one */
+    public static Optional<QName> runningJob() {
+        return Optional.ofNullable(Run.runningJob());
     }
 
     /** @return whether the calling thread is executing a run of this engine */

@@ -29,4 +29,15 @@ public interface FireClaim {
     default boolean commitBeforeRun() {
         return false;
     }
+
+    /**
+     * Whether a job new to this host is this host's to fire. A job created by a run (a dynamic job) is asked about
+     * on that run's thread, so that a claim may keep it with the job that created it.
+     *
+     * @param job a job this host has not known before
+     * @return true if it fires here; false if another host fires it
+     */
+    default boolean isHere(QName job) {
+        return true;
+    }
 }

@@ -42,6 +42,7 @@ final class PluginJobs {
     private final EngineSettings settings;
     private final DoubleSupplier random;
     private final ScheduleValidator validator;
+    private final FireClaim claim;
 
     private Instant nextOrphanPrune = Instant.MIN;
     // Between restore() and orphanJobsOfMissingPlugins() the host's first plugin scan is deciding which restored
@@ -50,7 +51,7 @@ final class PluginJobs {
     private boolean awaitingFirstScan;
 
     PluginJobs(EngineLock lock, Clock clock, JobTable table, Arming arming, RunDispatcher dispatcher,
-               EngineSettings settings, DoubleSupplier random, ScheduleValidator validator) {
+               EngineSettings settings, DoubleSupplier random, ScheduleValidator validator, FireClaim claim) {
         this.lock = lock;
         this.clock = clock;
         this.table = table;
@@ -59,6 +60,7 @@ final class PluginJobs {
         this.settings = settings;
         this.random = random;
         this.validator = validator;
+        this.claim = claim;
     }
 
     /** See {@link Engine#restore}; {@code elsewhere} restores them as another host's (cluster mode). */
@@ -336,6 +338,7 @@ final class PluginJobs {
         boolean known = slot != null;
         if (!known) {
             slot = new JobSlot(JobRecord.pending(qname, pluginId, spec.schedule()));
+            slot.setElsewhere(!claim.isHere(qname));
             table.add(slot);
         }
         JobRecord base = slot.record();

@@ -45,7 +45,7 @@ final class Run implements JobContext {
      * failure, whatever its code throws on the way out; guarded by the engine lock.
      */
     /** The engine whose run a thread is executing: a run must not wait for its own host's shutdown. */
-    private static final ThreadLocal<Engine> RUNNING_FOR = new ThreadLocal<>();
+    private static final ThreadLocal<Run> RUNNING = new ThreadLocal<>();
     private boolean cancelledByPluginStop;
     private boolean cancelledByOperator;
     /** The reason an operator's cancel gives. */
@@ -75,20 +75,27 @@ final class Run implements JobContext {
      * ends (see {@link RunExecutor#workersCarryOn()}). Never throws.
      */
     void execute() {
-        RUNNING_FOR.set(engine);
         try {
             for (Run next = this; next != null; ) {
+                RUNNING.set(next);
                 next = next.executeOne();
             }
         } finally {
             // Cleared, not removed: a pooled worker keeps its entry, so a run makes none.
-            RUNNING_FOR.set(null);
+            RUNNING.set(null);
         }
     }
 
     /** @return the engine whose run the calling thread is executing, or null */
     static Engine runningFor() {
-        return RUNNING_FOR.get();
+        Run run = RUNNING.get();
+        return run == null ? null : run.engine;
+    }
+
+    /** @return the job whose run the calling thread is executing, or null */
+    static QName runningJob() {
+        Run run = RUNNING.get();
+        return run == null ? null : run.slot.qname;
     }
 
     /**

@@ -34,6 +34,14 @@ public interface StateSink {
     }
 
     /**
+     * A run ended; a store that keeps the run history (a shared store) records it. Nothing to wait for.
+     *
+     * @param result the run
+     */
+    default void runEnded(RunResult result) {
+    }
+
+    /**
      * Forgets a job (a cancelled dynamic job, a pruned orphan).
      *
      * @param qname the job

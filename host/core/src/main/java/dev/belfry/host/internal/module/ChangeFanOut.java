@@ -56,7 +56,15 @@ public final class ChangeFanOut implements StateSink, EngineListener {
 
     @Override
     public long put(JobRecord record) {
-        long ticket = truth.put(record);
+        return told(record, truth.put(record));
+    }
+
+    @Override
+    public long started(JobRecord record, Instant scheduledFor, int attempt) {
+        return told(record, truth.started(record, scheduledFor, attempt));
+    }
+
+    private long told(JobRecord record, long ticket) {
         modules.forEach(m -> m.jobChanged(record));
         JobRecord before = lastSeen.put(record.qname(), record);
         if (!listeners.isEmpty()) {
@@ -95,6 +103,7 @@ public final class ChangeFanOut implements StateSink, EngineListener {
         if (lastSeen.containsKey(result.job())) {
             history.add(result);
         }
+        truth.runEnded(result);
         modules.forEach(m -> m.runFinished(result));
         if (!listeners.isEmpty()) {
             var run = Views.run(result);
