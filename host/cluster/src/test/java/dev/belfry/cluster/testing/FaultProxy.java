@@ -144,6 +144,7 @@ public final class FaultProxy implements AutoCloseable {
     private void connect(Link link) {
         try {
             if (!awaitPassable(link)) {
+                link.kill();
                 return;
             }
             Socket upstream = new Socket();

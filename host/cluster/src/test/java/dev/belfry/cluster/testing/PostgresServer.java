@@ -85,7 +85,7 @@ public final class PostgresServer {
     private final List<String> runAs;
     private final String password;
     private final AtomicInteger databases = new AtomicInteger();
-    private int port;
+    private volatile int port;
     private Process wrapper;
 
     private PostgresServer(Path binDir, Path root, List<String> runAs, String password) {
@@ -148,7 +148,7 @@ public final class PostgresServer {
      *
      * @return the port the server listens on
      */
-    public synchronized int port() {
+    public int port() {
         return port;
     }
 
@@ -441,6 +441,13 @@ public final class PostgresServer {
     }
 
     private void awaitReady() {
+        try {
+            DriverManager.getDriver(jdbcUrl("postgres"));
+        } catch (SQLException e) {
+            stop();
+            throw new IllegalStateException("the PostgreSQL JDBC driver (org.postgresql:postgresql) is not on the "
+                    + "class path", e);
+        }
         Instant deadline = Instant.now().plus(STARTUP_LIMIT);
         Properties properties = credentials();
         properties.setProperty("loginTimeout", "2");
