@@ -3,6 +3,7 @@ package dev.belfry.cluster.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -60,7 +61,7 @@ class FaultProxyTest {
 
             // then
             assertThatThrownBy(() -> selectOne(open)).isInstanceOf(SQLException.class)
-                    .hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
+                    .hasRootCauseInstanceOf(SocketTimeoutException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
             assertThatThrownBy(() -> connectThroughProxy("loginTimeout=1")).isInstanceOf(SQLException.class);
         }
@@ -114,7 +115,8 @@ class FaultProxyTest {
     }
 
     private static int selectOne(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery("SELECT 1")) {
+        try (Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT 1")) {
             result.next();
             return result.getInt(1);
         }

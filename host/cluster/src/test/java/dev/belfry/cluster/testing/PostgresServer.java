@@ -382,7 +382,8 @@ public final class PostgresServer {
     }
 
     private void initdb() throws IOException {
-        Files.createDirectory(socketDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(socketDir,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path pwfile = root.resolve("pwfile");
         Files.writeString(pwfile, password + "\n");
         if (!runAs.isEmpty()) {
