@@ -160,6 +160,20 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** @return whether an operation on the job goes to another host: it is another's, or unknown here */
+    private boolean forwards(QName qname) {
+        if (forwarder == null) {
+            return false;
+        }
+        lock.lock();
+        try {
+            JobSlot slot = table.get(qname);
+            return slot == null || slot.elsewhere();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** @param forwarder where operations on another host's job go (cluster mode); without one they act here */
     public void forwardElsewhere(ElsewhereOperations forwarder) {
         this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
@@ -231,9 +245,16 @@ public final class Engine implements AutoCloseable {
     }
 
     boolean cancelInNamespace(QName qname) {
-        if (forwarder != null && isElsewhere(qname)) {
-            forwarder.forward(ElsewhereOperations.Op.CANCEL, qname);
-            return true;
+        if (forwards(qname)) {
+            try {
+                forwarder.forward(ElsewhereOperations.Op.CANCEL, qname);
+                return true;
+            } catch (JobOperationException e) {
+                if (e.reason() == JobOperationException.Reason.NOT_FOUND) {
+                    return false;
+                }
+                throw e;
+            }
         }
         return operations.cancelIfExists(qname);
     }
@@ -304,7 +325,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job or it has no code to run
      */
     public TriggerOutcome trigger(QName qname) {
-        if (forwarder != null && isElsewhere(qname)) {
+        if (forwards(qname)) {
             return forwarder.forward(ElsewhereOperations.Op.TRIGGER, qname);
         }
         return operations.trigger(qname);
@@ -318,7 +339,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job, or it is cancelled (its status would not change)
      */
     public void pause(QName qname) {
-        if (forwarder != null && isElsewhere(qname)) {
+        if (forwards(qname)) {
             forwarder.forward(ElsewhereOperations.Op.PAUSE, qname);
             return;
         }
@@ -333,7 +354,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void resume(QName qname) {
-        if (forwarder != null && isElsewhere(qname)) {
+        if (forwards(qname)) {
             forwarder.forward(ElsewhereOperations.Op.RESUME, qname);
             return;
         }
@@ -348,7 +369,7 @@ public final class Engine implements AutoCloseable {
      * @throws JobOperationException if there is no such job
      */
     public void cancel(QName qname) {
-        if (forwarder != null && isElsewhere(qname)) {
+        if (forwards(qname)) {
             forwarder.forward(ElsewhereOperations.Op.CANCEL, qname);
             return;
         }
