@@ -304,14 +304,15 @@ final class PluginJobs {
         }
     }
 
-    /** Prunes orphans past the retention, at most hourly, and not while the first plugin scan is going. */
+    /** Prunes this host's orphans past the retention, at most hourly, and not while the first plugin scan is going. */
     void pruneIfDue(Instant now) {
         if (awaitingFirstScan || now.isBefore(nextOrphanPrune)) {
             return;
         }
         Instant cutoff = now.minus(settings.orphanRetention());
         for (JobSlot slot : List.copyOf(table.all())) {
-            if (slot.orphaned() && slot.runs().isEmpty() && slot.orphanedAt() != null
+            // Another host's orphan is that host's to prune: this host's copy may be stale (its plugin back there).
+            if (slot.orphaned() && !slot.elsewhere() && slot.runs().isEmpty() && slot.orphanedAt() != null
                     && slot.orphanedAt().isBefore(cutoff)) {
                 table.remove(slot.qname);
                 lock.later(() -> log.info("orphaned job {} pruned after {} without its plugin", slot.qname,
