@@ -1,0 +1,176 @@
+package dev.belfry.cluster;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where a cluster's shared store is and how its hosts keep their leases.
+ *
+ * <pre>{@code
+ * ClusterConfig.builder("jdbc:postgresql://db:5432/belfry").user("belfry").password(secret).build()
+ * }</pre>
+ */
+public final class ClusterConfig {
+    private final String url;
+    private final String user;
+    private final char[] password;
+    private final Duration leaseTime;
+    private final Duration renewEvery;
+    private final int poolSize;
+    private final Duration operationTimeout;
+    private final String address;
+
+    private ClusterConfig(Builder b) {
+        this.url = b.url;
+        this.user = b.user;
+        this.password = b.password.clone();
+        this.leaseTime = b.leaseTime;
+        this.renewEvery = b.renewEvery;
+        this.poolSize = b.poolSize;
+        this.operationTimeout = b.operationTimeout;
+        this.address = b.address;
+    }
+
+    /**
+     * @param url the database, as a pgjdbc URL: {@code jdbc:postgresql://HOST:PORT/DATABASE}
+     * @return a builder
+     * @throws IllegalArgumentException if the URL is not a PostgreSQL JDBC URL
+     */
+    public static Builder builder(String url) {
+        return new Builder(url);
+    }
+
+    /** @return the database's JDBC URL */
+    public String url() {
+        return url;
+    }
+
+    /** @return the database user */
+    public String user() {
+        return user;
+    }
+
+    /** @return a copy of the password */
+    public char[] password() {
+        return password.clone();
+    }
+
+    /** @return how long a shard's lease lasts without renewal */
+    public Duration leaseTime() {
+        return leaseTime;
+    }
+
+    /** @return how often a host renews its leases */
+    public Duration renewEvery() {
+        return renewEvery;
+    }
+
+    /** @return the most database connections a host opens */
+    public int poolSize() {
+        return poolSize;
+    }
+
+    /** @return how long an operation on another host's job waits for that host's answer */
+    public Duration operationTimeout() {
+        return operationTimeout;
+    }
+
+    /** @return what this host shows other hosts as its address (its admin URL, say); may be empty */
+    public String address() {
+        return address;
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterConfig[" + url + ", user " + user + ", lease " + leaseTime + "]"; // never the password
+    }
+
+    /** Builds a {@link ClusterConfig}. */
+    public static final class Builder {
+        private final String url;
+        private String user = "belfry";
+        private char[] password = new char[0];
+        private Duration leaseTime = Duration.ofSeconds(10);
+        private Duration renewEvery = Duration.ofSeconds(1);
+        private int poolSize = 6;
+        private Duration operationTimeout = Duration.ofSeconds(5);
+        private String address = "";
+
+        private Builder(String url) {
+            Objects.requireNonNull(url, "url");
+            if (!url.startsWith("jdbc:postgresql://")) {
+                throw new IllegalArgumentException("cluster database '" + url + "' is not a PostgreSQL JDBC URL"
+                        + " (jdbc:postgresql://HOST:PORT/DATABASE)");
+            }
+            this.url = url;
+        }
+
+        /** @param user the database user (default {@code belfry}) @return this */
+        public Builder user(String user) {
+            this.user = Objects.requireNonNull(user, "user");
+            return this;
+        }
+
+        /** @param password the database password; copied, and the caller may clear its array @return this */
+        public Builder password(char[] password) {
+            this.password = Objects.requireNonNull(password, "password").clone();
+            return this;
+        }
+
+        /**
+         * @param leaseTime how long a lease lasts unrenewed (default 10 s, at least 3 s): a crashed host's shards
+         *                  are taken over this long after its last renewal
+         * @return this
+         */
+        public Builder leaseTime(Duration leaseTime) {
+            this.leaseTime = Objects.requireNonNull(leaseTime, "leaseTime");
+            return this;
+        }
+
+        /** @param renewEvery how often leases are renewed (default 1 s, at most a third of the lease) @return this */
+        public Builder renewEvery(Duration renewEvery) {
+            this.renewEvery = Objects.requireNonNull(renewEvery, "renewEvery");
+            return this;
+        }
+
+        /** @param poolSize the most connections a host opens (default 6, at least 3) @return this */
+        public Builder poolSize(int poolSize) {
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        /** @param timeout how long an operation on another host's job waits (default 5 s) @return this */
+        public Builder operationTimeout(Duration timeout) {
+            this.operationTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** @param address what other hosts show as this host's address @return this */
+        public Builder address(String address) {
+            this.address = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
+        public ClusterConfig build() {
+            if (leaseTime.compareTo(Duration.ofSeconds(3)) < 0) {
+                throw new IllegalArgumentException("cluster lease time " + leaseTime + " is under 3 s");
+            }
+            if (renewEvery.isNegative() || renewEvery.isZero() || renewEvery.multipliedBy(3).compareTo(leaseTime) > 0) {
+                throw new IllegalArgumentException("cluster renewal interval " + renewEvery + " must be positive and"
+                        + " at most a third of the lease time " + leaseTime);
+            }
+            if (poolSize < 3) {
+                throw new IllegalArgumentException("cluster pool size " + poolSize + " is under 3");
+            }
+            if (operationTimeout.isNegative() || operationTimeout.isZero()) {
+                throw new IllegalArgumentException("cluster operation timeout " + operationTimeout
+                        + " must be positive");
+            }
+            return new ClusterConfig(this);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.belfry.cluster.internal;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.FireClaim;
+import java.time.Instant;
+
+/**
+ * A fire runs here if this host holds a current lease on the job's shard; the fire is then claimed for good when
+ * its start is committed ({@link ClusterStore}), which is why every run waits for that commit.
+ */
+final class ClusterClaim implements FireClaim {
+    private final Ownership ownership;
+    private final JobShards shards;
+
+    ClusterClaim(Ownership ownership, JobShards shards) {
+        this.ownership = ownership;
+        this.shards = shards;
+    }
+
+    @Override
+    public boolean claim(QName job, Instant scheduledFor) {
+        return ownership.mayFire(shards.of(job));
+    }
+
+    @Override
+    public boolean commitBeforeRun() {
+        return true;
+    }
+
+    @Override
+    public boolean isHere(QName job) {
+        return ownership.mayFire(shards.assign(job));
+    }
+}

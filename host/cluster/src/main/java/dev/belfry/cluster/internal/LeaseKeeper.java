@@ -1,0 +1,397 @@
+package dev.belfry.cluster.internal;
+
+import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.Engine;
+import dev.belfry.sidecar.JobRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this host's leases: every {@code renewEvery} one transaction renews the host's row and its shards'
+ * leases (their expiry set by the database's clock), counts the live hosts, and takes free or expired shards up to
+ * this host's fair share. A host over its share drains the extra shards (nothing new fires, runs in progress end,
+ * the state is written) and then hands them back, so no shard is ever fired by two hosts.
+ *
+ * <p>This host acts on a lease only until {@code renewal start + lease - margin} on its own monotonic clock: the
+ * database's expiry comes later than that, since its {@code now()} is taken after the renewal started. A host that
+ * cannot renew thus stops firing a margin before another host can take its shards (docs/cluster.md, "Leases").
+ */
+final class LeaseKeeper {
+    private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
+
+    private final DataSource pool;
+    private final Identity me;
+    private final Duration lease;
+    private final Duration margin;
+    private final Duration renewEvery;
+    private final Ownership ownership;
+    private final JobShards shards;
+    private final ClusterStore store;
+    private final OperationRelay relay;
+    private final Thread thread;
+    private volatile Engine engine;
+    private volatile boolean closed;
+    private volatile long lastRenewal;
+    private volatile String lastError;
+    private int liveHosts;
+    private int failuresInRow;
+    private long takeovers;
+
+    LeaseKeeper(DataSource pool, Identity me, Duration lease, Duration renewEvery, Ownership ownership,
+                JobShards shards, ClusterStore store, OperationRelay relay) {
+        this.pool = pool;
+        this.me = me;
+        this.lease = lease;
+        this.margin = marginFor(lease);
+        this.renewEvery = renewEvery;
+        this.ownership = ownership;
+        this.shards = shards;
+        this.store = store;
+        this.relay = relay;
+        this.thread = new Thread(this::loop, "belfry-cluster-leases");
+        thread.setDaemon(true);
+    }
+
+    /** How much sooner than the database this host stops acting on a lease: a fifth of it, at least a second. */
+    static Duration marginFor(Duration lease) {
+        Duration fifth = lease.dividedBy(5);
+        return fifth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : fifth;
+    }
+
+    /** Registers this host's row, refusing a second live process with the same host id. */
+    void register() throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            if (!upsertHost(c)) {
+                throw new SQLException("host id " + me.hostId() + " is already live in this cluster (another process"
+                        + " with a copy of this data directory?); each host needs its own data directory");
+            }
+        }
+    }
+
+    void start(Engine engine) {
+        this.engine = engine;
+        thread.start();
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    private void loop() {
+        while (!closed) {
+            long began = System.nanoTime();
+            try {
+                tick(began);
+                if (failuresInRow > 0) {
+                    log.info("cluster: the database answers again; leases renewed");
+                }
+                failuresInRow = 0;
+                lastError = null;
+            } catch (SQLException | RuntimeException e) {
+                failed(e);
+            }
+            releaseLapsed();
+            long pause = failuresInRow == 0 ? renewEvery.toNanos()
+                    : Math.min(renewEvery.toNanos() << Math.min(failuresInRow - 1, 3), lease.toNanos() / 2);
+            sleepUntil(began + pause);
+        }
+    }
+
+    private void sleepUntil(long deadline) {
+        long left;
+        while (!closed && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, 50_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void failed(Exception e) {
+        failuresInRow++;
+        String error = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (lastError == null) {
+            log.warn("cluster: cannot renew leases ({}); this host stops firing its shards within {} s and retries"
+                    + " with backoff", error, lease.minus(margin).toSeconds());
+        }
+        lastError = error;
+    }
+
+    /** Shards whose lease ran out on this host's clock: let go in the engine at once (the claim already refuses). */
+    private void releaseLapsed() {
+        long now = System.nanoTime();
+        Set<Integer> lapsed = new HashSet<>();
+        for (int shard : ownership.heldShards()) {
+            if (ownership.lapsed(shard, now)) {
+                lapsed.add(shard);
+            }
+        }
+        if (!lapsed.isEmpty()) {
+            release(lapsed);
+            log.warn("cluster: lease on {} shard(s) ran out before it could be renewed; not firing them", lapsed.size());
+        }
+    }
+
+    private void tick(long began) throws SQLException {
+        Set<Integer> handBack = drained();
+        Map<Integer, Long> renewed = new TreeMap<>();
+        Map<Integer, Long> taken = new TreeMap<>();
+        int target;
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                if (!upsertHost(c)) {
+                    throw new SQLException("another live process took host id " + me.hostId());
+                }
+                if (!handBack.isEmpty()) {
+                    try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards SET owner = NULL,"
+                            + " expires_at = '-infinity' WHERE owner = ? AND shard = ANY(?)")) {
+                        s.setString(1, me.hostId());
+                        s.setArray(2, c.createArrayOf("integer", handBack.toArray()));
+                        s.executeUpdate();
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards SET expires_at = now() + ?"
+                        + " * interval '1 millisecond' WHERE owner = ? RETURNING shard, epoch")) {
+                    s.setLong(1, lease.toMillis());
+                    s.setString(2, me.hostId());
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            renewed.put(r.getInt(1), r.getLong(2));
+                        }
+                    }
+                }
+                List<String> hosts = liveHosts(c);
+                liveHosts = hosts.size();
+                target = fairShare(hosts.indexOf(me.hostId()), hosts.size());
+                int keeping = (int) renewed.keySet().stream().filter(s -> !ownership.draining(s)).count();
+                if (keeping < target) {
+                    taken.putAll(take(c, target - keeping));
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        lastRenewal = began;
+        long until = began + lease.minus(margin).toNanos();
+        handBack.forEach(ownership::drop);
+        apply(renewed, taken, until, target);
+    }
+
+    private void apply(Map<Integer, Long> renewed, Map<Integer, Long> taken, long until, int target) {
+        Set<Integer> lost = new HashSet<>();
+        Set<Integer> adopt = new HashSet<>(taken.keySet());
+        long now = System.nanoTime();
+        for (int shard : ownership.heldShards()) {
+            Long epoch = renewed.get(shard);
+            if (epoch == null) {
+                lost.add(shard);
+            } else if (epoch != ownership.epoch(shard) || ownership.lapsed(shard, now)) {
+                adopt.add(shard); // the lease ran out here meanwhile: what happened since is read back
+            }
+        }
+        for (var e : renewed.entrySet()) {
+            if (!ownership.held(e.getKey())) {
+                adopt.add(e.getKey()); // held in the database but not here: a restart that kept its host id
+            }
+        }
+        if (!lost.isEmpty()) {
+            lost.forEach(ownership::drop);
+            release(lost);
+            log.warn("cluster: {} shard(s) were taken by other hosts: {}", lost.size(), lost);
+        }
+        renewed.forEach((shard, epoch) -> {
+            if (!adopt.contains(shard)) {
+                ownership.hold(shard, epoch, until);
+            }
+        });
+        if (!adopt.isEmpty()) {
+            Map<Integer, Long> epochs = new TreeMap<>(renewed);
+            epochs.putAll(taken);
+            adopt(adopt, epochs, until);
+        }
+        int keeping = (int) ownership.heldShards().stream().filter(s -> !ownership.draining(s)).count();
+        if (keeping > target) {
+            List<Integer> extra = ownership.heldShards().stream().filter(s -> !ownership.draining(s))
+                    .sorted((a, b) -> b - a).limit(keeping - target).toList();
+            extra.forEach(ownership::drain);
+            release(new HashSet<>(extra));
+            log.info("cluster: giving {} shard(s) to other hosts (fair share {})", extra.size(), target);
+        }
+    }
+
+    /** @return shards drained and written: their runs ended, their state is in the database */
+    private Set<Integer> drained() {
+        Set<Integer> out = new HashSet<>();
+        Engine e = engine;
+        for (int shard : ownership.heldShards()) {
+            if (ownership.draining(shard) && e != null && e.release(inShard(Set.of(shard))) == 0) {
+                out.add(shard);
+            }
+        }
+        if (!out.isEmpty()) {
+            try {
+                store.flush().get(lease.toMillis() / 2, TimeUnit.MILLISECONDS);
+            } catch (Exception notYet) {
+                return Set.of(); // handed back at a later renewal, once their last changes are written
+            }
+        }
+        return out;
+    }
+
+    private void adopt(Set<Integer> adopt, Map<Integer, Long> epochs, long until) {
+        List<JobRecord> records;
+        try (Connection c = pool.getConnection()) {
+            records = ClusterQueries.jobsOf(c, adopt, shards);
+        } catch (SQLException e) {
+            // Not adopted: held in the database but not acted on here. The next renewal tries again.
+            log.warn("cluster: cannot read the jobs of {} shard(s) taken over ({}); trying again", adopt.size(),
+                    e.getMessage());
+            adopt.forEach(ownership::drop);
+            return;
+        }
+        adopt.forEach(shard -> ownership.hold(shard, epochs.get(shard), until));
+        takeovers += adopt.size();
+        int jobs = engine.adopt(records, inShard(adopt));
+        log.info("cluster: took over {} shard(s) with {} job(s)", adopt.size(), jobs);
+        relay.shardsTaken(adopt);
+    }
+
+    private void release(Set<Integer> shardSet) {
+        Engine e = engine;
+        if (e != null) {
+            e.release(inShard(shardSet));
+        }
+    }
+
+    private Predicate<QName> inShard(Set<Integer> shardSet) {
+        return q -> shardSet.contains(shards.of(q));
+    }
+
+    private boolean upsertHost(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO belfry_hosts (host_id, incarnation, started_at,"
+                + " seen_at, expires_at, version, address) VALUES (?, ?, " + Sql.ts("?") + ", now(), now() + ?"
+                + " * interval '1 millisecond', ?, ?) ON CONFLICT (host_id) DO UPDATE SET"
+                + " incarnation = excluded.incarnation, started_at = excluded.started_at, seen_at = now(),"
+                + " expires_at = excluded.expires_at, version = excluded.version, address = excluded.address"
+                + " WHERE belfry_hosts.incarnation = excluded.incarnation OR belfry_hosts.expires_at <= now()")) {
+            s.setString(1, me.hostId());
+            s.setString(2, me.incarnation());
+            s.setLong(3, Sql.micros(me.startedAt()));
+            s.setLong(4, lease.toMillis());
+            s.setString(5, me.version());
+            s.setString(6, me.address());
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    private static List<String> liveHosts(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT host_id FROM belfry_hosts WHERE expires_at > now()"
+                + " ORDER BY host_id");
+             ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                out.add(r.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** @return the shards of the host at {@code index} among {@code hosts} live ones: an even split */
+    static int fairShare(int index, int hosts) {
+        if (index < 0 || hosts == 0) {
+            return 0;
+        }
+        return Shards.COUNT / hosts + (index < Shards.COUNT % hosts ? 1 : 0);
+    }
+
+    private Map<Integer, Long> take(Connection c, int wanted) throws SQLException {
+        Map<Integer, Long> out = new TreeMap<>();
+        try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards SET owner = ?, epoch = epoch + 1,"
+                + " expires_at = now() + ? * interval '1 millisecond' WHERE shard IN (SELECT shard FROM belfry_shards"
+                + " WHERE owner IS NULL OR expires_at <= now() ORDER BY shard LIMIT ? FOR UPDATE SKIP LOCKED)"
+                + " RETURNING shard, epoch")) {
+            s.setString(1, me.hostId());
+            s.setLong(2, lease.toMillis());
+            s.setInt(3, wanted);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getInt(1), r.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** @return whether this host's leases are current: it renewed within the lease less the margin */
+    boolean ready() {
+        long last = lastRenewal;
+        return last != 0 && System.nanoTime() - last < lease.minus(margin).toNanos() && lastError == null;
+    }
+
+    Map<String, Object> health() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("host_id", me.hostId());
+        out.put("ready", ready());
+        out.put("shards_firing", ownership.firing());
+        out.put("shards_held", ownership.heldShards().size());
+        out.put("live_hosts", liveHosts);
+        out.put("shards_taken_over", takeovers);
+        out.put("lease_seconds", lease.toSeconds());
+        long last = lastRenewal;
+        out.put("last_renewal_ms_ago", last == 0 ? null : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - last));
+        out.put("last_error", lastError);
+        return out;
+    }
+
+    /** Stops renewing and hands every lease back, so other hosts take the shards at their next renewal. */
+    void close(Duration wait) {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(Math.max(1, wait.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Connection c = pool.getConnection();
+             PreparedStatement give = c.prepareStatement("UPDATE belfry_shards SET owner = NULL,"
+                     + " expires_at = '-infinity' WHERE owner = ?");
+             PreparedStatement leave = c.prepareStatement("DELETE FROM belfry_hosts WHERE host_id = ?"
+                     + " AND incarnation = ?")) {
+            give.setString(1, me.hostId());
+            int given = give.executeUpdate();
+            leave.setString(1, me.hostId());
+            leave.setString(2, me.incarnation());
+            leave.executeUpdate();
+            ownership.heldShards().forEach(ownership::drop);
+            log.info("cluster: {} shard lease(s) handed back", given);
+        } catch (SQLException e) {
+            log.warn("cluster: could not hand the leases back ({}); other hosts take them when they expire",
+                    e.getMessage());
+        }
+    }
+
+    /** Who this host is in {@code belfry_hosts}. */
+    record Identity(String hostId, String incarnation, Instant startedAt, String version, String address) {
+    }
+}

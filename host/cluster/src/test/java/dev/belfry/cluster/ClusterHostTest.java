@@ -1,0 +1,193 @@
+package dev.belfry.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.belfry.api.BackgroundJob;
+import dev.belfry.api.JobContext;
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.cluster.testing.PostgresServer;
+import dev.belfry.host.Host;
+import dev.belfry.host.HostConfig;
+import dev.belfry.host.JobView;
+import dev.belfry.host.testing.Eventually;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hosts in one JVM sharing one real PostgreSQL: fires split between them, each instant once, operations anywhere. */
+class ClusterHostTest {
+    private static final PostgresServer pg = PostgresServer.shared();
+    private static final Duration LEASE = Duration.ofSeconds(3);
+
+    @TempDir
+    Path tmp;
+    private String database;
+    private final List<Host> hosts = new ArrayList<>();
+    /** Every fire any host ran: (job, instant) to the hosts that ran it. */
+    private final Map<String, Set<String>> fires = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void database() {
+        database = pg.createDatabase();
+    }
+
+    @AfterEach
+    void stopHosts() {
+        hosts.forEach(Host::close);
+    }
+
+    private Host start(String name, int jobs) {
+        ClusterConfig cluster = ClusterConfig.builder(pg.jdbcUrl(database)).user(pg.user())
+                .password(pg.password().toCharArray()).leaseTime(LEASE).renewEvery(Duration.ofSeconds(1)).address(name)
+                .build();
+        BackgroundJob[] declared = IntStream.range(0, jobs).mapToObj(i -> new Tick(name, "tick-" + i))
+                .toArray(BackgroundJob[]::new);
+        Host host = Host.start(HostConfig.builder().dataDir(tmp.resolve(name)).module(ClusterModule.of(cluster))
+                .register("app", declared).build());
+        hosts.add(host);
+        return host;
+    }
+
+    @Test
+    void shouldSplitTheShardsAndFireEachInstantOnOneHostOnly() throws Exception {
+        Host a = start("a", 40);
+        Host b = start("b", 40);
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+                () -> "each host to hold half the shards; held: a " + shardsHeld("a") + ", b " + shardsHeld("b"));
+        Instant since = Instant.now();
+        Eventually.await(Duration.ofSeconds(20), () -> firedBy("a", since) > 0 && firedBy("b", since) > 0
+                        && jobsFiredSince(since) == 40,
+                () -> "both hosts to fire and every job to fire; fired " + jobsFiredSince(since));
+        assertThat(duplicates()).as("fires run on more than one host").isEmpty();
+        assertThat(a.jobs()).hasSize(40);
+        assertThat(b.jobs()).extracting(JobView::qname).containsExactlyElementsOf(
+                a.jobs().stream().map(JobView::qname).toList());
+    }
+
+    @Test
+    void shouldTakeOverTheShardsOfAHostThatLeavesWithoutFiringAnyInstantTwice() throws Exception {
+        Host a = start("a", 20);
+        start("b", 20);
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+                () -> "the shards to be split");
+        a.close();
+        hosts.remove(a);
+        long left = System.nanoTime();
+        Eventually.await(Duration.ofSeconds(5), () -> shardsHeld("b") == 256,
+                () -> "b to take all shards; it holds " + shardsHeld("b"));
+        assertThat(Duration.ofNanos(System.nanoTime() - left)).isLessThan(LEASE.plusSeconds(1));
+        Instant since = Instant.now();
+        Eventually.await(Duration.ofSeconds(10), () -> jobsFiredSince(since) == 20,
+                () -> "every job to fire on b; fired " + jobsFiredSince(since));
+        assertThat(duplicates()).isEmpty();
+    }
+
+    @Test
+    void shouldCarryOutAnOperationAskedOnOneHostOnTheHostThatOwnsTheJob() throws Exception {
+        Host a = start("a", 30);
+        Host b = start("b", 30);
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+                () -> "the shards to be split");
+        QName ownedByB = a.jobs().stream().map(JobView::qname).filter(q -> owner(q).equals("b")).findFirst()
+                .orElseThrow();
+        long began = System.nanoTime();
+        a.pause(ownedByB);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(1));
+        assertThat(b.job(ownedByB).orElseThrow().status().name()).isEqualTo("PAUSED");
+        assertThat(a.job(ownedByB).orElseThrow().status().name()).isEqualTo("PAUSED");
+        Instant paused = Instant.now();
+        a.resume(ownedByB);
+        Eventually.await(Duration.ofSeconds(5), () -> firedSince(ownedByB, paused),
+                () -> ownedByB + " to fire again after resume");
+    }
+
+    private long shardsHeld(String host) {
+        return query("SELECT count(*) FROM belfry_shards WHERE owner = (SELECT host_id FROM belfry_hosts"
+                + " WHERE address = '" + host + "') AND expires_at > now()");
+    }
+
+    private String owner(QName job) {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT h.address FROM belfry_jobs j JOIN belfry_shards l ON l.shard ="
+                     + " j.shard JOIN belfry_hosts h ON h.host_id = l.owner WHERE j.qname = '" + job + "'")) {
+            return r.next() ? r.getString(1) : "";
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long query(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Connection connect() throws Exception {
+        return DriverManager.getConnection(pg.jdbcUrl(database), pg.user(), pg.password());
+    }
+
+    private long firedBy(String host, Instant since) {
+        return fires.entrySet().stream().filter(e -> fireAt(e.getKey()).isAfter(since))
+                .filter(e -> e.getValue().contains(host)).count();
+    }
+
+    private long jobsFiredSince(Instant since) {
+        return fires.keySet().stream().filter(k -> fireAt(k).isAfter(since)).map(k -> k.substring(0, k.indexOf('@')))
+                .distinct().count();
+    }
+
+    private boolean firedSince(QName job, Instant since) {
+        return fires.keySet().stream().anyMatch(k -> k.startsWith(job + "@") && fireAt(k).isAfter(since));
+    }
+
+    private static Instant fireAt(String key) {
+        return Instant.parse(key.substring(key.indexOf('@') + 1));
+    }
+
+    private List<String> duplicates() {
+        return fires.entrySet().stream().filter(e -> e.getValue().size() > 1).map(e -> e.getKey() + " on "
+                + e.getValue()).toList();
+    }
+
+    /** Records which host ran which fire. */
+    private final class Tick implements BackgroundJob {
+        private final String host;
+        private final String name;
+
+        Tick(String host, String name) {
+            this.host = host;
+            this.name = name;
+        }
+
+        @Override
+        public JobSpec spec() {
+            return JobSpec.builder(name, Schedule.every(Duration.ofMillis(300))).build();
+        }
+
+        @Override
+        public void run(JobContext context) {
+            Set<String> by = fires.computeIfAbsent(context.qname() + "@" + context.scheduledFor(),
+                    k -> ConcurrentHashMap.newKeySet());
+            by.add(host);
+        }
+    }
+}
