@@ -35,6 +35,18 @@ public interface JobContext {
     int attempt();
 
     /**
+     * A number that grows each time this job moves to another host of a cluster: the epoch of the lease on the job's
+     * shard under which this fire was claimed. With {@link #qname()}, {@link #scheduledFor()} and {@link #attempt()}
+     * it names this run; a system the job writes to can keep the highest token it has seen per job and refuse a
+     * write with a lower one, from a run of a host that has since lost the job. Always 0 on a single host.
+     *
+     * @return the fencing token, 0 when the host is not part of a cluster
+     */
+    default long fencingToken() {
+        return 0;
+    }
+
+    /**
      * @return true once the run has been cancelled (timeout, operator cancel, plugin unload or host shutdown)
      */
     boolean isCancelled();

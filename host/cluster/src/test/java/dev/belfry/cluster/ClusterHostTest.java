@@ -41,6 +41,8 @@ class ClusterHostTest {
     private final List<Host> hosts = new ArrayList<>();
     /** Every fire any host ran: (job, instant) to the hosts that ran it. */
     private final Map<String, Set<String>> fires = new ConcurrentHashMap<>();
+    /** Each job's fencing tokens, as its runs saw them. */
+    private final Map<String, Set<Long>> tokens = new ConcurrentHashMap<>();
 
     @BeforeEach
     void database() {
@@ -75,6 +77,7 @@ class ClusterHostTest {
                         && jobsFiredSince(since) == 40,
                 () -> "both hosts to fire and every job to fire; fired " + jobsFiredSince(since));
         assertThat(duplicates()).as("fires run on more than one host").isEmpty();
+        assertThat(tokens.values()).allSatisfy(seen -> assertThat(seen).allMatch(t -> t > 0));
         assertThat(a.jobs()).hasSize(40);
         assertThat(b.jobs()).extracting(JobView::qname).containsExactlyElementsOf(
                 a.jobs().stream().map(JobView::qname).toList());
@@ -86,6 +89,10 @@ class ClusterHostTest {
         start("b", 20);
         Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
                 () -> "the shards to be split");
+        Map<String, Long> before = new java.util.HashMap<>();
+        tokens.forEach((job, seen) -> before.put(job, seen.stream().max(Long::compare).orElse(0L)));
+        Set<String> onA = Set.copyOf(a.jobs().stream().map(JobView::qname).filter(q -> owner(q).equals("a"))
+                .map(QName::toString).filter(tokens::containsKey).toList());
         a.close();
         hosts.remove(a);
         long left = System.nanoTime();
@@ -96,6 +103,9 @@ class ClusterHostTest {
         Eventually.await(Duration.ofSeconds(10), () -> jobsFiredSince(since) == 20,
                 () -> "every job to fire on b; fired " + jobsFiredSince(since));
         assertThat(duplicates()).isEmpty();
+        assertThat(onA).as("jobs a fired").isNotEmpty().allSatisfy(job -> assertThat(
+                tokens.get(job).stream().max(Long::compare).orElseThrow()).as("token of " + job + " after it moved")
+                .isGreaterThan(before.get(job)));
     }
 
     @Test
@@ -188,6 +198,8 @@ class ClusterHostTest {
             Set<String> by = fires.computeIfAbsent(context.qname() + "@" + context.scheduledFor(),
                     k -> ConcurrentHashMap.newKeySet());
             by.add(host);
+            tokens.computeIfAbsent(context.qname().toString(), k -> ConcurrentHashMap.newKeySet())
+                    .add(context.fencingToken());
         }
     }
 }

@@ -28,6 +28,11 @@ final class ClusterClaim implements FireClaim {
     }
 
     @Override
+    public long fencingToken(QName job) {
+        return ownership.epoch(shards.of(job));
+    }
+
+    @Override
     public boolean isHere(QName job) {
         return ownership.mayFire(shards.assign(job));
     }

@@ -259,6 +259,15 @@ final class LeaseKeeper {
 
     private void adopt(Set<Integer> adopt, Map<Integer, Long> epochs, long until) {
         List<JobRecord> records;
+        try {
+            // Jobs this host registered are read back with the shard, not taken for jobs another host removed.
+            store.flush().get(lease.toMillis() / 2, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("cluster: cannot write this host's changes before taking over {} shard(s) ({}); trying again",
+                    adopt.size(), e.toString());
+            adopt.forEach(ownership::drop);
+            return;
+        }
         try (Connection c = pool.getConnection()) {
             records = ClusterQueries.jobsOf(c, adopt, shards);
         } catch (SQLException e) {

@@ -40,4 +40,13 @@ public interface FireClaim {
     default boolean isHere(QName job) {
         return true;
     }
+
+    /**
+     * @param job a job this host has just claimed a fire of
+     * @return the fencing token its run carries ({@code JobContext.fencingToken()}): the epoch of the lease under
+     *         which the fire is claimed; 0 for a host alone
+     */
+    default long fencingToken(QName job) {
+        return 0;
+    }
 }

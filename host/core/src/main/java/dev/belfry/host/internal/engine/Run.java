@@ -54,6 +54,8 @@ final class Run implements JobContext {
     Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
     CompletableFuture<Void> startCommitted;
+    /** The claim's fencing token; set before the run is handed on. */
+    long fencingToken;
     /** Whether the job asked for a durable start when this run was dispatched; set before the run is handed on. */
     boolean durableStart;
     /** The job's last start before this run's, restored if this start never reaches disk; guarded by the lock. */
@@ -255,6 +257,11 @@ final class Run implements JobContext {
     @Override
     public int attempt() {
         return attempt;
+    }
+
+    @Override
+    public long fencingToken() {
+        return fencingToken;
     }
 
     @Override

@@ -200,6 +200,7 @@ final class RunDispatcher {
         slot.spec().timeout().flatMap(limit -> NextFire.plus(now, limit))
                 .ifPresent(due -> run.timeoutTimer = timers.push(Timer.Kind.TIMEOUT, due, slot, run));
         run.durableStart = slot.spec().durableStart() || claim.commitBeforeRun();
+        run.fencingToken = claim.fencingToken(slot.qname);
         run.startCommitted = run.durableStart ? table.durable(ticket) : NO_WAIT;
         if (!run.durableStart) {
             tellStarted(slot);
