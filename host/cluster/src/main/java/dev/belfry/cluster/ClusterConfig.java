@@ -19,6 +19,7 @@ public final class ClusterConfig {
     private final int poolSize;
     private final Duration operationTimeout;
     private final String address;
+    private final Duration runRetention;
 
     private ClusterConfig(Builder b) {
         this.url = b.url;
@@ -29,6 +30,7 @@ public final class ClusterConfig {
         this.poolSize = b.poolSize;
         this.operationTimeout = b.operationTimeout;
         this.address = b.address;
+        this.runRetention = b.runRetention;
     }
 
     /**
@@ -80,6 +82,11 @@ public final class ClusterConfig {
         return address;
     }
 
+    /** @return how long runs (and their claims) are kept in {@code belfry_runs} */
+    public Duration runRetention() {
+        return runRetention;
+    }
+
     @Override
     public String toString() {
         return "ClusterConfig[" + url + ", user " + user + ", lease " + leaseTime + "]"; // never the password
@@ -95,6 +102,7 @@ public final class ClusterConfig {
         private int poolSize = 6;
         private Duration operationTimeout = Duration.ofSeconds(5);
         private String address = "";
+        private Duration runRetention = Duration.ofDays(1);
 
         private Builder(String url) {
             Objects.requireNonNull(url, "url");
@@ -152,6 +160,16 @@ public final class ClusterConfig {
         }
 
         /**
+         * @param retention how long runs are kept in the run history table (default 1 day, at least 1 hour): each
+         *                  host deletes older ones of its shards every minute
+         * @return this
+         */
+        public Builder runRetention(Duration retention) {
+            this.runRetention = Objects.requireNonNull(retention, "retention");
+            return this;
+        }
+
+        /**
          * @return the configuration
          * @throws IllegalArgumentException naming the setting that is out of range
          */
@@ -165,6 +183,9 @@ public final class ClusterConfig {
             }
             if (poolSize < 3) {
                 throw new IllegalArgumentException("cluster pool size " + poolSize + " is under 3");
+            }
+            if (runRetention.compareTo(Duration.ofHours(1)) < 0) {
+                throw new IllegalArgumentException("cluster run retention " + runRetention + " is under 1 hour");
             }
             if (operationTimeout.isNegative() || operationTimeout.isZero()) {
                 throw new IllegalArgumentException("cluster operation timeout " + operationTimeout

@@ -75,7 +75,7 @@ public final class ClusterState implements SharedState {
             LeaseKeeper.Identity me = new LeaseKeeper.Identity(hostId, UUID.randomUUID().toString(), startedAt,
                     Host.BUILD_VERSION, config.address());
             LeaseKeeper leases = new LeaseKeeper(pool, me, config.leaseTime(), config.renewEvery(), ownership, shards,
-                    store, relay);
+                    store, relay, new RunPruner(pool, config.runRetention()));
             leases.register();
             return new ClusterState(pool, store, new ClusterClaim(ownership, shards), leases, relay, shards, jobs,
                     runHistory);

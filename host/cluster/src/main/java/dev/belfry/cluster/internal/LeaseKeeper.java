@@ -44,6 +44,7 @@ final class LeaseKeeper {
     private final JobShards shards;
     private final ClusterStore store;
     private final OperationRelay relay;
+    private final RunPruner pruner;
     private final Thread thread;
     private volatile Engine engine;
     private volatile boolean closed;
@@ -54,7 +55,7 @@ final class LeaseKeeper {
     private long takeovers;
 
     LeaseKeeper(DataSource pool, Identity me, Duration lease, Duration renewEvery, Ownership ownership,
-                JobShards shards, ClusterStore store, OperationRelay relay) {
+                JobShards shards, ClusterStore store, OperationRelay relay, RunPruner pruner) {
         this.pool = pool;
         this.me = me;
         this.lease = lease;
@@ -64,6 +65,7 @@ final class LeaseKeeper {
         this.shards = shards;
         this.store = store;
         this.relay = relay;
+        this.pruner = pruner;
         this.thread = new Thread(this::loop, "belfry-cluster-leases");
         thread.setDaemon(true);
     }
@@ -105,6 +107,9 @@ final class LeaseKeeper {
                 failed(e);
             }
             releaseLapsed();
+            if (failuresInRow == 0) {
+                pruner.pruneIfDue(ownership.heldShards());
+            }
             long pause = failuresInRow == 0 ? renewEvery.toNanos()
                     : Math.min(renewEvery.toNanos() << Math.min(failuresInRow - 1, 3), lease.toNanos() / 2);
             sleepUntil(began + pause);
