@@ -441,7 +441,13 @@ public final class Host implements AutoCloseable {
             return here;
         }
         Map<QName, JobRecord> stored = new HashMap<>();
-        shared.currentJobs().forEach(r -> stored.put(r.qname(), r));
+        try {
+            shared.currentJobs().forEach(r -> stored.put(r.qname(), r));
+        } catch (RuntimeException e) {
+            // The shared store is out of reach: this host's own jobs are current, the others as last known here.
+            log.debug("showing this host's copy of the cluster's jobs: {}", e.getMessage());
+            return here;
+        }
         List<JobSnapshot> out = new ArrayList<>(stored.size());
         for (JobSnapshot job : here) {
             JobRecord record = stored.remove(job.record().qname());
