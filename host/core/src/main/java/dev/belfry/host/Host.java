@@ -221,6 +221,11 @@ public final class Host implements AutoCloseable {
             Optional<SharedStateFactory> cluster = config.modules().stream()
                     .filter(SharedStateFactory.class::isInstance).map(SharedStateFactory.class::cast).findFirst();
             if (cluster.isPresent()) {
+                Path sidecar = config.dataDir().resolve(SidecarStore.DIRECTORY).resolve(SidecarStore.FILE_NAME);
+                if (Files.exists(sidecar)) {
+                    log.warn("{} holds a single host's job state; cluster mode does not read it (belfry cluster import"
+                            + " --data {} moves it into the cluster)", sidecar, config.dataDir());
+                }
                 shared = cluster.get().open(hostId, config.clock(), config.runHistory());
             } else {
                 loaded = StateLoader.load(config.dataDir(), config.sidecarFileOps(), config.clock(),
