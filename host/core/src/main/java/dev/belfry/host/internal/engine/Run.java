@@ -54,6 +54,12 @@ final class Run implements JobContext {
     Timer timeoutTimer;
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
     CompletableFuture<Void> startCommitted;
+    /**
+     * Dispatched, but not yet handed to a worker: its claim is being committed (cluster mode). It counts against
+     * neither the cap on runs nor the threads; guarded by the lock.
+     */
+    boolean awaitingClaim;
+
     /** The claim's fencing token; set before the run is handed on. */
     long fencingToken;
     /** Whether the job asked for a durable start when this run was dispatched; set before the run is handed on. */
@@ -133,6 +139,11 @@ final class Run implements JobContext {
         } finally {
             done.countDown();
         }
+    }
+
+    /** A run ended before any worker took it (given up while its claim was committed): nothing will execute it. */
+    void endedUnexecuted() {
+        done.countDown();
     }
 
     /** @return why the run's start could not be made durable, or null once it is on disk */

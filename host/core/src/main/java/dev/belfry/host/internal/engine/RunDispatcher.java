@@ -46,6 +46,9 @@ final class RunDispatcher {
     private final EngineListener listener;
 
     private final ArrayDeque<WaitingFire> waitingForWorker = new ArrayDeque<>();
+    /** Runs whose claim was committed while no worker was free: they go before fires not yet dispatched. */
+    private final ArrayDeque<Run> claimedWaitingForWorker = new ArrayDeque<>();
+    private int awaitingClaim;
     private long runSeq;
     private int executing;
     private int abandonedStillRunning;
@@ -191,7 +194,6 @@ final class RunDispatcher {
     private void dispatch(JobSlot slot, Instant scheduledFor, int attempt, Instant now) {
         Run run = new Run(engine, ++runSeq, slot, slot.code(), scheduledFor, now, attempt);
         slot.addRun(run);
-        executing++;
         dispatched++;
         run.startedBefore = slot.record().lastStartedAt();
         JobRecord started = slot.record().withRunStarted(now, Saturating.increment(slot.record().runCount()));
@@ -205,6 +207,20 @@ final class RunDispatcher {
         if (!run.durableStart) {
             tellStarted(slot);
         }
+        if (claim.commitBeforeRun()) {
+            // A worker (and a place under the cap) only once the claim is committed: waiting for the database is
+            // not running, and a host whose commits take milliseconds would otherwise fill its cap with waiting.
+            run.awaitingClaim = true;
+            awaitingClaim++;
+            run.startCommitted.whenComplete((ok, failed) -> claimSettled(run));
+            return;
+        }
+        handOver(run, now);
+    }
+
+    /** Gives a run a worker: it counts against the cap from now on. */
+    private void handOver(Run run, Instant now) {
+        executing++;
         if (finishingWorkerFree && handedBack == null) {
             handedBack = run; // the worker that just ended a run takes this one: no thread hand-off
             return;
@@ -217,7 +233,45 @@ final class RunDispatcher {
         }
     }
 
+    /**
+     * Called (on the store's thread, or at once if already settled) when a run's claim is committed or refused:
+     * the run gets a worker, or waits for one ahead of fires not yet dispatched. A refused claim goes to a worker
+     * too, which takes the start back as for any start that did not become durable. Takes the engine lock.
+     */
+    private void claimSettled(Run run) {
+        lock.lock();
+        try {
+            if (!run.awaitingClaim) {
+                return;
+            }
+            run.awaitingClaim = false;
+            awaitingClaim--;
+            if (run.abandoned) {
+                // Given up while its claim was being committed (a timeout, its plugin stopping, shutdown): it was
+                // recorded as ended then; no code of it ever runs.
+                abandonedNeverRan(run);
+                return;
+            }
+            if (workerFree() && claimedWaitingForWorker.isEmpty()) {
+                handOver(run, clock.instant());
+            } else {
+                claimedWaitingForWorker.add(run);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void dispatchWaiting(Instant now) {
+        // Runs already started (claimed) first, even while stopping: only their code is left to run.
+        while (workerFree() && !claimedWaitingForWorker.isEmpty()) {
+            Run run = claimedWaitingForWorker.poll();
+            if (run.abandoned) {
+                abandonedNeverRan(run);
+            } else {
+                handOver(run, now);
+            }
+        }
         while (!stopping && workerFree() && !waitingForWorker.isEmpty()) {
             WaitingFire w = waitingForWorker.poll();
             w.slot.stopWaitingForWorker();
@@ -399,12 +453,22 @@ final class RunDispatcher {
         }
     }
 
+    /** A run given up on while its claim was committed: no code of it ran, none will. */
+    private void abandonedNeverRan(Run run) {
+        run.endedUnexecuted();
+        abandonedGone(run);
+    }
+
     /** The code of a run given up on returned after all: its job may fire again under a SKIP or QUEUE_ONE policy. */
     private void abandonedReturned(Run run) {
+        lock.later(() -> log.info("abandoned run {} of job {} returned after all", run.id, run.slot.qname));
+        abandonedGone(run);
+    }
+
+    private void abandonedGone(Run run) {
         abandonedStillRunning--;
         JobSlot slot = run.slot;
         slot.abandonedRunReturned();
-        lock.later(() -> log.info("abandoned run {} of job {} returned after all", run.id, slot.qname));
         Instant now = clock.instant();
         if (threadsHeldByAbandoned) {
             threadsHeldByAbandoned = false;
@@ -445,7 +509,9 @@ final class RunDispatcher {
     private void end(Run run, String error, boolean mayRetry, Instant now) {
         JobSlot slot = run.slot;
         slot.removeRun(run);
-        executing--;
+        if (!run.awaitingClaim && !claimedWaitingForWorker.contains(run)) {
+            executing--;
+        }
         if (run.timeoutTimer != null) {
             run.timeoutTimer.cancelAndForgetRun();
             run.timeoutTimer = null;
@@ -528,8 +594,8 @@ final class RunDispatcher {
     }
 
     EngineStats stats(int jobs) {
-        return new EngineStats(jobs, dispatched, skipped, misfired, timedOut, executing, abandonedStillRunning,
-                waitingForWorker.size());
+        return new EngineStats(jobs, dispatched, skipped, misfired, timedOut, executing + awaitingClaim
+                + claimedWaitingForWorker.size(), abandonedStillRunning, waitingForWorker.size());
     }
 
     private record WaitingFire(JobSlot slot, Instant scheduledFor, int attempt) {

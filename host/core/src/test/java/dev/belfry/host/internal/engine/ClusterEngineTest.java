@@ -470,30 +470,80 @@ class ClusterEngineTest {
     }
 
     @Test
-    void shouldNotStartAnyJobsCodeBeforeItsStartIsCommittedWhenTheClaimAsksForIt() throws Exception {
+    void shouldGiveARunAWorkerOnlyOnceItsClaimIsCommitted() {
         // given: a claim shared by hosts, a periodic job (no durable start of its own) and a store slow to commit
         commitBeforeRun = true;
         sink.holdCommits();
         TestJob job = attach(JobSpec.builder("tick", EVERY_MINUTE).build());
+
+        // when: it fires
         engine().runDue();
-        Thread worker = new Thread(runs::runOne, "held-run");
 
-        // when: its run is handed to a worker
-        worker.start();
-
-        // then: the worker waits for the commit, the job's code not started
-        Eventually.await(Duration.ofSeconds(10), () -> worker.getState() == Thread.State.WAITING,
-                () -> "the run waiting for its start's commit; the worker is " + worker.getState());
+        // then: it is a run in progress, but no worker has it and its code has not started
+        assertThat(engine().stats().runsExecuting()).isEqualTo(1);
+        assertThat(runs.size()).isZero();
         assertThat(job.contexts).isEmpty();
         assertThat(sink.durableRequests).containsExactly(sink.lastTicketOf("demo.tick"));
 
         // when: the store commits the start
         sink.completeCommits();
-        worker.join(TimeUnit.SECONDS.toMillis(10));
 
-        // then: the code runs
-        assertThat(worker.isAlive()).isFalse();
+        // then: a worker takes it and the code runs
+        assertThat(runs.size()).isEqualTo(1);
+        runs.runAll();
         assertThat(job.scheduledFors()).containsExactly(NOON);
+        assertThat(engine().stats().runsExecuting()).isZero();
+    }
+
+    @Test
+    void shouldNotCountRunsWaitingForTheirClaimAgainstTheCapButRunNoMoreThanTheCapAtOnce() {
+        // given: ten jobs due together on a host whose cap is 8, and a store slow to commit
+        commitBeforeRun = true;
+        sink.holdCommits();
+        List<TestJob> jobs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            jobs.add(attach(JobSpec.builder("tick-" + i, EVERY_MINUTE).build()));
+        }
+
+        // when: they fire
+        int dispatched = engine().runDue();
+
+        // then: all ten are started (their claims on the way), none waits for a worker behind the others' commits
+        assertThat(dispatched).isEqualTo(10);
+        assertThat(sink.starts).hasSize(10);
+        assertThat(engine().stats().firesWaitingForWorker()).isZero();
+
+        // when: the claims are committed
+        sink.completeCommits();
+
+        // then: eight runs get workers, two wait; as each run ends, a waiting one takes its place
+        assertThat(runs.size()).isEqualTo(8);
+        runs.runOne();
+        assertThat(runs.size()).isEqualTo(8);
+        runs.runAll();
+        assertThat(jobs).allSatisfy(job -> assertThat(job.scheduledFors()).containsExactly(NOON));
+        assertThat(engine().stats().runsExecuting()).isZero();
+    }
+
+    @Test
+    void shouldNeverRunTheCodeOfARunThatTimedOutWhileItsClaimWasBeingCommitted() {
+        // given: a job with a one-second timeout, and a store that takes longer than that to commit its start
+        commitBeforeRun = true;
+        sink.holdCommits();
+        TestJob job = attach(JobSpec.builder("tick", EVERY_MINUTE).timeout(SECOND).build());
+        engine().runDue();
+
+        // when: its timeout comes before the commit, and then the commit
+        clock.advance(SECOND);
+        engine().runDue();
+        sink.completeCommits();
+
+        // then: the run is recorded as timed out, no worker ever gets it, and nothing is left counted
+        assertThat(runs.size()).isZero();
+        assertThat(job.contexts).isEmpty();
+        assertThat(sink.require("demo.tick").lastOutcome().orElseThrow().message()).startsWith("timed out");
+        assertThat(engine().stats().runsExecuting()).isZero();
+        assertThat(engine().stats().abandonedStillRunning()).isZero();
     }
 
     @Test
