@@ -76,12 +76,31 @@ final class LeaseKeeper {
         return fifth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : fifth;
     }
 
-    /** Registers this host's row, refusing a second live process with the same host id. */
+    /**
+     * Registers this host's row. A row of the same host id that is still live belongs to an earlier process of this
+     * data directory that died within the lease (a crash and a quick restart), or to a second live process with a
+     * copy of it: the start waits for the row to expire, which it does unless that process is alive and renewing.
+     */
     void register() throws SQLException {
+        long deadline = System.nanoTime() + lease.plusSeconds(2).toNanos();
+        boolean told = false;
         try (Connection c = pool.getConnection()) {
-            if (!upsertHost(c)) {
-                throw new SQLException("host id " + me.hostId() + " is already live in this cluster (another process"
-                        + " with a copy of this data directory?); each host needs its own data directory");
+            while (!upsertHost(c)) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new SQLException("host id " + me.hostId() + " is live in this cluster in another process"
+                            + " (a copy of this data directory?); each host needs its own data directory");
+                }
+                if (!told) {
+                    log.info("cluster: host id {} was live until moments ago (a restart after a crash?); waiting up"
+                            + " to {} s for its registration to expire", me.hostId(), lease.toSeconds() + 2);
+                    told = true;
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while waiting for host id " + me.hostId() + " to expire");
+                }
             }
         }
     }
