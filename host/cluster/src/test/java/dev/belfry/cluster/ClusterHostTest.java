@@ -1,6 +1,7 @@
 package dev.belfry.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.belfry.api.BackgroundJob;
 import dev.belfry.api.JobContext;
@@ -126,6 +127,36 @@ class ClusterHostTest {
         a.resume(ownedByB);
         Eventually.await(Duration.ofSeconds(5), () -> firedSince(ownedByB, paused),
                 () -> ownedByB + " to fire again after resume");
+    }
+
+    @Test
+    void shouldStartAfterTheRegistrationOfACrashedProcessOfTheSameDataDirectoryExpiresAndNotBeforeAnotherLeaves()
+            throws Exception {
+        Host first = start("a", 1);
+        first.close();
+        hosts.remove(first);
+        String id = dev.belfry.host.internal.state.HostId.of(tmp.resolve("a"));
+        // A process of this data directory that died a moment ago: its row is live for two more seconds.
+        exec("INSERT INTO belfry_hosts (host_id, incarnation, started_at, seen_at, expires_at, version) VALUES ('"
+                + id + "', 'crashed', now(), now(), now() + interval '2 seconds', 'x')");
+        long began = System.nanoTime();
+        start("a", 1);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isBetween(Duration.ofMillis(1500),
+                Duration.ofSeconds(6));
+        hosts.remove(0).close();
+
+        // A live copy renewing its row all along: the start is refused, naming the host id.
+        exec("INSERT INTO belfry_hosts (host_id, incarnation, started_at, seen_at, expires_at, version) VALUES ('"
+                + id + "', 'copy', now(), now(), now() + interval '1 hour', 'x') ON CONFLICT (host_id) DO UPDATE"
+                + " SET incarnation = 'copy', expires_at = now() + interval '1 hour'");
+        assertThatThrownBy(() -> start("a", 1)).isInstanceOf(dev.belfry.host.HostStartException.class)
+                .hasMessageContaining("host id " + id + " is live in this cluster in another process");
+    }
+
+    private void exec(String sql) throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
     }
 
     private long shardsHeld(String host) {
