@@ -84,13 +84,21 @@ public final class ClusterTransfer {
      *
      * @param c a connection in auto-commit mode; left in it
      * @return the jobs, by name
-     * @throws SQLException if the database cannot be read, or a row does not hold a job's state
+     * @throws SQLException if the database cannot be read, has no Belfry tables, or a row does not hold a job's
+     *                      state
      */
     public static List<JobRecord> exportJobs(Connection c) throws SQLException {
         int isolation = c.getTransactionIsolation();
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
+            try (PreparedStatement s = c.prepareStatement("SELECT to_regclass('belfry_jobs') IS NULL");
+                 ResultSet r = s.executeQuery()) {
+                if (r.next() && r.getBoolean(1)) {
+                    // A mistyped database name must not pass for an empty cluster, whose backup is an empty file.
+                    throw new SQLException("the database holds no Belfry cluster (it has no belfry_jobs table)");
+                }
+            }
             List<JobRecord> jobs = new ArrayList<>();
             JobCodec codec = new JobCodec();
             try (PreparedStatement s = c.prepareStatement("SELECT qname, record FROM belfry_jobs ORDER BY qname")) {
