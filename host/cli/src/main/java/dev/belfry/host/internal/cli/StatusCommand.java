@@ -76,7 +76,8 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
                     e.getValue().path("shards").asLong(), e.getValue().path("lease_seconds_left").asDouble() + " s"));
             hosts.print(out);
         } else if (c.has("hosts")) {
-            out.println("cluster hosts: " + BelfryCli.oneLine(c.path("hosts").asText())); // the database is out of reach
+            // The host could not read the hosts table: its reason, instead of a table.
+            out.println("cluster hosts: " + BelfryCli.oneLine(c.path("hosts").asText()));
         }
         for (JsonNode p : h.path("plugin_problems")) {
             out.println("plugin problem: " + p.asText());

@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code belfry run --cluster} in a child JVM, as the distribution starts it, against a real PostgreSQL that a
- * {@code belfry cluster import} filled: it takes the shards, fires the imported job with its plugin's code, shows the cluster in {@code belfry status} and {@code jobs list}, and on SIGTERM
- * hands its leases back.
+ * {@code belfry cluster import} filled: it takes the shards, fires the imported job with its plugin's code, shows
+ * the cluster in {@code belfry status} and {@code jobs list}, and on SIGTERM hands its leases back.
  */
 class ClusterRunProcessTest {
     private static final PostgresServer pg = PostgresServer.shared();
