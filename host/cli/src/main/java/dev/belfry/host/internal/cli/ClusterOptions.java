@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
  */
 final class ClusterOptions {
     @Option(names = "--cluster", paramLabel = "JDBC_URL",
-            description = "Cluster mode: keep the jobs in this PostgreSQL database (jdbc:postgresql://HOST:PORT/DB),"
-                    + " shared with the cluster's other hosts (docs/cluster.md).")
+            description = "jdbc:postgresql://HOST:PORT/DB: the cluster's database (PostgreSQL 14 or newer). For belfry"
+                    + " run, cluster mode: the jobs are kept there with the cluster's other hosts (docs/cluster.md).")
     String url;
 
     @Option(names = "--db-user", paramLabel = "USER", description = "Database user (default belfry).")

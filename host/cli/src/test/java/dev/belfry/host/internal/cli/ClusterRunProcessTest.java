@@ -127,6 +127,11 @@ class ClusterRunProcessTest {
         assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
                 "jobs", "list", "--data", data.toString())).as("jobs stderr: %s", errOut).isZero();
         assertThat(out.toString()).contains("tick.beat");
+        out.getBuffer().setLength(0);
+        assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
+                "jobs", "show", "tick.beat", "--data", data.toString(), "--json")).as("jobs stderr: %s", errOut)
+                .isZero();
+        assertThat(new ObjectMapper().readTree(out.toString()).path("run_count").asLong()).isPositive();
 
         // when: SIGTERM
         process.destroy();
