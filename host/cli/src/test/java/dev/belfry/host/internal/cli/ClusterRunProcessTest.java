@@ -120,6 +120,8 @@ class ClusterRunProcessTest {
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("cluster").contains("ready")
                 .contains("this host " + hostId + " fires 256 of 256 shard(s) held; 1 live host(s)"));
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("CLUSTER HOST").contains("LEASE LEFT"));
+        assertThat(lines).as("no --graph in cluster mode: no graph, rather than an embedded one per host")
+                .anySatisfy(l -> assertThat(l).matches("graph +off +.*"));
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith(hostId + " (this host)").contains("smoke-host")
                 .contains(" 256 "));
 
