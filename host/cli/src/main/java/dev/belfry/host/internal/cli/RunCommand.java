@@ -160,7 +160,7 @@ final class RunCommand implements Callable<Integer> {
      * Each host of a cluster mirrors only the shards it owns, so an embedded Neo4j per host would show each a part of
      * the jobs: the cluster's graph is one external server, or none.
      */
-    private GraphConfig graph(boolean cluster) {
+    GraphConfig graph(boolean cluster) {
         if (cluster && "embedded".equals(graph)) {
             throw new BelfryCli.BadInputException("--graph embedded cannot be used in cluster mode (each host would"
                     + " mirror only its own shards); give --graph bolt://HOST:PORT for the cluster's one Neo4j, or"

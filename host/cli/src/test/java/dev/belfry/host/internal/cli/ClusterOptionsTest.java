@@ -2,6 +2,7 @@ package dev.belfry.host.internal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.belfry.host.graph.GraphConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The cluster database options of {@code belfry run} and {@code belfry cluster}: a password source that is missing,
@@ -161,5 +163,14 @@ class ClusterOptionsTest {
         assertThat(exit).isEqualTo(BelfryCli.EXIT_USAGE);
         assertThat(err.toString()).isEqualTo("belfry: --cluster needs the database password: give --db-password-env"
                 + " VAR or --db-password-file FILE (never on the command line)" + System.lineSeparator());
+    }
+
+    @Test
+    void shouldKeepTheEmbeddedGraphAsTheDefaultOutsideClusterModeOnly() {
+        RunCommand run = new RunCommand(CLOCK);
+        new CommandLine(run).parseArgs("--data", data.toString());
+
+        assertThat(run.graph(false).mode()).isEqualTo(GraphConfig.Mode.EMBEDDED);
+        assertThat(run.graph(true).mode()).isEqualTo(GraphConfig.Mode.OFF);
     }
 }
