@@ -120,6 +120,19 @@ public final class ClusterTransfer {
         }
     }
 
+    /**
+     * @param c a connection to a database whose schema is current
+     * @return how many hosts of the cluster are live now
+     * @throws SQLException if the database cannot be read
+     */
+    public static int liveHosts(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM belfry_hosts WHERE expires_at > now()");
+             ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
     private static JobRecord decode(JobCodec codec, String qname, byte[] record) throws SQLException {
         try {
             return codec.decode(record);

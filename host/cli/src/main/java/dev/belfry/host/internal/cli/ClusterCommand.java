@@ -109,6 +109,12 @@ final class ClusterCommand {
                         + loaded.from().map(Path::toString).orElse(data + " (no state file)")
                         + (loaded.recovery().records() > 0 ? " with " + loaded.recovery().records()
                         + " journal record(s) replayed" : "") + " into " + cluster.url);
+                int live = ClusterTransfer.liveHosts(c);
+                if (live > 0) {
+                    spec.commandLine().getErr().println("note: " + live + " cluster host(s) running: they take the"
+                            + " imported jobs on when they next take their shards over; restart them to have the"
+                            + " jobs fire now");
+                }
                 return 0;
             } catch (ClusterTransfer.AlreadyInCluster e) {
                 throw new AdminClient.OperationFailed("nothing imported: " + e.getMessage());

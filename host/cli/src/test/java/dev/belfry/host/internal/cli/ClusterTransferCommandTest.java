@@ -207,4 +207,28 @@ class ClusterTransferCommandTest {
                 + " holds no Belfry cluster (it has no belfry_jobs table)" + System.lineSeparator());
         assertThat(file).doesNotExist();
     }
+
+    @Test
+    void shouldSayThatRunningHostsTakeImportedJobsOnLater() throws Exception {
+        sidecar(job("nightly"));
+        assertThat(belfry(db("cluster", "import", "--data", data.toString()))).as("stderr: %s", err).isZero();
+        assertThat(err.toString()).as("no host runs yet: nothing to say").isEmpty();
+        execute("INSERT INTO belfry_hosts (host_id, incarnation, started_at, seen_at, expires_at, version) VALUES"
+                + " ('host-a', 'i1', now(), now(), now() + interval '1 minute', 'test')");
+        Files.delete(system.resolve(SidecarStore.FILE_NAME));
+        sidecar(job("weekly"));
+
+        assertThat(belfry(db("cluster", "import", "--data", data.toString()))).as("stderr: %s", err).isZero();
+
+        assertThat(err.toString()).isEqualTo("note: 1 cluster host(s) running: they take the imported jobs on when"
+                + " they next take their shards over; restart them to have the jobs fire now"
+                + System.lineSeparator());
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password());
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
 }
