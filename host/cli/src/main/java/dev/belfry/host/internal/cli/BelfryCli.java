@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
 @Command(name = "belfry", mixinStandardHelpOptions = true, versionProvider = BelfryCli.Version.class,
         description = "Belfry: a plugin host that fires background jobs on time.",
         subcommands = {RunCommand.class, StatusCommand.class, JobsCommand.class, PluginsCommand.class,
-                QueryCommand.class, CronCommand.class, SidecarCommand.class, CommandLine.HelpCommand.class})
+                QueryCommand.class, CronCommand.class, SidecarCommand.class, ClusterCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BelfryCli {
 
     /** Exit code for a command whose operation failed. */

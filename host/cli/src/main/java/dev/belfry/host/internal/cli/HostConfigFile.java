@@ -34,7 +34,17 @@ final class HostConfigFile {
             Map.entry("plugin-scan-interval", (b, v) -> b.host.pluginScanInterval(duration(v))),
             Map.entry("run-history", (b, v) -> b.host.runHistory(wholeNumber(v))),
             Map.entry("admin-port", (b, v) -> b.adminPort = adminPort(v)),
-            Map.entry("require-trusted-plugins", (b, v) -> b.host.requireTrustedPlugins(bool(v))));
+            Map.entry("require-trusted-plugins", (b, v) -> b.host.requireTrustedPlugins(bool(v))),
+            Map.entry("cluster", (b, v) -> b.cluster = new ClusterOptions.Settings(v, b.cluster.user(),
+                    b.cluster.passwordEnv(), b.cluster.passwordFile())),
+            Map.entry("db-user", (b, v) -> b.cluster = new ClusterOptions.Settings(b.cluster.url(), v,
+                    b.cluster.passwordEnv(), b.cluster.passwordFile())),
+            Map.entry("db-password-env", (b, v) -> b.cluster = new ClusterOptions.Settings(b.cluster.url(),
+                    b.cluster.user(), v, b.cluster.passwordFile())),
+            Map.entry("db-password-file", (b, v) -> b.cluster = new ClusterOptions.Settings(b.cluster.url(),
+                    b.cluster.user(), b.cluster.passwordEnv(), Path.of(v))),
+            Map.entry("cluster-lease-time", (b, v) -> b.clusterLeaseTime = java.util.Optional.of(duration(v))),
+            Map.entry("cluster-address", (b, v) -> b.clusterAddress = java.util.Optional.of(v)));
 
     private HostConfigFile() {
     }

@@ -1,13 +1,19 @@
 package dev.belfry.host.internal.cli;
 
+import dev.belfry.cluster.ClusterConfig;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
 import dev.belfry.host.HostStartException;
 import dev.belfry.host.admin.AdminModule;
+import dev.belfry.host.graph.GraphConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,9 +48,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Settings file of key = value lines (see docs/operations.md); options given here win.")
     Path configFile;
 
-    @Option(names = "--graph", paramLabel = "off|embedded|URI", defaultValue = "embedded",
-            description = "Mirror of the job graph: the embedded Neo4j (default), an external server"
-                    + " (bolt://HOST:PORT, password from --graph-password-env/-file), or off.")
+    @Option(names = "--graph", paramLabel = "off|embedded|URI",
+            description = "Mirror of the job graph: the embedded Neo4j (default; off in cluster mode, where it is"
+                    + " refused), an external server (bolt://HOST:PORT, password from --graph-password-env/-file),"
+                    + " or off.")
     String graph;
 
     @Option(names = "--admin-port", paramLabel = "PORT|off",
@@ -58,6 +65,19 @@ final class RunCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     GraphOptions graphOptions;
+
+    @picocli.CommandLine.Mixin
+    ClusterOptions clusterOptions;
+
+    @Option(names = "--cluster-lease-time", paramLabel = "DURATION",
+            description = "Cluster mode: how long a shard's lease lasts unrenewed, so how soon a crashed host's"
+                    + " shards are taken over (default 10s, at least 3s).")
+    String clusterLeaseTime;
+
+    @Option(names = "--cluster-address", paramLabel = "TEXT",
+            description = "Cluster mode: what belfry status on every host shows for this one (default: this"
+                    + " machine's name and the admin port).")
+    String clusterAddress;
 
     @Option(names = "--reset-state",
             description = "Start past damaged job state instead of refusing: if the state file and its backup are"
@@ -94,7 +114,6 @@ final class RunCommand implements Callable<Integer> {
         checkLogLevel(System.getProperty(LOG_LEVEL, System.getenv(LOG_LEVEL)));
         RunSettings builder = new RunSettings();
         builder.host.clock(clock);
-        builder.graph = graphOptions.config(graph, graphPort);
         if (configFile != null) {
             HostConfigFile.apply(configFile, builder);
         }
@@ -111,6 +130,11 @@ final class RunCommand implements Callable<Integer> {
                 throw new BelfryCli.BadInputException("--admin-port: " + e.getMessage());
             }
         }
+        ClusterOptions.Settings db = clusterOptions.over(builder.cluster);
+        if (db.any()) {
+            builder.clusterConfig = Optional.of(clusterConfig(db, builder));
+        }
+        builder.graph = graph(builder.clusterConfig.isPresent());
         builder.host.resetState(resetState);
         HostConfig config = builder.build();
         Host host;
@@ -130,6 +154,53 @@ final class RunCommand implements Callable<Integer> {
         }, "belfry-shutdown"));
         stopped.await(); // until SIGTERM / Ctrl-C runs the hook
         return 0;
+    }
+
+    /**
+     * Each host of a cluster mirrors only the shards it owns, so an embedded Neo4j per host would show each a part of
+     * the jobs: the cluster's graph is one external server, or none.
+     */
+    GraphConfig graph(boolean cluster) {
+        if (cluster && "embedded".equals(graph)) {
+            throw new BelfryCli.BadInputException("--graph embedded cannot be used in cluster mode (each host would"
+                    + " mirror only its own shards); give --graph bolt://HOST:PORT for the cluster's one Neo4j, or"
+                    + " --graph off");
+        }
+        if (graph == null) {
+            return cluster ? GraphConfig.off() : graphOptions.config("embedded", graphPort);
+        }
+        return graphOptions.config(graph, graphPort);
+    }
+
+    private ClusterConfig clusterConfig(ClusterOptions.Settings db, RunSettings settings) {
+        ClusterConfig.Builder b = db.builder();
+        Optional<Duration> lease = settings.clusterLeaseTime;
+        if (clusterLeaseTime != null) {
+            try {
+                lease = Optional.of(HostConfigFile.duration(clusterLeaseTime));
+            } catch (IllegalArgumentException e) {
+                throw new BelfryCli.BadInputException("--cluster-lease-time: " + e.getMessage());
+            }
+        }
+        lease.ifPresent(b::leaseTime);
+        b.address(clusterAddress != null ? clusterAddress
+                : settings.clusterAddress.orElseGet(() -> defaultAddress(settings.adminPort)));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new BelfryCli.BadInputException("--cluster-lease-time: " + e.getMessage());
+        }
+    }
+
+    /** What the other hosts show for this one unless told: the machine, and the admin port when it is fixed. */
+    static String defaultAddress(int adminPort) {
+        String name;
+        try {
+            name = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            name = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown host");
+        }
+        return adminPort > 0 ? name + ":" + adminPort : name;
     }
 
     /**

@@ -195,13 +195,7 @@ final class SidecarCommand {
 
         @Override
         public Integer call() {
-            if (!force && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                throw new BelfryCli.BadInputException(file + " exists; give --force to replace it");
-            }
-            Path folder = file.toAbsolutePath().getParent();
-            if (!Files.isDirectory(folder)) {
-                throw new BelfryCli.BadInputException("no such directory: " + folder);
-            }
+            Path folder = checkTarget(file, force);
             if (sameFile(folder, data.resolve(SidecarStore.DIRECTORY))) {
                 // With --force it could replace the state file itself, which a running host then overwrites or
                 // which no longer matches the journal beside it.
@@ -217,7 +211,7 @@ final class SidecarCommand {
             }
             // Generation 0 with no segments beside it is a whole state: a start replays nothing over it.
             SidecarDocument doc = loaded.state().withJournalGeneration(0);
-            write(doc);
+            write(file, force, doc, spec.commandLine().getErr());
             spec.commandLine().getOut().println("wrote " + file + ": " + doc.jobs().size() + " job(s) from "
                     + loaded.from().map(Path::toString).orElse("no state file")
                     + (loaded.recovery().records() > 0 ? " with " + loaded.recovery().records()
@@ -225,7 +219,29 @@ final class SidecarCommand {
             return 0;
         }
 
-        private void write(SidecarDocument doc) {
+        /**
+         * @return the folder {@code file} goes in
+         * @throws BelfryCli.BadInputException if the file exists and {@code force} is false, or the folder does not
+         */
+        static Path checkTarget(Path file, boolean force) {
+            if (!force && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new BelfryCli.BadInputException(file + " exists; give --force to replace it");
+            }
+            Path folder = file.toAbsolutePath().getParent();
+            if (!Files.isDirectory(folder)) {
+                throw new BelfryCli.BadInputException("no such directory: " + folder);
+            }
+            return folder;
+        }
+
+        /**
+         * Writes the document to {@code file} owner-only (0600) and atomically: a temporary file in its folder,
+         * synced, then renamed; without {@code force} a file that exists is never replaced.
+         *
+         * @throws BelfryCli.BadInputException if the file exists and {@code force} is false
+         * @throws AdminClient.OperationFailed if it cannot be written
+         */
+        static void write(Path file, boolean force, SidecarDocument doc, java.io.PrintWriter err) {
             Path target = file.toAbsolutePath();
             Path dir = target.getParent();
             Path temp = null;
@@ -255,7 +271,7 @@ final class SidecarCommand {
                     try {
                         Files.deleteIfExists(temp);
                     } catch (IOException e) {
-                        spec.commandLine().getErr().println("cannot delete " + temp + ": " + IoErrors.describe(e));
+                        err.println("cannot delete " + temp + ": " + IoErrors.describe(e));
                     }
                 }
             }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:healthy", "1:the host did not answer, or runs with its admin API off", "2:bad usage",
                 "3:no host is running",
-                "4:the host is degraded (for example its state file cannot be written)"})
+                "4:the host is degraded (for example its state file cannot be written, or in cluster mode it holds"
+                        + " no current lease)"})
 final class StatusCommand extends JobsCommand.HostOptions implements Callable<Integer> {
     /** Exit code when the host runs but is not healthy. */
     static final int EXIT_DEGRADED = 4;
@@ -56,7 +57,28 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
             t.row("graph", state, "off".equals(state) ? "no job graph (started with --graph off)"
                     : g.path("detail").asText(""));
         }
+        JsonNode c = h.path("cluster");
+        if (!c.isMissingNode()) {
+            boolean ready = c.path("ready").asBoolean(false);
+            String error = c.path("last_error").asText("");
+            t.row("cluster", ready ? "ready" : "not ready", "this host " + c.path("host_id").asText("?") + " fires "
+                    + c.path("shards_firing").asInt() + " of " + c.path("shards_held").asInt() + " shard(s) held; "
+                    + c.path("live_hosts").asInt() + " live host(s)"
+                    + (ready || error.isEmpty() ? "" : "; " + error));
+        }
         t.print(out);
+        if (c.path("hosts").isObject()) {
+            out.println();
+            TextTable hosts = new TextTable("CLUSTER HOST", "ADDRESS", "VERSION", "SHARDS", "LEASE LEFT");
+            c.path("hosts").fields().forEachRemaining(e -> hosts.row(
+                    e.getKey() + (e.getKey().equals(c.path("host_id").asText()) ? " (this host)" : ""),
+                    e.getValue().path("address").asText(""), e.getValue().path("version").asText(""),
+                    e.getValue().path("shards").asLong(), e.getValue().path("lease_seconds_left").asDouble() + " s"));
+            hosts.print(out);
+        } else if (c.has("hosts")) {
+            // The host could not read the hosts table: its reason, instead of a table.
+            out.println("cluster hosts: " + BelfryCli.oneLine(c.path("hosts").asText()));
+        }
         for (JsonNode p : h.path("plugin_problems")) {
             out.println("plugin problem: " + p.asText());
         }

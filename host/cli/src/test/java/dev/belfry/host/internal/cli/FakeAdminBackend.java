@@ -14,6 +14,7 @@ import java.util.Optional;
 final class FakeAdminBackend implements AdminBackend {
     private final String status;
     private final PluginSupervisor.ReloadOutcome reload;
+    private final Map<String, Object> cluster;
 
     /** @param status the health status it reports: ok or degraded */
     FakeAdminBackend(String status) {
@@ -25,8 +26,21 @@ final class FakeAdminBackend implements AdminBackend {
      * @param reload what every plugin reload answers
      */
     FakeAdminBackend(String status, PluginSupervisor.ReloadOutcome reload) {
+        this(status, reload, Map.of());
+    }
+
+    /**
+     * @param status  the health status it reports: ok or degraded
+     * @param cluster the health's cluster section, as a host in cluster mode reports it (empty: none)
+     */
+    FakeAdminBackend(String status, Map<String, Object> cluster) {
+        this(status, new PluginSupervisor.ReloadOutcome(false, Optional.empty()), cluster);
+    }
+
+    private FakeAdminBackend(String status, PluginSupervisor.ReloadOutcome reload, Map<String, Object> cluster) {
         this.status = status;
         this.reload = reload;
+        this.cluster = cluster;
     }
 
     @Override
@@ -76,11 +90,15 @@ final class FakeAdminBackend implements AdminBackend {
 
     @Override
     public Map<String, Object> health() {
-        return Map.of("status", status, "version", "test", "plugins", 0,
-                "engine", Map.of("jobs", 0, "runs_executing", 0, "fires_waiting_for_worker", 0),
+        Map<String, Object> health = new java.util.LinkedHashMap<>(Map.of("status", status, "version", "test",
+                "plugins", 0, "engine", Map.of("jobs", 0, "runs_executing", 0, "fires_waiting_for_worker", 0),
                 "sidecar", Map.of("healthy", true, "commits", 1, "checkpoints", 1, "pending_changes", 0),
                 "graph", Map.of("state", "off", "detail", "off"),
-                "plugin_problems", List.of());
+                "plugin_problems", List.of()));
+        if (!cluster.isEmpty()) {
+            health.put("cluster", cluster);
+        }
+        return health;
     }
 
     @Override

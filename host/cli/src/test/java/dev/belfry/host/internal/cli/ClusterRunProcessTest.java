@@ -1,0 +1,164 @@
+package dev.belfry.host.internal.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.cluster.testing.PostgresServer;
+import dev.belfry.host.testing.Eventually;
+import dev.belfry.host.testing.PluginJarBuilder;
+import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.SidecarCodec;
+import dev.belfry.sidecar.SidecarDocument;
+import dev.belfry.sidecar.SidecarStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code belfry run --cluster} in a child JVM, as the distribution starts it, against a real PostgreSQL that a
+ * {@code belfry cluster import} filled: it takes the shards, fires the imported job with its plugin's code, shows
+ * the cluster in {@code belfry status} and {@code jobs list}, and on SIGTERM hands its leases back.
+ */
+class ClusterRunProcessTest {
+    private static final PostgresServer pg = PostgresServer.shared();
+    private static final String PASSWORD_VAR = "BELFRY_TEST_DB_PASSWORD";
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private Process process;
+    private String url;
+
+    @AfterEach
+    void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldFireShowTheClusterInStatusAndHandTheLeasesBackOnSigterm() throws Exception {
+        // given: a plugin with a job due every half second, and a new database
+        url = pg.jdbcUrl(pg.createDatabase());
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        PluginJarBuilder.plugin("tick").extension("tick.Beat", "package tick;\nimport dev.belfry.api.*;\n"
+                + "import dev.belfry.api.schedule.*;\npublic class Beat implements BackgroundJob {\n"
+                + "  public JobSpec spec() { return JobSpec.builder(\"beat\","
+                + " Schedule.every(java.time.Duration.ofMillis(500))).build(); }\n"
+                + "  public void run(JobContext c) { }\n}\n").writeTo(plugins, "tick.jar");
+        // and the job's state imported from a single host, as a move to cluster mode begins
+        Path single = Files.createDirectories(dir.resolve("single").resolve(SidecarStore.DIRECTORY));
+        Files.write(single.resolve(SidecarStore.FILE_NAME), new SidecarCodec().encode(SidecarDocument.of(
+                Instant.now(), List.of(JobRecord.pending(QName.parse("tick.beat"), "tick",
+                        Schedule.every(Duration.ofMillis(500)))))));
+        Path passwordFile = Files.writeString(dir.resolve("db-password"), pg.password());
+        Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        StringWriter importErr = new StringWriter();
+        assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(new StringWriter(), true),
+                new PrintWriter(importErr, true), "cluster", "import", "--data", single.getParent().toString(),
+                "--cluster", url, "--db-user", pg.user(), "--db-password-file", passwordFile.toString()))
+                .as("import stderr: %s", importErr).isZero();
+        Path data = dir.resolve("data");
+        Path err = dir.resolve("stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml",
+                "-cp", System.getProperty("java.class.path"), BelfryCli.class.getName(), "run",
+                "--data", data.toString(), "--plugins", plugins.toString(), "--admin-port", "0",
+                "--cluster", url, "--db-user", pg.user(), "--db-password-env", PASSWORD_VAR,
+                "--cluster-lease-time", "3s", "--cluster-address", "smoke-host")
+                .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(err.toFile());
+        pb.environment().put(PASSWORD_VAR, pg.password());
+        pb.environment().put("BELFRY_LOG_LEVEL", "INFO");
+
+        // when: the host starts on the cluster
+        process = pb.start();
+        Eventually.await(PATIENCE, () -> read(err).contains("Belfry started") || !process.isAlive(),
+                () -> "the host to start; stderr:\n" + read(err));
+        assertThat(process.isAlive()).as("stderr:%n%s", read(err)).isTrue();
+
+        // then: it holds every shard and its job fires, as the claims in the database show
+        Eventually.await(PATIENCE, () -> count("SELECT count(*) FROM belfry_shards WHERE owner IS NOT NULL"
+                        + " AND expires_at > now()") == 256, () -> "the host to hold all 256 shards");
+        Eventually.await(PATIENCE, () -> count("SELECT count(*) FROM belfry_runs WHERE qname = 'tick.beat'"
+                        + " AND finished_at IS NOT NULL") >= 2, () -> "tick.beat to fire twice; stderr:\n" + read(err));
+
+        StringWriter out = new StringWriter();
+        StringWriter errOut = new StringWriter();
+        int status = BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
+                "status", "--data", data.toString(), "--json");
+        assertThat(status).as("status stderr: %s", errOut).isZero();
+        JsonNode cluster = new ObjectMapper().readTree(out.toString()).path("cluster");
+        assertThat(cluster.path("ready").asBoolean()).isTrue();
+        assertThat(cluster.path("shards_held").asInt()).isEqualTo(256);
+        String hostId = cluster.path("host_id").asText();
+        assertThat(cluster.path("hosts").path(hostId).path("address").asText()).isEqualTo("smoke-host");
+
+        out.getBuffer().setLength(0);
+        assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
+                "status", "--data", data.toString())).as("status stderr: %s", errOut).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("cluster").contains("ready")
+                .contains("this host " + hostId + " fires 256 of 256 shard(s) held; 1 live host(s)"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("CLUSTER HOST").contains("LEASE LEFT"));
+        assertThat(lines).as("no --graph in cluster mode: no graph, rather than an embedded one per host")
+                .anySatisfy(l -> assertThat(l).matches("graph +off +.*"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith(hostId + " (this host)").contains("smoke-host")
+                .contains(" 256 "));
+
+        out.getBuffer().setLength(0);
+        assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
+                "jobs", "list", "--data", data.toString())).as("jobs stderr: %s", errOut).isZero();
+        assertThat(out.toString()).contains("tick.beat");
+        out.getBuffer().setLength(0);
+        assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
+                "jobs", "show", "tick.beat", "--data", data.toString(), "--json")).as("jobs stderr: %s", errOut)
+                .isZero();
+        assertThat(new ObjectMapper().readTree(out.toString()).path("run_count").asLong()).isPositive();
+
+        // when: SIGTERM
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+
+        // then: a clean stop, and no shard left leased to it
+        assertThat(process.exitValue()).as("stderr:%n%s", read(err)).isEqualTo(143);
+        assertThat(count("SELECT count(*) FROM belfry_shards WHERE owner IS NOT NULL")).isZero();
+    }
+
+    private long count(String sql) {
+        try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password());
+             Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+}

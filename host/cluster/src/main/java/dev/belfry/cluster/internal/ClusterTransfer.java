@@ -1,0 +1,174 @@
+package dev.belfry.cluster.internal;
+
+import dev.belfry.sidecar.JobRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Moving job state in and out of the cluster store ({@code belfry cluster import} and {@code export}): public for the
+ * command line, not an API. An import registers jobs as a host registers a job new to the cluster (written epoch 0,
+ * which the fencing trigger lets an insert through with), so it needs no lease.
+ */
+public final class ClusterTransfer {
+    /** Who an imported row says wrote it. */
+    public static final String IMPORTER = "belfry-cluster-import";
+
+    private ClusterTransfer() {
+    }
+
+    /**
+     * Writes the jobs into {@code belfry_jobs} in one transaction, the schema brought up to date first.
+     *
+     * @param c       a connection in auto-commit mode; left in it
+     * @param jobs    the jobs, each to the shard of its name
+     * @param replace whether a job the cluster already has is replaced (deleted and inserted again in the same
+     *                transaction); without it such a job fails the whole import
+     * @throws AlreadyInCluster if a job exists and {@code replace} is false (nothing is written)
+     * @throws SQLException     if the database refuses (nothing is written)
+     */
+    public static void importJobs(Connection c, List<JobRecord> jobs, boolean replace) throws SQLException {
+        Objects.requireNonNull(jobs, "jobs");
+        Schema.migrate(c);
+        JobCodec codec = new JobCodec();
+        c.setAutoCommit(false);
+        try {
+            List<String> names = jobs.stream().map(j -> j.qname().toString()).toList();
+            if (replace) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM belfry_jobs WHERE qname = ANY(?)")) {
+                    s.setArray(1, Sql.texts(c, names));
+                    s.executeUpdate();
+                }
+            } else {
+                List<String> present = present(c, names);
+                if (!present.isEmpty()) {
+                    throw new AlreadyInCluster(present);
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO belfry_jobs (qname, shard, plugin_id, status,"
+                    + " paused, next_fire_at, record, written_by, written_epoch, updated_at) VALUES (?, ?, ?, ?, ?, "
+                    + Sql.ts("?::bigint") + ", ?, ?, 0, now())")) {
+                for (JobRecord j : jobs) {
+                    s.setString(1, j.qname().toString());
+                    s.setInt(2, Shards.of(j.qname()));
+                    s.setString(3, j.pluginId());
+                    s.setString(4, j.status().jsonName());
+                    s.setBoolean(5, j.paused());
+                    if (j.nextFireAt().isPresent()) {
+                        s.setLong(6, Sql.micros(j.nextFireAt().get()));
+                    } else {
+                        s.setNull(6, java.sql.Types.BIGINT);
+                    }
+                    s.setBytes(7, codec.encode(j));
+                    s.setString(8, IMPORTER);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * Reads every job of the cluster in one snapshot (repeatable read), so that each job is as its last committed
+     * write left it while hosts keep firing.
+     *
+     * @param c a connection in auto-commit mode; left in it
+     * @return the jobs, by name
+     * @throws SQLException if the database cannot be read, has no Belfry tables, or a row does not hold a job's
+     *                      state
+     */
+    public static List<JobRecord> exportJobs(Connection c) throws SQLException {
+        int isolation = c.getTransactionIsolation();
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+            try (PreparedStatement s = c.prepareStatement("SELECT to_regclass('belfry_jobs') IS NULL");
+                 ResultSet r = s.executeQuery()) {
+                if (r.next() && r.getBoolean(1)) {
+                    // A mistyped database name must not pass for an empty cluster, whose backup is an empty file.
+                    throw new SQLException("the database holds no Belfry cluster (it has no belfry_jobs table)");
+                }
+            }
+            List<JobRecord> jobs = new ArrayList<>();
+            JobCodec codec = new JobCodec();
+            try (PreparedStatement s = c.prepareStatement("SELECT qname, record FROM belfry_jobs ORDER BY qname")) {
+                s.setFetchSize(10_000);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        jobs.add(decode(codec, r.getString(1), r.getBytes(2)));
+                    }
+                }
+            }
+            c.commit();
+            return jobs;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setTransactionIsolation(isolation);
+            c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * @param c a connection to a database whose schema is current
+     * @return how many hosts of the cluster are live now
+     * @throws SQLException if the database cannot be read
+     */
+    public static int liveHosts(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM belfry_hosts WHERE expires_at > now()");
+             ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    private static JobRecord decode(JobCodec codec, String qname, byte[] record) throws SQLException {
+        try {
+            return codec.decode(record);
+        } catch (IllegalArgumentException e) {
+            throw new SQLException("belfry_jobs row " + qname + " does not hold a job's state: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> present(Connection c, List<String> names) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT qname FROM belfry_jobs WHERE qname = ANY(?)"
+                + " ORDER BY qname")) {
+            s.setArray(1, Sql.texts(c, names));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Jobs an import would overwrite: the operator decides (with {@code --replace}). */
+    public static final class AlreadyInCluster extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final List<String> jobs;
+
+        AlreadyInCluster(List<String> jobs) {
+            super(jobs.size() + " job(s) already in the cluster, first " + jobs.get(0)
+                    + "; give --replace to overwrite them");
+            this.jobs = List.copyOf(jobs);
+        }
+
+        /** @return the names of the jobs the cluster already has, sorted */
+        public List<String> jobs() {
+            return jobs;
+        }
+    }
+}
