@@ -45,9 +45,12 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
         t.row("engine", "running", AdminClient.need(h, what, "engine.jobs").asInt() + " jobs, "
                 + AdminClient.need(h, what, "engine.runs_executing").asInt() + " running, "
                 + AdminClient.need(h, what, "engine.fires_waiting_for_worker").asInt() + " waiting for a worker");
+        // A cluster host keeps its state in the database: transactions there, no checkpoints of its own.
+        boolean cluster = !h.path("cluster").isMissingNode();
         t.row("state", healthy ? "ok" : "failing", healthy
-                ? count(AdminClient.need(h, what, "sidecar.commits").asLong(), "commit") + ", "
-                + count(AdminClient.need(h, what, "sidecar.checkpoints").asLong(), "checkpoint") + " since start, "
+                ? count(AdminClient.need(h, what, "sidecar.commits").asLong(), cluster ? "database transaction"
+                : "commit") + (cluster ? "" : ", " + count(AdminClient.need(h, what, "sidecar.checkpoints")
+                .asLong(), "checkpoint")) + " since start, "
                 + AdminClient.need(h, what, "sidecar.pending_changes").asLong() + " change(s) pending"
                 : h.path("sidecar").path("last_error").asText("unknown error"));
         JsonNode g = h.path("graph");

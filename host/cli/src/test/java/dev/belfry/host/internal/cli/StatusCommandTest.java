@@ -105,5 +105,8 @@ class StatusCommandTest {
         assertThat(out.toString().lines()).anySatisfy(l -> assertThat(l).matches("cluster +ready +this host host-a"
                 + " fires 256 of 256 shard\\(s\\) held; 1 live host\\(s\\)"))
                 .contains("cluster hosts: unknown: connection refused");
+        // Its state lives in the database: transactions there, and no checkpoint of its own to speak of.
+        assertThat(out.toString().lines()).anySatisfy(l -> assertThat(l)
+                .matches("state +ok +1 database transaction since start, 0 change\\(s\\) pending"));
     }
 }
