@@ -8,6 +8,7 @@ import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,23 @@ class ClusterGraphWriterTest {
         assertThat(owner()).isEqualTo("none 2");
         upsert(b, job("c.j", 2), true);
         assertThat(owner()).isEqualTo("host-b 2");
+    }
+
+    @Test
+    void shouldDeleteOnAResyncOnlyTheMissingJobsNoHostWroteShortlyBeforeTheStateWasRead() {
+        // given two jobs the cluster no longer has in a host's reading: one written long before, one just after
+        try (Session s = server.session()) {
+            s.executeWrite(tx -> b.upsertJobs(tx, List.of(GraphRows.job(job("c.old", 1))), false, true, true, T0));
+            s.executeWrite(tx -> b.upsertJobs(tx, List.of(GraphRows.job(job("c.new", 1))), false, true, true,
+                    T0.plusSeconds(600)));
+
+            // when a resyncs with a state read at T0 + 10 minutes less its margin
+            s.executeWrite(tx -> a.deleteJobsExcept(tx, List.of("c.kept"), Optional.of(T0.plusSeconds(540))));
+        }
+
+        // then only the job written before the margin is gone
+        assertThat(server.query("MATCH (j:_BackgroundJob) RETURN j.qname AS q").stream()
+                .map(r -> r.get("q").asString()).toList()).containsExactly("c.new");
     }
 
     private void upsert(GraphWriter writer, JobRecord job, boolean own) {
