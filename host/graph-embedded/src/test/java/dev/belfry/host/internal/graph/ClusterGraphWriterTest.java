@@ -4,6 +4,7 @@ import static dev.belfry.host.internal.graph.TestJobs.T0;
 import static dev.belfry.host.internal.graph.TestJobs.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.belfry.host.internal.module.PluginNode;
 import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
 import java.util.List;
@@ -88,6 +89,34 @@ class ClusterGraphWriterTest {
         // then only the job written before the margin is gone
         assertThat(server.query("MATCH (j:_BackgroundJob) RETURN j.qname AS q").stream()
                 .map(r -> r.get("q").asString()).toList()).containsExactly("c.new");
+    }
+
+    @Test
+    void shouldKeepAPluginAnotherHostStillHasWhenAHostWithoutItSyncsItsPlugins() {
+        // given b has two plugins, a one of them
+        PluginNode shared = new PluginNode("shared", "1", "started", List.of());
+        PluginNode onlyB = new PluginNode("only-b", "1", "started", List.of());
+        try (Session s = server.session()) {
+            s.executeWrite(tx -> b.syncPlugins(tx, List.of(shared, onlyB)));
+            s.executeWrite(tx -> a.syncPlugins(tx, List.of(shared)));
+        }
+
+        // then both stay started, each hosted by the hosts that have it
+        assertThat(plugins()).containsExactly("only-b started [host-b]", "shared started [host-a, host-b]");
+
+        // when b no longer has only-b
+        try (Session s = server.session()) {
+            s.executeWrite(tx -> b.syncPlugins(tx, List.of(shared)));
+        }
+
+        // then it is gone from the graph (no job names it)
+        assertThat(plugins()).containsExactly("shared started [host-a, host-b]");
+    }
+
+    private List<String> plugins() {
+        return server.query("MATCH (p:_Plugin) OPTIONAL MATCH (h:_Host)-[:HOSTS]->(p) WITH p, h ORDER BY h.id"
+                + " RETURN p.id + ' ' + p.state AS p, collect(h.id) AS hosts ORDER BY p").stream()
+                .map(r -> r.get("p").asString() + " " + r.get("hosts").asList(v -> v.asString())).toList();
     }
 
     private void upsert(GraphWriter writer, JobRecord job, boolean own) {
