@@ -751,6 +751,16 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
+        public boolean clustered() {
+            return shared != null;
+        }
+
+        @Override
+        public boolean owns(QName qname) {
+            return store.owns(qname);
+        }
+
+        @Override
         public Instant startedAt() {
             return startedAt;
         }

@@ -99,6 +99,11 @@ final class ClusterStore implements StateStore {
     }
 
     @Override
+    public boolean owns(QName qname) {
+        return ownership.held(shards.of(qname));
+    }
+
+    @Override
     public void runEnded(RunResult result) {
         add(new Change(Change.RUN_END, result.job(), null, result.scheduledFor(), result.attempt(), result));
     }

@@ -50,6 +50,18 @@ public interface StateSink {
     long remove(QName qname);
 
     /**
+     * Whether this host is the one whose changes of the job count: a store shared by several hosts holds every job of
+     * the cluster, but each host writes only the jobs of the shards it leases. What it copies elsewhere (the graph)
+     * follows the same rule, so that a host does not spread its stale copy of another host's job.
+     *
+     * @param qname a job
+     * @return whether this host owns the job; always, for a store of one host
+     */
+    default boolean owns(QName qname) {
+        return true;
+    }
+
+    /**
      * @param ticket a ticket from {@link #put} or {@link #remove}
      * @return completes once that change and all before it are on disk; fails if the commit failed
      */

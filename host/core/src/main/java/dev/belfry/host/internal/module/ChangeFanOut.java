@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's state sink and run listener: every change goes to the state store (the source of truth) first, and
  * every ended run to the run history; then to the attached modules, then, as events, to the application's
- * listeners. Durability is the store's alone, and neither a module nor a listener can fail a change.
+ * listeners. Durability is the store's alone, and neither a module nor a listener can fail a change. In cluster
+ * mode the modules hear only of the jobs this host owns ({@link StateSink#owns}): its engine also holds the other
+ * hosts' jobs, whose copies here may be stale, and their owners tell their own modules.
  */
 public final class ChangeFanOut implements StateSink, EngineListener {
     private static final Logger log = LoggerFactory.getLogger(ChangeFanOut.class);
@@ -65,7 +67,9 @@ public final class ChangeFanOut implements StateSink, EngineListener {
     }
 
     private long told(JobRecord record, long ticket) {
-        modules.forEach(m -> m.jobChanged(record));
+        if (truth.owns(record.qname())) {
+            modules.forEach(m -> m.jobChanged(record));
+        }
         JobRecord before = lastSeen.put(record.qname(), record);
         if (!listeners.isEmpty()) {
             tellListeners(before, record);
@@ -75,11 +79,19 @@ public final class ChangeFanOut implements StateSink, EngineListener {
 
     @Override
     public long remove(QName qname) {
+        boolean owned = truth.owns(qname); // before the store forgets which shard the job was in
         long ticket = truth.remove(qname);
         history.drop(qname);
-        modules.forEach(m -> m.jobRemoved(qname));
+        if (owned) {
+            modules.forEach(m -> m.jobRemoved(qname));
+        }
         lastSeen.remove(qname);
         return ticket;
+    }
+
+    @Override
+    public boolean owns(QName qname) {
+        return truth.owns(qname);
     }
 
     @Override

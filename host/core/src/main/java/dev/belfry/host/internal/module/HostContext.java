@@ -36,6 +36,22 @@ public interface HostContext {
     /** @return every job's state as last committed, for a module that copies it elsewhere */
     List<JobRecord> committedJobs();
 
+    /**
+     * @return whether this host shares its jobs with other hosts (cluster mode): {@link #committedJobs()} and
+     *         {@link #jobs()} are then the whole cluster's, of which this host {@link #owns} some
+     */
+    default boolean clustered() {
+        return false;
+    }
+
+    /**
+     * @param qname a job
+     * @return whether this host owns the job (fires it and writes its changes); a host on its own owns every job
+     */
+    default boolean owns(QName qname) {
+        return true;
+    }
+
     /** @return when this host process started, to the millisecond: with the host id it names a life of the host */
     Instant startedAt();
 

@@ -59,7 +59,7 @@ class GraphWriterReplayTest {
         }
         assertThat(count("MATCH (n) RETURN count(n)")).as("host, 2 plugins, 2 jobs, 3 runs").isEqualTo(8);
         assertThat(count("MATCH ()-[r]->() RETURN count(r)"))
-                .as("2 HOSTS, 1 DEPENDS_ON, 2 CONTRIBUTES, 3 RAN").isEqualTo(8);
+                .as("2 HOSTS, 1 DEPENDS_ON, 2 CONTRIBUTES, 2 OWNS, 3 RAN").isEqualTo(10);
         assertThat(count("MATCH (j:_BackgroundJob) WHERE j.updated_at = datetime($t) RETURN count(j)",
                 Map.of("t", T0.toString()))).as("an equal version is not rewritten, not even by a resync").isEqualTo(2);
     }

@@ -306,7 +306,7 @@ class Neo4jMirrorTest {
         assertThat(rows("MATCH (n) RETURN labels(n)[0] AS r ORDER BY r"))
                 .as("nothing deleted, nothing extra").containsExactly("Canary", "_BackgroundJob", "_Host", "_JobRun",
                         "_Plugin");
-        assertThat(count("MATCH ()-[r]->() RETURN count(r)")).isEqualTo(3);
+        assertThat(count("MATCH ()-[r]->() RETURN count(r)")).as("HOSTS, CONTRIBUTES, OWNS, RAN").isEqualTo(4);
     }
 
     @Test

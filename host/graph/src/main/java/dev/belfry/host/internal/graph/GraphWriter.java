@@ -31,17 +31,36 @@ final class GraphWriter {
      * A job row changes a node only if the node is new or holds an older version, so a replayed or late row
      * cannot roll a job back. $force (resync only) also lets a lower version through: the sidecar is the source of
      * truth, and after a state reset versions start again from 0. A replay of the same row is still a no-op.
+     *
+     * $claim: the rows are this host's own jobs, and the host becomes each one's owner,
+     * (:_Host)-[:OWNS]->(:_BackgroundJob). A node another host (or none) owns takes this host's row whatever its
+     * version: versions count one host's changes, and a new owner's first version of a job may be lower than one its
+     * former owner wrote but the database refused (a lease lost unnoticed). A late row from a former owner never
+     * comes: a host writes only the jobs it owns at the time it writes. Without $claim (a cluster host's resync of
+     * the jobs other hosts own), a row only fills in a node that is new, or owned by none and older.
      */
     static final String UPSERT_JOBS = """
             UNWIND $rows AS row
             MERGE (j:_BackgroundJob {qname: row.qname})
-            WITH j, row
-            WHERE j.version IS NULL OR j.version < row.version OR ($force AND j.version <> row.version)
+            WITH j, row, EXISTS { (:_Host {id: $hostId})-[:OWNS]->(j) } AS mine,
+                 j.version IS NULL OR j.version < row.version OR ($force AND j.version <> row.version) AS newer
+            WHERE CASE WHEN $claim THEN newer OR NOT mine ELSE newer AND NOT EXISTS { (:_Host)-[:OWNS]->(j) } END
             SET j += row.props, j.updated_at = $now
-            WITH j, row
-            // Linking is needed for a new job (or on resync); the common case, a job that already hangs off its
-            // plugin, stops here, which is most of what lets the mirror keep up with a busy engine.
-            WHERE $force OR NOT EXISTS { (:_Plugin {id: row.plugin_id})-[:CONTRIBUTES]->(j) }
+            WITH j, row, mine
+            // Linking is needed for a new job, a job changing owner (or on resync); the common case, a job that
+            // already hangs off its plugin and host, stops here, which is most of what lets the mirror keep up with a
+            // busy engine.
+            WHERE $force OR ($claim AND NOT mine) OR NOT EXISTS { (:_Plugin {id: row.plugin_id})-[:CONTRIBUTES]->(j) }
+            CALL {
+              WITH j, mine
+              WITH j WHERE $claim AND NOT mine
+              MERGE (h:_Host {id: $hostId})
+              MERGE (h)-[:OWNS]->(j)
+              WITH h, j
+              OPTIONAL MATCH (o:_Host)-[r:OWNS]->(j)
+              WHERE o <> h
+              DELETE r
+            }
             MERGE (p:_Plugin {id: row.plugin_id})
               ON CREATE SET p.state = $absentState
             MERGE (p)-[:CONTRIBUTES]->(j)
@@ -63,6 +82,14 @@ final class GraphWriter {
             SET j += row.props, j.updated_at = $now
             RETURN collect(row.qname) AS applied""";
 
+    /** {@link #UPDATE_JOBS} for a cluster host: a node another host has taken since is not at this host's version. */
+    static final String UPDATE_OWNED_JOBS = """
+            UNWIND $rows AS row
+            MATCH (j:_BackgroundJob {qname: row.qname})
+            WHERE j.version = row.base_version AND EXISTS { (:_Host {id: $hostId})-[:OWNS]->(j) }
+            SET j += row.props, j.updated_at = $now
+            RETURN collect(row.qname) AS applied""";
+
     static final String DELETE_JOBS = """
             UNWIND $qnames AS q
             MATCH (j:_BackgroundJob {qname: q})
@@ -72,9 +99,13 @@ final class GraphWriter {
             DETACH DELETE j
             RETURN count(j) AS deleted""";
 
+    /*
+     * $since (cluster mode only) spares nodes written since shortly before the state was read: another host may have
+     * written a job new to the cluster after this host read the cluster's jobs.
+     */
     static final String DELETE_JOBS_EXCEPT = """
             MATCH (j:_BackgroundJob)
-            WHERE NOT j.qname IN $qnames
+            WHERE NOT j.qname IN $qnames AND ($since IS NULL OR j.updated_at IS NULL OR j.updated_at < $since)
             OPTIONAL MATCH (j)-[:RAN]->(r:_JobRun)
             WITH j, collect(r) AS runs
             FOREACH (r IN runs | DETACH DELETE r)
@@ -150,6 +181,26 @@ final class GraphWriter {
             OPTIONAL MATCH (:_Host)-[h:HOSTS]->(p)
             DELETE h""";
 
+    /*
+     * Cluster mode: hosts may load different plugins, so a host takes back only its own HOSTS links; a plugin is gone
+     * (or deleted, if no job names it) once no host has it.
+     */
+    static final String UNHOST_ABSENT_PLUGINS = """
+            MATCH (:_Host {id: $hostId})-[h:HOSTS]->(p:_Plugin)
+            WHERE NOT p.id IN $ids
+            DELETE h""";
+
+    static final String DELETE_UNHOSTED_PLUGINS = """
+            MATCH (p:_Plugin)
+            WHERE NOT p.id IN $ids AND NOT EXISTS { (:_Host)-[:HOSTS]->(p) }
+              AND NOT EXISTS { (p)-[:CONTRIBUTES]->(:_BackgroundJob) }
+            DETACH DELETE p""";
+
+    static final String MARK_UNHOSTED_PLUGINS = """
+            MATCH (p:_Plugin)
+            WHERE NOT p.id IN $ids AND NOT EXISTS { (:_Host)-[:HOSTS]->(p) }
+            SET p.state = $goneState""";
+
     static final String DELETE_STALE_DEPENDENCIES = """
             UNWIND $plugins AS row
             MATCH (p:_Plugin {id: row.id})-[d:DEPENDS_ON]->(q:_Plugin)
@@ -171,11 +222,18 @@ final class GraphWriter {
     private final String hostId;
     private final Instant hostStartedAt;
     private final int runsPerJob;
+    private final boolean clustered;
 
     GraphWriter(String hostId, Instant hostStartedAt, int runsPerJob) {
+        this(hostId, hostStartedAt, runsPerJob, false);
+    }
+
+    /** @param clustered whether other hosts write to the same graph (cluster mode) */
+    GraphWriter(String hostId, Instant hostStartedAt, int runsPerJob, boolean clustered) {
         this.hostId = hostId;
         this.hostStartedAt = hostStartedAt;
         this.runsPerJob = runsPerJob;
+        this.clustered = clustered;
     }
 
     /**
@@ -187,8 +245,21 @@ final class GraphWriter {
      */
     int upsertJobs(TransactionContext tx, List<Map<String, Object>> rows, boolean force, boolean pluginsKnown,
                    Instant now) {
-        tx.run(UPSERT_JOBS, Map.of("rows", rows, "force", force, "now", GraphRows.dateTime(now),
-                "absentState", pluginsKnown ? GONE : UNKNOWN)).consume();
+        return upsertJobs(tx, rows, force, true, pluginsKnown, now);
+    }
+
+    /**
+     * Upserts job rows from {@link GraphRows#job}.
+     *
+     * @param force        resync: let a row with a different version through even if lower
+     * @param claim        the jobs are this host's: a row that changes a node makes this host its owner
+     * @param pluginsKnown whether the host has reported its plugins (a job's plugin created here is then "gone")
+     * @return the rows sent
+     */
+    int upsertJobs(TransactionContext tx, List<Map<String, Object>> rows, boolean force, boolean claim,
+                   boolean pluginsKnown, Instant now) {
+        tx.run(UPSERT_JOBS, Map.of("rows", rows, "force", force, "claim", claim, "hostId", hostId,
+                "now", GraphRows.dateTime(now), "absentState", pluginsKnown ? GONE : UNKNOWN)).consume();
         return rows.size();
     }
 
@@ -198,8 +269,8 @@ final class GraphWriter {
      * @return the qnames of the rows applied
      */
     Set<String> updateJobs(TransactionContext tx, List<Map<String, Object>> rows, Instant now) {
-        List<Object> applied = tx.run(UPDATE_JOBS, Map.of("rows", rows, "now", GraphRows.dateTime(now)))
-                .single().get("applied").asList();
+        List<Object> applied = tx.run(clustered ? UPDATE_OWNED_JOBS : UPDATE_JOBS, Map.of("rows", rows,
+                "hostId", hostId, "now", GraphRows.dateTime(now))).single().get("applied").asList();
         Set<String> qnames = new HashSet<>();
         applied.forEach(q -> qnames.add((String) q));
         return qnames;
@@ -211,9 +282,17 @@ final class GraphWriter {
         return qnames.size();
     }
 
-    /** Resync: deletes every job (and its runs) not in the list, and runs left without a job. @return nodes deleted */
-    int deleteJobsExcept(TransactionContext tx, List<String> qnames) {
-        int deleted = tx.run(DELETE_JOBS_EXCEPT, Map.of("qnames", qnames)).single().get("deleted").asInt();
+    /**
+     * Resync: deletes every job (and its runs) not in the list and not written since {@code since} (empty: whenever
+     * written), and runs left without a job.
+     *
+     * @return nodes deleted
+     */
+    int deleteJobsExcept(TransactionContext tx, List<String> qnames, Optional<Instant> since) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("qnames", qnames);
+        params.put("since", since.map(GraphRows::dateTime).orElse(null));
+        int deleted = tx.run(DELETE_JOBS_EXCEPT, params).single().get("deleted").asInt();
         return deleted + tx.run(DELETE_STRAY_RUNS).single().get("deleted").asInt();
     }
 
@@ -266,7 +345,8 @@ final class GraphWriter {
 
     /**
      * Makes the graph's plugins match the host's complete list: upserts them under this host, marks plugins the
-     * host no longer knows as gone (or deletes them if no job names them) and sets the dependencies.
+     * host no longer knows as gone (or deletes them if no job names them) and sets the dependencies. In cluster mode
+     * a plugin another host still has stays as it is.
      *
      * @return the rows sent
      */
@@ -280,8 +360,14 @@ final class GraphWriter {
         params.put("ids", ids);
         params.put("goneState", GONE);
         tx.run(UPSERT_PLUGINS, params).consume();
-        tx.run(DELETE_ABSENT_PLUGINS, params).consume();
-        tx.run(MARK_ABSENT_PLUGINS, params).consume();
+        if (clustered) {
+            tx.run(UNHOST_ABSENT_PLUGINS, params).consume();
+            tx.run(DELETE_UNHOSTED_PLUGINS, params).consume();
+            tx.run(MARK_UNHOSTED_PLUGINS, params).consume();
+        } else {
+            tx.run(DELETE_ABSENT_PLUGINS, params).consume();
+            tx.run(MARK_ABSENT_PLUGINS, params).consume();
+        }
         tx.run(DELETE_STALE_DEPENDENCIES, params).consume();
         tx.run(MERGE_DEPENDENCIES, params).consume();
         return rows.size() + 1;

@@ -45,12 +45,19 @@ public final class MirrorModule implements ModuleFactory {
         Attached(HostContext host) {
             this.host = host;
             this.mirror = config.mode() == GraphConfig.Mode.OFF ? GraphMirror.off()
+                    : host.clustered() ? Neo4jMirror.forCluster(this::endpoint, host::committedJobs, host::owns,
+                            host.hostId(), host.startedAt(), config.runsPerJob(), host.clock())
                     : new Neo4jMirror(this::endpoint, host::committedJobs, host::runs, host.hostId(), host.startedAt(),
                             config.runsPerJob(), host.clock());
         }
 
         @Override
         public void prepare() {
+            if (config.mode() == GraphConfig.Mode.EMBEDDED && host.clustered()) {
+                // One graph for the cluster: an embedded server per host would give each host a graph of its own.
+                throw new HostStartException("the embedded graph cannot be used in cluster mode: the hosts of a"
+                        + " cluster mirror into one external Neo4j (set the graph to bolt://HOST:PORT, or turn it off)");
+            }
             if (config.mode() == GraphConfig.Mode.EMBEDDED) {
                 starter = EmbeddedServer.starter().orElseThrow(() -> new HostStartException("the graph is set to"
                         + " the embedded Neo4j, but belfry-graph-embedded is not on the class path (add it, or set"

@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Config;
 import org.neo4j.driver.Driver;
@@ -80,6 +82,13 @@ public final class Neo4jMirror implements GraphMirror {
      * kept run of every job without the mark.
      */
     static final Duration RUN_MARGIN = Duration.ofMinutes(1);
+    /**
+     * Cluster mode: a resync deletes a job missing from the cluster's state only if no host wrote it since this long
+     * before the state was read. Another host may have created the job after the read and written it at once; the
+     * margin also covers the clocks of the hosts (each stamps {@code updated_at} with its own) being that far apart.
+     * A job removed meanwhile is deleted by its owner's mirror, or by a later resync.
+     */
+    static final Duration CLUSTER_WRITE_MARGIN = Duration.ofMinutes(1);
     /** How often to look for the endpoint while the embedded server is still starting. */
     private static final Duration ENDPOINT_POLL = Duration.ofMillis(500);
     /** How long an idle thread waits for work before looking around again. */
@@ -99,6 +108,9 @@ public final class Neo4jMirror implements GraphMirror {
     private final Function<QName, List<RunLogRecords.Run>> runHistory;
     private final String hostId;
     private final int runsPerJob;
+    /** Cluster mode: other hosts mirror into the same graph, and this host writes only the jobs it owns. */
+    private final boolean clustered;
+    private final Predicate<QName> owns;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
 
@@ -174,6 +186,41 @@ public final class Neo4jMirror implements GraphMirror {
     Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState,
                 Function<QName, List<RunLogRecords.Run>> runHistory, String hostId, Instant hostStartedAt,
                 int runsPerJob, Clock clock, Duration initialBackoff, Duration maxBackoff, int runCapacity) {
+        this(endpoint, fullState, runHistory, Optional.empty(), hostId, hostStartedAt, runsPerJob, clock,
+                initialBackoff, maxBackoff, runCapacity);
+    }
+
+    /**
+     * Creates the mirror of one host of a cluster, which shares the graph with the cluster's other hosts: it writes
+     * the jobs this host owns and makes this host their owner ({@code (:_Host)-[:OWNS]->(:_BackgroundJob)}); a resync
+     * writes the cluster's other jobs only where the graph lacks them, or no host owns them and the graph holds an
+     * older version, and never takes them. It writes no run history at a connection: the cluster's runs are not told apart by host. Nothing happens
+     * until {@link #start()}.
+     *
+     * @param endpoint      where Neo4j is
+     * @param clusterState  every job of the cluster, read on the mirror thread for every resync
+     * @param owns          whether this host owns a job now
+     * @param hostId        this host's id, the {@code _Host} node's key
+     * @param hostStartedAt when this host process started
+     * @param runsPerJob    how many recent runs per job the graph keeps, 0 to 10000 (0 keeps none)
+     * @param clock         the time source for lag, {@code updated_at} and {@code lastSyncAt}
+     * @return the mirror
+     * @throws IllegalArgumentException if {@code runsPerJob} is out of range or {@code hostId} is blank
+     * @throws NullPointerException     if an argument is null
+     */
+    public static Neo4jMirror forCluster(Supplier<Optional<GraphEndpoint>> endpoint,
+                                         Supplier<List<JobRecord>> clusterState, Predicate<QName> owns, String hostId,
+                                         Instant hostStartedAt, int runsPerJob, Clock clock) {
+        return new Neo4jMirror(endpoint, clusterState, q -> List.of(), Optional.of(Objects.requireNonNull(owns, "owns")),
+                hostId, hostStartedAt, runsPerJob, clock, INITIAL_BACKOFF, MAX_BACKOFF, RUN_CAPACITY);
+    }
+
+    private Neo4jMirror(Supplier<Optional<GraphEndpoint>> endpoint, Supplier<List<JobRecord>> fullState,
+                        Function<QName, List<RunLogRecords.Run>> runHistory, Optional<Predicate<QName>> cluster,
+                        String hostId, Instant hostStartedAt, int runsPerJob, Clock clock, Duration initialBackoff,
+                        Duration maxBackoff, int runCapacity) {
+        this.clustered = cluster.isPresent();
+        this.owns = cluster.orElse(q -> true);
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.fullState = Objects.requireNonNull(fullState, "fullState");
         this.runHistory = Objects.requireNonNull(runHistory, "runHistory");
@@ -192,7 +239,7 @@ public final class Neo4jMirror implements GraphMirror {
             throw new IllegalArgumentException("backoff must be positive and at most its maximum: " + initialBackoff
                     + ", " + maxBackoff);
         }
-        this.writer = new GraphWriter(hostId, hostStartedAt, runsPerJob);
+        this.writer = new GraphWriter(hostId, hostStartedAt, runsPerJob, clustered);
         this.queue = new MirrorQueue(runCapacity);
         this.runPrefix = GraphRows.runPrefix(hostId, hostStartedAt);
         this.initialBackoff = initialBackoff;
@@ -419,10 +466,20 @@ public final class Neo4jMirror implements GraphMirror {
     /**
      * Makes the graph match the sidecar state: upserts every job, deletes the rest, syncs the plugins; on a
      * (re)connection ({@code withRuns}) also writes what the graph may lack of the run history, which holds the runs
-     * of earlier lives of the host and those that waited out an outage.
+     * of earlier lives of the host and those that waited out an outage. In cluster mode the state is the cluster's:
+     * this host's jobs are written and claimed as in a host of its own (but never rolled back: the database may be a
+     * commit behind this mirror), the others only filled in where the graph lacks them, or no host owns them and the
+     * graph holds an older version (their owners write them), and a job is deleted only if it was not written shortly
+     * before the state was read (another host may have just created it).
      */
     private int resync(Driver d, boolean withRuns) {
+        Instant readAt = clock.instant();
         List<JobRecord> state = List.copyOf(fullState.get());
+        Map<Boolean, List<JobRecord>> byOwner = clustered
+                ? state.stream().collect(Collectors.partitioningBy(r -> owns.test(r.qname())))
+                : Map.of(true, state, false, List.of());
+        List<JobRecord> mine = byOwner.get(true);
+        List<JobRecord> others = byOwner.get(false);
         Instant now = clock.instant();
         lastWritten.clear(); // until the resync is done, nothing is known of the graph
         Optional<List<PluginNode>> plugins = queue.knownPlugins();
@@ -431,14 +488,11 @@ public final class Neo4jMirror implements GraphMirror {
                 s.executeWrite(tx -> tx.run(statement).consume());
             }
             List<String> qnames = new ArrayList<>(state.size());
-            for (int from = 0; from < state.size(); from += BATCH_SIZE) {
-                List<Map<String, Object>> rows = state.subList(from, Math.min(state.size(), from + BATCH_SIZE))
-                        .stream().map(GraphRows::job).toList();
-                rowsWritten.addAndGet(s.executeWrite(
-                        tx -> writer.upsertJobs(tx, rows, true, plugins.isPresent(), now)));
-            }
+            upsert(s, mine, true, plugins.isPresent(), now);
+            upsert(s, others, false, plugins.isPresent(), now);
             state.forEach(r -> qnames.add(r.qname().toString()));
-            rowsWritten.addAndGet(s.executeWrite(tx -> writer.deleteJobsExcept(tx, qnames)));
+            Optional<Instant> since = clustered ? Optional.of(readAt.minus(CLUSTER_WRITE_MARGIN)) : Optional.empty();
+            rowsWritten.addAndGet(s.executeWrite(tx -> writer.deleteJobsExcept(tx, qnames, since)));
             if (plugins.isPresent()) {
                 rowsWritten.addAndGet(s.executeWrite(tx -> writer.syncPlugins(tx, plugins.get())));
             } else {
@@ -447,13 +501,28 @@ public final class Neo4jMirror implements GraphMirror {
                     return null;
                 });
             }
-            if (withRuns) {
+            if (withRuns && !clustered) {
                 writeHistory(s, state);
             }
         }
-        state.forEach(r -> lastWritten.put(r.qname(), r));
+        mine.forEach(r -> lastWritten.put(r.qname(), r));
         lastSyncAt = Optional.of(clock.instant());
         return state.size();
+    }
+
+    /**
+     * @param own  the jobs are this host's, and claimed; on a host of its own also written whatever their version in
+     *             the graph (the state file wins). A cluster's state is read from the database, which this host's own
+     *             mirror may be ahead of: it never rolls a job back. Others' jobs are written only over an older
+     *             version and left to their owners.
+     */
+    private void upsert(Session s, List<JobRecord> jobs, boolean own, boolean pluginsKnown, Instant now) {
+        boolean force = own && !clustered;
+        for (int from = 0; from < jobs.size(); from += BATCH_SIZE) {
+            List<Map<String, Object>> rows = jobs.subList(from, Math.min(jobs.size(), from + BATCH_SIZE))
+                    .stream().map(GraphRows::job).toList();
+            rowsWritten.addAndGet(s.executeWrite(tx -> writer.upsertJobs(tx, rows, force, own, pluginsKnown, now)));
+        }
     }
 
     /**
@@ -560,19 +629,25 @@ public final class Neo4jMirror implements GraphMirror {
 
     /** @return how many job changes were taken and written; 0 if none waited */
     private int writeJobBatch(Session s) {
-        List<JobChange> jobs = queue.takeJobs(BATCH_SIZE);
-        if (jobs.isEmpty()) {
+        List<JobChange> taken = queue.takeJobs(BATCH_SIZE);
+        if (taken.isEmpty()) {
             return 0;
         }
+        // A cluster host writes a job only while it owns it: a change that waited here while the job moved to another
+        // host would otherwise take the job back in the graph.
+        List<JobChange> jobs = clustered
+                ? taken.stream().filter(c -> c.isRemoval() || owns.test(c.qname())).toList() : taken;
         boolean pluginsKnown = queue.knownPlugins().isPresent();
         Instant now = clock.instant();
         try {
-            rowsWritten.addAndGet(s.executeWrite(tx -> writeJobs(tx, jobs, pluginsKnown, now)));
+            if (!jobs.isEmpty()) {
+                rowsWritten.addAndGet(s.executeWrite(tx -> writeJobs(tx, jobs, pluginsKnown, now)));
+            }
             rememberWritten(jobs);
             queue.jobsWritten();
-            return jobs.size();
+            return taken.size();
         } catch (RuntimeException e) {
-            queue.giveBackJobs(jobs);
+            queue.giveBackJobs(taken);
             throw e;
         }
     }
