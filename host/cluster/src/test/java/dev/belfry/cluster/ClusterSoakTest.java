@@ -2,6 +2,7 @@ package dev.belfry.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.belfry.cluster.testing.ClusterChild;
 import dev.belfry.cluster.testing.ClusterProcess.Fire;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +53,9 @@ class ClusterSoakTest {
         List<Fire> fires = cluster.fires();
         List<Fire> inWindow = fires.stream().filter(f -> f.scheduledFor().isAfter(spread)
                 && f.scheduledFor().isBefore(end)).toList();
-        System.out.printf("cluster soak: %d jobs, 3 hosts, %s: %d fires recorded (%d in the %d s window, %.0f/s),"
-                        + " by host %s, lateness p50 %d ms, p99 %d ms, max %d ms%n", JOBS, SOAK, fires.size(),
+        System.out.printf("load average %.1f; cluster soak: %d jobs, 3 hosts, %s: %d fires recorded (%d in the %d s window, %.0f/s),"
+                        + " by host %s, lateness p50 %d ms, p99 %d ms, max %d ms%n",
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), JOBS, SOAK, fires.size(),
                 inWindow.size(),
                 Duration.between(spread, end).toSeconds(),
                 inWindow.size() / (Duration.between(spread, end).toMillis() / 1000.0),
@@ -63,8 +65,11 @@ class ClusterSoakTest {
         assertThat(ClusterUnderTest.duplicates(fires)).as("instants fired more than once").isEmpty();
         assertThat(cluster.misses(fires, spread.plus(EDGE), end.minus(EDGE))).as("instants missed").isEmpty();
         assertThat(inWindow).extracting(Fire::host).contains("a", "b", "c");
-        for (int i = 9; i < JOBS; i += 10) {
-            String dynamic = "app.dyn-" + i;
+        for (int i = 0; i < JOBS; i++) {
+            if (ClusterChild.kind(i) != ClusterChild.Kind.SPAWNER) {
+                continue;
+            }
+            String dynamic = "app." + ClusterChild.dynamicOf(i);
             assertThat(fires).as("runs of the dynamic job %s", dynamic).anyMatch(f -> f.job().equals(dynamic));
         }
         assertThat(cluster.count("SELECT count(*) FROM belfry_jobs")).isEqualTo(JOBS + JOBS / 10);

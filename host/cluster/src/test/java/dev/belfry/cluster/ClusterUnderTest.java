@@ -39,6 +39,7 @@ final class ClusterUnderTest implements AutoCloseable {
     final int jobs;
     final Instant onceBase;
     final int onceSpan;
+    private final Duration misfireThreshold;
     private final Path root;
     private final Map<String, ClusterProcess> hosts = new LinkedHashMap<>();
 
@@ -48,6 +49,12 @@ final class ClusterUnderTest implements AutoCloseable {
      * @param onceSpan over how many seconds from now (plus a start-up allowance) the Once jobs spread
      */
     ClusterUnderTest(Path root, int jobs, int onceSpan) {
+        this(root, jobs, onceSpan, Duration.ofSeconds(5));
+    }
+
+    /** @param misfireThreshold the hosts' misfire threshold (the product's default is 5 s) */
+    ClusterUnderTest(Path root, int jobs, int onceSpan, Duration misfireThreshold) {
+        this.misfireThreshold = misfireThreshold;
         this.root = root;
         this.jobs = jobs;
         this.onceSpan = onceSpan;
@@ -66,7 +73,7 @@ final class ClusterUnderTest implements AutoCloseable {
     /** @return a host reaching the database through {@code url} (a fault proxy), started */
     ClusterProcess start(String name, String url) {
         ClusterProcess host = ClusterProcess.of(name, root.resolve(name), url, pg.user(), pg.password(), jobs,
-                onceBase, onceSpan, LEASE);
+                onceBase, onceSpan, LEASE, misfireThreshold);
         hosts.put(name, host);
         host.start(START_LIMIT);
         return host;
@@ -176,9 +183,9 @@ final class ClusterUnderTest implements AutoCloseable {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
             String job = "app.job-" + i;
-            int kind = i % 10;
+            ClusterChild.Kind kind = ClusterChild.kind(i);
             List<Instant> at = byJob.getOrDefault(job, List.of()).stream().sorted().distinct().toList();
-            if (kind < 4) {
+            if (kind.isCron()) {
                 Set<Instant> seen = Set.copyOf(at);
                 for (Instant s = from.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1); s.isBefore(to);
                      s = s.plusSeconds(1)) {
@@ -186,7 +193,7 @@ final class ClusterUnderTest implements AutoCloseable {
                         out.add(job + " (cron) at " + s);
                     }
                 }
-            } else if (kind < 6) {
+            } else if (kind == ClusterChild.Kind.PERIODIC) {
                 Duration period = Duration.ofMillis(ClusterChild.periodMillis(i));
                 List<Instant> inside = at.stream().filter(s -> !s.isBefore(from.minus(period))
                         && !s.isAfter(to.plus(period))).toList();
@@ -206,7 +213,7 @@ final class ClusterUnderTest implements AutoCloseable {
                                 + " and " + inside.get(k));
                     }
                 }
-            } else if (kind < 9) {
+            } else if (kind == ClusterChild.Kind.ONCE) {
                 Instant once = ClusterChild.onceAt(i, onceBase, onceSpan);
                 if (once.isAfter(from) && once.isBefore(to) && !at.contains(once)) {
                     out.add(job + " (once) at " + once);

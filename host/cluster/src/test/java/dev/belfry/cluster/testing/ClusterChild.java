@@ -35,7 +35,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@code job|scheduledFor|attempt|host|pid|firedAtMillis}, fsynced in batches, and the host's cluster health sampled
  * to {@code health.log} as {@code millis|ready|shardsHeld|lastRenewalMillisAgo|lastError}.
  *
- * <p>Arguments: {@code url user name dataDir outDir jobs onceBaseMillis onceSpanSeconds leaseSeconds}; the
+ * <p>Arguments: {@code url user name dataDir outDir jobs onceBaseMillis onceSpanSeconds leaseSeconds
+ * misfireThresholdMillis}; the
  * password comes from the environment variable {@value #PASSWORD_ENV}.
  */
 public final class ClusterChild {
@@ -72,13 +73,12 @@ public final class ClusterChild {
         Instant onceBase = Instant.ofEpochMilli(Long.parseLong(args[6]));
         int onceSpan = Integer.parseInt(args[7]);
         Duration lease = Duration.ofSeconds(Long.parseLong(args[8]));
+        Duration misfireThreshold = Duration.ofMillis(Long.parseLong(args[9]));
         ClusterChild child = new ClusterChild(name, out);
         ClusterConfig cluster = ClusterConfig.builder(url).user(user)
                 .password(System.getenv(PASSWORD_ENV).toCharArray()).leaseTime(lease)
                 .renewEvery(Duration.ofSeconds(1)).address(name).build();
-        // A fire later than the misfire threshold counts as missed: 1 s, under the 3 s lease, so that what a dead
-        // host's shards missed until their takeover goes to the misfire policies (the default, 5 s, would fire it late).
-        Host host = Host.start(HostConfig.builder().dataDir(data).misfireThreshold(Duration.ofSeconds(1))
+        Host host = Host.start(HostConfig.builder().dataDir(data).misfireThreshold(misfireThreshold)
                 .module(ClusterModule.of(cluster))
                 .module(child.probe()).register("app", child.jobs(jobs, onceBase, onceSpan).toArray(BackgroundJob[]::new)).build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -94,34 +94,55 @@ public final class ClusterChild {
     }
 
     /**
-     * The job mix: of every ten, four cron every second (fire once, skip, fire all, fire once on misfire), two
-     * periodic of 200 to 500 ms, three Once spread over the run, one that adds a dynamic job from its runs.
+     * The job mix ({@link #kind}): cron every second (misfire policy fire once, skip, fire all), periodic of 200 to
+     * 500 ms (overlap allowed), Once spread over the run, spawners that add a dynamic job from their runs.
      */
     private List<BackgroundJob> jobs(int count, Instant onceBase, int onceSpan) {
         List<BackgroundJob> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String job = "job-" + i;
-            int kind = i % 10;
+            Kind kind = kind(i);
             JobSpec spec;
-            if (kind < 4) {
-                MisfirePolicy misfire = kind == 1 ? MisfirePolicy.skip()
-                        : kind == 2 ? MisfirePolicy.fireAll(100) : MisfirePolicy.fireOnce();
+            if (kind.isCron()) {
+                MisfirePolicy misfire = kind == Kind.CRON_SKIP ? MisfirePolicy.skip()
+                        : kind == Kind.CRON_FIRE_ALL ? MisfirePolicy.fireAll(100) : MisfirePolicy.fireOnce();
                 spec = JobSpec.builder(job, Schedule.cron("* * * * * *")).misfire(misfire).build();
-            } else if (kind < 6) {
+            } else if (kind == Kind.PERIODIC) {
                 // Overlap ALLOW: a fire due while the last run still waits for its start's commit runs too, so that
                 // every step of the grid is owed and a gap is a miss, not the overlap policy's skip.
                 spec = JobSpec.builder(job, Schedule.every(Duration.ofMillis(periodMillis(i))))
                         .overlap(OverlapPolicy.ALLOW).build();
-            } else if (kind < 9) {
+            } else if (kind == Kind.ONCE) {
                 spec = JobSpec.builder(job, Schedule.once(onceAt(i, onceBase, onceSpan))).build();
             } else {
                 spec = JobSpec.builder(job, Schedule.every(Duration.ofSeconds(3))).build();
-                out.add(new Spawner(spec, "dyn-" + i));
+                out.add(new Spawner(spec, dynamicOf(i)));
                 continue;
             }
             out.add(new Recorded(spec));
         }
         return out;
+    }
+
+    /** What application job {@code i} is. */
+    public enum Kind {
+        CRON_FIRE_ONCE, CRON_SKIP, CRON_FIRE_ALL, PERIODIC, ONCE, SPAWNER;
+
+        /** @return whether it is a cron job (every second, the misfire policy its name says) */
+        public boolean isCron() {
+            return this == CRON_FIRE_ONCE || this == CRON_SKIP || this == CRON_FIRE_ALL;
+        }
+    }
+
+    /** @return the kind of application job {@code i}: of every ten, three cron, one periodic, five Once, one spawner */
+    public static Kind kind(int i) {
+        int k = i % 10;
+        return k < 3 ? Kind.values()[k] : k == 3 ? Kind.PERIODIC : k < 9 ? Kind.ONCE : Kind.SPAWNER;
+    }
+
+    /** @return the dynamic job spawner {@code i} adds, by local name */
+    public static String dynamicOf(int i) {
+        return "dyn-" + i;
     }
 
     /** @return the period of periodic job {@code i}: 200 to 500 ms, spread */

@@ -51,13 +51,14 @@ public final class ClusterProcess implements AutoCloseable {
      * @param onceBase  where the Once jobs' instants start
      * @param onceSpan  over how many seconds they spread
      * @param lease     the lease time
+     * @param misfireThreshold how late a fire may be before the misfire policy decides
      * @return the host, not started yet
      */
     public static ClusterProcess of(String name, Path dir, String url, String user, String password, int jobs,
-                                    Instant onceBase, int onceSpan, Duration lease) {
+                                    Instant onceBase, int onceSpan, Duration lease, Duration misfireThreshold) {
         List<String> args = List.of(url, user, name, dir.resolve("data").toString(), dir.toString(),
                 Integer.toString(jobs), Long.toString(onceBase.toEpochMilli()), Integer.toString(onceSpan),
-                Long.toString(lease.toSeconds()));
+                Long.toString(lease.toSeconds()), Long.toString(misfireThreshold.toMillis()));
         return new ClusterProcess(name, dir, args, password);
     }
 
