@@ -231,9 +231,25 @@ final class ClusterUnderTest implements AutoCloseable {
         return out.toString();
     }
 
+    /** Kills what still runs and keeps each host's log and records in {@code target/cluster-logs/DATABASE/}. */
     @Override
     public void close() {
         hosts.values().forEach(ClusterProcess::close);
+        Path kept = Path.of("target", "cluster-logs", database);
+        for (String name : hosts.keySet()) {
+            for (String file : List.of("stderr", "runs.log", "health.log")) {
+                try {
+                    java.nio.file.Files.createDirectories(kept);
+                    Path from = root.resolve(name).resolve(file);
+                    if (java.nio.file.Files.exists(from)) {
+                        java.nio.file.Files.copy(from, kept.resolve(name + "." + file),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (java.io.IOException e) {
+                    // Kept for a reader after a failure; a copy that fails must not hide the test's outcome.
+                }
+            }
+        }
     }
 
     /** A shard's owner (host id) and epoch. */
