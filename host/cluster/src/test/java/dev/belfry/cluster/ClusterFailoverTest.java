@@ -34,6 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterFailoverTest {
     private static final int JOBS = 300;
     private static final Duration MARGIN = Duration.ofSeconds(1); // LeaseKeeper.marginFor(3 s)
+    /**
+     * Survivors renew when a silent host's leases run out, not at their next regular renewal (up to 1 s later); this
+     * covers the take's transaction and the test's polling on a busy machine.
+     */
+    private static final Duration TAKEOVER_SLACK = Duration.ofMillis(500);
     /** A fire this late ran for an instant missed while nobody held its shard. */
     private static final Duration CATCH_UP = Duration.ofMillis(900);
     /**
@@ -94,10 +99,10 @@ class ClusterFailoverTest {
                 ClusterUnderTest.LEASE);
 
         assertThat(ClusterUnderTest.duplicates(fires)).as("instants fired more than once").isEmpty();
-        // The lease runs from the victim's last renewal, which came up to one renewal interval before the kill.
+        // The lease runs from the victim's last renewal, which came before the kill.
         assertThat(sinceRenewal).as("takeover after the last renewal")
-                .isLessThanOrEqualTo(ClusterUnderTest.LEASE.plusSeconds(1));
-        assertThat(takeover).as("takeover after the kill").isLessThanOrEqualTo(ClusterUnderTest.LEASE.plusSeconds(2));
+                .isLessThanOrEqualTo(ClusterUnderTest.LEASE.plus(TAKEOVER_SLACK));
+        assertThat(takeover).as("takeover after the kill").isLessThanOrEqualTo(ClusterUnderTest.LEASE.plusSeconds(1));
         List<String> wrong = new ArrayList<>();
         int checked = 0;
         for (int i = 0; i < JOBS; i += 1) {
@@ -195,7 +200,7 @@ class ClusterFailoverTest {
         assertThat(late).as("fires by the cut host after its lease less the margin").isEmpty();
         assertThat(ClusterUnderTest.duplicates(fires)).as("instants fired more than once").isEmpty();
         assertThat(sinceRenewal).as("takeover after the last renewal")
-                .isLessThanOrEqualTo(ClusterUnderTest.LEASE.plusSeconds(1));
+                .isLessThanOrEqualTo(ClusterUnderTest.LEASE.plus(TAKEOVER_SLACK));
         assertThat(cut.log()).contains("cluster: cannot renew leases");
         assertThat(cut.health()).anyMatch(h -> h.at().isAfter(healed) && h.ready());
     }
