@@ -231,11 +231,12 @@ final class ClusterUnderTest implements AutoCloseable {
         return out.toString();
     }
 
-    /** Kills what still runs and keeps each host's log and records in {@code target/cluster-logs/DATABASE/}. */
+    /** Kills what still runs and keeps each host's log and records in {@code target/cluster-logs/TEMPDIR-DATABASE/}. */
     @Override
     public void close() {
         hosts.values().forEach(ClusterProcess::close);
-        Path kept = Path.of("target", "cluster-logs", database);
+        // The temporary folder's name tells runs apart: each test JVM's PostgreSQL numbers its databases from 1.
+        Path kept = Path.of("target", "cluster-logs", root.getFileName() + "-" + database);
         for (String name : hosts.keySet()) {
             for (String file : List.of("stderr", "runs.log", "health.log")) {
                 try {
