@@ -53,10 +53,10 @@ class ClusterSoakTest {
         List<Fire> fires = cluster.fires();
         List<Fire> inWindow = fires.stream().filter(f -> f.scheduledFor().isAfter(spread)
                 && f.scheduledFor().isBefore(end)).toList();
-        System.out.printf("load average %.1f; cluster soak: %d jobs, 3 hosts, %s: %d fires recorded (%d in the %d s window, %.0f/s),"
-                        + " by host %s, lateness p50 %d ms, p99 %d ms, max %d ms%n",
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), JOBS, SOAK, fires.size(),
-                inWindow.size(),
+        System.out.printf("load average %.1f; cluster soak: %d jobs, 3 hosts, %s: %d fires recorded (%d in the %d s"
+                        + " window, %.0f/s), by host %s, lateness p50 %d ms, p99 %d ms, max %d ms%n",
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), JOBS, SOAK,
+                fires.size(), inWindow.size(),
                 Duration.between(spread, end).toSeconds(),
                 inWindow.size() / (Duration.between(spread, end).toMillis() / 1000.0),
                 inWindow.stream().collect(java.util.stream.Collectors.groupingBy(Fire::host,

@@ -80,7 +80,8 @@ public final class ClusterChild {
                 .renewEvery(Duration.ofSeconds(1)).address(name).build();
         Host host = Host.start(HostConfig.builder().dataDir(data).misfireThreshold(misfireThreshold)
                 .module(ClusterModule.of(cluster))
-                .module(child.probe()).register("app", child.jobs(jobs, onceBase, onceSpan).toArray(BackgroundJob[]::new)).build());
+                .module(child.probe())
+                .register("app", child.jobs(jobs, onceBase, onceSpan).toArray(BackgroundJob[]::new)).build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             host.close();
             child.sync();

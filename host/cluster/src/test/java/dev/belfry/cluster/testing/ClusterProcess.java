@@ -21,7 +21,9 @@ public final class ClusterProcess implements AutoCloseable {
             <configuration>
               <appender name="err" class="ch.qos.logback.core.ConsoleAppender">
                 <target>System.err</target>
-                <encoder><pattern>%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{24} %msg%n</pattern></encoder>
+                <encoder>
+                  <pattern>%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%thread] %logger{24} %msg%n</pattern>
+                </encoder>
               </appender>
               <logger name="com.zaxxer.hikari" level="WARN"/>
               <root level="INFO"><appender-ref ref="err"/></root>
