@@ -103,6 +103,10 @@ public final class ClusterState implements SharedState {
         h.addDataSourceProperty("connectTimeout", Long.toString(bound));
         h.addDataSourceProperty("loginTimeout", Long.toString(bound));
         h.addDataSourceProperty("tcpKeepAlive", "true");
+        // A host cut off inside a transaction leaves it open on the server, and its row locks with it: the shard rows
+        // of a renewal would be skipped (SKIP LOCKED) by every taker, and its job rows block their writers, until TCP
+        // gives up hours later. The server ends such a session once it has idled this long within a transaction.
+        h.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=" + bound * 1000);
         h.addDataSourceProperty("ApplicationName", "belfry " + hostId);
         h.setInitializationFailTimeout(1);
         return h;

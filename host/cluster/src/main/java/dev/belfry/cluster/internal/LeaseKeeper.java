@@ -51,6 +51,8 @@ final class LeaseKeeper {
     private volatile long lastRenewal;
     private volatile String lastError;
     private int liveHosts;
+    /** Millis until a silent host's leases run out (see {@link #silentHostExpiry}), or -1: the next renewal then. */
+    private long silentExpiresIn = -1;
     private int failuresInRow;
     private long takeovers;
 
@@ -131,6 +133,10 @@ final class LeaseKeeper {
             }
             long pause = failuresInRow == 0 ? renewEvery.toNanos()
                     : Math.min(renewEvery.toNanos() << Math.min(failuresInRow - 1, 3), lease.toNanos() / 2);
+            if (failuresInRow == 0 && silentExpiresIn >= 0) {
+                // Take a silent host's shards as soon as its leases run out, not up to a renewal interval later.
+                pause = Math.min(pause, TimeUnit.MILLISECONDS.toNanos(silentExpiresIn + 20));
+            }
             sleepUntil(began + pause);
         }
     }
@@ -203,6 +209,7 @@ final class LeaseKeeper {
                 }
                 List<String> hosts = liveHosts(c);
                 liveHosts = hosts.size();
+                silentExpiresIn = silentHostExpiry(c);
                 target = fairShare(hosts.indexOf(me.hostId()), hosts.size());
                 int keeping = (int) renewed.keySet().stream().filter(s -> !ownership.draining(s)).count();
                 if (keeping < target) {
@@ -346,6 +353,24 @@ final class LeaseKeeper {
             }
         }
         return out;
+    }
+
+    /**
+     * @return millis until the leases of the first live host that missed a renewal run out (it may have died), or -1
+     *         when every other host renews on time
+     */
+    private long silentHostExpiry(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT (extract(epoch FROM min(expires_at) - now()) * 1000)"
+                + "::bigint FROM belfry_hosts WHERE host_id <> ? AND expires_at > now()"
+                + " AND seen_at < now() - ? * interval '1 millisecond'")) {
+            s.setString(1, me.hostId());
+            s.setLong(2, renewEvery.toMillis() * 3 / 2);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                long millis = r.getLong(1);
+                return r.wasNull() ? -1 : millis;
+            }
+        }
     }
 
     /** @return the shards of the host at {@code index} among {@code hosts} live ones: an even split */
