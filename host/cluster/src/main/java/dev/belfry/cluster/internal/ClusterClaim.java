@@ -23,6 +23,11 @@ final class ClusterClaim implements FireClaim {
     }
 
     @Override
+    public boolean firesHere(QName job) {
+        return ownership.mayFire(shards.of(job));
+    }
+
+    @Override
     public boolean commitBeforeRun() {
         return true;
     }

@@ -304,7 +304,7 @@ final class ClusterStore implements StateStore {
         /** The lease rows of the shards this host writes, share-locked: no owner change until the commit. */
         private void lockShards() throws SQLException {
             try (PreparedStatement s = c.prepareStatement("SELECT shard, epoch FROM belfry_shards"
-                    + " WHERE owner = ? AND expires_at > now() FOR SHARE")) {
+                    + " WHERE owner = ? AND expires_at > now() ORDER BY shard FOR SHARE")) {
                 s.setString(1, hostId);
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
@@ -318,7 +318,9 @@ final class ClusterStore implements StateStore {
         /** @return whether this host may write the shard under the epoch it believes it holds */
         private boolean current(int shard) {
             Long epoch = current.get(shard);
-            return epoch != null && epoch == ownership.epoch(shard) && ownership.held(shard);
+            // mayWrite: the lease is current on this host's clock too. A change made after it lapsed here (a
+            // fire dropped, a next fire moved) is not written: whoever adopts the job reads the state before it.
+            return epoch != null && epoch == ownership.epoch(shard) && ownership.mayWrite(shard);
         }
 
         private Map<Long, FireTakenException> claim() throws SQLException {
@@ -420,6 +422,11 @@ final class ClusterStore implements StateStore {
                     fenced(change);
                 }
             }
+            // One order for every host: two hosts inserting the same new jobs lock their keys in the same order.
+            java.util.Comparator<Change> byName = java.util.Comparator.comparing(ch -> ch.qname.toString());
+            owned.sort(byName);
+            others.sort(byName);
+            removals.sort(byName);
             if (!owned.isEmpty()) {
                 upsert(owned, true);
             }

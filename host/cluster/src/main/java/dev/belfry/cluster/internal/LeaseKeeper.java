@@ -310,6 +310,9 @@ final class LeaseKeeper {
         }
         adopt.forEach(shard -> ownership.hold(shard, epochs.get(shard), until));
         takeovers += adopt.size();
+        // A shard whose lease lapsed here and came back: this host's copies may have moved on unwritten; all are
+        // read back from the database.
+        engine.release(inShard(adopt));
         int jobs = engine.adopt(records, inShard(adopt));
         log.info("cluster: took over {} shard(s) with {} job(s)", adopt.size(), jobs);
         relay.shardsTaken(adopt);

@@ -23,6 +23,17 @@ public interface FireClaim {
     boolean claim(QName job, Instant scheduledFor);
 
     /**
+     * Asked as a job's regular fire falls due, before anything of it changes: false leaves the fire untouched for
+     * the host that holds the job (the job is then another host's here until {@code Engine.adopt} brings it back).
+     *
+     * @param job the job whose fire is due
+     * @return whether this host fires the job now
+     */
+    default boolean firesHere(QName job) {
+        return true;
+    }
+
+    /**
      * @return whether every run must wait for its start, and so its claim, to be committed before its code runs
      *         (a claim shared by several hosts: the commit is what makes the fire this host's)
      */

@@ -91,6 +91,15 @@ final class RunDispatcher {
         if (!slot.armable()) {
             return;
         }
+        if (!claim.firesHere(slot.qname)) {
+            // Another host's now (its lease lapsed here, or is being handed over): the fire is left to whoever
+            // holds the job, not consumed. Its next fire stays at this one, so the host that adopts the job applies
+            // its misfire policy to it instead of skipping it.
+            slot.setElsewhere(true);
+            arming.suspend(slot);
+            dropWaitingFires(slot);
+            return;
+        }
         if (arming.misfired(due, now)) {
             applyMisfirePolicy(slot, due, now);
         } else {

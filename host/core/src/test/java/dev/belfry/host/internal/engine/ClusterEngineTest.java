@@ -46,6 +46,7 @@ class ClusterEngineTest {
     private final ClusterSink sink = new ClusterSink();
     private final HeldRuns runs = new HeldRuns();
     private boolean commitBeforeRun;
+    private boolean firesHere = true;
     private Engine engine;
 
     /** INFO too: a fire taken by another host is told at INFO. */
@@ -64,6 +65,11 @@ class ClusterEngineTest {
                 @Override
                 public boolean commitBeforeRun() {
                     return commitBeforeRun;
+                }
+
+                @Override
+                public boolean firesHere(QName job) {
+                    return firesHere;
                 }
             };
             engine = new Engine(clock, sink, claim, runs, new EngineSettings(8, Duration.ofSeconds(5),
@@ -220,6 +226,37 @@ class ClusterEngineTest {
         runs.runAll();
         assertThat(job.scheduledFors()).containsExactly(Instant.parse("2027-01-04T12:01:00Z"),
                 Instant.parse("2027-01-04T12:06:00Z"));
+    }
+
+    @Test
+    void shouldLeaveAFireDueWhileItsLeaseLapsedHereToTheMisfirePolicyOfWhoeverAdoptsTheJob() {
+        // given: this host's job, fired at noon and committed, next fire 12:01
+        TestJob job = attach(JobSpec.builder("tick", EVERY_MINUTE).misfire(MisfirePolicy.fireOnce()).build());
+        engine().runDue();
+        runs.runAll();
+        JobRecord committed = sink.require("demo.tick");
+        int changes = sink.history.size();
+
+        // when: its 12:01 fire falls due while the lease on its shard has lapsed on this host
+        firesHere = false;
+        at("2027-01-04T12:01:00Z");
+        int fired = engine().runDue();
+
+        // then: nothing runs, nothing of it changes, and it is no longer this host's until adopted
+        assertThat(fired).isZero();
+        assertThat(sink.history).hasSize(changes);
+        assertThat(engine().isElsewhere(TICK)).isTrue();
+        assertThat(engine().nextDue()).isEmpty();
+
+        // when: the lease is back at 12:03:30 and the job is adopted as stored
+        firesHere = true;
+        at("2027-01-04T12:03:30Z");
+        engine().adopt(List.of(committed), TICK::equals);
+        runs.runAll();
+
+        // then: the 12:01 fire goes through the misfire policy: one run for it, none lost
+        assertThat(job.scheduledFors()).containsExactly(NOON, Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(engine().stats().firesMissed()).isEqualTo(3);
     }
 
     @Test
