@@ -61,17 +61,15 @@ public final class ClusterBench {
         Path secret = work.resolve("password");
         Files.writeString(secret, pg.password());
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-        String scheduler = quartz ? "Quartz 2.5 JDBC store (" + QuartzBenchHost.THREADS + " threads, "
-                + QuartzBenchHost.CONNECTIONS + " connections, batch acquisition "
-                + (Boolean.parseBoolean(o.get("quartz-tuned")) ? QuartzBenchHost.THREADS + ", idleWaitTime 1 s)"
-                : "1)") : "Belfry";
-        System.out.printf("cluster bench: %s, %d hosts, %d jobs every %d ms (%.0f fires/s), %d s measured, JVM %s,"
-                        + " %s%n", scheduler, hostCount, jobs, periodMs, jobs * 1000.0 / periodMs, seconds, System.getProperty("java.version"),
-                o.get("jvm"));
+        String scheduler = quartz ? QuartzBenchHost.describe(Boolean.parseBoolean(o.get("quartz-tuned"))) : "Belfry";
+        System.out.printf("cluster bench: %s, %d hosts, %d jobs every %d ms (%.0f fires/s), %d s measured,"
+                        + " JVM %s, %s%n", scheduler, hostCount, jobs, periodMs, jobs * 1000.0 / periodMs, seconds,
+                System.getProperty("java.version"), o.get("jvm"));
         try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password())) {
             System.out.println("PostgreSQL " + scalar(c, "SHOW server_version") + ", fsync "
                     + scalar(c, "SHOW fsync") + ", synchronous_commit " + scalar(c, "SHOW synchronous_commit")
-                    + ", shared_buffers " + scalar(c, "SHOW shared_buffers"));
+                    + ", shared_buffers " + scalar(c, "SHOW shared_buffers")
+                    + ", max_connections " + scalar(c, "SHOW max_connections"));
         }
         List<Child> hosts = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password())) {

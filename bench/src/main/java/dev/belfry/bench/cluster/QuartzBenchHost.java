@@ -51,6 +51,12 @@ public final class QuartzBenchHost {
         FireLog.serve(Path.of(args[6]), () -> scheduler.shutdown(true));
     }
 
+    /** @return how the schedulers are configured, for the benchmark's first line */
+    static String describe(boolean tuned) {
+        return "Quartz 2.5 JDBC store (" + THREADS + " threads, " + CONNECTIONS + " connections, batch acquisition "
+                + (tuned ? THREADS + ", idleWaitTime 1 s)" : "1)");
+    }
+
     private static void record(JobExecutionContext context) {
         Instant due = context.getScheduledFireTime().toInstant();
         FireLog.fired(due, context.getTrigger().getKey().getName() + '|' + due);
