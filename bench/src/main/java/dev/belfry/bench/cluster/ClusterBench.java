@@ -24,11 +24,13 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Cluster mode on this machine: three hosts as separate JVMs (applications embedding Belfry with
- * {@code ClusterModule}) on one local PostgreSQL that the benchmark starts, all sharing the machine's cores.
+ * {@code ClusterModule}, or Quartz schedulers on its clustered JDBC store) on one local PostgreSQL that the
+ * benchmark starts, all sharing the machine's cores.
  * Measures cluster-wide fires per second with fire lag, database transactions per fire, a duplicate check over
  * every fire the jobs recorded, and the failover time after a kill -9 (docs/benchmarks.md, "Cluster mode").
  *
- * <p>Options: {@code --jobs=N --period-ms=MS --seconds=S --hosts=H --failover=true|false --jvm="opts"}.
+ * <p>Options: {@code --scheduler=belfry|quartz --quartz-tuned=true|false --jobs=N --period-ms=MS --seconds=S
+ * --warmup=S --hosts=H --failover=true|false --jvm="opts"}.
  */
 public final class ClusterBench {
 
@@ -38,6 +40,7 @@ public final class ClusterBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new HashMap<>(Map.of("jobs", "10000", "period-ms", "2000", "seconds", "60",
                 "hosts", "3", "failover", "false", "jvm", "-XX:+UseZGC -Xmx1g", "warmup", "15"));
+        o.putAll(Map.of("scheduler", "belfry", "quartz-tuned", "false"));
         for (String a : args) {
             String[] kv = a.replaceFirst("^--", "").split("=", 2);
             o.put(kv[0], kv[1]);
@@ -46,6 +49,11 @@ public final class ClusterBench {
         long periodMs = Long.parseLong(o.get("period-ms"));
         int seconds = Integer.parseInt(o.get("seconds"));
         int hostCount = Integer.parseInt(o.get("hosts"));
+        boolean quartz = switch (o.get("scheduler")) {
+            case "belfry" -> false;
+            case "quartz" -> true;
+            default -> throw new IllegalArgumentException("--scheduler must be belfry or quartz: " + o.get("scheduler"));
+        };
         PostgresServer pg = PostgresServer.shared();
         String db = pg.createDatabase();
         String url = pg.jdbcUrl(db);
@@ -53,30 +61,47 @@ public final class ClusterBench {
         Path secret = work.resolve("password");
         Files.writeString(secret, pg.password());
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-        System.out.printf("cluster bench: %d hosts, %d jobs every %d ms (%.0f fires/s), %d s measured, JVM %s, %s%n",
-                hostCount, jobs, periodMs, jobs * 1000.0 / periodMs, seconds, System.getProperty("java.version"),
-                o.get("jvm"));
+        String scheduler = quartz ? QuartzBenchHost.describe(Boolean.parseBoolean(o.get("quartz-tuned"))) : "Belfry";
+        System.out.printf("cluster bench: %s, %d hosts, %d jobs every %d ms (%.0f fires/s), %d s measured,"
+                        + " JVM %s, %s%n", scheduler, hostCount, jobs, periodMs, jobs * 1000.0 / periodMs, seconds,
+                System.getProperty("java.version"), o.get("jvm"));
         try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password())) {
             System.out.println("PostgreSQL " + scalar(c, "SHOW server_version") + ", fsync "
                     + scalar(c, "SHOW fsync") + ", synchronous_commit " + scalar(c, "SHOW synchronous_commit")
-                    + ", shared_buffers " + scalar(c, "SHOW shared_buffers"));
+                    + ", shared_buffers " + scalar(c, "SHOW shared_buffers")
+                    + ", max_connections " + scalar(c, "SHOW max_connections"));
         }
         List<Child> hosts = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password())) {
-            for (int i = 0; i < hostCount; i++) {
-                hosts.add(Child.start(o.get("jvm"), url, pg.user(), secret, "host-" + i, work, jobs, periodMs));
+            if (quartz) {
+                QuartzCluster.createTables(c);
             }
-            for (Child h : hosts) {
+            for (int i = 0; i < hostCount; i++) {
+                List<String> main = quartz
+                        ? List.of(QuartzBenchHost.class.getName(), url, pg.user(), secret.toString(), "host-" + i,
+                                Integer.toString(jobs), Long.toString(periodMs),
+                                work.resolve("host-" + i + ".fires").toString(), o.get("quartz-tuned"))
+                        : List.of(ClusterBenchHost.class.getName(), url, pg.user(), secret.toString(), "host-" + i,
+                                work.resolve("host-" + i).toString(), Integer.toString(jobs), Long.toString(periodMs),
+                                work.resolve("host-" + i + ".fires").toString());
+                hosts.add(Child.start(o.get("jvm"), main, "host-" + i, work));
+                if (quartz && i == 0) {
+                    // host-0 stores the triggers; the others start after, so that their first acquisition finds
+                    // them instead of idling for Quartz's idleWaitTime (30 s by default).
+                    hosts.get(0).await("ready", 120);
+                }
+            }
+            for (Child h : hosts.subList(quartz ? 1 : 0, hosts.size())) {
                 h.await("ready", 120);
             }
             long t0 = System.nanoTime();
-            while (owners(c) < hostCount || held(c) < 256) {
+            while (quartz ? QuartzCluster.schedulers(c) < hostCount : owners(c) < hostCount || held(c) < 256) {
                 Thread.sleep(100);
                 if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(60)) {
-                    throw new IllegalStateException("the shards were not split within 60 s");
+                    throw new IllegalStateException("the cluster did not form within 60 s");
                 }
             }
-            System.out.printf("shards split between %d hosts after %d ms; warming up %s s%n", hostCount,
+            System.out.printf("%d hosts in the cluster after %d ms; warming up %s s%n", hostCount,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), o.get("warmup"));
             Thread.sleep(Long.parseLong(o.get("warmup")) * 1000);
             long xactBefore = xacts(c);
@@ -103,13 +128,11 @@ public final class ClusterBench {
                 Child victim = hosts.remove(hostCount - 1);
                 victim.process.destroyForcibly();
                 long killed = System.nanoTime();
-                String dead = scalar(c, "SELECT host_id FROM belfry_hosts WHERE address = '" + victim.name + "'");
-                while (Long.parseLong(scalar(c, "SELECT count(*) FROM belfry_shards WHERE expires_at > now()"
-                        + " AND owner <> '" + dead + "'")) < 256) {
-                    Thread.sleep(20);
+                if (quartz) {
+                    QuartzCluster.awaitRecovery(c, victim.name, killed);
+                } else {
+                    awaitShardTakeover(c, victim.name, killed);
                 }
-                System.out.printf("failover: after kill -9 of %s the other hosts held all 256 shards in %d ms%n",
-                        victim.name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
                 Thread.sleep(3000);
             }
         } finally {
@@ -122,7 +145,8 @@ public final class ClusterBench {
                 }
             }
         }
-        System.out.println("duplicate (job, instant, attempt) fires over the whole run: " + duplicates(work));
+        System.out.println("duplicate " + (quartz ? "(trigger, scheduled fire time)" : "(job, instant, attempt)")
+                + " fires over the whole run: " + duplicates(work));
     }
 
     private static long duplicates(Path work) throws IOException {
@@ -140,6 +164,16 @@ public final class ClusterBench {
         return dups;
     }
 
+    private static void awaitShardTakeover(Connection c, String victim, long killed) throws Exception {
+        String dead = scalar(c, "SELECT host_id FROM belfry_hosts WHERE address = '" + victim + "'");
+        while (Long.parseLong(scalar(c, "SELECT count(*) FROM belfry_shards WHERE expires_at > now()"
+                + " AND owner <> '" + dead + "'")) < 256) {
+            Thread.sleep(20);
+        }
+        System.out.printf("failover: after kill -9 of %s the other hosts held all 256 shards in %d ms%n",
+                victim, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+    }
+
     private static long owners(Connection c) throws Exception {
         return Long.parseLong(scalar(c, "SELECT count(DISTINCT owner) FROM belfry_shards WHERE expires_at > now()"));
     }
@@ -152,7 +186,7 @@ public final class ClusterBench {
         return Long.parseLong(scalar(c, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"));
     }
 
-    private static String scalar(Connection c, String sql) throws Exception {
+    static String scalar(Connection c, String sql) throws Exception {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getString(1);
@@ -173,15 +207,12 @@ public final class ClusterBench {
             this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         }
 
-        static Child start(String jvm, String url, String user, Path secret, String name, Path work, int jobs,
-                           long periodMs) throws IOException {
+        static Child start(String jvm, List<String> main, String name, Path work) throws IOException {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(List.of(jvm.trim().split("\\s+")));
-            cmd.addAll(List.of("-DBELFRY_LOG_LEVEL=WARN", "-cp", System.getProperty("java.class.path"),
-                    ClusterBenchHost.class.getName(), url, user, secret.toString(), name,
-                    work.resolve(name).toString(), Integer.toString(jobs), Long.toString(periodMs),
-                    work.resolve(name + ".fires").toString()));
+            cmd.addAll(List.of("-DBELFRY_LOG_LEVEL=WARN", "-cp", System.getProperty("java.class.path")));
+            cmd.addAll(main);
             Process p = new ProcessBuilder(cmd).redirectError(work.resolve(name + ".log").toFile()).start();
             return new Child(name, p);
         }
