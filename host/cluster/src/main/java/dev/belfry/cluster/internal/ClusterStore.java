@@ -280,7 +280,8 @@ final class ClusterStore implements StateStore {
     private final class BatchWriter {
         private final Connection c;
         private final List<Change> batch;
-        private final Map<Integer, Long> current = new HashMap<>();
+        /** Whether a statement of this batch has share-locked this host's lease rows yet. */
+        private boolean locked;
 
         BatchWriter(Connection c, List<Change> batch) {
             this.c = c;
@@ -288,7 +289,6 @@ final class ClusterStore implements StateStore {
         }
 
         Map<Long, FireTakenException> write() throws SQLException {
-            lockShards();
             Map<Long, FireTakenException> refusedNow = claim();
             Set<QName> lostStart = new HashSet<>();
             for (Change change : batch) {
@@ -301,26 +301,27 @@ final class ClusterStore implements StateStore {
             return refusedNow;
         }
 
-        /** The lease rows of the shards this host writes, share-locked: no owner change until the commit. */
-        private void lockShards() throws SQLException {
-            try (PreparedStatement s = c.prepareStatement("SELECT shard, epoch FROM belfry_shards"
-                    + " WHERE owner = ? AND expires_at > now() ORDER BY shard FOR SHARE")) {
-                s.setString(1, hostId);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        current.put(r.getInt(1), r.getLong(2));
-                    }
-                }
+        /**
+         * The join of a statement's rows to their shard's current lease under the epoch they name, taking one
+         * parameter: this host's id. The batch's first statement also share-locks this host's lease rows (in shard
+         * order, so renewals and takeovers queue behind the commit instead of deadlocking with it): no owner changes
+         * until the commit, and the database refuses whatever another epoch writes.
+         */
+        private String leaseJoin() {
+            if (locked) {
+                return " JOIN belfry_shards l ON l.shard = u.shard AND l.owner = ? AND l.epoch = u.epoch"
+                        + " AND l.expires_at > now()";
             }
-            count(1);
+            locked = true;
+            return " JOIN (SELECT shard, epoch FROM belfry_shards WHERE owner = ? AND expires_at > now()"
+                    + " ORDER BY shard FOR SHARE) l ON l.shard = u.shard AND l.epoch = u.epoch";
         }
 
         /** @return whether this host may write the shard under the epoch it believes it holds */
         private boolean current(int shard) {
-            Long epoch = current.get(shard);
-            // mayWrite: the lease is current on this host's clock too. A change made after it lapsed here (a
-            // fire dropped, a next fire moved) is not written: whoever adopts the job reads the state before it.
-            return epoch != null && epoch == ownership.epoch(shard) && ownership.mayWrite(shard);
+            // Current on this host's clock. A change made after the lease lapsed here (a fire dropped, a next fire
+            // moved) is not written: whoever adopts the job reads the state before it. The database checks the rest.
+            return ownership.mayWrite(shard);
         }
 
         private Map<Long, FireTakenException> claim() throws SQLException {
@@ -364,8 +365,7 @@ final class ClusterStore implements StateStore {
                     + Sql.ts("?") + ", " + Sql.ts("u.started_at")
                     + " FROM unnest(?::text[], ?::bigint[], ?::integer[], ?::integer[], ?::bigint[], ?::bigint[])"
                     + " AS u(qname, fire_for, attempt, shard, epoch, started_at)"
-                    + " JOIN belfry_shards l ON l.shard = u.shard AND l.owner = ? AND l.epoch = u.epoch"
-                    + " AND l.expires_at > now()"
+                    + leaseJoin()
                     + " ON CONFLICT DO NOTHING RETURNING qname, " + Sql.micros("scheduled_for") + ", attempt")) {
                 s.setString(1, hostId);
                 s.setLong(2, Sql.micros(hostStartedAt));
@@ -387,7 +387,8 @@ final class ClusterStore implements StateStore {
                 Change start = starts.get(i);
                 if (!claimed.contains(names.get(i) + '@' + fireFor[i] + '#' + attempts[i])) {
                     refusedNow.put(start.ticket, new FireTakenException("fire " + start.scheduledFor + " (attempt "
-                            + start.attempt + ") of job " + start.qname + " is already claimed by a host"));
+                            + start.attempt + ") of job " + start.qname + " is claimed by another host, or the"
+                            + " lease on its shard moved"));
                 }
             }
             return refusedNow;
@@ -474,8 +475,7 @@ final class ClusterStore implements StateStore {
             String sql = "INSERT INTO belfry_jobs (qname, shard, plugin_id, status, paused, next_fire_at, record,"
                     + " written_by, written_epoch, updated_at) SELECT u.qname, u.shard, u.plugin_id, u.status,"
                     + " u.paused, " + Sql.ts("u.next_fire") + ", u.record, ?, u.epoch, now()" + source
-                    + (owned ? " JOIN belfry_shards l ON l.shard = u.shard AND l.owner = ? AND l.epoch = u.epoch"
-                    + " AND l.expires_at > now() ON CONFLICT (qname) DO UPDATE SET shard = excluded.shard,"
+                    + (owned ? leaseJoin() + " ON CONFLICT (qname) DO UPDATE SET shard = excluded.shard,"
                     + " plugin_id = excluded.plugin_id, status = excluded.status, paused = excluded.paused,"
                     + " next_fire_at = excluded.next_fire_at, record = excluded.record,"
                     + " written_by = excluded.written_by, written_epoch = excluded.written_epoch,"
