@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
 final class ClusterStore implements StateStore {
     private static final Logger log = LoggerFactory.getLogger(ClusterStore.class);
     private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+    /**
+     * How long changes nobody waits for (run ends, next fires) may wait for company before they are written: they
+     * then share a transaction with others instead of costing one each. A run start, or anyone waiting, writes at
+     * once. A crash in that window leaves a run that had ended recorded as running: retried by its policy.
+     */
+    private static final long GATHER_NANOS = Duration.ofMillis(10).toNanos();
 
     private final DataSource pool;
     private final String hostId;
@@ -51,6 +57,10 @@ final class ClusterStore implements StateStore {
     // Guarded by lock.
     private List<Change> queue = new ArrayList<>();
     private long lastTicket;
+    /** When the oldest change of the queue came. */
+    private long queuedSince;
+    /** The queue holds a run start, or someone waits for a change in it: write it now. */
+    private boolean urgent;
     private long committedTicket;
     private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>();
     /** Tickets that failed before anyone asked for them: a refused claim, a start whose batch failed. */
@@ -114,7 +124,13 @@ final class ClusterStore implements StateStore {
                 return lastTicket; // after the last commit: nothing more is written (the host has stopped)
             }
             change.ticket = ++lastTicket;
+            if (queue.isEmpty()) {
+                queuedSince = System.nanoTime();
+            }
             queue.add(change);
+            if (change.kind == Change.START) {
+                urgent = true;
+            }
             lock.notifyAll();
             return change.ticket;
         }
@@ -130,6 +146,8 @@ final class ClusterStore implements StateStore {
             if (ticket <= committedTicket) {
                 return CompletableFuture.completedFuture(null);
             }
+            urgent = true;
+            lock.notifyAll();
             return waiters.computeIfAbsent(ticket, t -> new CompletableFuture<>());
         }
     }
@@ -160,6 +178,11 @@ final class ClusterStore implements StateStore {
                 while (queue.isEmpty() && !closing && !stopped) {
                     waitQuietly(0);
                 }
+                long left;
+                while (!urgent && !closing && !stopped && (left = queuedSince + GATHER_NANOS - System.nanoTime()) > 0) {
+                    waitQuietly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+                urgent = false;
                 if (queue.isEmpty() || stopped) {
                     stopped = true;
                     lock.notifyAll();
