@@ -190,15 +190,19 @@ final class LeaseKeeper {
                     throw new SQLException("another live process took host id " + me.hostId());
                 }
                 if (!handBack.isEmpty()) {
-                    try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards SET owner = NULL,"
-                            + " expires_at = '-infinity' WHERE owner = ? AND shard = ANY(?)")) {
+                    try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards l SET owner = NULL,"
+                            + " expires_at = '-infinity' FROM (SELECT shard FROM belfry_shards WHERE owner = ?"
+                            + " AND shard = ANY(?) ORDER BY shard FOR UPDATE) o WHERE l.shard = o.shard")) {
                         s.setString(1, me.hostId());
                         s.setArray(2, c.createArrayOf("integer", handBack.toArray()));
                         s.executeUpdate();
                     }
                 }
-                try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards SET expires_at = now() + ?"
-                        + " * interval '1 millisecond' WHERE owner = ? RETURNING shard, epoch")) {
+                // Rows locked in shard order, as the store's commits lock them: a renewal queues behind a commit
+                // instead of deadlocking with it.
+                try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards l SET expires_at = now() + ?"
+                        + " * interval '1 millisecond' FROM (SELECT shard FROM belfry_shards WHERE owner = ?"
+                        + " ORDER BY shard FOR UPDATE) o WHERE l.shard = o.shard RETURNING l.shard, l.epoch")) {
                     s.setLong(1, lease.toMillis());
                     s.setString(2, me.hostId());
                     try (ResultSet r = s.executeQuery()) {
