@@ -47,6 +47,12 @@ public final class ClusterConfig {
         return url;
     }
 
+    /** @return the database's JDBC URL without its parameters, for messages */
+    public String displayUrl() {
+        int query = url.indexOf('?');
+        return query < 0 ? url : url.substring(0, query);
+    }
+
     /** @return the database user */
     public String user() {
         return user;
@@ -89,7 +95,7 @@ public final class ClusterConfig {
 
     @Override
     public String toString() {
-        return "ClusterConfig[" + url + ", user " + user + ", lease " + leaseTime + "]"; // never the password
+        return "ClusterConfig[" + displayUrl() + ", user " + user + ", lease " + leaseTime + "]";
     }
 
     /** Builds a {@link ClusterConfig}. */
@@ -106,9 +112,21 @@ public final class ClusterConfig {
 
         private Builder(String url) {
             Objects.requireNonNull(url, "url");
+            // The messages never repeat the URL: a password may be in it.
             if (!url.startsWith("jdbc:postgresql://")) {
-                throw new IllegalArgumentException("cluster database '" + url + "' is not a PostgreSQL JDBC URL"
-                        + " (jdbc:postgresql://HOST:PORT/DATABASE)");
+                throw new IllegalArgumentException("the cluster database URL is not a PostgreSQL JDBC URL: it must"
+                        + " read jdbc:postgresql://HOST:PORT/DATABASE");
+            }
+            String lower = url.toLowerCase(java.util.Locale.ROOT);
+            int query = lower.indexOf('?');
+            String authority = lower.substring("jdbc:postgresql://".length(), lower.indexOf('/',
+                    "jdbc:postgresql://".length()) < 0 ? lower.length() : lower.indexOf('/', "jdbc:postgresql://"
+                    .length()));
+            if (authority.contains("@") || (query >= 0 && java.util.regex.Pattern.compile("[?&](password|user)=")
+                    .matcher(lower).find())) {
+                throw new IllegalArgumentException("the cluster database URL must not hold a user or a password (it"
+                        + " shows in process lists and logs): give the user with --db-user and the password with"
+                        + " --db-password-env or --db-password-file");
             }
             this.url = url;
         }

@@ -58,7 +58,7 @@ public final class ClusterState implements SharedState {
         try {
             pool = new HikariDataSource(poolConfig(config, hostId));
         } catch (RuntimeException e) {
-            throw new HostStartException("cannot connect to the cluster database " + config.url() + ": "
+            throw new HostStartException("cannot connect to the cluster database " + config.displayUrl() + ": "
                     + rootMessage(e), e);
         }
         try {
@@ -81,7 +81,7 @@ public final class ClusterState implements SharedState {
                     runHistory);
         } catch (SQLException | RuntimeException e) {
             pool.close();
-            throw new HostStartException("cannot use the cluster database " + config.url() + ": " + rootMessage(e),
+            throw new HostStartException("cannot use the cluster database " + config.displayUrl() + ": " + rootMessage(e),
                     e);
         }
     }

@@ -58,7 +58,7 @@ final class ClusterCommand {
         try {
             return DriverManager.getConnection(config.url(), p);
         } catch (SQLException e) {
-            throw new AdminClient.OperationFailed("cannot connect to the cluster database " + config.url() + ": "
+            throw new AdminClient.OperationFailed("cannot connect to the cluster database " + config.displayUrl() + ": "
                     + e.getMessage());
         }
     }
