@@ -8,10 +8,13 @@ import dev.belfry.api.JobContext;
 import dev.belfry.api.JobSpec;
 import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
+import dev.belfry.cluster.testing.FaultProxy;
 import dev.belfry.cluster.testing.PostgresServer;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
+import dev.belfry.host.JobOperationException;
 import dev.belfry.host.JobView;
+import dev.belfry.host.StoreUnavailableException;
 import dev.belfry.host.testing.Eventually;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,7 +59,11 @@ class ClusterHostTest {
     }
 
     private Host start(String name, int jobs) {
-        ClusterConfig cluster = ClusterConfig.builder(pg.jdbcUrl(database)).user(pg.user())
+        return start(name, jobs, pg.jdbcUrl(database));
+    }
+
+    private Host start(String name, int jobs, String url) {
+        ClusterConfig cluster = ClusterConfig.builder(url).user(pg.user())
                 .password(pg.password().toCharArray()).leaseTime(LEASE).renewEvery(Duration.ofSeconds(1)).address(name)
                 .build();
         BackgroundJob[] declared = IntStream.range(0, jobs).mapToObj(i -> new Tick(name, "tick-" + i))
@@ -151,6 +158,48 @@ class ClusterHostTest {
                 + " SET incarnation = 'copy', expires_at = now() + interval '1 hour'");
         assertThatThrownBy(() -> start("a", 1)).isInstanceOf(dev.belfry.host.HostStartException.class)
                 .hasMessageContaining("host id " + id + " is live in this cluster in another process");
+    }
+
+    @Test
+    void shouldNotConfirmAnOperationOrShowStaleJobsWhileTheDatabaseIsOutOfReach() throws Exception {
+        try (FaultProxy proxy = FaultProxy.start("127.0.0.1", pg.port())) {
+            Host a = start("a", 5, "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + database);
+            Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 256, () -> "a to hold every shard");
+            QName job = a.jobs().get(0).qname();
+            Eventually.await(Duration.ofSeconds(10), () -> firedSince(job, Instant.EPOCH),
+                    () -> job + " to fire on a: its shard taken over there");
+
+            proxy.cut();
+
+            // A pause the database never got would be lost with the lease: the operator is told, not reassured.
+            assertThatThrownBy(() -> a.pause(job)).isInstanceOf(JobOperationException.class)
+                    .hasMessageContaining("job " + job + ": paused on this host, but the cluster database has not"
+                            + " confirmed it");
+            // This host's copies of the cluster's jobs are not shown as the cluster's.
+            assertThatThrownBy(a::jobs).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageStartingWith("cannot read the cluster's jobs from its database");
+
+            proxy.heal();
+            Eventually.await(Duration.ofSeconds(20), () -> {
+                try {
+                    return a.job(job).orElseThrow().paused();
+                } catch (StoreUnavailableException notYet) {
+                    return false;
+                }
+            }, () -> "the pause to reach the database once it is back (within the lease, nothing was lost)");
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartOnADataDirectoryHoldingASingleHostsState() throws Exception {
+        Path system = java.nio.file.Files.createDirectories(tmp.resolve("a").resolve("_system"));
+        java.nio.file.Files.writeString(system.resolve("background_jobs.json"), "{}");
+
+        assertThatThrownBy(() -> start("a", 1)).isInstanceOf(dev.belfry.host.HostStartException.class)
+                .hasMessageContaining("holds a single host's job state, which cluster mode does not read: move it"
+                        + " into the cluster with belfry cluster import --data");
+        assertThat(query("SELECT count(*) FROM pg_tables WHERE tablename = 'belfry_jobs'")).as("refused before the"
+                + " database was touched").isZero();
     }
 
     private void exec(String sql) throws Exception {

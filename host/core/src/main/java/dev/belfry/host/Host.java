@@ -44,6 +44,7 @@ import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarStore;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,10 +61,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +86,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Host implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Host.class);
+    /** How long a cluster host waits for the database to confirm an operator's change. */
+    private static final Duration CONFIRM_WITHIN = Duration.ofSeconds(5);
     /**
      * This build's version, such as {@code 0.1.0-SNAPSHOT}: what the start line, {@code belfry status} and
      * {@code belfry --version} show.
@@ -222,9 +227,14 @@ public final class Host implements AutoCloseable {
                     .filter(SharedStateFactory.class::isInstance).map(SharedStateFactory.class::cast).findFirst();
             if (cluster.isPresent()) {
                 Path sidecar = config.dataDir().resolve(SidecarStore.DIRECTORY).resolve(SidecarStore.FILE_NAME);
-                if (Files.exists(sidecar)) {
-                    log.warn("{} holds a single host's job state; cluster mode does not read it (belfry cluster import"
-                            + " --data {} moves it into the cluster)", sidecar, config.dataDir());
+                if (Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+                    // Started as it is, its jobs would be registered afresh in the cluster: paused ones firing, their
+                    // history and checkpoints left behind.
+                    throw new HostStartException("data directory " + config.dataDir() + " holds a single host's job"
+                            + " state, which cluster mode does not read: move it into the cluster with belfry cluster"
+                            + " import --data " + config.dataDir() + " (into a stopped cluster) and then move "
+                            + sidecar.getFileName() + " out of " + sidecar.getParent() + ", or give this host another"
+                            + " data directory");
                 }
                 shared = cluster.get().open(hostId, config.clock(), config.runHistory());
             } else {
@@ -449,9 +459,8 @@ public final class Host implements AutoCloseable {
         try {
             shared.currentJobs().forEach(r -> stored.put(r.qname(), r));
         } catch (RuntimeException e) {
-            // The shared store is out of reach: this host's own jobs are current, the others as last known here.
-            log.debug("showing this host's copy of the cluster's jobs: {}", e.getMessage());
-            return here;
+            // This host's copies of other hosts' jobs are stale: shown as the cluster's, they would mislead.
+            throw new StoreUnavailableException(e.getMessage() + "; belfry status shows this host's own state", e);
         }
         List<JobSnapshot> out = new ArrayList<>(stored.size());
         for (JobSnapshot job : here) {
@@ -468,7 +477,40 @@ public final class Host implements AutoCloseable {
     }
 
     private List<RunLogRecords.Run> runHistory(QName qname) {
-        return shared == null ? runs.runs(qname) : shared.runs(qname);
+        if (shared == null) {
+            return runs.runs(qname);
+        }
+        try {
+            return shared.runs(qname);
+        } catch (RuntimeException e) {
+            throw new StoreUnavailableException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * In cluster mode, an operation done on this host's engine is confirmed only once the cluster's database has it:
+     * a change left in memory would be lost if the lease ran out before the database came back, after the operator
+     * was told it was done. An operation forwarded to another host is confirmed by that host.
+     */
+    private void confirm(QName qname, String done) {
+        if (shared == null || engine.isElsewhere(qname)) {
+            return;
+        }
+        try {
+            store.flush().get(CONFIRM_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            String why = cause instanceof TimeoutException ? "no answer within " + CONFIRM_WITHIN.toSeconds() + " s"
+                    : cause.getMessage() == null ? cause.toString() : cause.getMessage().lines().findFirst().orElse("");
+            throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname + ": " + done
+                    + " on this host, but the cluster database has not confirmed it (" + why + "); it is lost if the"
+                    + " database stays out of reach longer than the lease: ask again once belfry status shows the"
+                    + " host ready");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname + ": " + done
+                    + ", not confirmed: interrupted");
+        }
     }
 
     /**
@@ -513,7 +555,7 @@ public final class Host implements AutoCloseable {
      */
     public TriggerOutcome trigger(QName qname) {
         requireOpen();
-        return engine.trigger(qname);
+        return new Context().trigger(qname);
     }
 
     /**
@@ -522,7 +564,7 @@ public final class Host implements AutoCloseable {
      */
     public void pause(QName qname) {
         requireOpen();
-        engine.pause(qname);
+        new Context().pause(qname);
     }
 
     /**
@@ -531,7 +573,7 @@ public final class Host implements AutoCloseable {
      */
     public void resume(QName qname) {
         requireOpen();
-        engine.resume(qname);
+        new Context().resume(qname);
     }
 
     /**
@@ -542,7 +584,7 @@ public final class Host implements AutoCloseable {
      */
     public void cancel(QName qname) {
         requireOpen();
-        engine.cancel(qname);
+        new Context().cancel(qname);
     }
 
     /** @return the ids of the running plugins, in start order */
@@ -772,22 +814,27 @@ public final class Host implements AutoCloseable {
 
         @Override
         public TriggerOutcome trigger(QName qname) {
-            return engine.trigger(qname);
+            TriggerOutcome outcome = engine.trigger(qname);
+            confirm(qname, "triggered (" + outcome.name().toLowerCase() + ")");
+            return outcome;
         }
 
         @Override
         public void pause(QName qname) {
             engine.pause(qname);
+            confirm(qname, "paused");
         }
 
         @Override
         public void resume(QName qname) {
             engine.resume(qname);
+            confirm(qname, "resumed");
         }
 
         @Override
         public void cancel(QName qname) {
             engine.cancel(qname);
+            confirm(qname, "cancelled");
         }
 
         @Override

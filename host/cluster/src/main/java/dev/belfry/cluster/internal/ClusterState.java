@@ -59,7 +59,7 @@ public final class ClusterState implements SharedState {
             pool = new HikariDataSource(poolConfig(config, hostId));
         } catch (RuntimeException e) {
             throw new HostStartException("cannot connect to the cluster database " + config.displayUrl() + ": "
-                    + rootMessage(e), e);
+                    + DbErrors.describe(e), e);
         }
         try {
             try (Connection c = pool.getConnection()) {
@@ -71,7 +71,7 @@ public final class ClusterState implements SharedState {
             Instant startedAt = clock.instant();
             ClusterStore store = new ClusterStore(pool, hostId, startedAt, ownership, shards, clock, jobs);
             OperationRelay relay = new OperationRelay(pool, () -> connection(pool), hostId, ownership,
-                    config.operationTimeout());
+                    config.operationTimeout(), store::flush);
             LeaseKeeper.Identity me = new LeaseKeeper.Identity(hostId, UUID.randomUUID().toString(), startedAt,
                     Host.BUILD_VERSION, config.address());
             LeaseKeeper leases = new LeaseKeeper(pool, me, config.leaseTime(), config.renewEvery(), ownership, shards,
@@ -81,7 +81,7 @@ public final class ClusterState implements SharedState {
                     runHistory);
         } catch (SQLException | RuntimeException e) {
             pool.close();
-            throw new HostStartException("cannot use the cluster database " + config.displayUrl() + ": " + rootMessage(e),
+            throw new HostStartException("cannot use the cluster database " + config.displayUrl() + ": " + DbErrors.describe(e),
                     e);
         }
     }
@@ -120,15 +120,6 @@ public final class ClusterState implements SharedState {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.toString() : t.getMessage();
-        return m.lines().findFirst().orElse(m);
-    }
-
     @Override
     public StateStore store() {
         return store;
@@ -155,7 +146,8 @@ public final class ClusterState implements SharedState {
         try {
             return ClusterQueries.allJobs(pool, shards);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the cluster's jobs: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the cluster's jobs from its database: "
+                    + DbErrors.describe(e), e);
         }
     }
 
@@ -164,7 +156,8 @@ public final class ClusterState implements SharedState {
         try {
             return ClusterQueries.runs(pool, qname, runHistory);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the runs of " + qname + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the runs of " + qname + " from the cluster's database: "
+                    + DbErrors.describe(e), e);
         }
     }
 
@@ -180,7 +173,7 @@ public final class ClusterState implements SharedState {
         try {
             out.put("hosts", ClusterQueries.hosts(pool));
         } catch (SQLException e) {
-            out.put("hosts", "unknown: " + e.getMessage());
+            out.put("hosts", "unknown: " + DbErrors.describe(e));
         }
         return out;
     }

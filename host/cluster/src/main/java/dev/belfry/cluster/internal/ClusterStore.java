@@ -267,7 +267,7 @@ final class ClusterStore implements StateStore {
 
     private void failed(List<Change> batch, Exception e) {
         List<CompletableFuture<Void>> fail = new ArrayList<>();
-        String error = e.getMessage() == null ? e.toString() : e.getMessage();
+        String error = DbErrors.describe(e);
         SQLException cause = e instanceof SQLException s ? s : new SQLException(error, e);
         synchronized (lock) {
             failures++;
@@ -342,9 +342,10 @@ final class ClusterStore implements StateStore {
 
         /** @return whether this host may write the shard under the epoch it believes it holds */
         private boolean current(int shard) {
-            // Current on this host's clock. A change made after the lease lapsed here (a fire dropped, a next fire
-            // moved) is not written: whoever adopts the job reads the state before it. The database checks the rest.
-            return ownership.mayWrite(shard);
+            // Any shard this host has held is written under the epoch it held it with, and the database decides:
+            // a run that ended after the lease lapsed here is still recorded if no other host took the shard. The
+            // engine makes no other change once the lease lapsed (it leaves due fires alone).
+            return ownership.epoch(shard) > 0;
         }
 
         private Map<Long, FireTakenException> claim() throws SQLException {

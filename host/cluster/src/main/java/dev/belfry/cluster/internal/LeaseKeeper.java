@@ -55,6 +55,7 @@ final class LeaseKeeper {
     private long silentExpiresIn = -1;
     private int failuresInRow;
     private long takeovers;
+    private long renewalFailures;
 
     LeaseKeeper(DataSource pool, Identity me, Duration lease, Duration renewEvery, Ownership ownership,
                 JobShards shards, ClusterStore store, OperationRelay relay, RunPruner pruner) {
@@ -155,7 +156,8 @@ final class LeaseKeeper {
 
     private void failed(Exception e) {
         failuresInRow++;
-        String error = e.getMessage() == null ? e.toString() : e.getMessage();
+        renewalFailures++;
+        String error = DbErrors.describe(e);
         if (lastError == null) {
             log.warn("cluster: cannot renew leases ({}); this host stops firing its shards within {} s and retries"
                     + " with backoff", error, lease.minus(margin).toSeconds());
@@ -174,6 +176,8 @@ final class LeaseKeeper {
         }
         if (!lapsed.isEmpty()) {
             release(lapsed);
+            // Let go here too: a renewal that finds them still this host's reads them back whole (adopt).
+            lapsed.forEach(ownership::drop);
             log.warn("cluster: lease on {} shard(s) ran out before it could be renewed; not firing them", lapsed.size());
         }
     }
@@ -308,7 +312,7 @@ final class LeaseKeeper {
         } catch (SQLException e) {
             // Not adopted: held in the database but not acted on here. The next renewal tries again.
             log.warn("cluster: cannot read the jobs of {} shard(s) taken over ({}); trying again", adopt.size(),
-                    e.getMessage());
+                    DbErrors.describe(e));
             adopt.forEach(ownership::drop);
             return;
         }
@@ -422,6 +426,7 @@ final class LeaseKeeper {
         out.put("shards_held", ownership.heldShards().size());
         out.put("live_hosts", liveHosts);
         out.put("shards_taken_over", takeovers);
+        out.put("renewal_failures", renewalFailures);
         out.put("lease_seconds", lease.toSeconds());
         long last = lastRenewal;
         out.put("last_renewal_ms_ago", last == 0 ? null : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - last));
@@ -452,7 +457,7 @@ final class LeaseKeeper {
             log.info("cluster: {} shard lease(s) handed back", given);
         } catch (SQLException e) {
             log.warn("cluster: could not hand the leases back ({}); other hosts take them when they expire",
-                    e.getMessage());
+                    DbErrors.describe(e));
         }
     }
 

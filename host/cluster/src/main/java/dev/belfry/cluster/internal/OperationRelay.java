@@ -44,19 +44,24 @@ final class OperationRelay implements ElsewhereOperations {
     private final String hostId;
     private final Ownership ownership;
     private final Duration answerWithin;
+    /** Completes once this host's changes so far are in the database: an answer is sent only for a kept change. */
+    private final Supplier<CompletableFuture<Void>> written;
     private final Map<Long, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile Engine engine;
     private volatile boolean closed;
     private volatile boolean wake;
+    /** The channel failed and has not worked since: told once per outage. */
+    private boolean broken;
 
     OperationRelay(DataSource pool, Supplier<Connection> listenerConnection, String hostId, Ownership ownership,
-                   Duration answerWithin) {
+                   Duration answerWithin, Supplier<CompletableFuture<Void>> written) {
         this.pool = pool;
         this.listenerConnection = listenerConnection;
         this.hostId = hostId;
         this.ownership = ownership;
         this.answerWithin = answerWithin;
+        this.written = written;
         this.thread = new Thread(this::listen, "belfry-cluster-operations");
         thread.setDaemon(true);
     }
@@ -165,6 +170,10 @@ final class OperationRelay implements ElsewhereOperations {
                     wake = true; // whatever was asked while this host did not listen
                 }
                 PGNotification[] notes = c.unwrap(PGConnection.class).getNotifications(1000);
+                if (broken) {
+                    log.info("cluster: operations channel works again");
+                    broken = false;
+                }
                 boolean asked = wake;
                 wake = false;
                 for (PGNotification n : notes == null ? new PGNotification[0] : notes) {
@@ -178,9 +187,11 @@ final class OperationRelay implements ElsewhereOperations {
                     carryOut(); // also once a second: a notification lost with a connection is not waited for
                 }
             } catch (SQLException | RuntimeException e) {
-                if (!closed) {
-                    log.warn("cluster: operations channel failed ({}); reconnecting", e.getMessage());
+                if (!closed && !broken) {
+                    log.warn("cluster: operations channel failed ({}); reconnecting until it works",
+                            DbErrors.describe(e));
                 }
+                broken = true;
                 closeQuietly(c);
                 c = null;
                 pause();
@@ -254,7 +265,7 @@ final class OperationRelay implements ElsewhereOperations {
         todo.sort((a, b) -> Long.compare((Long) a[0], (Long) b[0]));
         for (Object[] t : todo) {
             long id = (Long) t[0];
-            String answer = carryOut(e, Op.valueOf((String) t[2]), QName.parse((String) t[1]));
+            String answer = confirmed(carryOut(e, Op.valueOf((String) t[2]), QName.parse((String) t[1])));
             try (PreparedStatement s = c.prepareStatement("UPDATE belfry_operations SET done_at = now(),"
                     + " outcome = ?, failed = ? WHERE id = ?");
                  PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, ?)")) {
@@ -266,6 +277,22 @@ final class OperationRelay implements ElsewhereOperations {
                 notify.setString(2, Long.toString(id));
                 notify.execute();
             }
+        }
+    }
+
+    /** An answer of success stands only once the change is in the database; the asker is told otherwise. */
+    private String confirmed(String answer) {
+        if (!answer.startsWith("ok:")) {
+            return answer;
+        }
+        try {
+            written.get().get(answerWithin.toMillis() / 2, TimeUnit.MILLISECONDS);
+            return answer;
+        } catch (TimeoutException | ExecutionException e) {
+            return "CONFLICT:the job's host did it, but the cluster database has not confirmed it; ask again";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "CONFLICT:the job's host was interrupted before the database confirmed it; ask again";
         }
     }
 

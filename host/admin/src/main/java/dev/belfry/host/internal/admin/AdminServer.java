@@ -2,6 +2,7 @@ package dev.belfry.host.internal.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.belfry.host.StoreUnavailableException;
 import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.state.SmallFiles;
 import java.io.ByteArrayOutputStream;
@@ -538,6 +539,9 @@ public final class AdminServer implements AutoCloseable {
             response = api.handle(request.method, request.uri, body);
         } catch (AdminApi.ApiException e) {
             response = new AdminApi.Response(e.status(), error(e.getMessage()));
+        } catch (StoreUnavailableException e) {
+            // The cluster's database is out of reach: the host says so in its health; not a fault of the request.
+            response = new AdminApi.Response(503, error(e.getMessage().replaceAll("[\\r\\n]+", " ")));
         } catch (RuntimeException e) {
             log.error("admin request {} {} failed", request.method, request.uri, e);
             response = new AdminApi.Response(500, error("internal error: " + e.getClass().getSimpleName()
