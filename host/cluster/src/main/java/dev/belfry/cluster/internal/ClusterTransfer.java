@@ -28,6 +28,8 @@ public final class ClusterTransfer {
      * @param jobs    the jobs, each to the shard of its name
      * @param replace whether a job the cluster already has is replaced (deleted and inserted again in the same
      *                transaction); without it such a job fails the whole import
+     * @throws ClusterRunning   if a host of the cluster is live (nothing is written): its next writes of its shards'
+     *                           jobs would replace the imported rows
      * @throws AlreadyInCluster if a job exists and {@code replace} is false (nothing is written)
      * @throws SQLException     if the database refuses (nothing is written)
      */
@@ -37,6 +39,10 @@ public final class ClusterTransfer {
         JobCodec codec = new JobCodec();
         c.setAutoCommit(false);
         try {
+            List<String> live = liveHosts(c);
+            if (!live.isEmpty()) {
+                throw new ClusterRunning(live);
+            }
             List<String> names = jobs.stream().map(j -> j.qname().toString()).toList();
             if (replace) {
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM belfry_jobs WHERE qname = ANY(?)")) {
@@ -122,15 +128,19 @@ public final class ClusterTransfer {
 
     /**
      * @param c a connection to a database whose schema is current
-     * @return how many hosts of the cluster are live now
+     * @return the ids of the cluster's hosts that are live now (their registration not expired by the database's
+     *         clock), sorted
      * @throws SQLException if the database cannot be read
      */
-    public static int liveHosts(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM belfry_hosts WHERE expires_at > now()");
-             ResultSet r = s.executeQuery()) {
-            r.next();
-            return r.getInt(1);
+    public static List<String> liveHosts(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT host_id FROM belfry_hosts WHERE expires_at > now()"
+                + " ORDER BY host_id"); ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                out.add(r.getString(1));
+            }
         }
+        return out;
     }
 
     private static JobRecord decode(JobCodec codec, String qname, byte[] record) throws SQLException {
@@ -153,6 +163,23 @@ public final class ClusterTransfer {
             }
         }
         return out;
+    }
+
+    /** Live hosts an import would race: the operator stops the cluster first. */
+    public static final class ClusterRunning extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final List<String> hosts;
+
+        ClusterRunning(List<String> hosts) {
+            super(hosts.size() + " cluster host(s) are running (" + String.join(", ", hosts) + "): stop them before"
+                    + " importing; a running host's writes would replace the imported state");
+            this.hosts = List.copyOf(hosts);
+        }
+
+        /** @return the ids of the live hosts, sorted */
+        public List<String> hosts() {
+            return hosts;
+        }
     }
 
     /** Jobs an import would overwrite: the operator decides (with {@code --replace}). */

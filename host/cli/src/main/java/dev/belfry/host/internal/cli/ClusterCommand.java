@@ -7,6 +7,7 @@ import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JournalFormatException;
 import dev.belfry.sidecar.SidecarDocument;
 import dev.belfry.sidecar.SidecarFormatException;
+import dev.belfry.sidecar.SidecarStore;
 import dev.belfry.sidecar.SidecarUnusableException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,16 +38,22 @@ final class ClusterCommand {
     private static final int TIMEOUT_SECONDS = 30;
 
     /**
-     * @return a connection to the cluster's database, for one command
+     * @return the cluster's database settings, checked before anything is read or connected to
      * @throws BelfryCli.BadInputException if an option is missing or unusable
-     * @throws AdminClient.OperationFailed if the database cannot be reached
      */
-    static Connection connect(ClusterOptions options, String command) {
+    static ClusterConfig config(ClusterOptions options) {
         if (options.url == null) {
             throw new BelfryCli.BadInputException("give the cluster's database with --cluster"
                     + " jdbc:postgresql://HOST:PORT/DB");
         }
-        ClusterConfig config = options.settings().builder().build();
+        return options.settings().builder().build();
+    }
+
+    /**
+     * @return a connection to the cluster's database, for one command
+     * @throws AdminClient.OperationFailed if the database cannot be reached
+     */
+    static Connection connect(ClusterConfig config, String command) {
         Properties p = new Properties();
         p.setProperty("user", config.user());
         char[] password = config.password();
@@ -68,9 +75,9 @@ final class ClusterCommand {
             description = {"Load what a start on --data DIR would load (the state file, else its backup, with the"
                     + " journal replayed) into the cluster's database, in one transaction. The host of DIR must be"
                     + " stopped; a job the cluster already has is refused unless --replace is given.",
-                    "Each job goes to the shard of its name. Cluster hosts already running take imported jobs on"
-                            + " when they next take their shards over: import before starting them, or restart"
-                            + " them after."})
+                    "Each job goes to the shard of its name. The cluster must be stopped too: the import is"
+                            + " refused while any of its hosts runs, since a running host's writes would replace"
+                            + " the imported state."})
     static final class Import implements Callable<Integer> {
         private final Clock clock;
         @Spec
@@ -95,7 +102,9 @@ final class ClusterCommand {
             if (!Files.isDirectory(data)) {
                 throw new BelfryCli.BadInputException("no such directory: " + data);
             }
-            try (Connection c = connect(cluster, "cluster import"); DataDirLock lock = lock(data)) {
+            ClusterConfig config = config(cluster);
+            String db = config.displayUrl();
+            try (DataDirLock lock = lock(data)) {
                 OfflineState.Loaded loaded;
                 try {
                     loaded = OfflineState.ofDataDir(data, clock);
@@ -103,23 +112,26 @@ final class ClusterCommand {
                     spec.commandLine().getErr().println(BelfryCli.oneLine("belfry: " + e.getMessage()));
                     return BelfryCli.EXIT_FAILED;
                 }
+                if (loaded.from().isEmpty() && loaded.recovery().records() == 0) {
+                    // A cluster host's data directory, or a mistyped one: importing nothing would still create the
+                    // schema and report success.
+                    throw new BelfryCli.BadInputException(data + " holds no single host's state (no "
+                            + SidecarStore.DIRECTORY + "/" + SidecarStore.FILE_NAME + ", backup or journal):"
+                            + " nothing imported");
+                }
                 List<JobRecord> jobs = loaded.state().jobs();
-                ClusterTransfer.importJobs(c, jobs, replace);
+                try (Connection c = connect(config, "cluster import")) {
+                    ClusterTransfer.importJobs(c, jobs, replace);
+                }
                 spec.commandLine().getOut().println("imported " + jobs.size() + " job(s) from "
                         + loaded.from().map(Path::toString).orElse(data + " (no state file)")
                         + (loaded.recovery().records() > 0 ? " with " + loaded.recovery().records()
-                        + " journal record(s) replayed" : "") + " into " + cluster.url);
-                int live = ClusterTransfer.liveHosts(c);
-                if (live > 0) {
-                    spec.commandLine().getErr().println("note: " + live + " cluster host(s) running: they take the"
-                            + " imported jobs on when they next take their shards over; restart them to have the"
-                            + " jobs fire now");
-                }
+                        + " journal record(s) replayed" : "") + " into " + db);
                 return 0;
-            } catch (ClusterTransfer.AlreadyInCluster e) {
+            } catch (ClusterTransfer.ClusterRunning | ClusterTransfer.AlreadyInCluster e) {
                 throw new AdminClient.OperationFailed("nothing imported: " + e.getMessage());
             } catch (SQLException e) {
-                throw new AdminClient.OperationFailed("nothing imported into " + cluster.url + ": " + e.getMessage());
+                throw new AdminClient.OperationFailed("nothing imported into " + db + ": " + e.getMessage());
             } catch (IOException e) {
                 throw new AdminClient.OperationFailed("cannot release the lock of " + data + ": " + e.getMessage());
             }
@@ -165,17 +177,18 @@ final class ClusterCommand {
         @Override
         public Integer call() {
             SidecarCommand.Export.checkTarget(file, force);
+            ClusterConfig config = config(cluster);
             List<JobRecord> jobs;
-            try (Connection c = connect(cluster, "cluster export")) {
+            try (Connection c = connect(config, "cluster export")) {
                 jobs = ClusterTransfer.exportJobs(c);
             } catch (SQLException e) {
-                throw new AdminClient.OperationFailed("cannot read the cluster's jobs from " + cluster.url + ": "
+                throw new AdminClient.OperationFailed("cannot read the cluster's jobs from " + config.displayUrl() + ": "
                         + e.getMessage());
             }
             SidecarDocument doc = SidecarDocument.of(clock.instant(), jobs);
             SidecarCommand.Export.write(file, force, doc, spec.commandLine().getErr());
             spec.commandLine().getOut().println("wrote " + file + ": " + jobs.size() + " job(s) from "
-                    + cluster.url);
+                    + config.displayUrl());
             return 0;
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,24 +47,34 @@ final class ClusterOptions {
          * @throws BelfryCli.BadInputException naming the option, if a setting is missing, doubled or unusable
          */
         ClusterConfig.Builder builder() {
+            return builder(key -> "--" + key);
+        }
+
+        /**
+         * @param label how an error names a setting, given its key ({@code cluster}, {@code db-user}, ...): the
+         *              option, or the settings file, line and key it came from
+         * @return a builder with URL, user and password set
+         * @throws BelfryCli.BadInputException naming the setting, if one is missing, doubled or unusable
+         */
+        ClusterConfig.Builder builder(UnaryOperator<String> label) {
             if (url == null) {
                 throw new BelfryCli.BadInputException(
-                        (user != null ? "--db-user" : passwordEnv != null ? "--db-password-env" : "--db-password-file")
+                        label.apply(user != null ? "db-user" : passwordEnv != null ? "db-password-env" : "db-password-file")
                                 + " is for cluster mode: give --cluster jdbc:postgresql://HOST:PORT/DB too");
             }
             ClusterConfig.Builder b;
             try {
                 b = ClusterConfig.builder(url);
             } catch (IllegalArgumentException e) {
-                throw new BelfryCli.BadInputException("--cluster: " + e.getMessage());
+                throw new BelfryCli.BadInputException(label.apply("cluster") + ": " + e.getMessage());
             }
             if (user != null) {
                 if (user.isBlank()) {
-                    throw new BelfryCli.BadInputException("--db-user: the user name is empty");
+                    throw new BelfryCli.BadInputException(label.apply("db-user") + ": the user name is empty");
                 }
                 b.user(user);
             }
-            char[] password = password(passwordEnv, passwordFile);
+            char[] password = password(passwordEnv, passwordFile, label);
             try {
                 b.password(password);
             } finally {
@@ -89,7 +100,7 @@ final class ClusterOptions {
      * @return the password from exactly one of the two sources, never empty
      * @throws BelfryCli.BadInputException naming the option when both, neither, or an unusable one is given
      */
-    static char[] password(String env, Path file) {
+    static char[] password(String env, Path file, UnaryOperator<String> label) {
         if (env != null && file != null) {
             throw new BelfryCli.BadInputException("give the database password with either --db-password-env or"
                     + " --db-password-file, not both");
@@ -101,29 +112,32 @@ final class ClusterOptions {
         if (env != null) {
             String value = System.getenv(env);
             if (value == null) {
-                throw new BelfryCli.BadInputException("--db-password-env: environment variable " + env
-                        + " is not set");
+                throw new BelfryCli.BadInputException(label.apply("db-password-env") + ": environment variable "
+                        + env + " is not set");
             }
             if (value.isEmpty()) {
-                throw new BelfryCli.BadInputException("--db-password-env: environment variable " + env
-                        + " is empty");
+                throw new BelfryCli.BadInputException(label.apply("db-password-env") + ": environment variable "
+                        + env + " is empty");
             }
             return value.toCharArray();
         }
-        return fromFile(file);
+        return fromFile(file, label.apply("db-password-file"));
     }
 
-    private static char[] fromFile(Path file) {
+    private static char[] fromFile(Path file, String option) {
         try {
+            if (Files.isDirectory(file)) {
+                throw new BelfryCli.BadInputException(option + ": " + file + " is a directory, not a file");
+            }
             if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                 Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
                 if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)) {
-                    throw new BelfryCli.BadInputException("--db-password-file: " + file + " is readable by group or"
+                    throw new BelfryCli.BadInputException(option + ": " + file + " is readable by group or"
                             + " others (" + PosixFilePermissions.toString(mode) + "); chmod 600 it");
                 }
             }
             if (!Files.isRegularFile(file)) {
-                throw new BelfryCli.BadInputException("--db-password-file: " + file + " is not a regular file");
+                throw new BelfryCli.BadInputException(option + ": " + file + " is not a regular file");
             }
             String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
             int end = text.indexOf('\n');
@@ -132,14 +146,14 @@ final class ClusterOptions {
                 line = line.substring(0, line.length() - 1);
             }
             if (line.isEmpty()) {
-                throw new BelfryCli.BadInputException("--db-password-file: " + file + " holds no password (its first"
+                throw new BelfryCli.BadInputException(option + ": " + file + " holds no password (its first"
                         + " line is empty)");
             }
             return line.toCharArray();
         } catch (NoSuchFileException e) {
-            throw new BelfryCli.BadInputException("--db-password-file: no such file: " + file);
+            throw new BelfryCli.BadInputException(option + ": no such file: " + file);
         } catch (IOException e) {
-            throw new BelfryCli.BadInputException("--db-password-file: " + OfflineState.cannotRead(file, e));
+            throw new BelfryCli.BadInputException(option + ": " + OfflineState.cannotRead(file, e));
         }
     }
 }

@@ -90,6 +90,8 @@ final class HostConfigFile {
             } catch (IllegalArgumentException e) {
                 throw new BelfryCli.BadInputException(where + key + ": " + e.getMessage());
             }
+            // Settings checked only once all are known (the cluster's) still name the line that gave them.
+            builder.fromFile.put(key, where + key);
         }
     }
 

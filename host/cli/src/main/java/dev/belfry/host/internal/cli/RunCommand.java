@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -76,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--cluster-address", paramLabel = "TEXT",
             description = "Cluster mode: what belfry status on every host shows for this one (default: this"
-                    + " machine's name and the admin port).")
+                    + " machine's name, with :PORT when --admin-port is a fixed port, not 0 or off).")
     String clusterAddress;
 
     @Option(names = "--reset-state",
@@ -173,7 +174,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private ClusterConfig clusterConfig(ClusterOptions.Settings db, RunSettings settings) {
-        ClusterConfig.Builder b = db.builder();
+        // A setting the command line did not give came from the settings file, whose errors name file, line and key.
+        UnaryOperator<String> label = key -> spec.commandLine().getParseResult().hasMatchedOption("--" + key)
+                ? "--" + key : settings.fromFile.getOrDefault(key, "--" + key);
+        ClusterConfig.Builder b = db.builder(label);
         Optional<Duration> lease = settings.clusterLeaseTime;
         if (clusterLeaseTime != null) {
             try {
@@ -188,7 +192,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new BelfryCli.BadInputException("--cluster-lease-time: " + e.getMessage());
+            throw new BelfryCli.BadInputException(label.apply("cluster-lease-time") + ": " + e.getMessage());
         }
     }
 

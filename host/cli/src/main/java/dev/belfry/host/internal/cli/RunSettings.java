@@ -8,6 +8,8 @@ import dev.belfry.host.graph.GraphConfig;
 import dev.belfry.host.graph.GraphModule;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,6 +29,8 @@ final class RunSettings {
     ClusterOptions.Settings cluster = new ClusterOptions.Settings(null, null, null, null);
     Optional<Duration> clusterLeaseTime = Optional.empty();
     Optional<String> clusterAddress = Optional.empty();
+    /** Where each key the settings file gave was set, as errors name it: {@code FILE:LINE: key}. */
+    final Map<String, String> fromFile = new HashMap<>();
     /** Cluster mode's settings, when the host runs in it. */
     Optional<ClusterConfig> clusterConfig = Optional.empty();
 

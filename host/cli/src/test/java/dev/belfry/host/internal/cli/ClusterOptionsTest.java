@@ -109,8 +109,8 @@ class ClusterOptionsTest {
     @Test
     void shouldRefuseAClusterThatIsNotPostgres() {
         assertRefused(run("--cluster", "jdbc:mysql://db/belfry", "--db-password-file", passwordFile.toString()),
-                "--cluster: cluster database 'jdbc:mysql://db/belfry' is not a PostgreSQL JDBC URL"
-                        + " (jdbc:postgresql://HOST:PORT/DATABASE)");
+                "--cluster: the cluster database URL is not a PostgreSQL JDBC URL: it must read"
+                        + " jdbc:postgresql://HOST:PORT/DATABASE");
     }
 
     @Test
@@ -140,9 +140,61 @@ class ClusterOptionsTest {
         Path config = Files.writeString(tmp.resolve("belfry.conf"), "cluster = " + URL + "\n"
                 + "db-password-env = " + UNSET + "\ncluster-lease-time = 1s\n");
 
-        // the command line's password file wins over the file's variable; the file's lease time is then refused
+        // the command line's password file wins over the file's variable; the file's lease time is then refused,
+        // named by file, line and key as every other bad value in the file
         assertRefused(run("--config", config.toString(), "--db-password-file", passwordFile.toString()),
-                "--cluster-lease-time: cluster lease time PT1S is under 3 s");
+                config + ":3: cluster-lease-time: cluster lease time PT1S is under 3 s");
+    }
+
+    @Test
+    void shouldNameTheSettingsFileLineOfAClusterSettingItRefuses() throws IOException {
+        Path config = Files.writeString(tmp.resolve("belfry.conf"), "# cluster\ncluster = jdbc:mysql://db/belfry\n"
+                + "db-password-file = " + tmp + "\n");
+
+        assertRefused(run("--config", config.toString()), config + ":2: cluster: the cluster database URL is not a"
+                + " PostgreSQL JDBC URL: it must read jdbc:postgresql://HOST:PORT/DATABASE");
+
+        Files.writeString(config, "cluster = " + URL + "\ndb-password-file = " + tmp + "\n");
+        err.getBuffer().setLength(0);
+        assertRefused(run("--config", config.toString()), config + ":2: db-password-file: " + tmp
+                + " is a directory, not a file");
+    }
+
+    @Test
+    void shouldRefuseAPasswordFileThatIsADirectory() {
+        assertRefused(run("--cluster", URL, "--db-password-file", tmp.toString()),
+                "--db-password-file: " + tmp + " is a directory, not a file");
+    }
+
+    @Test
+    void shouldRefuseAPasswordInTheDatabaseUrlWithoutRepeatingIt() throws IOException {
+        String refusal = "--cluster: the cluster database URL must not hold a user or a password (it shows in process"
+                + " lists and logs): give the user with --db-user and the password with --db-password-env or"
+                + " --db-password-file";
+        for (String url : List.of("jdbc:postgresql://127.0.0.1:1/db?password=sekrit",
+                "jdbc:postgresql://127.0.0.1:1/db?ssl=true&user=u&password=sekrit",
+                "jdbc:postgresql://u:sekrit@127.0.0.1:1/db")) {
+            out.getBuffer().setLength(0);
+            err.getBuffer().setLength(0);
+            assertRefused(run("--cluster", url, "--db-password-file", passwordFile.toString()), refusal);
+            assertThat(out.toString()).doesNotContain("sekrit");
+        }
+        for (String url : List.of("jdbc:postgresql://127.0.0.1:1/db?password=sekrit", "jdbc:postgres://u:sekrit@h/db")) {
+            for (String[] command : List.of(new String[] {"cluster", "import", "--data", tmp.toString()},
+                    new String[] {"cluster", "export", tmp.resolve("out.json").toString()})) {
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                List<String> args = new ArrayList<>(List.of(command));
+                args.addAll(List.of("--cluster", url, "--db-password-file", passwordFile.toString()));
+                int exit = BelfryCli.run(CLOCK, new PrintWriter(out, true), new PrintWriter(err, true),
+                        args.toArray(String[]::new));
+
+                assertThat(exit).as("%s: %s", args, err).isEqualTo(BelfryCli.EXIT_USAGE);
+                assertThat(err.toString()).startsWith("belfry: --cluster: the cluster database URL").hasLineCount(1);
+                assertThat(out + err.toString()).doesNotContain("sekrit");
+            }
+        }
+        assertThat(tmp.resolve("out.json")).doesNotExist();
     }
 
     @Test

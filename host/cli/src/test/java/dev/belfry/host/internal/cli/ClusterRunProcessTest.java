@@ -144,6 +144,42 @@ class ClusterRunProcessTest {
         assertThat(count("SELECT count(*) FROM belfry_shards WHERE owner IS NOT NULL")).isZero();
     }
 
+    @Test
+    void shouldRefuseAStartOnADatabaseItCannotUseInOneLine() throws Exception {
+        // given: a database written by a newer Belfry, so the pool starts and the schema check then refuses it
+        url = pg.jdbcUrl(pg.createDatabase());
+        execute("CREATE TABLE belfry_schema_version (version integer PRIMARY KEY, description text NOT NULL,"
+                + " applied_at timestamptz NOT NULL DEFAULT now())");
+        execute("INSERT INTO belfry_schema_version (version, description) VALUES (999, 'from the future')");
+        Path err = dir.resolve("stderr.txt");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml",
+                // as bin/belfry starts it, so that the JDK prints no notice of the exit guard's security manager
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), BelfryCli.class.getName(), "run",
+                "--data", dir.resolve("data").toString(), "--plugins", dir.resolve("plugins").toString(),
+                "--admin-port", "0", "--cluster", url, "--db-user", pg.user(), "--db-password-env", PASSWORD_VAR)
+                .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(err.toFile());
+        pb.environment().put(PASSWORD_VAR, pg.password());
+        pb.environment().put("BELFRY_LOG_LEVEL", "INFO");
+
+        // when
+        process = pb.start();
+
+        // then: the start fails with its one line on stderr, and no connection pool chatter around it
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stderr:%n%s", read(err)).isTrue();
+        assertThat(process.exitValue()).as("stderr:%n%s", read(err)).isEqualTo(BelfryCli.EXIT_FAILED);
+        assertThat(read(err)).startsWith("belfry: cannot use the cluster database " + url + ": the database's Belfry"
+                + " schema is version 999, newer than this build's").hasLineCount(1);
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password());
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     private long count(String sql) {
         try (Connection c = DriverManager.getConnection(url, pg.user(), pg.password());
              Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {

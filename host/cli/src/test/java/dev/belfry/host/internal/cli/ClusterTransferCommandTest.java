@@ -209,20 +209,83 @@ class ClusterTransferCommandTest {
     }
 
     @Test
-    void shouldSayThatRunningHostsTakeImportedJobsOnLater() throws Exception {
+    void shouldRefuseToImportWhileAClusterHostRuns() throws Exception {
         sidecar(job("nightly"));
         assertThat(belfry(db("cluster", "import", "--data", data.toString()))).as("stderr: %s", err).isZero();
-        assertThat(err.toString()).as("no host runs yet: nothing to say").isEmpty();
         execute("INSERT INTO belfry_hosts (host_id, incarnation, started_at, seen_at, expires_at, version) VALUES"
-                + " ('host-a', 'i1', now(), now(), now() + interval '1 minute', 'test')");
+                + " ('host-a', 'i1', now(), now(), now() + interval '1 minute', 'test'),"
+                + " ('host-b', 'i1', now(), now(), now() - interval '1 minute', 'test')");
         Files.delete(system.resolve(SidecarStore.FILE_NAME));
-        sidecar(job("weekly"));
+        sidecar(job("nightly").withRunCount(9), job("weekly"));
 
-        assertThat(belfry(db("cluster", "import", "--data", data.toString()))).as("stderr: %s", err).isZero();
+        // when: host-a is live (host-b's registration expired), with and without --replace
+        for (boolean replace : new boolean[] {false, true}) {
+            int exit = belfry(replace ? db("cluster", "import", "--data", data.toString(), "--replace")
+                    : db("cluster", "import", "--data", data.toString()));
 
-        assertThat(err.toString()).isEqualTo("note: 1 cluster host(s) running: they take the imported jobs on when"
-                + " they next take their shards over; restart them to have the jobs fire now"
-                + System.lineSeparator());
+            // then: refused in one line, since host-a's next writes would replace what is imported
+            assertThat(exit).isEqualTo(BelfryCli.EXIT_FAILED);
+            assertThat(err.toString()).isEqualTo("belfry: nothing imported: 1 cluster host(s) are running (host-a):"
+                    + " stop them before importing; a running host's writes would replace the imported state"
+                    + System.lineSeparator());
+            assertThat(out.toString()).isEmpty();
+            assertThat(rows("SELECT qname, record IS NOT NULL, written_epoch FROM belfry_jobs ORDER BY qname"))
+                    .containsExactly("reports.nightly t 0");
+        }
+
+        // when: the cluster is stopped
+        execute("UPDATE belfry_hosts SET expires_at = now() - interval '1 second'");
+        assertThat(belfry(db("cluster", "import", "--data", data.toString(), "--replace")))
+                .as("stderr: %s", err).isZero();
+        assertThat(err.toString()).isEmpty();
+        assertThat(rows("SELECT qname, shard, written_epoch FROM belfry_jobs ORDER BY qname"))
+                .extracting(r -> r.split(" ")[0]).containsExactly("reports.nightly", "reports.weekly");
+    }
+
+    @Test
+    void shouldRefuseADataDirectoryThatHoldsNoSingleHostsState() throws Exception {
+        // given: a cluster host's data directory: a host id, no state file, no journal
+        Files.writeString(system.resolve("host.id"), "6f1c2f8e-6d3b-4d55-9a43-6c1f0f3a9b10\n");
+
+        int exit = belfry(db("cluster", "import", "--data", data.toString()));
+
+        assertThat(exit).isEqualTo(BelfryCli.EXIT_USAGE);
+        assertThat(err.toString()).isEqualTo("belfry: " + data + " holds no single host's state (no"
+                + " _system/background_jobs.json, backup or journal): nothing imported" + System.lineSeparator());
+        assertThat(out.toString()).isEmpty();
+        assertThat(rows("SELECT to_regclass('belfry_jobs'), 'untouched', 'database'"))
+                .as("the database is not even migrated").containsExactly("null untouched database");
+    }
+
+    @Test
+    void shouldNotRepeatTheDatabaseUrlsParametersInItsMessages() throws Exception {
+        String withParameters = url + "?connectTimeout=20&ApplicationName=secret-app";
+        sidecar(job("nightly"));
+        Path file = tmp.resolve("backup.json");
+
+        assertThat(belfry(replaceUrl(db("cluster", "export", file.toString()), withParameters)))
+                .isEqualTo(BelfryCli.EXIT_FAILED);
+        assertThat(err.toString()).startsWith("belfry: cannot read the cluster's jobs from " + url + ": ");
+        assertThat(belfry(replaceUrl(db("cluster", "import", "--data", data.toString()), withParameters)))
+                .as("stderr: %s", err).isZero();
+        assertThat(out.toString().strip()).endsWith(" into " + url);
+        assertThat(belfry(replaceUrl(db("cluster", "import", "--data", data.toString()), withParameters)))
+                .isEqualTo(BelfryCli.EXIT_FAILED);
+        assertThat(belfry(replaceUrl(db("cluster", "export", file.toString()), withParameters)))
+                .as("stderr: %s", err).isZero();
+        assertThat(out.toString().strip()).isEqualTo("wrote " + file + ": 1 job(s) from " + url);
+        Files.delete(file);
+        execute("DROP TABLE belfry_jobs CASCADE");
+        assertThat(belfry(replaceUrl(db("cluster", "import", "--data", data.toString()), withParameters)))
+                .isEqualTo(BelfryCli.EXIT_FAILED);
+        assertThat(err.toString()).startsWith("belfry: nothing imported into " + url + ": ").hasLineCount(1)
+                .doesNotContain("secret-app");
+    }
+
+    private static String[] replaceUrl(String[] args, String url) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.set(all.indexOf("--cluster") + 1, url);
+        return all.toArray(String[]::new);
     }
 
     private void execute(String sql) throws Exception {
