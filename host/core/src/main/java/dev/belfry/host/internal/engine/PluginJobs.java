@@ -192,7 +192,7 @@ final class PluginJobs {
             int known = byHow[Attached.ATTACHED.ordinal()];
             int restarted = byHow[Attached.RESTARTED.ordinal()];
             int back = byHow[Attached.REATTACHED.ordinal()];
-            lock.later(() -> log.info("{} {}: {} job(s) attached ({} new, {} known from the sidecar, {} kept from"
+            lock.later(() -> log.info("{} {}: {} job(s) attached ({} new, {} known from the stored state, {} kept from"
                     + " before its restart, {} back from orphaned)", source, pluginId, provided.size(), registered,
                     known, restarted, back));
             // Every job attached above has its code now (a PluginJob always has one), so a job of this plugin

@@ -126,7 +126,7 @@ class EngineLogLinesTest {
         try (LogCapture log = LogCapture.of(Engine.class).atLevel(Level.DEBUG).start()) {
             engine.attach("demo", tick(MisfirePolicy.fireOnce()));
 
-            assertThat(log.messages(Engine.class, Level.ALL)).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the sidecar,"
+            assertThat(log.messages(Engine.class, Level.ALL)).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the stored state,"
                     + " 0 kept from before its restart, 1 back from orphaned)");
         }
     }
