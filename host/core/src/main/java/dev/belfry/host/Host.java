@@ -874,6 +874,17 @@ public final class Host implements AutoCloseable {
         public Map<String, Map<String, Double>> gauges() {
             Map<String, Map<String, Double>> out = new LinkedHashMap<>();
             modules.forEach((name, m) -> out.put(name, m.gauges()));
+            if (shared != null) {
+                Map<String, Double> cluster = new LinkedHashMap<>();
+                shared.health().forEach((name, value) -> {
+                    if (value instanceof Number n) {
+                        cluster.put(name, n.doubleValue());
+                    } else if (value instanceof Boolean b) {
+                        cluster.put(name, b ? 1.0 : 0.0);
+                    }
+                });
+                out.put("cluster", cluster);
+            }
             return out;
         }
     }

@@ -182,7 +182,8 @@ public final class AdminHostModule implements ModuleFactory {
         public String metrics() {
             Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
             host.jobsByStatus().forEach((status, n) -> byStatus.put(JobStatus.fromJsonName(status), n));
-            return Metrics.render(byStatus, host.engineStats(), metrics, host.stateHealth(), graphGauges());
+            return Metrics.render(byStatus, host.engineStats(), metrics, host.stateHealth(), graphGauges(),
+                    host.gauges().getOrDefault("cluster", Map.of()));
         }
     }
 }

@@ -29,13 +29,14 @@ public final class Metrics {
      * @param runs         the run metrics
      * @param writer       the state writer's health
      * @param graph        graph mirror gauges by name; empty when the mirror is off
+     * @param cluster      cluster gauges by name (ready, shards, hosts, transactions); empty on a host alone
      * @return the exposition text
      */
     public static String render(java.util.Map<dev.belfry.sidecar.JobStatus, Long> jobsByStatus,
                                 dev.belfry.host.internal.engine.EngineStats engine, Metrics runs,
                                 dev.belfry.host.internal.state.StateStore.Health writer,
-                                java.util.Map<String, Double> graph) {
-        return PrometheusText.render(jobsByStatus, engine, runs, writer, graph);
+                                java.util.Map<String, Double> graph, java.util.Map<String, Double> cluster) {
+        return PrometheusText.render(jobsByStatus, engine, runs, writer, graph, cluster);
     }
 
     void runFinished(boolean success, boolean timedOut, boolean retry, Duration lag, Duration took) {

@@ -22,7 +22,7 @@ final class PrometheusText {
      * @return the exposition text
      */
     static String render(Map<JobStatus, Long> jobsByStatus, EngineStats engine, Metrics runs,
-                         StateStore.Health writer, Map<String, Double> graph) {
+                         StateStore.Health writer, Map<String, Double> graph, Map<String, Double> cluster) {
         PrometheusText p = new PrometheusText();
         p.header("belfry_jobs", "gauge", "Jobs by status.");
         for (JobStatus s : JobStatus.values()) {
@@ -60,6 +60,9 @@ final class PrometheusText {
                 writer.lastError().isEmpty() ? 1 : 0);
         graph.forEach((name, value) -> p.gauge("belfry_graph_mirror_" + name, "Graph mirror: " + name.replace('_', ' ')
                 + ".", value));
+        // Cluster mode: ready (1/0), shards firing and held, live hosts, renewal failures, database transactions.
+        cluster.forEach((name, value) -> p.gauge("belfry_cluster_" + name, "Cluster: " + name.replace('_', ' ') + ".",
+                value));
         return p.out.toString();
     }
 

@@ -113,6 +113,15 @@ class ClusterRunProcessTest {
         String hostId = cluster.path("host_id").asText();
         assertThat(cluster.path("hosts").path(hostId).path("address").asText()).isEqualTo("smoke-host");
 
+        // and /metrics carries the cluster's readiness and shards, for alerts
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(Files.readString(data.resolve("admin.url"))
+                        .strip()).resolve("/metrics")).header("Authorization", "Bearer "
+                        + Files.readString(data.resolve("admin.token")).strip()).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body().lines()).contains("belfry_cluster_ready 1", "belfry_cluster_shards_held 256",
+                "belfry_cluster_live_hosts 1");
+
         out.getBuffer().setLength(0);
         assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
                 "status", "--data", data.toString())).as("status stderr: %s", errOut).isZero();
