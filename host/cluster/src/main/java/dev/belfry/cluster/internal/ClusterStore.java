@@ -43,6 +43,11 @@ final class ClusterStore implements StateStore {
      * once. A crash in that window leaves a run that had ended recorded as running: retried by its policy.
      */
     private static final long GATHER_NANOS = Duration.ofMillis(10).toNanos();
+    /**
+     * How long a run start waits for the starts right behind it, to share their transaction: fewer transactions
+     * leave the database's and the hosts' cores to the fires (docs/benchmarks.md, "Cluster mode").
+     */
+    private static final long START_GATHER_NANOS = Duration.ofMillis(2).toNanos();
 
     private final DataSource pool;
     private final String hostId;
@@ -57,10 +62,8 @@ final class ClusterStore implements StateStore {
     // Guarded by lock.
     private List<Change> queue = new ArrayList<>();
     private long lastTicket;
-    /** When the oldest change of the queue came. */
-    private long queuedSince;
-    /** The queue holds a run start, or someone waits for a change in it: write it now. */
-    private boolean urgent;
+    /** When the queue is to be written (System.nanoTime()); meaningless while it is empty. */
+    private long writeBy;
     private long committedTicket;
     private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>();
     /** Tickets that failed before anyone asked for them: a refused claim, a start whose batch failed. */
@@ -124,12 +127,13 @@ final class ClusterStore implements StateStore {
                 return lastTicket; // after the last commit: nothing more is written (the host has stopped)
             }
             change.ticket = ++lastTicket;
+            long now = System.nanoTime();
             if (queue.isEmpty()) {
-                queuedSince = System.nanoTime();
+                writeBy = now + GATHER_NANOS;
             }
             queue.add(change);
             if (change.kind == Change.START) {
-                urgent = true;
+                hurry(now);
             }
             lock.notifyAll();
             return change.ticket;
@@ -146,9 +150,16 @@ final class ClusterStore implements StateStore {
             if (ticket <= committedTicket) {
                 return CompletableFuture.completedFuture(null);
             }
-            urgent = true;
+            hurry(System.nanoTime());
             lock.notifyAll();
             return waiters.computeIfAbsent(ticket, t -> new CompletableFuture<>());
+        }
+    }
+
+    /** A run start, or someone waiting: the queue goes out within the start gather. Under the lock. */
+    private void hurry(long now) {
+        if (writeBy - (now + START_GATHER_NANOS) > 0) {
+            writeBy = now + START_GATHER_NANOS;
         }
     }
 
@@ -179,10 +190,9 @@ final class ClusterStore implements StateStore {
                     waitQuietly(0);
                 }
                 long left;
-                while (!urgent && !closing && !stopped && (left = queuedSince + GATHER_NANOS - System.nanoTime()) > 0) {
-                    waitQuietly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                while (!closing && !stopped && (left = writeBy - System.nanoTime()) > 0) {
+                    waitNanos(left);
                 }
-                urgent = false;
                 if (queue.isEmpty() || stopped) {
                     stopped = true;
                     lock.notifyAll();
@@ -205,6 +215,15 @@ final class ClusterStore implements StateStore {
                     }
                 }
             }
+        }
+    }
+
+    private void waitNanos(long nanos) {
+        try {
+            lock.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
         }
     }
 
