@@ -113,7 +113,7 @@ class EngineLogLinesTest {
             engine.attach("demo", tick(MisfirePolicy.fireOnce()));
 
             assertThat(log.messages(Engine.class, Level.ALL)).contains("INFO plugin demo: 1 job(s) attached (0 new, 0 known from the"
-                    + " sidecar, 1 kept from before its restart, 0 back from orphaned)");
+                    + " stored state, 1 kept from before its restart, 0 back from orphaned)");
         }
     }
 
