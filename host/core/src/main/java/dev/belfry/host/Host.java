@@ -815,7 +815,8 @@ public final class Host implements AutoCloseable {
         @Override
         public TriggerOutcome trigger(QName qname) {
             TriggerOutcome outcome = engine.trigger(qname);
-            confirm(qname, "triggered (" + outcome.name().toLowerCase() + ")");
+            confirm(qname, outcome == TriggerOutcome.STARTED ? "triggered (its run waits for its claim)"
+                    : "triggered (" + outcome.name().toLowerCase() + ")");
             return outcome;
         }
 

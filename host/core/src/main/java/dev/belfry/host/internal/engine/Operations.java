@@ -40,6 +40,13 @@ final class Operations {
                         + " cannot run: it is " + slot.derivedStatus().name().toLowerCase()
                         + (slot.code() == null ? " (plugin " + slot.pluginId + " provides no code for it)" : ""));
             }
+            if (!dispatcher.firesHere(slot)) {
+                // Its lease lapsed here a moment ago (the database out of reach, or the job moving): a fire now
+                // would be refused by the claim and reported as skipped, which it was not.
+                throw new JobOperationException(JobOperationException.Reason.CONFLICT, "job " + qname + " was not"
+                        + " triggered: this host's lease on it has run out (the cluster database is out of reach, or"
+                        + " the job is moving to another host); ask again in a few seconds");
+            }
             Instant now = clock.instant();
             long before = dispatcher.dispatched();
             int queuedBefore = slot.waitingFires();

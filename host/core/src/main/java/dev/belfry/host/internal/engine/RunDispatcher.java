@@ -190,6 +190,11 @@ final class RunDispatcher {
                 + " whose code has not returned; due fires wait for a worker until such a run returns", limit, held));
     }
 
+    /** @return whether this host fires the job now (in cluster mode: holds a current lease on it) */
+    boolean firesHere(JobSlot slot) {
+        return claim.firesHere(slot.qname);
+    }
+
     private boolean claimed(JobSlot slot, Instant scheduledFor) {
         try {
             return claim.claim(slot.qname, scheduledFor);

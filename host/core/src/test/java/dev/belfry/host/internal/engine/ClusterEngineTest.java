@@ -260,6 +260,20 @@ class ClusterEngineTest {
     }
 
     @Test
+    void shouldRefuseToTriggerAJobWhoseLeaseLapsedHereRatherThanCallItSkipped() {
+        // given: this host's job, its lease lapsed on this host's clock a moment ago
+        attach(JobSpec.builder("tick", Schedule.manual()).build());
+        firesHere = false;
+
+        // when / then: a trigger is refused, saying why, and nothing starts
+        assertThatThrownBy(() -> engine().trigger(TICK)).isInstanceOf(JobOperationException.class)
+                .hasMessage("job demo.tick was not triggered: this host's lease on it has run out (the cluster database"
+                        + " is out of reach, or the job is moving to another host); ask again in a few seconds");
+        assertThat(runs.size()).isZero();
+        assertThat(sink.starts).isEmpty();
+    }
+
+    @Test
     void shouldDropTheFiresMissedBeforeAJobWasAdoptedUnderSkip() {
         // given: another host's job that skips missed fires
         JobRecord asLeft = stored("tick", EVERY_MINUTE, "2027-01-04T12:01:00Z");
