@@ -782,7 +782,11 @@ public final class Host implements AutoCloseable {
         @Override
         public Optional<JobSnapshot> job(QName qname) {
             if (shared != null && (engine.isElsewhere(qname) || engine.job(qname).isEmpty())) {
-                return jobSnapshots().stream().filter(j -> j.record().qname().equals(qname)).findFirst();
+                try {
+                    return shared.currentJob(qname).map(r -> new JobSnapshot(r, List.of(), Optional.empty()));
+                } catch (RuntimeException e) {
+                    throw new StoreUnavailableException(e.getMessage(), e);
+                }
             }
             return engine.job(qname);
         }

@@ -28,6 +28,34 @@ final class ClusterQueries {
         }
     }
 
+    /** @return every job, read on the caller's connection (in its transaction), by name, its shard learnt */
+    static List<JobRecord> allJobs(Connection c, JobShards shards) throws SQLException {
+        return jobs(c, "SELECT qname, shard, record FROM belfry_jobs ORDER BY qname", shards, null);
+    }
+
+    /** @return one job, its shard learnt */
+    static Optional<JobRecord> job(DataSource pool, QName qname, JobShards shards) throws SQLException {
+        try (Connection c = pool.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT qname, shard, record FROM belfry_jobs WHERE qname = ?")) {
+            s.setString(1, qname.toString());
+            return rows(s, shards).stream().findFirst();
+        }
+    }
+
+    /**
+     * @return the ids of the hosts live now (their registration not expired by the database's clock), sorted
+     */
+    static List<String> liveHosts(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT host_id FROM belfry_hosts WHERE expires_at > now()"
+                + " ORDER BY host_id"); ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                out.add(r.getString(1));
+            }
+        }
+        return out;
+    }
+
     /** @return the jobs of some shards, their shards learnt */
     static List<JobRecord> jobsOf(Connection c, Collection<Integer> shardList, JobShards shards)
             throws SQLException {
@@ -37,26 +65,31 @@ final class ClusterQueries {
 
     private static List<JobRecord> jobs(Connection c, String sql, JobShards shards, Integer[] shardList)
             throws SQLException {
-        JobCodec codec = new JobCodec();
-        List<JobRecord> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(sql)) {
             if (shardList != null) {
                 s.setArray(1, c.createArrayOf("integer", shardList));
             }
             s.setFetchSize(10_000);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    String qname = r.getString(1);
-                    JobRecord record;
-                    try {
-                        record = codec.decode(r.getBytes(3));
-                    } catch (IllegalArgumentException e) {
-                        throw new SQLException("belfry_jobs row " + qname + " does not hold a job's state: "
-                                + e.getMessage(), e);
-                    }
-                    shards.learn(record.qname(), r.getInt(2));
-                    out.add(record);
+            return rows(s, shards);
+        }
+    }
+
+    /** @return the jobs a statement selecting (qname, shard, record) reads */
+    private static List<JobRecord> rows(PreparedStatement s, JobShards shards) throws SQLException {
+        JobCodec codec = new JobCodec();
+        List<JobRecord> out = new ArrayList<>();
+        try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                String qname = r.getString(1);
+                JobRecord record;
+                try {
+                    record = codec.decode(r.getBytes(3));
+                } catch (IllegalArgumentException e) {
+                    throw new SQLException("belfry_jobs row " + qname + " does not hold a job's state: "
+                            + e.getMessage(), e);
                 }
+                shards.learn(record.qname(), r.getInt(2));
+                out.add(record);
             }
         }
         return out;

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -147,6 +148,16 @@ public final class ClusterState implements SharedState {
             return ClusterQueries.allJobs(pool, shards);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the cluster's jobs from its database: "
+                    + DbErrors.describe(e), e);
+        }
+    }
+
+    @Override
+    public Optional<JobRecord> currentJob(QName qname) {
+        try {
+            return ClusterQueries.job(pool, qname, shards);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read job " + qname + " from the cluster's database: "
                     + DbErrors.describe(e), e);
         }
     }

@@ -39,7 +39,7 @@ public final class ClusterTransfer {
         JobCodec codec = new JobCodec();
         c.setAutoCommit(false);
         try {
-            List<String> live = liveHosts(c);
+            List<String> live = ClusterQueries.liveHosts(c);
             if (!live.isEmpty()) {
                 throw new ClusterRunning(live);
             }
@@ -105,16 +105,7 @@ public final class ClusterTransfer {
                     throw new SQLException("the database holds no Belfry cluster (it has no belfry_jobs table)");
                 }
             }
-            List<JobRecord> jobs = new ArrayList<>();
-            JobCodec codec = new JobCodec();
-            try (PreparedStatement s = c.prepareStatement("SELECT qname, record FROM belfry_jobs ORDER BY qname")) {
-                s.setFetchSize(10_000);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        jobs.add(decode(codec, r.getString(1), r.getBytes(2)));
-                    }
-                }
-            }
+            List<JobRecord> jobs = ClusterQueries.allJobs(c, new JobShards());
             c.commit();
             return jobs;
         } catch (SQLException | RuntimeException e) {
@@ -123,31 +114,6 @@ public final class ClusterTransfer {
         } finally {
             c.setTransactionIsolation(isolation);
             c.setAutoCommit(true);
-        }
-    }
-
-    /**
-     * @param c a connection to a database whose schema is current
-     * @return the ids of the cluster's hosts that are live now (their registration not expired by the database's
-     *         clock), sorted
-     * @throws SQLException if the database cannot be read
-     */
-    public static List<String> liveHosts(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT host_id FROM belfry_hosts WHERE expires_at > now()"
-                + " ORDER BY host_id"); ResultSet r = s.executeQuery()) {
-            while (r.next()) {
-                out.add(r.getString(1));
-            }
-        }
-        return out;
-    }
-
-    private static JobRecord decode(JobCodec codec, String qname, byte[] record) throws SQLException {
-        try {
-            return codec.decode(record);
-        } catch (IllegalArgumentException e) {
-            throw new SQLException("belfry_jobs row " + qname + " does not hold a job's state: " + e.getMessage(), e);
         }
     }
 

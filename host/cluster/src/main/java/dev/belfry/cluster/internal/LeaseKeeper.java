@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -215,7 +214,7 @@ final class LeaseKeeper {
                         }
                     }
                 }
-                List<String> hosts = liveHosts(c);
+                List<String> hosts = ClusterQueries.liveHosts(c);
                 liveHosts = hosts.size();
                 silentExpiresIn = silentHostExpiry(c);
                 target = fairShare(hosts.indexOf(me.hostId()), hosts.size());
@@ -352,18 +351,6 @@ final class LeaseKeeper {
             s.setString(6, me.address());
             return s.executeUpdate() == 1;
         }
-    }
-
-    private static List<String> liveHosts(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT host_id FROM belfry_hosts WHERE expires_at > now()"
-                + " ORDER BY host_id");
-             ResultSet r = s.executeQuery()) {
-            while (r.next()) {
-                out.add(r.getString(1));
-            }
-        }
-        return out;
     }
 
     /**

@@ -25,11 +25,6 @@ final class Ownership {
         return state.get(shard) == HELD && System.nanoTime() - validUntil.get(shard) < 0;
     }
 
-    /** @return whether this host may write the shard's jobs now (held or draining, lease current) */
-    boolean mayWrite(int shard) {
-        return state.get(shard) != NONE && System.nanoTime() - validUntil.get(shard) < 0;
-    }
-
     /** @return whether the shard is this host's, current or not */
     boolean held(int shard) {
         return state.get(shard) != NONE;

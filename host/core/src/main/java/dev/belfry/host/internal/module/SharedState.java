@@ -38,6 +38,12 @@ public interface SharedState {
 
     /**
      * @param qname a job
+     * @return the job as the store has it now, if it exists (reads the store)
+     */
+    java.util.Optional<JobRecord> currentJob(QName qname);
+
+    /**
+     * @param qname a job
      * @return its last runs on any host, newest first
      */
     List<RunLogRecords.Run> runs(QName qname);
