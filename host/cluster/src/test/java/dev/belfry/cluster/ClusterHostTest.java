@@ -100,7 +100,7 @@ class ClusterHostTest {
         Map<String, Long> before = new java.util.HashMap<>();
         tokens.forEach((job, seen) -> before.put(job, seen.stream().max(Long::compare).orElse(0L)));
         Set<String> onA = Set.copyOf(a.jobs().stream().map(JobView::qname).filter(q -> owner(q).equals("a"))
-                .map(QName::toString).filter(tokens::containsKey).toList());
+                .map(QName::toString).filter(before::containsKey).toList());
         a.close();
         hosts.remove(a);
         long left = System.nanoTime();
