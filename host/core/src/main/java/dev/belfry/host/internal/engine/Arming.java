@@ -2,6 +2,7 @@ package dev.belfry.host.internal.engine;
 
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -12,17 +13,29 @@ import java.util.Optional;
 final class Arming {
     private final TimerHeap timers;
     private final EngineSettings settings;
+    private final Duration claimAhead;
 
-    Arming(TimerHeap timers, EngineSettings settings) {
+    Arming(TimerHeap timers, EngineSettings settings, Duration claimAhead) {
         this.timers = timers;
         this.settings = settings;
+        this.claimAhead = claimAhead;
     }
 
-    /** Sets the job's next regular fire, and arms it if the job may fire. */
+    /**
+     * Sets the job's next regular fire, and arms it if the job may fire: its timer comes up {@code claimAhead}
+     * before the instant, so that the fire's claim can be committed by then.
+     */
     void setNextFire(JobSlot slot, Optional<Instant> next) {
         TimerHeap.cancel(slot.fireTimer());
         Instant at = next.orElse(null);
-        slot.setNextFire(at, at != null && slot.armable() ? timers.push(Timer.Kind.FIRE, at, slot, null) : null);
+        slot.setNextFire(at, at != null && slot.armable()
+                ? timers.push(Timer.Kind.FIRE, claimAhead.isZero() ? at : at.minus(claimAhead), at, slot, null)
+                : null);
+    }
+
+    /** Arms the job's next fire, whose timer came up ahead of it, again at its very instant: it is decided then. */
+    void decideAtInstant(JobSlot slot, Instant at) {
+        slot.setFireTimer(timers.push(Timer.Kind.FIRE, at, slot, null));
     }
 
     /** The job's fire timer came up. */

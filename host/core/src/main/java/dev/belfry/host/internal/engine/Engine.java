@@ -64,7 +64,7 @@ public final class Engine implements AutoCloseable {
         Objects.requireNonNull(validator, "validator");
         Objects.requireNonNull(listener, "listener");
         TimerHeap timers = new TimerHeap(lock);
-        Arming arming = new Arming(timers, settings);
+        Arming arming = new Arming(timers, settings, claim.claimAhead());
         this.table = new JobTable(lock, sink);
         this.dispatcher = new RunDispatcher(this, lock, clock, table, timers, arming, claim, executor, settings,
                 random, listener);

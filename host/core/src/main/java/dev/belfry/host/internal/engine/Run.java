@@ -55,10 +55,13 @@ final class Run implements JobContext {
     /** Completes when the run's start is on disk (at once unless the job asks for a durable start). */
     CompletableFuture<Void> startCommitted;
     /**
-     * Dispatched, but not yet handed to a worker: its claim is being committed (cluster mode). It counts against
+     * Dispatched, but not yet handed to a worker: its claim is being committed (cluster mode), or it was claimed
+     * ahead and its instant has not come ({@link #startTimer}). It counts against
      * neither the cap on runs nor the threads; guarded by the lock.
      */
     boolean awaitingClaim;
+    /** Set while a run claimed ahead of its instant waits for it; guarded by the lock. */
+    Timer startTimer;
 
     /** The claim's fencing token; set before the run is handed on. */
     long fencingToken;

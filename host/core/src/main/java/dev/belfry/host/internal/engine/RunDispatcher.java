@@ -91,6 +91,12 @@ final class RunDispatcher {
         if (!slot.armable()) {
             return;
         }
+        if (now.isBefore(due) && slot.busy()) {
+            // Up ahead of the instant (FireClaim.claimAhead) while a run of the job is still going: the overlap
+            // policy is applied at the instant, as without claiming ahead, since the run may well end by then.
+            arming.decideAtInstant(slot, due);
+            return;
+        }
         if (!claim.firesHere(slot.qname)) {
             // Another host's now (its lease lapsed here, or is being handed over): the fire is left to whoever
             // holds the job, not consumed. Its next fire stays at this one, so the host that adopts the job applies
@@ -206,14 +212,16 @@ final class RunDispatcher {
     }
 
     private void dispatch(JobSlot slot, Instant scheduledFor, int attempt, Instant now) {
-        Run run = new Run(engine, ++runSeq, slot, slot.code(), scheduledFor, now, attempt);
+        // A fire claimed ahead of its instant starts at the instant: that is its start, on record and for its timeout.
+        Instant start = now.isBefore(scheduledFor) ? scheduledFor : now;
+        Run run = new Run(engine, ++runSeq, slot, slot.code(), scheduledFor, start, attempt);
         slot.addRun(run);
         dispatched++;
         run.startedBefore = slot.record().lastStartedAt();
-        JobRecord started = slot.record().withRunStarted(now, Saturating.increment(slot.record().runCount()));
+        JobRecord started = slot.record().withRunStarted(start, Saturating.increment(slot.record().runCount()));
         long ticket = table.commitStart(slot, started, scheduledFor, attempt);
         // A timeout that ends beyond the last instant there is never comes: no timer.
-        slot.spec().timeout().flatMap(limit -> NextFire.plus(now, limit))
+        slot.spec().timeout().flatMap(limit -> NextFire.plus(start, limit))
                 .ifPresent(due -> run.timeoutTimer = timers.push(Timer.Kind.TIMEOUT, due, slot, run));
         run.durableStart = slot.spec().durableStart() || claim.commitBeforeRun();
         run.fencingToken = claim.fencingToken(slot.qname);
@@ -249,30 +257,48 @@ final class RunDispatcher {
 
     /**
      * Called (on the store's thread, or at once if already settled) when a run's claim is committed or refused:
-     * the run gets a worker, or waits for one ahead of fires not yet dispatched. A refused claim goes to a worker
-     * too, which takes the start back as for any start that did not become durable. Takes the engine lock.
+     * the run gets a worker, or waits for one ahead of fires not yet dispatched, or, claimed ahead of its instant,
+     * waits for the instant. A refused claim goes to a worker too, which takes the start back as for any start
+     * that did not become durable. Takes the engine lock.
      */
     private void claimSettled(Run run) {
         lock.lock();
         try {
-            if (!run.awaitingClaim) {
+            if (!run.awaitingClaim || run.startTimer != null) {
                 return;
             }
-            run.awaitingClaim = false;
-            awaitingClaim--;
-            if (run.abandoned) {
-                // Given up while its claim was being committed (a timeout, its plugin stopping, shutdown): it was
-                // recorded as ended then; no code of it ever runs.
-                abandonedNeverRan(run);
+            Instant now = clock.instant();
+            if (!run.abandoned && now.isBefore(run.firedAt)) {
+                run.startTimer = timers.push(Timer.Kind.START, run.firedAt, run.slot, run);
                 return;
             }
-            if (workerFree() && claimedWaitingForWorker.isEmpty()) {
-                handOver(run, clock.instant());
-            } else {
-                claimedWaitingForWorker.add(run);
-            }
+            startClaimed(run, now);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The instant of a run claimed ahead of it has come. */
+    void onStartDue(Run run, Instant now) {
+        run.startTimer = null;
+        if (run.awaitingClaim) {
+            startClaimed(run, now);
+        }
+    }
+
+    private void startClaimed(Run run, Instant now) {
+        run.awaitingClaim = false;
+        awaitingClaim--;
+        if (run.abandoned) {
+            // Given up while its claim was being committed or its instant awaited (a timeout, its plugin stopping,
+            // shutdown): it was recorded as ended then; no code of it ever runs.
+            abandonedNeverRan(run);
+            return;
+        }
+        if (workerFree() && claimedWaitingForWorker.isEmpty()) {
+            handOver(run, now);
+        } else {
+            claimedWaitingForWorker.add(run);
         }
     }
 

@@ -62,31 +62,41 @@ final class Shutdown {
 
     /**
      * Waits until no run is going or {@code deadline} ({@link System#nanoTime()}) has come, timing out runs whose
-     * timeout passes meanwhile, as the timer thread (stopped by now) would have.
+     * timeout passes meanwhile and starting runs claimed ahead once their instant comes, as the timer thread
+     * (stopped by now) would have.
      */
     private void awaitRunsEnforcingTimeouts(long deadline) {
         while (true) {
             Run waitFor = null;
-            Instant nextTimeout = null;
+            Instant nextDue = null;
             Instant now;
             lock.lock();
             try {
                 now = clock.instant();
                 List<Run> overdue = new ArrayList<>();
+                List<Run> startsDue = new ArrayList<>();
                 for (JobSlot slot : table.all()) {
                     for (Run run : slot.runs()) {
                         Timer timeout = run.timeoutTimer;
+                        Timer start = run.startTimer;
                         if (timeout != null && !timeout.due.isAfter(now)) {
                             overdue.add(run);
-                        } else {
-                            waitFor = run;
-                            if (timeout != null && (nextTimeout == null || timeout.due.isBefore(nextTimeout))) {
-                                nextTimeout = timeout.due;
+                            continue;
+                        }
+                        if (start != null && !start.due.isAfter(now)) {
+                            startsDue.add(run);
+                        }
+                        waitFor = run;
+                        for (Timer t : new Timer[] {timeout, start}) {
+                            if (t != null && t.due.isAfter(now)
+                                    && (nextDue == null || t.due.isBefore(nextDue))) {
+                                nextDue = t.due;
                             }
                         }
                     }
                 }
                 overdue.forEach(run -> dispatcher.onTimeout(run, now));
+                startsDue.forEach(run -> dispatcher.onStartDue(run, now));
             } finally {
                 lock.unlock();
             }
@@ -94,8 +104,8 @@ final class Shutdown {
             if (waitFor == null || left <= 0) {
                 return;
             }
-            long wait = nextTimeout == null ? left : Math.min(left, Math.max(MIN_TIMEOUT_WAIT_NANOS,
-                    Saturating.nanosUntil(now, nextTimeout, TIMEOUT_CLOCK_READ_NANOS)));
+            long wait = nextDue == null ? left : Math.min(left, Math.max(MIN_TIMEOUT_WAIT_NANOS,
+                    Saturating.nanosUntil(now, nextDue, TIMEOUT_CLOCK_READ_NANOS)));
             try {
                 waitFor.awaitDone(Duration.ofNanos(wait));
             } catch (InterruptedException e) {

@@ -7,18 +7,22 @@ import java.time.Instant;
  * by the engine lock.
  */
 final class Timer implements Comparable<Timer> {
-    enum Kind { FIRE, RETRY, TIMEOUT }
+    /** START: a run claimed ahead of its instant ({@link FireClaim#claimAhead()}) whose code is due. */
+    enum Kind { FIRE, RETRY, TIMEOUT, START }
 
     final Instant due;
+    /** The instant a FIRE timer is for: its due time, or later when the fire is claimed ahead of it. */
+    final Instant instant;
     final long seq;
     final Kind kind;
     final JobSlot slot;
-    /** The run a TIMEOUT timer is for; cleared when the run ends. */
+    /** The run a TIMEOUT or START timer is for; a timeout's is cleared when the run ends. */
     private Run run;
     private boolean cancelled;
 
-    Timer(Instant due, long seq, Kind kind, JobSlot slot, Run run) {
+    Timer(Instant due, Instant instant, long seq, Kind kind, JobSlot slot, Run run) {
         this.due = due;
+        this.instant = instant;
         this.seq = seq;
         this.kind = kind;
         this.slot = slot;

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.PriorityQueue;
 
-/** Every fire, retry and run timeout the engine is waiting for, earliest first. Guarded by the engine lock. */
+/** Every fire, retry, run timeout and run start the engine is waiting for, earliest first. Guarded by the engine lock. */
 final class TimerHeap {
     private final EngineLock lock;
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -15,8 +15,13 @@ final class TimerHeap {
     }
 
     Timer push(Timer.Kind kind, Instant due, JobSlot slot, Run run) {
+        return push(kind, due, due, slot, run);
+    }
+
+    /** Pushes a timer that comes up at {@code due} for a fire at {@code instant}. */
+    Timer push(Timer.Kind kind, Instant due, Instant instant, JobSlot slot, Run run) {
         assert lock.isHeld();
-        Timer t = new Timer(due, ++seq, kind, slot, run);
+        Timer t = new Timer(due, instant, ++seq, kind, slot, run);
         timers.add(t);
         if (timers.peek() == t) {
             lock.wakeTimer(); // the timer thread may be sleeping towards a later instant

@@ -101,7 +101,8 @@ final class TimerLoop {
         long before = dispatcher.dispatched();
         for (Timer t = timers.pollDue(now); t != null; t = timers.pollDue(now)) {
             switch (t.kind) {
-                case FIRE -> dispatcher.onFireDue(t.slot, t.due, now);
+                case FIRE -> dispatcher.onFireDue(t.slot, t.instant, now);
+                case START -> dispatcher.onStartDue(t.run(), now);
                 case RETRY -> dispatcher.onRetryDue(t.slot, now);
                 case TIMEOUT -> dispatcher.onTimeout(t.run(), now);
                 default -> throw new IllegalStateException("unknown timer kind " + t.kind);

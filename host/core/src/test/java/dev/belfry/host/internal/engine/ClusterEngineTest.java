@@ -46,6 +46,7 @@ class ClusterEngineTest {
     private final ClusterSink sink = new ClusterSink();
     private final HeldRuns runs = new HeldRuns();
     private boolean commitBeforeRun;
+    private Duration claimAhead = Duration.ZERO;
     private boolean firesHere = true;
     private Engine engine;
 
@@ -70,6 +71,11 @@ class ClusterEngineTest {
                 @Override
                 public boolean firesHere(QName job) {
                     return firesHere;
+                }
+
+                @Override
+                public Duration claimAhead() {
+                    return claimAhead;
                 }
             };
             engine = new Engine(clock, sink, claim, runs, new EngineSettings(8, Duration.ofSeconds(5),
@@ -542,6 +548,89 @@ class ClusterEngineTest {
         // then: a worker takes it and the code runs
         assertThat(runs.size()).isEqualTo(1);
         runs.runAll();
+        assertThat(job.scheduledFors()).containsExactly(NOON);
+        assertThat(engine().stats().runsExecuting()).isZero();
+    }
+
+    @Test
+    void shouldClaimARegularFireAheadOfItsInstantAndStartItsCodeAtTheInstantNotBefore() {
+        // given: a claim that is committed ahead of each fire, and a job whose first run is over
+        commitBeforeRun = true;
+        claimAhead = Duration.ofMillis(50);
+        TestJob job = attach(JobSpec.builder("tick", EVERY_MINUTE).build());
+        engine().runDue();
+        runs.runAll();
+        sink.holdCommits();
+
+        // when: its next fire (12:01) is 50 ms away
+        at("2027-01-04T12:00:59.950Z");
+        int dispatched = engine().runDue();
+
+        // then: the fire is claimed now, its start on record at the instant, but no code runs
+        assertThat(dispatched).isEqualTo(1);
+        assertThat(sink.starts).extracting(Start::scheduledFor).last().isEqualTo(Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(sink.require("demo.tick").lastStartedAt()).contains(Instant.parse("2027-01-04T12:01:00Z"));
+
+        // when: the claim is committed a moment before the instant
+        at("2027-01-04T12:00:59.990Z");
+        sink.completeCommits();
+        engine().runDue();
+
+        // then: the run still waits for its instant, holding no worker
+        assertThat(runs.size()).isZero();
+        assertThat(job.scheduledFors()).containsExactly(NOON);
+
+        // when: the instant comes
+        at("2027-01-04T12:01:00Z");
+        engine().runDue();
+
+        // then: a worker takes it and its code runs, for that instant
+        assertThat(runs.size()).isEqualTo(1);
+        runs.runAll();
+        assertThat(job.scheduledFors()).containsExactly(NOON, Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(engine().stats().runsExecuting()).isZero();
+    }
+
+    @Test
+    void shouldApplyTheOverlapPolicyAtTheInstantWhenTheJobsRunIsStillGoingAheadOfIt() {
+        // given: fires claimed ahead, and a job whose run from noon is still going 50 ms before its next fire
+        commitBeforeRun = true;
+        claimAhead = Duration.ofMillis(50);
+        TestJob job = attach(JobSpec.builder("tick", EVERY_MINUTE).build());
+        engine().runDue();
+        at("2027-01-04T12:00:59.950Z");
+        engine().runDue();
+        assertThat(sink.starts).hasSize(1);
+
+        // when: the run ends before the instant, and the instant comes
+        runs.runAll();
+        at("2027-01-04T12:01:00Z");
+        engine().runDue();
+        runs.runAll();
+
+        // then: the fire runs, as it would have without claiming ahead; nothing was skipped
+        assertThat(job.scheduledFors()).containsExactly(NOON, Instant.parse("2027-01-04T12:01:00Z"));
+        assertThat(engine().stats().firesSkipped()).isZero();
+    }
+
+    @Test
+    void shouldNotRunTheCodeOfARunClaimedAheadWhoseJobWasCancelledBeforeItsInstant() {
+        // given: a fire claimed ahead and committed
+        commitBeforeRun = true;
+        claimAhead = Duration.ofMillis(50);
+        TestJob job = attach(JobSpec.builder("tick", EVERY_MINUTE).build());
+        engine().runDue();
+        runs.runAll();
+        at("2027-01-04T12:00:59.950Z");
+        engine().runDue();
+
+        // when: an operator cancels the job before the instant, and the instant comes
+        engine().cancel(TICK);
+        at("2027-01-04T12:01:00Z");
+        engine().runDue();
+        runs.runAll();
+
+        // then: its code never runs for that instant, and nothing is left counted as running
         assertThat(job.scheduledFors()).containsExactly(NOON);
         assertThat(engine().stats().runsExecuting()).isZero();
     }
