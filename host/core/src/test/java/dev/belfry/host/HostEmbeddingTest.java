@@ -41,6 +41,9 @@ class HostEmbeddingTest {
     @RegisterExtension
     final LogCapture log = LogCapture.ofNames(ChangeFanOut.class.getName(), PluginSupervisor.class.getName(),
             Engine.class.getName(), "org.pf4j").atLevel(Level.INFO);
+    /** What a plugin's job logs through SLF4J. */
+    @RegisterExtension
+    final LogCapture pluginLog = LogCapture.ofNames("p.tick.Beat").atLevel(Level.INFO);
 
     private final FakeClock clock = FakeClock.at("2026-01-01T00:00:00Z");
     private final Deque<Runnable> runs = new ArrayDeque<>();
@@ -196,6 +199,36 @@ class HostEmbeddingTest {
         assertThatThrownBy(() -> host.register("billing", job("a", Schedule.cron("61 * * * *"), false)))
                 .isInstanceOf(InvalidScheduleException.class).hasMessageContaining("billing.a");
         assertThat(host.jobs()).isEmpty();
+    }
+
+    @Test
+    void shouldPutTheRunsIdsInTheMdcOfAPluginsLogLinesEvenWhenThePluginBundlesItsOwnSlf4j() throws Exception {
+        // given: a plugin built with SLF4J's API shaded in, whose job logs a line
+        Path slf4j = Path.of(org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        PluginJarBuilder.plugin("tick").bundle(slf4j).extension("p.tick.Beat", "package p.tick;\n"
+                + "import dev.belfry.api.*;\n"
+                + "import dev.belfry.api.schedule.Schedule;\n"
+                + "public class Beat implements BackgroundJob {\n"
+                + "  public JobSpec spec() { return JobSpec.builder(\"beat\", Schedule.manual()).build(); }\n"
+                + "  public void run(JobContext c) {\n"
+                + "    org.slf4j.LoggerFactory.getLogger(\"p.tick.Beat\").info(\"beating\");\n"
+                + "  }\n"
+                + "}\n").writeTo(plugins, "tick.jar");
+        start(HostConfig.builder().pluginsDir(plugins));
+
+        // when: its job runs
+        host.trigger("tick.beat");
+        step();
+
+        // then: the line reaches the host's log, carrying the job, the plugin and the run
+        assertThat(pluginLog.events()).as("the plugin's log line").singleElement().satisfies(line -> {
+            assertThat(line.getFormattedMessage()).isEqualTo("beating");
+            assertThat(line.getMDCPropertyMap()).containsEntry("belfry.job", "tick.beat")
+                    .containsEntry("belfry.plugin", "tick").containsEntry("belfry.attempt", "1")
+                    .hasEntrySatisfying("belfry.run", run -> assertThat(Long.parseLong(run)).isPositive());
+        });
+        // and the worker (here the test's thread) is left without them
+        assertThat(org.slf4j.MDC.get("belfry.job")).isNull();
     }
 
     @Test

@@ -34,6 +34,7 @@ public final class PluginJarBuilder {
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final List<String> extensions = new ArrayList<>();
     private final Map<String, String> extraManifest = new LinkedHashMap<>();
+    private final List<Path> bundled = new ArrayList<>();
     private boolean omitPluginId;
 
     private PluginJarBuilder(String pluginId) {
@@ -104,6 +105,17 @@ public final class PluginJarBuilder {
     }
 
     /**
+     * Copies a library's classes into the jar, as a plugin built with its dependencies shaded in would carry them.
+     *
+     * @param library a jar whose entries (but its manifest) go into the plugin jar
+     * @return this builder
+     */
+    public PluginJarBuilder bundle(Path library) {
+        bundled.add(library);
+        return this;
+    }
+
+    /**
      * Lists a class in the extension index without providing it, to provoke a missing-class failure.
      *
      * @param className the class name to list
@@ -136,6 +148,19 @@ public final class PluginJarBuilder {
                     out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
                     out.write(Files.readAllBytes(f));
                     out.closeEntry();
+                }
+                for (Path library : bundled) {
+                    try (java.util.jar.JarFile lib = new java.util.jar.JarFile(library.toFile())) {
+                        for (JarEntry e : java.util.Collections.list(lib.entries())) {
+                            if (!e.isDirectory() && !e.getName().startsWith("META-INF/")) {
+                                out.putNextEntry(new JarEntry(e.getName()));
+                                try (var in = lib.getInputStream(e)) {
+                                    in.transferTo(out);
+                                }
+                                out.closeEntry();
+                            }
+                        }
+                    }
                 }
                 out.putNextEntry(new JarEntry("META-INF/extensions.idx"));
                 out.write(String.join("\n", extensions).concat("\n").getBytes(StandardCharsets.UTF_8));

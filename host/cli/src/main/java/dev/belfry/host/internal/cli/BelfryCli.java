@@ -40,6 +40,7 @@ public final class BelfryCli {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        LogFormat.passToLogging(args);
         System.exit(run(Clock.systemUTC(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

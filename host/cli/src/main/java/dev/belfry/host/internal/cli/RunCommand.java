@@ -89,10 +89,15 @@ final class RunCommand implements Callable<Integer> {
                     + " it is.")
     boolean resetState;
 
+    @Option(names = "--log-format", paramLabel = "text|json",
+            description = "How log lines are written to standard error: text (the default), or json, one JSON"
+                    + " object per line with the MDC (job, plugin, run) for log shippers. The environment variable"
+                    + " BELFRY_LOG_FORMAT sets it too.")
+    String logFormat;
+
     /** The log level the distribution's logback.xml reads, from a system property or the environment. */
     static final String LOG_LEVEL = "BELFRY_LOG_LEVEL";
     private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
-
     /**
      * Logback takes a level it does not know for DEBUG without a word; a typo there is refused before the start.
      *
@@ -113,6 +118,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         checkLogLevel(System.getProperty(LOG_LEVEL, System.getenv(LOG_LEVEL)));
+        LogFormat.check(System.getenv(LogFormat.VARIABLE), LogFormat.VARIABLE);
+        LogFormat.check(logFormat, "--log-format");
         RunSettings builder = new RunSettings();
         builder.host.clock(clock);
         if (configFile != null) {

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One run of one job: the {@link JobContext} its code sees, its cancellation, and the thread it runs on. Fields
@@ -44,6 +45,12 @@ final class Run implements JobContext {
      * Set when the run is cancelled because its plugin stops: the run then ends as cancelled, not as the job's
      * failure, whatever its code throws on the way out; guarded by the engine lock.
      */
+    /** MDC keys set while a run's code runs (docs/operations.md, "Logs"): its job, its plugin, its run. */
+    static final String MDC_JOB = "belfry.job";
+    static final String MDC_PLUGIN = "belfry.plugin";
+    static final String MDC_RUN = "belfry.run";
+    static final String MDC_ATTEMPT = "belfry.attempt";
+
     /** The engine whose run a thread is executing: a run must not wait for its own host's shutdown. */
     private static final ThreadLocal<Run> RUNNING = new ThreadLocal<>();
     private boolean cancelledByPluginStop;
@@ -127,12 +134,14 @@ final class Run implements JobContext {
             }
             if (notDurable == null && cancelReason == null) {
                 thread.setContextClassLoader(code.getClass().getClassLoader());
+                putMdc();
                 code.run(this);
             }
         } catch (Throwable t) {
             // Anything a plugin throws, Errors included, is the run's failure and never the host's.
             failure = t;
         } finally {
+            removeMdc();
             thread.setContextClassLoader(previous);
             Thread.interrupted(); // the worker thread is reused: leave no interrupt behind
             thread = null;
@@ -322,4 +331,23 @@ final class Run implements JobContext {
     public JobScheduler scheduler() {
         return engine.schedulerFor(slot.pluginId);
     }
+
+    /**
+     * Puts the run's ids in the MDC, for the log lines of the job's code (SLF4J is shared with plugins). The worker
+     * is the engine's own thread: the keys are removed after the run, whatever else the code left there.
+     */
+    private void putMdc() {
+        MDC.put(MDC_JOB, slot.qname.toString());
+        MDC.put(MDC_PLUGIN, slot.pluginId);
+        MDC.put(MDC_RUN, Long.toString(id));
+        MDC.put(MDC_ATTEMPT, Integer.toString(attempt));
+    }
+
+    private static void removeMdc() {
+        MDC.remove(MDC_JOB);
+        MDC.remove(MDC_PLUGIN);
+        MDC.remove(MDC_RUN);
+        MDC.remove(MDC_ATTEMPT);
+    }
+
 }

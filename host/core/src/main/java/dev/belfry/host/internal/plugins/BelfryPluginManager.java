@@ -30,10 +30,12 @@ import org.pf4j.PluginWrapper;
  * PF4J's manager with these changes: descriptors are read with a size bound and can be read and checked before a
  * plugin is loaded (so the host can refuse it with a precise reason), extension indexes are read once and bounded,
  * and the plugin API is always taken from the host, even if a plugin jar
- * bundles its own copy by mistake, so a plugin's job is always a {@code BackgroundJob} of the host's kind.
+ * bundles its own copy by mistake, so a plugin's job is always a {@code BackgroundJob} of the host's kind. So is
+ * SLF4J's API: a plugin's log lines then go where the host's go, with the run's MDC, whatever copy it bundles.
  */
 final class BelfryPluginManager extends DefaultPluginManager {
-    private static final String API_PACKAGE = "dev.belfry.api.";
+    /** Packages a plugin always gets from the host: the plugin API, and the logging API whose MDC a run fills. */
+    private static final List<String> SHARED_PACKAGES = List.of("dev.belfry.api.", "org.slf4j.");
     private static final String EXTENSION_INDEX = "META-INF/extensions.idx";
 
     BelfryPluginManager(Path pluginsDir, String systemVersion) {
@@ -158,8 +160,10 @@ final class BelfryPluginManager extends DefaultPluginManager {
 
         @Override
         public Class<?> loadClass(String className) throws ClassNotFoundException {
-            if (className.startsWith(API_PACKAGE)) {
-                return getParent().loadClass(className);
+            for (String shared : SHARED_PACKAGES) {
+                if (className.startsWith(shared)) {
+                    return getParent().loadClass(className);
+                }
             }
             return super.loadClass(className);
         }
