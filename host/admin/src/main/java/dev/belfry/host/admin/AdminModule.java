@@ -17,6 +17,8 @@ public final class AdminModule {
     public static final int DEFAULT_PORT = 7688;
     /** The port value that lets the system pick a free port; its address is in {@code <data>/admin.url}. */
     public static final int ANY_FREE_PORT = 0;
+    /** How many jobs get metric series of their own by default (docs/operations.md, "Metrics"). */
+    public static final int DEFAULT_JOB_LABEL_LIMIT = dev.belfry.host.internal.admin.Metrics.DEFAULT_JOB_LABEL_LIMIT;
 
     private AdminModule() {
     }
@@ -27,11 +29,22 @@ public final class AdminModule {
      * @throws IllegalArgumentException naming the port if it is out of range
      */
     public static HostModule onPort(int port) {
+        return onPort(port, DEFAULT_JOB_LABEL_LIMIT);
+    }
+
+    /**
+     * @param port          the port on 127.0.0.1, 1 to 65535, or {@link #ANY_FREE_PORT}
+     * @param jobLabelLimit how many jobs get metric series of their own (labelled with the job); the runs of
+     *                      further jobs are counted per plugin under {@code job="_other"}; 0 for per-plugin series only
+     * @return the module: the HTTP API and JMX
+     * @throws IllegalArgumentException naming the port or the limit if it is out of range
+     */
+    public static HostModule onPort(int port, int jobLabelLimit) {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("admin port must be between 0 (any free port) and 65535, not '"
                     + port + "'");
         }
-        return new AdminHostModule(port);
+        return new AdminHostModule(port, jobLabelLimit);
     }
 
     /**
@@ -39,6 +52,14 @@ public final class AdminModule {
      *         that the command line does not talk to a port someone else may hold now
      */
     public static HostModule jmxOnly() {
-        return new AdminHostModule(-1);
+        return jmxOnly(DEFAULT_JOB_LABEL_LIMIT);
+    }
+
+    /**
+     * @param jobLabelLimit as for {@link #onPort(int, int)}
+     * @return the module without the HTTP API (see {@link #jmxOnly()})
+     */
+    public static HostModule jmxOnly(int jobLabelLimit) {
+        return new AdminHostModule(-1, jobLabelLimit);
     }
 }

@@ -24,10 +24,20 @@ public final class AdminHostModule implements ModuleFactory {
     private static final Map<String, Object> GRAPH_OFF = graphOff();
 
     private final int port;
+    private final int jobLabelLimit;
 
-    /** @param port the port on 127.0.0.1, 0 for any free one, -1 for no HTTP API */
-    public AdminHostModule(int port) {
+    /**
+     * @param port          the port on 127.0.0.1, 0 for any free one, -1 for no HTTP API
+     * @param jobLabelLimit how many jobs get metric series of their own
+     * @throws IllegalArgumentException if the limit is negative
+     */
+    public AdminHostModule(int port, int jobLabelLimit) {
+        if (jobLabelLimit < 0) {
+            throw new IllegalArgumentException("the metrics' job label limit must be 0 or more, not "
+                    + jobLabelLimit);
+        }
         this.port = port;
+        this.jobLabelLimit = jobLabelLimit;
     }
 
     @Override
@@ -57,7 +67,7 @@ public final class AdminHostModule implements ModuleFactory {
 
     private final class Attached implements AttachedModule, AdminBackend {
         private final HostContext host;
-        private final Metrics metrics = new Metrics();
+        private final Metrics metrics = new Metrics(jobLabelLimit);
         private final RunHistory history = new RunHistory(metrics);
         private final HostMetrics jmx;
         private AdminServer server;

@@ -1,11 +1,18 @@
 package dev.belfry.host.internal.admin;
 
+import dev.belfry.api.QName;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters and histograms of the host's runs, kept cheaply as runs end and read when {@code /metrics} is scraped.
+ * Each job has its own series, labelled with its plugin and its name, up to {@link #jobLabelLimit} jobs: a host with
+ * more jobs counts the runs of the rest per plugin under the job label {@value #OTHER_JOBS}, so that the number of
+ * series never grows with the number of jobs beyond that (a scrape of 100,000 jobs' histograms would be megabytes).
  * Histograms use fixed bucket bounds in seconds, as Prometheus expects them.
  */
 public final class Metrics {
@@ -13,13 +20,32 @@ public final class Metrics {
     static final double[] LAG_BOUNDS = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300};
     /** Run-duration bucket bounds, seconds. */
     static final double[] DURATION_BOUNDS = {0.001, 0.01, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600};
+    /** How many jobs get series of their own unless the host is told otherwise. */
+    public static final int DEFAULT_JOB_LABEL_LIMIT = 1_000;
+    /** The job label of runs of jobs beyond the limit, per plugin. */
+    static final String OTHER_JOBS = "_other";
 
     final LongAdder runs = new LongAdder();
     final LongAdder failures = new LongAdder();
     final LongAdder timeouts = new LongAdder();
     final LongAdder retries = new LongAdder();
-    final Histogram fireLag = new Histogram(LAG_BOUNDS);
-    final Histogram runDuration = new Histogram(DURATION_BOUNDS);
+    /** Series by (plugin, job); insertion is bounded by {@link #jobLabelLimit} plus one per plugin. */
+    final Map<Labels, JobSeries> series = new ConcurrentHashMap<>();
+    private final int jobLabelLimit;
+    private final LongAdder jobsLabelled = new LongAdder();
+
+    /** @param jobLabelLimit how many jobs get series of their own (0: per plugin only) */
+    public Metrics(int jobLabelLimit) {
+        if (jobLabelLimit < 0) {
+            throw new IllegalArgumentException("the job label limit must be 0 or more, not " + jobLabelLimit);
+        }
+        this.jobLabelLimit = jobLabelLimit;
+    }
+
+    /** With the default job label limit. */
+    public Metrics() {
+        this(DEFAULT_JOB_LABEL_LIMIT);
+    }
 
     /**
      * Renders every metric in the Prometheus text format.
@@ -32,26 +58,58 @@ public final class Metrics {
      * @param cluster      cluster gauges by name (ready, shards, hosts, transactions); empty on a host alone
      * @return the exposition text
      */
-    public static String render(java.util.Map<dev.belfry.sidecar.JobStatus, Long> jobsByStatus,
+    public static String render(Map<dev.belfry.sidecar.JobStatus, Long> jobsByStatus,
                                 dev.belfry.host.internal.engine.EngineStats engine, Metrics runs,
                                 dev.belfry.host.internal.state.StateStore.Health writer,
-                                java.util.Map<String, Double> graph, java.util.Map<String, Double> cluster) {
+                                Map<String, Double> graph, Map<String, Double> cluster) {
         return PrometheusText.render(jobsByStatus, engine, runs, writer, graph, cluster);
     }
 
-    void runFinished(boolean success, boolean timedOut, boolean retry, Duration lag, Duration took) {
+    /** How a run ended, as the {@code outcome} label says it. */
+    enum Outcome {
+        SUCCEEDED("succeeded"), FAILED("failed"), TIMED_OUT("timed_out"), CANCELLED("cancelled");
+
+        final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+    }
+
+    void runFinished(QName job, Outcome outcome, boolean retry, Duration lag, Duration took) {
         runs.increment();
-        if (!success) {
+        if (outcome == Outcome.FAILED || outcome == Outcome.TIMED_OUT) {
             failures.increment();
         }
-        if (timedOut) {
+        if (outcome == Outcome.TIMED_OUT) {
             timeouts.increment();
         }
         if (retry) {
             retries.increment();
         }
-        fireLag.record(seconds(lag));
-        runDuration.record(seconds(took));
+        JobSeries s = seriesOf(job);
+        s.outcomes.incrementAndGet(outcome.ordinal());
+        if (retry) {
+            s.retries.increment();
+        }
+        s.fireLag.record(seconds(lag));
+        s.runDuration.record(seconds(took));
+    }
+
+    private JobSeries seriesOf(QName job) {
+        JobSeries known = series.get(new Labels(job.namespace(), job.toString()));
+        if (known != null) {
+            return known;
+        }
+        // Past the limit a job shares its plugin's series; the limit may be passed by a few under a race, not more.
+        boolean own = jobsLabelled.sum() < jobLabelLimit;
+        Labels labels = new Labels(job.namespace(), own ? job.toString() : OTHER_JOBS);
+        return series.computeIfAbsent(labels, l -> {
+            if (own) {
+                jobsLabelled.increment();
+            }
+            return new JobSeries();
+        });
     }
 
     private static double seconds(Duration d) {
@@ -59,12 +117,28 @@ public final class Metrics {
         return d.isNegative() ? 0 : d.getSeconds() + d.getNano() / 1e9;
     }
 
+    /** A series' labels: the job's plugin (its namespace) and the job, or {@value #OTHER_JOBS}. */
+    record Labels(String plugin, String job) {
+    }
+
+    /** One job's (or one plugin's other jobs') runs. */
+    static final class JobSeries {
+        final AtomicLongArray outcomes = new AtomicLongArray(Outcome.values().length);
+        final LongAdder retries = new LongAdder();
+        final Histogram fireLag = new Histogram(LAG_BOUNDS);
+        final Histogram runDuration = new Histogram(DURATION_BOUNDS);
+
+        long failures() {
+            return outcomes.get(Outcome.FAILED.ordinal()) + outcomes.get(Outcome.TIMED_OUT.ordinal());
+        }
+    }
+
     /** A cumulative histogram with fixed bounds. */
     static final class Histogram {
         final double[] bounds;
         final AtomicLongArray counts;
         final LongAdder count = new LongAdder();
-        private final java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
+        private final DoubleAdder sum = new DoubleAdder();
 
         Histogram(double[] bounds) {
             this.bounds = bounds;

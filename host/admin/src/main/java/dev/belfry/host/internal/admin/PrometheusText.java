@@ -3,11 +3,15 @@ package dev.belfry.host.internal.admin;
 import dev.belfry.host.internal.engine.EngineStats;
 import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobStatus;
+import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Renders the host's metrics in the Prometheus text exposition format (version 0.0.4). */
 final class PrometheusText {
+    private static final Comparator<Metrics.Labels> BY_PLUGIN_AND_JOB =
+            Comparator.comparing(Metrics.Labels::plugin).thenComparing(Metrics.Labels::job);
     private final StringBuilder out = new StringBuilder(4096);
 
     private PrometheusText() {
@@ -33,18 +37,32 @@ final class PrometheusText {
                 engine.firesSkipped());
         p.counter("belfry_fires_missed_total", "Fires missed (downtime, pause, stall), before the misfire policy.",
                 engine.firesMissed());
-        p.counter("belfry_runs_total", "Runs that ended.", runs.runs.sum());
-        p.counter("belfry_run_failures_total", "Runs that failed (including timeouts and cancellations).",
-                runs.failures.sum());
-        p.counter("belfry_run_retries_total", "Runs that were retries of a failed fire.", runs.retries.sum());
-        p.counter("belfry_run_timeouts_total", "Runs given up after their timeout.", runs.timeouts.sum());
+        Map<Metrics.Labels, Metrics.JobSeries> series = new TreeMap<>(BY_PLUGIN_AND_JOB);
+        series.putAll(runs.series);
+        p.header("belfry_runs_total", "counter", "Runs that ended, by plugin, job and outcome.");
+        series.forEach((labels, s) -> {
+            for (Metrics.Outcome o : Metrics.Outcome.values()) {
+                p.sample("belfry_runs_total" + labels(labels, "outcome", o.label), s.outcomes.get(o.ordinal()));
+            }
+        });
+        p.header("belfry_run_failures_total", "counter",
+                "Runs that failed (timeouts and operators' cancels included), by plugin and job.");
+        series.forEach((labels, s) -> p.sample("belfry_run_failures_total" + labels(labels), s.failures()));
+        p.header("belfry_run_retries_total", "counter", "Runs that were retries of a failed fire, by plugin and job.");
+        series.forEach((labels, s) -> p.sample("belfry_run_retries_total" + labels(labels), s.retries.sum()));
+        p.header("belfry_run_timeouts_total", "counter", "Runs given up after their timeout, by plugin and job.");
+        series.forEach((labels, s) -> p.sample("belfry_run_timeouts_total" + labels(labels),
+                s.outcomes.get(Metrics.Outcome.TIMED_OUT.ordinal())));
         p.gauge("belfry_runs_executing", "Runs executing now.", engine.runsExecuting());
         p.gauge("belfry_runs_abandoned", "Threads of timed-out runs that have not returned yet.",
                 engine.abandonedStillRunning());
         p.gauge("belfry_fires_waiting_for_worker", "Due fires waiting for a free worker.",
                 engine.firesWaitingForWorker());
-        p.histogram("belfry_fire_lag_seconds", "How late runs started after their scheduled instant.", runs.fireLag);
-        p.histogram("belfry_run_duration_seconds", "How long runs took.", runs.runDuration);
+        p.header("belfry_fire_lag_seconds", "histogram",
+                "How late runs started after their scheduled instant, by plugin and job.");
+        series.forEach((labels, s) -> p.histogram("belfry_fire_lag_seconds", labels, s.fireLag));
+        p.header("belfry_run_duration_seconds", "histogram", "How long runs took, by plugin and job.");
+        series.forEach((labels, s) -> p.histogram("belfry_run_duration_seconds", labels, s.runDuration));
         p.counter("belfry_sidecar_commits_total", "Durable commits of job state (journal syncs and recoveries).",
                 writer.commits());
         p.counter("belfry_sidecar_commit_failures_total", "Failed commits and checkpoints of job state.",
@@ -85,16 +103,47 @@ final class PrometheusText {
         sample(name, value);
     }
 
-    private void histogram(String name, String help, Metrics.Histogram h) {
-        header(name, "histogram", help);
+    private void histogram(String name, Metrics.Labels labels, Metrics.Histogram h) {
+        // Read once: runs may end while the scrape renders, and the buckets must add up to the count shown.
+        long[] counts = new long[h.bounds.length];
+        long total = 0;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = h.counts.get(i);
+            total += counts[i];
+        }
         long cumulative = 0;
         for (int i = 0; i < h.bounds.length; i++) {
-            cumulative += h.counts.get(i);
-            sample(name + "_bucket{le=\"" + format(h.bounds[i]) + "\"}", cumulative);
+            cumulative += counts[i];
+            sample(name + "_bucket" + labels(labels, "le", format(h.bounds[i])), cumulative);
         }
-        sample(name + "_bucket{le=\"+Inf\"}", h.count.sum());
-        sample(name + "_sum", h.sum());
-        sample(name + "_count", h.count.sum());
+        long count = Math.max(total, h.count.sum());
+        sample(name + "_bucket" + labels(labels, "le", "+Inf"), count);
+        sample(name + "_sum" + labels(labels), h.sum());
+        sample(name + "_count" + labels(labels), count);
+    }
+
+    private static String labels(Metrics.Labels labels) {
+        return "{plugin=\"" + escape(labels.plugin()) + "\",job=\"" + escape(labels.job()) + "\"}";
+    }
+
+    private static String labels(Metrics.Labels labels, String name, String value) {
+        return "{plugin=\"" + escape(labels.plugin()) + "\",job=\"" + escape(labels.job()) + "\"," + name + "=\""
+                + escape(value) + "\"}";
+    }
+
+    /** A label value as the text format wants it: backslash, double quote and line feed escaped. */
+    static String escape(String value) {
+        StringBuilder b = new StringBuilder(value.length() + 8);
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\\' -> b.append("\\\\");
+                case '"' -> b.append("\\\"");
+                case '\n' -> b.append("\\n");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String format(double v) {

@@ -19,10 +19,19 @@ public final class RunHistory implements EngineListener {
 
     @Override
     public void runFinished(RunResult result) {
-        // A run cancelled because its plugin stopped (an upgrade, a removal) is not a failed run.
-        boolean success = result.error().map(Engine::isCancelledNotFailed).orElse(true);
-        metrics.runFinished(success, result.error().map(e -> e.startsWith("timed out")).orElse(false),
-                result.attempt() > 1, Duration.between(result.scheduledFor(), result.firedAt()),
+        metrics.runFinished(result.job(), outcome(result), result.attempt() > 1,
+                Duration.between(result.scheduledFor(), result.firedAt()),
                 Duration.between(result.firedAt(), result.finishedAt()));
+    }
+
+    private static Metrics.Outcome outcome(RunResult result) {
+        String error = result.error().orElse(null);
+        if (error == null) {
+            return Metrics.Outcome.SUCCEEDED;
+        }
+        if (Engine.isCancelledNotFailed(error)) {
+            return Metrics.Outcome.CANCELLED; // its plugin stopped (an upgrade, a removal): not the job's failure
+        }
+        return error.startsWith("timed out") ? Metrics.Outcome.TIMED_OUT : Metrics.Outcome.FAILED;
     }
 }

@@ -221,6 +221,6 @@ class AdminApiTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
         assertThat(r.body()).contains("# TYPE belfry_jobs gauge").contains("belfry_jobs{status=\"scheduled\"}")
-                .contains("belfry_fire_lag_seconds_bucket{le=\"+Inf\"}").contains("belfry_sidecar_commits_total");
+                .contains("# TYPE belfry_fire_lag_seconds histogram").contains("belfry_sidecar_commits_total");
     }
 }

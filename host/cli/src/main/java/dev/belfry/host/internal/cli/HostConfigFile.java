@@ -34,6 +34,7 @@ final class HostConfigFile {
             Map.entry("plugin-scan-interval", (b, v) -> b.host.pluginScanInterval(duration(v))),
             Map.entry("run-history", (b, v) -> b.host.runHistory(wholeNumber(v))),
             Map.entry("admin-port", (b, v) -> b.adminPort = adminPort(v)),
+            Map.entry("metrics-job-labels", (b, v) -> b.metricsJobLabels = atLeastZero(wholeNumber(v))),
             Map.entry("require-trusted-plugins", (b, v) -> b.host.requireTrustedPlugins(bool(v))),
             Map.entry("cluster", (b, v) -> b.cluster = new ClusterOptions.Settings(v, b.cluster.user(),
                     b.cluster.passwordEnv(), b.cluster.passwordFile())),
@@ -139,6 +140,13 @@ final class HostConfigFile {
         }
         throw new IllegalArgumentException("\"" + text + "\" is not a port number (0 to 65535; 0 picks a free one)"
                 + " or off");
+    }
+
+    private static int atLeastZero(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("\"" + n + "\" must be 0 or more");
+        }
+        return n;
     }
 
     /** The range is the setting's to check, with its own message. */

@@ -24,6 +24,7 @@ final class RunSettings {
 
     final HostConfig.Builder host = HostConfig.builder().pluginsDir(Path.of("plugins")).exitGuard(true);
     int adminPort = AdminModule.DEFAULT_PORT;
+    int metricsJobLabels = AdminModule.DEFAULT_JOB_LABEL_LIMIT;
     GraphConfig graph = GraphConfig.embedded();
     /** The cluster database settings of the config file; the command line's go over them. */
     ClusterOptions.Settings cluster = new ClusterOptions.Settings(null, null, null, null);
@@ -36,7 +37,8 @@ final class RunSettings {
 
     /** @return the host's configuration with the distribution's modules */
     HostConfig build() {
-        host.module(adminPort == ADMIN_OFF ? AdminModule.jmxOnly() : AdminModule.onPort(adminPort));
+        host.module(adminPort == ADMIN_OFF ? AdminModule.jmxOnly(metricsJobLabels)
+                : AdminModule.onPort(adminPort, metricsJobLabels));
         host.module(GraphModule.of(graph));
         clusterConfig.ifPresent(c -> host.module(ClusterModule.of(c)));
         return host.build();

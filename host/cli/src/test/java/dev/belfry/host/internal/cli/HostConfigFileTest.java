@@ -62,6 +62,17 @@ class HostConfigFileTest {
     }
 
     @Test
+    void shouldReadTheMetricsJobLabelLimitAndRefuseANegativeOne() throws IOException {
+        Path file = Files.writeString(dir.resolve("belfry.conf"), "metrics-job-labels = 20\n");
+        RunSettings settings = new RunSettings();
+        assertThat(settings.metricsJobLabels).isEqualTo(1000);
+        HostConfigFile.apply(file, settings);
+        assertThat(settings.metricsJobLabels).isEqualTo(20);
+        assertThatThrownBy(() -> read("metrics-job-labels = -1\n")).hasMessage(dir.resolve("belfry.conf")
+                + ":1: metrics-job-labels: \"-1\" must be 0 or more");
+    }
+
+    @Test
     void shouldReadRequireTrustedPluginsOffByDefault() throws IOException {
         assertThat(read("").requireTrustedPlugins()).isFalse();
         assertThat(read("require-trusted-plugins = true\n").requireTrustedPlugins()).isTrue();
