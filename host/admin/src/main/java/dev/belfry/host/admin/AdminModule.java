@@ -18,7 +18,7 @@ public final class AdminModule {
     /** The port value that lets the system pick a free port; its address is in {@code <data>/admin.url}. */
     public static final int ANY_FREE_PORT = 0;
     /** How many jobs get metric series of their own by default (docs/operations.md, "Metrics"). */
-    public static final int DEFAULT_JOB_LABEL_LIMIT = dev.belfry.host.internal.admin.Metrics.DEFAULT_JOB_LABEL_LIMIT;
+    public static final int DEFAULT_JOB_LABEL_LIMIT = dev.belfry.host.internal.module.JobLabels.DEFAULT_LIMIT;
 
     private AdminModule() {
     }

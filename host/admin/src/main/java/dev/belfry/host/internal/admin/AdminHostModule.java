@@ -32,12 +32,8 @@ public final class AdminHostModule implements ModuleFactory {
      * @throws IllegalArgumentException if the limit is negative
      */
     public AdminHostModule(int port, int jobLabelLimit) {
-        if (jobLabelLimit < 0) {
-            throw new IllegalArgumentException("the metrics' job label limit must be 0 or more, not "
-                    + jobLabelLimit);
-        }
         this.port = port;
-        this.jobLabelLimit = jobLabelLimit;
+        this.jobLabelLimit = dev.belfry.host.internal.module.JobLabels.checkLimit(jobLabelLimit);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.belfry.host.internal.admin;
 
 import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.internal.module.JobLabels;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,9 +12,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters and histograms of the host's runs, kept cheaply as runs end and read when {@code /metrics} is scraped.
- * Each job has its own series, labelled with its plugin and its name, up to {@link #jobLabelLimit} jobs: a host with
- * more jobs counts the runs of the rest per plugin under the job label {@value #OTHER_JOBS}, so that the number of
- * series never grows with the number of jobs beyond that (a scrape of 100,000 jobs' histograms would be megabytes).
+ * Each job has its own series, labelled with its plugin and its name, up to a limit of jobs ({@link JobLabels}): a
+ * host with more jobs counts the runs of the rest per plugin under the job label {@code _other}, so that the number
+ * of series never grows with the number of jobs beyond that (a scrape of 100,000 jobs' histograms is megabytes).
  * Histograms use fixed bucket bounds in seconds, as Prometheus expects them.
  */
 public final class Metrics {
@@ -20,31 +22,23 @@ public final class Metrics {
     static final double[] LAG_BOUNDS = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300};
     /** Run-duration bucket bounds, seconds. */
     static final double[] DURATION_BOUNDS = {0.001, 0.01, 0.1, 0.5, 1, 5, 30, 60, 300, 1800, 3600};
-    /** How many jobs get series of their own unless the host is told otherwise. */
-    public static final int DEFAULT_JOB_LABEL_LIMIT = 1_000;
-    /** The job label of runs of jobs beyond the limit, per plugin. */
-    static final String OTHER_JOBS = "_other";
 
     final LongAdder runs = new LongAdder();
     final LongAdder failures = new LongAdder();
     final LongAdder timeouts = new LongAdder();
     final LongAdder retries = new LongAdder();
-    /** Series by (plugin, job); insertion is bounded by {@link #jobLabelLimit} plus one per plugin. */
+    /** Series by (plugin, job); bounded by the job label limit plus one per plugin. */
     final Map<Labels, JobSeries> series = new ConcurrentHashMap<>();
-    private final int jobLabelLimit;
-    private final LongAdder jobsLabelled = new LongAdder();
+    private final JobLabels jobLabels;
 
     /** @param jobLabelLimit how many jobs get series of their own (0: per plugin only) */
     public Metrics(int jobLabelLimit) {
-        if (jobLabelLimit < 0) {
-            throw new IllegalArgumentException("the job label limit must be 0 or more, not " + jobLabelLimit);
-        }
-        this.jobLabelLimit = jobLabelLimit;
+        this.jobLabels = new JobLabels(jobLabelLimit);
     }
 
     /** With the default job label limit. */
     public Metrics() {
-        this(DEFAULT_JOB_LABEL_LIMIT);
+        this(JobLabels.DEFAULT_LIMIT);
     }
 
     /**
@@ -65,23 +59,20 @@ public final class Metrics {
         return PrometheusText.render(jobsByStatus, engine, runs, writer, graph, cluster);
     }
 
-    /** How a run ended, as the {@code outcome} label says it. */
-    enum Outcome {
-        SUCCEEDED("succeeded"), FAILED("failed"), TIMED_OUT("timed_out"), CANCELLED("cancelled");
-
-        final String label;
-
-        Outcome(String label) {
-            this.label = label;
-        }
+    /**
+     * @param kind how a run ended
+     * @return its {@code outcome} label: succeeded, failed, timed_out or cancelled
+     */
+    public static String outcomeLabel(RunResult.Kind kind) {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    void runFinished(QName job, Outcome outcome, boolean retry, Duration lag, Duration took) {
+    void runFinished(QName job, RunResult.Kind outcome, boolean retry, Duration lag, Duration took) {
         runs.increment();
-        if (outcome == Outcome.FAILED || outcome == Outcome.TIMED_OUT) {
+        if (outcome == RunResult.Kind.FAILED || outcome == RunResult.Kind.TIMED_OUT) {
             failures.increment();
         }
-        if (outcome == Outcome.TIMED_OUT) {
+        if (outcome == RunResult.Kind.TIMED_OUT) {
             timeouts.increment();
         }
         if (retry) {
@@ -97,19 +88,7 @@ public final class Metrics {
     }
 
     private JobSeries seriesOf(QName job) {
-        JobSeries known = series.get(new Labels(job.namespace(), job.toString()));
-        if (known != null) {
-            return known;
-        }
-        // Past the limit a job shares its plugin's series; the limit may be passed by a few under a race, not more.
-        boolean own = jobsLabelled.sum() < jobLabelLimit;
-        Labels labels = new Labels(job.namespace(), own ? job.toString() : OTHER_JOBS);
-        return series.computeIfAbsent(labels, l -> {
-            if (own) {
-                jobsLabelled.increment();
-            }
-            return new JobSeries();
-        });
+        return series.computeIfAbsent(new Labels(JobLabels.pluginOf(job), jobLabels.of(job)), l -> new JobSeries());
     }
 
     private static double seconds(Duration d) {
@@ -117,19 +96,19 @@ public final class Metrics {
         return d.isNegative() ? 0 : d.getSeconds() + d.getNano() / 1e9;
     }
 
-    /** A series' labels: the job's plugin (its namespace) and the job, or {@value #OTHER_JOBS}. */
+    /** A series' labels: the job's plugin (its namespace) and the job, or {@code _other}. */
     record Labels(String plugin, String job) {
     }
 
     /** One job's (or one plugin's other jobs') runs. */
     static final class JobSeries {
-        final AtomicLongArray outcomes = new AtomicLongArray(Outcome.values().length);
+        final AtomicLongArray outcomes = new AtomicLongArray(RunResult.Kind.values().length);
         final LongAdder retries = new LongAdder();
         final Histogram fireLag = new Histogram(LAG_BOUNDS);
         final Histogram runDuration = new Histogram(DURATION_BOUNDS);
 
         long failures() {
-            return outcomes.get(Outcome.FAILED.ordinal()) + outcomes.get(Outcome.TIMED_OUT.ordinal());
+            return outcomes.get(RunResult.Kind.FAILED.ordinal()) + outcomes.get(RunResult.Kind.TIMED_OUT.ordinal());
         }
     }
 

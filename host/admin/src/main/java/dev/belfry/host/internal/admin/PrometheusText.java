@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.admin;
 
 import dev.belfry.host.internal.engine.EngineStats;
+import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.state.StateStore;
 import dev.belfry.sidecar.JobStatus;
 import java.util.Comparator;
@@ -41,18 +42,19 @@ final class PrometheusText {
         series.putAll(runs.series);
         p.header("belfry_runs_total", "counter", "Runs that ended, by plugin, job and outcome.");
         series.forEach((labels, s) -> {
-            for (Metrics.Outcome o : Metrics.Outcome.values()) {
-                p.sample("belfry_runs_total" + labels(labels, "outcome", o.label), s.outcomes.get(o.ordinal()));
+            for (RunResult.Kind o : RunResult.Kind.values()) {
+                p.sample("belfry_runs_total" + labels(labels, "outcome", Metrics.outcomeLabel(o)),
+                        s.outcomes.get(o.ordinal()));
             }
         });
         p.header("belfry_run_failures_total", "counter",
-                "Runs that failed (timeouts and operators' cancels included), by plugin and job.");
+                "Runs that failed (timeouts included), by plugin and job.");
         series.forEach((labels, s) -> p.sample("belfry_run_failures_total" + labels(labels), s.failures()));
         p.header("belfry_run_retries_total", "counter", "Runs that were retries of a failed fire, by plugin and job.");
         series.forEach((labels, s) -> p.sample("belfry_run_retries_total" + labels(labels), s.retries.sum()));
         p.header("belfry_run_timeouts_total", "counter", "Runs given up after their timeout, by plugin and job.");
         series.forEach((labels, s) -> p.sample("belfry_run_timeouts_total" + labels(labels),
-                s.outcomes.get(Metrics.Outcome.TIMED_OUT.ordinal())));
+                s.outcomes.get(RunResult.Kind.TIMED_OUT.ordinal())));
         p.gauge("belfry_runs_executing", "Runs executing now.", engine.runsExecuting());
         p.gauge("belfry_runs_abandoned", "Threads of timed-out runs that have not returned yet.",
                 engine.abandonedStillRunning());

@@ -1,6 +1,5 @@
 package dev.belfry.host.internal.admin;
 
-import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineListener;
 import dev.belfry.host.internal.engine.RunResult;
 import java.time.Duration;
@@ -19,19 +18,8 @@ public final class RunHistory implements EngineListener {
 
     @Override
     public void runFinished(RunResult result) {
-        metrics.runFinished(result.job(), outcome(result), result.attempt() > 1,
+        metrics.runFinished(result.job(), result.kind(), result.attempt() > 1,
                 Duration.between(result.scheduledFor(), result.firedAt()),
                 Duration.between(result.firedAt(), result.finishedAt()));
-    }
-
-    private static Metrics.Outcome outcome(RunResult result) {
-        String error = result.error().orElse(null);
-        if (error == null) {
-            return Metrics.Outcome.SUCCEEDED;
-        }
-        if (Engine.isCancelledNotFailed(error)) {
-            return Metrics.Outcome.CANCELLED; // its plugin stopped (an upgrade, a removal): not the job's failure
-        }
-        return error.startsWith("timed out") ? Metrics.Outcome.TIMED_OUT : Metrics.Outcome.FAILED;
     }
 }
