@@ -162,7 +162,7 @@ public final class Host implements AutoCloseable {
                 Duration.ofSeconds(10), config.orphanRetention());
         this.engine = new Engine(config.clock(), changes, shared == null ? FireClaim.ALWAYS : shared.claim(),
                 stepped ? steppedRuns : RunExecutor.pooled(workers, threads), settings,
-                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), changes);
+                () -> ThreadLocalRandom.current().nextDouble(), ScheduleValidator.compiling(), changes, changes);
         this.plugins = config.pluginsDir().map(dir -> new PluginSupervisor(dir, VERSION, new Wiring(),
                 ScheduleValidator.compiling(), config.requireTrustedPlugins()
                         ? PluginTrust.required(config.dataDir()) : PluginTrust.off())).orElse(null);

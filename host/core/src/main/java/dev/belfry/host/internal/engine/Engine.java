@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleSupplier;
+import org.slf4j.LoggerFactory;
 import java.util.function.Predicate;
 
 /**
@@ -41,6 +42,7 @@ public final class Engine implements AutoCloseable {
     private final TimerLoop loop;
     private final Shutdown shutdown;
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
+    private final RunAround around;
     private volatile ElsewhereOperations forwarder;
 
     /**
@@ -55,6 +57,19 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(Clock clock, StateSink sink, FireClaim claim, RunExecutor executor, EngineSettings settings,
                   DoubleSupplier random, ScheduleValidator validator, EngineListener listener) {
+        this(clock, sink, claim, executor, settings, random, validator, listener, RunAround.NONE);
+    }
+
+    /**
+     * As {@link #Engine(Clock, StateSink, FireClaim, RunExecutor, EngineSettings, DoubleSupplier,
+     * ScheduleValidator, EngineListener)}, with what wraps each run's code on its thread.
+     *
+     * @param around entered before each run's code, exited after it (a module's trace span)
+     */
+    public Engine(Clock clock, StateSink sink, FireClaim claim, RunExecutor executor, EngineSettings settings,
+                  DoubleSupplier random, ScheduleValidator validator, EngineListener listener, RunAround around) {
+        Objects.requireNonNull(around, "around");
+        this.around = around;
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(claim, "claim");
@@ -281,6 +296,28 @@ public final class Engine implements AutoCloseable {
     /**
      * @param action done once the engine lock is released, on this thread; at once if it does not hold the lock
      */
+    /** Called on a run's thread just before its code runs; a failing wrapper leaves the run unwrapped. */
+    RunAround.Scope enterRun(Run run) {
+        try {
+            return around.enter(new RunAround.RunInfo(run.slot.qname, run.slot.pluginId, run.id, run.scheduledFor,
+                    run.attempt));
+        } catch (RuntimeException | LinkageError e) {
+            LoggerFactory.getLogger(Engine.class).error("entering run {} of job {} failed in a module; the run goes"
+                    + " on", run.id, run.slot.qname, e);
+            return RunAround.Scope.NONE;
+        }
+    }
+
+    /** Called on a run's thread as soon as its code returned or threw. */
+    void exitRun(RunAround.Scope scope, Run run, Throwable failure, String cancelReason) {
+        try {
+            scope.exit(failure, cancelReason);
+        } catch (RuntimeException | LinkageError e) {
+            LoggerFactory.getLogger(Engine.class).error("leaving run {} of job {} failed in a module", run.id,
+                    run.slot.qname, e);
+        }
+    }
+
     void afterUnlock(Runnable action) {
         if (lock.isHeld()) {
             lock.later(action);

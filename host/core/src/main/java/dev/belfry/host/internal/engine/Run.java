@@ -127,6 +127,7 @@ final class Run implements JobContext {
         ClassLoader previous = thread.getContextClassLoader();
         Throwable failure = null;
         Throwable notDurable = null;
+        RunAround.Scope scope = null;
         try {
             notDurable = startNotDurable(startCommitted);
             if (notDurable == null && durableStart) {
@@ -135,12 +136,16 @@ final class Run implements JobContext {
             if (notDurable == null && cancelReason == null) {
                 thread.setContextClassLoader(code.getClass().getClassLoader());
                 putMdc();
+                scope = engine.enterRun(this);
                 code.run(this);
             }
         } catch (Throwable t) {
             // Anything a plugin throws, Errors included, is the run's failure and never the host's.
             failure = t;
         } finally {
+            if (scope != null) {
+                engine.exitRun(scope, this, failure, cancelReason);
+            }
             removeMdc();
             thread.setContextClassLoader(previous);
             Thread.interrupted(); // the worker thread is reused: leave no interrupt behind

@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.module;
 
 import dev.belfry.api.QName;
+import dev.belfry.host.internal.engine.RunAround;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.sidecar.JobRecord;
 import java.util.List;
@@ -38,6 +39,17 @@ public interface AttachedModule extends AutoCloseable {
 
     /** @param result how a run ended */
     default void runFinished(RunResult result) {
+    }
+
+    /**
+     * Called on a run's own thread just before its code runs, outside the engine's lock: what the module makes
+     * current for the code (a trace span). Must be quick and must not throw.
+     *
+     * @param run the run
+     * @return what to exit when the code is done
+     */
+    default RunAround.Scope enterRun(RunAround.RunInfo run) {
+        return RunAround.Scope.NONE;
     }
 
     /** @param plugins every plugin the host knows now */

@@ -5,6 +5,7 @@ import dev.belfry.host.HostListener;
 import dev.belfry.host.JobView;
 import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.engine.EngineListener;
+import dev.belfry.host.internal.engine.RunAround;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.StateSink;
 import dev.belfry.host.internal.plugins.LoadedPlugin;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * mode the modules hear only of the jobs this host owns ({@link StateSink#owns}): its engine also holds the other
  * hosts' jobs, whose copies here may be stale, and their owners tell their own modules.
  */
-public final class ChangeFanOut implements StateSink, EngineListener {
+public final class ChangeFanOut implements StateSink, EngineListener, RunAround {
     private static final Logger log = LoggerFactory.getLogger(ChangeFanOut.class);
 
     private final StateSink truth;
@@ -106,6 +107,26 @@ public final class ChangeFanOut implements StateSink, EngineListener {
             JobView view = Views.job(job, List.of(), Optional.empty());
             tell("runStarted", l -> l.runStarted(view));
         }
+    }
+
+    /** Enters every module's wrapping of the run; they are exited in the reverse order. */
+    @Override
+    public Scope enter(RunInfo run) {
+        List<Scope> entered = new java.util.ArrayList<>(2);
+        for (AttachedModule m : modules) {
+            Scope s = m.enterRun(run);
+            if (s != Scope.NONE) {
+                entered.add(s);
+            }
+        }
+        if (entered.isEmpty()) {
+            return Scope.NONE;
+        }
+        return (failure, cancelReason) -> {
+            for (int i = entered.size() - 1; i >= 0; i--) {
+                entered.get(i).exit(failure, cancelReason);
+            }
+        };
     }
 
     @Override

@@ -31,11 +31,16 @@ import org.pf4j.PluginWrapper;
  * plugin is loaded (so the host can refuse it with a precise reason), extension indexes are read once and bounded,
  * and the plugin API is always taken from the host, even if a plugin jar
  * bundles its own copy by mistake, so a plugin's job is always a {@code BackgroundJob} of the host's kind. So is
- * SLF4J's API: a plugin's log lines then go where the host's go, with the run's MDC, whatever copy it bundles.
+ * SLF4J's API (a plugin's log lines then go where the host's go, with the run's MDC, whatever copy it bundles), and
+ * OpenTelemetry's where the host has it (a plugin's spans then join the run's trace).
  */
 final class BelfryPluginManager extends DefaultPluginManager {
-    /** Packages a plugin always gets from the host: the plugin API, and the logging API whose MDC a run fills. */
-    private static final List<String> SHARED_PACKAGES = List.of("dev.belfry.api.", "org.slf4j.");
+    /**
+     * Packages a plugin gets from the host: the plugin API, the logging API whose MDC a run fills, and the
+     * OpenTelemetry API whose current context a run's span is (where the host has it; else the plugin's own copy).
+     */
+    private static final List<String> SHARED_PACKAGES = List.of("dev.belfry.api.", "org.slf4j.",
+            "io.opentelemetry.api.", "io.opentelemetry.context.");
     private static final String EXTENSION_INDEX = "META-INF/extensions.idx";
 
     BelfryPluginManager(Path pluginsDir, String systemVersion) {
@@ -162,7 +167,11 @@ final class BelfryPluginManager extends DefaultPluginManager {
         public Class<?> loadClass(String className) throws ClassNotFoundException {
             for (String shared : SHARED_PACKAGES) {
                 if (className.startsWith(shared)) {
-                    return getParent().loadClass(className);
+                    try {
+                        return getParent().loadClass(className);
+                    } catch (ClassNotFoundException notInTheHost) {
+                        break; // an optional API the host does not have: the plugin's own copy, if any
+                    }
                 }
             }
             return super.loadClass(className);
