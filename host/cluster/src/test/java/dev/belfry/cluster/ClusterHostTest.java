@@ -78,13 +78,12 @@ class ClusterHostTest {
         return host;
     }
 
-    /** @return a host with a plugins folder (found empty) and these namespaces' jobs registered, started */
+    /** @return a host with these namespaces' jobs registered (and no plugins folder), started */
     private Host startWith(String name, Map<String, Integer> jobsByNamespace) {
         ClusterConfig cluster = ClusterConfig.builder(pg.jdbcUrl(database)).user(pg.user())
                 .password(pg.password().toCharArray()).leaseTime(LEASE).renewEvery(Duration.ofSeconds(1)).address(name)
                 .build();
-        HostConfig.Builder config = HostConfig.builder().dataDir(tmp.resolve(name)).module(ClusterModule.of(cluster))
-                .pluginsDir(tmp.resolve(name + "-plugins"));
+        HostConfig.Builder config = HostConfig.builder().dataDir(tmp.resolve(name)).module(ClusterModule.of(cluster));
         jobsByNamespace.forEach((namespace, jobs) -> config.register(namespace, IntStream.range(0, jobs)
                 .mapToObj(i -> new Tick(name, "tick-" + i)).toArray(BackgroundJob[]::new)));
         Host host = Host.start(config.build());
