@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -233,7 +234,8 @@ final class LeaseKeeper {
                 Map<Integer, Integer> keeping = new TreeMap<>();
                 renewed.keySet().stream().filter(s -> !ownership.draining(s))
                         .forEach(s -> keeping.merge(baseOf(s), 1, Integer::sum));
-                // Ranges in ascending order, each taken in shard order: the rows are locked in shard order.
+                // Free or expired shards of each range below its share: SKIP LOCKED, so a take never waits for
+                // another host's rows and cannot deadlock with its renewal or commits.
                 for (var t : targets.entrySet()) {
                     int wanted = t.getValue() - keeping.getOrDefault(t.getKey(), 0);
                     if (wanted > 0) {
@@ -288,7 +290,7 @@ final class LeaseKeeper {
         Map<Integer, List<Integer>> keeping = new TreeMap<>();
         for (int shard : ownership.heldShards()) {
             if (!ownership.draining(shard)) {
-                keeping.computeIfAbsent(baseOf(shard), b -> new java.util.ArrayList<>()).add(shard);
+                keeping.computeIfAbsent(baseOf(shard), b -> new ArrayList<>()).add(shard);
             }
         }
         keeping.forEach((base, held) -> {
