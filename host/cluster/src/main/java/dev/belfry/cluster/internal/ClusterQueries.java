@@ -8,7 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +65,7 @@ final class ClusterQueries {
         try (PreparedStatement s = c.prepareStatement("SELECT host_id, namespaces FROM belfry_hosts"
                 + " WHERE expires_at > now() ORDER BY host_id"); ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                out.put(r.getString(1), Set.of((String[]) r.getArray(2).getArray()));
+                out.put(r.getString(1), new HashSet<>(Arrays.asList((String[]) r.getArray(2).getArray())));
             }
         }
         return out;
