@@ -95,7 +95,7 @@ public final class ClusterBench {
                 h.await("ready", 120);
             }
             long t0 = System.nanoTime();
-            while (quartz ? QuartzCluster.schedulers(c) < hostCount : owners(c) < hostCount || held(c) < 256) {
+            while (quartz ? QuartzCluster.schedulers(c) < hostCount : owners(c) < hostCount || held(c) < shards(c)) {
                 Thread.sleep(100);
                 if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(60)) {
                     throw new IllegalStateException("the cluster did not form within 60 s");
@@ -166,16 +166,22 @@ public final class ClusterBench {
 
     private static void awaitShardTakeover(Connection c, String victim, long killed) throws Exception {
         String dead = scalar(c, "SELECT host_id FROM belfry_hosts WHERE address = '" + victim + "'");
+        long all = shards(c);
         while (Long.parseLong(scalar(c, "SELECT count(*) FROM belfry_shards WHERE expires_at > now()"
-                + " AND owner <> '" + dead + "'")) < 256) {
+                + " AND owner <> '" + dead + "'")) < all) {
             Thread.sleep(20);
         }
-        System.out.printf("failover: after kill -9 of %s the other hosts held all 256 shards in %d ms%n",
-                victim, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+        System.out.printf("failover: after kill -9 of %s the other hosts held all %d shards in %d ms%n",
+                victim, all, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
     }
 
     private static long owners(Connection c) throws Exception {
         return Long.parseLong(scalar(c, "SELECT count(DISTINCT owner) FROM belfry_shards WHERE expires_at > now()"));
+    }
+
+    /** @return the lease rows: 64 per namespace (docs/cluster.md) */
+    private static long shards(Connection c) throws Exception {
+        return Long.parseLong(scalar(c, "SELECT count(*) FROM belfry_shards"));
     }
 
     private static long held(Connection c) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.belfry.cluster.ClusterUnderTest.Lease;
+import dev.belfry.cluster.internal.Shards;
 import dev.belfry.cluster.testing.ClusterChild;
 import dev.belfry.cluster.testing.ClusterProcess;
 import dev.belfry.cluster.testing.ClusterProcess.Fire;
@@ -79,7 +80,8 @@ class ClusterFailoverTest {
         long killed = System.nanoTime();
         Instant killedAt = Instant.now();
         Eventually.await(ClusterUnderTest.LEASE.plusSeconds(5), () -> !cluster.shardsByHost().containsKey("b")
-                        && cluster.shardsByHost().values().stream().mapToInt(Integer::intValue).sum() == 256,
+                        && cluster.shardsByHost().values().stream().mapToInt(Integer::intValue).sum()
+                        == Shards.PER_NAMESPACE,
                 () -> "a and c to hold every shard; " + cluster.describe());
         Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
         Instant takenOver = Instant.now();
@@ -159,7 +161,8 @@ class ClusterFailoverTest {
         Instant cutAt = Instant.now();
         long cutNanos = System.nanoTime();
         Eventually.await(ClusterUnderTest.LEASE.plusSeconds(5), () -> !cluster.shardsByHost().containsKey("c")
-                        && cluster.shardsByHost().values().stream().mapToInt(Integer::intValue).sum() == 256,
+                        && cluster.shardsByHost().values().stream().mapToInt(Integer::intValue).sum()
+                        == Shards.PER_NAMESPACE,
                 () -> "a and b to hold every shard; " + cluster.describe());
         Duration takeover = Duration.ofNanos(System.nanoTime() - cutNanos);
         Duration sinceRenewal = sinceLastRenewal(cutId);

@@ -34,7 +34,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Hosts in one JVM sharing one real PostgreSQL: fires split between them, each instant once, operations anywhere. */
+/**
+ * Hosts in one JVM sharing one real PostgreSQL: fires split between them, each instant once, operations anywhere,
+ * each namespace's jobs on the hosts that can run them. The jobs are registered under namespace {@code app} (one
+ * range of {@code Shards.PER_NAMESPACE} = 64 shards) unless a test names others.
+ */
 class ClusterHostTest {
     private static final PostgresServer pg = PostgresServer.shared();
     private static final Duration LEASE = Duration.ofSeconds(3);
@@ -74,11 +78,98 @@ class ClusterHostTest {
         return host;
     }
 
+    /** @return a host with these namespaces' jobs registered (and no plugins folder), started */
+    private Host startWith(String name, Map<String, Integer> jobsByNamespace) {
+        ClusterConfig cluster = ClusterConfig.builder(pg.jdbcUrl(database)).user(pg.user())
+                .password(pg.password().toCharArray()).leaseTime(LEASE).renewEvery(Duration.ofSeconds(1)).address(name)
+                .build();
+        HostConfig.Builder config = HostConfig.builder().dataDir(tmp.resolve(name)).module(ClusterModule.of(cluster));
+        jobsByNamespace.forEach((namespace, jobs) -> config.register(namespace, IntStream.range(0, jobs)
+                .mapToObj(i -> new Tick(name, "tick-" + i)).toArray(BackgroundJob[]::new)));
+        Host host = Host.start(config.build());
+        hosts.add(host);
+        return host;
+    }
+
+    @Test
+    void shouldFireANamespacesJobsOnlyOnHostsThatCanRunThemAndSplitTheOthers() throws Exception {
+        // given a that can run x and y, b only y
+        Host a = startWith("a", new java.util.TreeMap<>(Map.of("x", 10, "y", 10)));
+        Host b = startWith("b", Map.of("y", 10));
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a", "x") == 64 && shardsHeld("b", "x") == 0
+                        && shardsHeld("a", "y") == 32 && shardsHeld("b", "y") == 32,
+                () -> "x's shards on a, y's split; held: " + held());
+        // when they fire
+        Instant since = Instant.now();
+        Eventually.await(Duration.ofSeconds(20), () -> jobsFiredSince(since) == 20 && firedBy("b", since) > 0,
+                () -> "every job to fire; fired " + jobsFiredSince(since));
+        // then x's jobs ran on a only, y's on both, none is orphaned anywhere
+        assertThat(hostsThatFired("x.", since)).containsExactly("a");
+        assertThat(hostsThatFired("y.", since)).containsExactlyInAnyOrder("a", "b");
+        assertThat(duplicates()).isEmpty();
+        for (Host h : List.of(a, b)) {
+            assertThat(h.jobs()).hasSize(20).noneMatch(j -> j.status().name().equals("ORPHANED"));
+        }
+        assertThat(query("SELECT count(*) FROM belfry_hosts WHERE address = 'a' AND namespaces = '{x,y}'"))
+                .as("a advertises what it can run").isEqualTo(1);
+    }
+
+    @Test
+    void shouldShowAJobNoLiveHostCanRunOrphanedOnEveryHostAndFireItOnceAHostThatCanJoins() throws Exception {
+        // given z's jobs, and c, the only host that could run them, gone
+        startWith("a", Map.of("y", 4));
+        startWith("b", Map.of("y", 4));
+        Host c = startWith("c", Map.of("z", 6));
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("c", "z") == 64, () -> "z on c; held: " + held());
+        c.close();
+        hosts.remove(c);
+        // then z's shards go to the hosts left, and every host shows z's jobs orphaned, as one host would
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a", "z") + shardsHeld("b", "z") == 64
+                        && orphaned(hosts.get(0), "z") == 6 && orphaned(hosts.get(1), "z") == 6,
+                () -> "z's jobs orphaned on a and b; held: " + held() + ", orphaned on a "
+                        + orphaned(hosts.get(0), "z") + ", on b " + orphaned(hosts.get(1), "z"));
+        Instant orphanedSince = Instant.now();
+        // when d, which can run z, joins
+        Host d = startWith("d", Map.of("z", 6));
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("d", "z") == 64,
+                () -> "z's shards to move to d; held: " + held());
+        Instant since = Instant.now();
+        Eventually.await(Duration.ofSeconds(20), () -> jobsFiredSince("z.", since) == 6,
+                () -> "z's jobs to fire on d; fired " + jobsFiredSince("z.", since));
+        // then z's jobs run on d only, each instant once, and are no longer orphaned anywhere
+        assertThat(hostsThatFired("z.", orphanedSince)).containsExactly("d");
+        assertThat(duplicates()).isEmpty();
+        for (Host h : hosts) {
+            assertThat(orphaned(h, "z")).as("z's jobs orphaned").isZero();
+        }
+        assertThat(d.jobs()).hasSize(10);
+    }
+
+    @Test
+    void shouldMoveANamespacesShardsToAnotherHostThatCanRunItWhenAHostStopsRunningIt() throws Exception {
+        Host a = startWith("a", Map.of("x", 10));
+        Host b = startWith("b", Map.of("x", 10));
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a", "x") == 32 && shardsHeld("b", "x") == 32,
+                () -> "x split; held: " + held());
+        // when a stops running x (a plugin stopped, an application unregistering)
+        a.unregister("x");
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("b", "x") == 64,
+                () -> "x's shards to move to b; held: " + held());
+        Instant since = Instant.now();
+        Eventually.await(Duration.ofSeconds(20), () -> jobsFiredSince(since) == 10,
+                () -> "every job to fire on b; fired " + jobsFiredSince(since));
+        // then b runs them all, and none is orphaned
+        assertThat(hostsThatFired("x.", since)).containsExactly("b");
+        assertThat(duplicates()).isEmpty();
+        assertThat(orphaned(a, "x")).isZero();
+        assertThat(orphaned(b, "x")).isZero();
+    }
+
     @Test
     void shouldSplitTheShardsAndFireEachInstantOnOneHostOnly() throws Exception {
         Host a = start("a", 40);
         Host b = start("b", 40);
-        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 32 && shardsHeld("b") == 32,
                 () -> "each host to hold half the shards; held: a " + shardsHeld("a") + ", b " + shardsHeld("b"));
         Instant since = Instant.now();
         Eventually.await(Duration.ofSeconds(20), () -> firedBy("a", since) > 0 && firedBy("b", since) > 0
@@ -95,7 +186,7 @@ class ClusterHostTest {
     void shouldTakeOverTheShardsOfAHostThatLeavesWithoutFiringAnyInstantTwice() throws Exception {
         Host a = start("a", 20);
         start("b", 20);
-        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 32 && shardsHeld("b") == 32,
                 () -> "the shards to be split");
         Map<String, Long> before = new java.util.HashMap<>();
         tokens.forEach((job, seen) -> before.put(job, seen.stream().max(Long::compare).orElse(0L)));
@@ -104,7 +195,7 @@ class ClusterHostTest {
         a.close();
         hosts.remove(a);
         long left = System.nanoTime();
-        Eventually.await(Duration.ofSeconds(5), () -> shardsHeld("b") == 256,
+        Eventually.await(Duration.ofSeconds(5), () -> shardsHeld("b") == 64,
                 () -> "b to take all shards; it holds " + shardsHeld("b"));
         assertThat(Duration.ofNanos(System.nanoTime() - left)).isLessThan(LEASE.plusSeconds(1));
         Instant since = Instant.now();
@@ -120,7 +211,7 @@ class ClusterHostTest {
     void shouldCarryOutAnOperationAskedOnOneHostOnTheHostThatOwnsTheJob() throws Exception {
         Host a = start("a", 30);
         Host b = start("b", 30);
-        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 32 && shardsHeld("b") == 32,
                 () -> "the shards to be split");
         QName ownedByB = a.jobs().stream().map(JobView::qname).filter(q -> owner(q).equals("b")).findFirst()
                 .orElseThrow();
@@ -164,7 +255,9 @@ class ClusterHostTest {
     void shouldNotConfirmAnOperationOrShowStaleJobsWhileTheDatabaseIsOutOfReach() throws Exception {
         try (FaultProxy proxy = FaultProxy.start("127.0.0.1", pg.port())) {
             Host a = start("a", 5, "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + database);
-            Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 256, () -> "a to hold every shard");
+            Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 64, () -> "a to hold every shard");
+            // The registration's insert and the first renewal race: the jobs show once the insert is committed.
+            Eventually.await(Duration.ofSeconds(10), () -> a.jobs().size() == 5, () -> "a's jobs to be stored");
             QName job = a.jobs().get(0).qname();
             Eventually.await(Duration.ofSeconds(10), () -> firedSince(job, Instant.EPOCH),
                     () -> job + " to fire on a: its shard taken over there");
@@ -213,6 +306,52 @@ class ClusterHostTest {
     private long shardsHeld(String host) {
         return query("SELECT count(*) FROM belfry_shards WHERE owner = (SELECT host_id FROM belfry_hosts"
                 + " WHERE address = '" + host + "') AND expires_at > now()");
+    }
+
+    /** @return the shards of the namespace's range the host holds under a live lease */
+    private long shardsHeld(String host, String namespace) {
+        return query("SELECT count(*) FROM belfry_shards l JOIN belfry_namespaces n ON l.shard >= n.first_shard"
+                + " AND l.shard < n.first_shard + 64 WHERE n.namespace = '" + namespace + "' AND l.owner ="
+                + " (SELECT host_id FROM belfry_hosts WHERE address = '" + host + "') AND l.expires_at > now()");
+    }
+
+    /** @return live shards by host address and namespace, for messages */
+    private String held() {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT h.address, n.namespace, count(*) FROM belfry_shards l"
+                     + " JOIN belfry_namespaces n ON l.shard >= n.first_shard AND l.shard < n.first_shard + 64"
+                     + " JOIN belfry_hosts h ON h.host_id = l.owner WHERE l.expires_at > now()"
+                     + " GROUP BY 1, 2 ORDER BY 1, 2")) {
+            while (r.next()) {
+                out.append(r.getString(1)).append('/').append(r.getString(2)).append('=').append(r.getLong(3))
+                        .append(' ');
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString().trim();
+    }
+
+    private static long orphaned(Host host, String namespace) {
+        return host.jobs().stream().filter(j -> j.qname().namespace().equals(namespace))
+                .filter(j -> j.status().name().equals("ORPHANED")).count();
+    }
+
+    /** @return the hosts that ran fires of jobs whose name starts with {@code prefix}, scheduled after {@code since} */
+    private Set<String> hostsThatFired(String prefix, Instant since) {
+        Set<String> out = new java.util.TreeSet<>();
+        fires.forEach((key, by) -> {
+            if (key.startsWith(prefix) && fireAt(key).isAfter(since)) {
+                out.addAll(by);
+            }
+        });
+        return out;
+    }
+
+    private long jobsFiredSince(String prefix, Instant since) {
+        return fires.keySet().stream().filter(k -> k.startsWith(prefix) && fireAt(k).isAfter(since))
+                .map(k -> k.substring(0, k.indexOf('@'))).distinct().count();
     }
 
     private String owner(QName job) {

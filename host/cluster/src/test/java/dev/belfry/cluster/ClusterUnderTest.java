@@ -1,5 +1,6 @@
 package dev.belfry.cluster;
 
+import dev.belfry.cluster.internal.Shards;
 import dev.belfry.cluster.testing.ClusterChild;
 import dev.belfry.cluster.testing.ClusterProcess;
 import dev.belfry.cluster.testing.ClusterProcess.Fire;
@@ -93,12 +94,12 @@ final class ClusterUnderTest implements AutoCloseable {
     private boolean holdsFairShare(String... names) {
         Map<String, Integer> held = shardsByHost();
         int total = held.values().stream().mapToInt(Integer::intValue).sum();
-        if (total != 256 || held.size() != names.length) {
+        if (total != Shards.PER_NAMESPACE || held.size() != names.length) {
             return false;
         }
         for (String name : names) {
             int n = held.getOrDefault(name, 0);
-            if (n < 256 / names.length || n > 256 / names.length + 1) {
+            if (n < Shards.PER_NAMESPACE / names.length || n > Shards.PER_NAMESPACE / names.length + 1) {
                 return false;
             }
         }

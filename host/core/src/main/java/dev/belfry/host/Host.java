@@ -340,6 +340,10 @@ public final class Host implements AutoCloseable {
             if (!stepped && !config.pluginScanInterval().isZero()) {
                 plugins.watch(config.pluginScanInterval());
             }
+        } else if (shared != null) {
+            // A cluster host without a plugins folder has code for its registrations only: a job of another
+            // namespace that a shard brings here is orphaned, as after a first plugin scan, and every host shows it so.
+            engine.orphanJobsOfMissingPlugins(attachedNamespaces());
         }
         if (shared != null) {
             shared.start(engine); // leases last: the jobs a shard brings find their plugins' code attached

@@ -8,11 +8,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /** The reads of the cluster's tables that views, adoption and the command line make. */
@@ -51,6 +54,18 @@ final class ClusterQueries {
                 + " ORDER BY host_id"); ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 out.add(r.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** @return the live hosts by id, in order, with the namespaces each can run */
+    static Map<String, Set<String>> liveHostNamespaces(Connection c) throws SQLException {
+        Map<String, Set<String>> out = new LinkedHashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT host_id, namespaces FROM belfry_hosts"
+                + " WHERE expires_at > now() ORDER BY host_id"); ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                out.put(r.getString(1), new HashSet<>(Arrays.asList((String[]) r.getArray(2).getArray())));
             }
         }
         return out;
@@ -116,13 +131,17 @@ final class ClusterQueries {
         return out;
     }
 
-    /** @return the live hosts, by id, with the number of shards each holds and its lease's seconds left */
+    /**
+     * @return the live hosts, by id, with the number of shards each holds, its lease's seconds left and the
+     *         namespaces it can run (comma-separated)
+     */
     static Map<String, Map<String, Object>> hosts(DataSource pool) throws SQLException {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         try (Connection c = pool.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT h.host_id, h.version, h.address,"
                      + " extract(epoch from h.expires_at - now()),"
-                     + " (SELECT count(*) FROM belfry_shards l WHERE l.owner = h.host_id AND l.expires_at > now())"
+                     + " (SELECT count(*) FROM belfry_shards l WHERE l.owner = h.host_id AND l.expires_at > now()),"
+                     + " array_to_string(h.namespaces, ',')"
                      + " FROM belfry_hosts h WHERE h.expires_at > now() ORDER BY h.host_id");
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
@@ -131,6 +150,7 @@ final class ClusterQueries {
                 host.put("address", r.getString(3));
                 host.put("lease_seconds_left", Math.round(r.getDouble(4) * 10) / 10.0);
                 host.put("shards", r.getLong(5));
+                host.put("namespaces", r.getString(6));
                 out.put(r.getString(1), host);
             }
         }

@@ -63,11 +63,13 @@ public final class ClusterState implements SharedState {
                     + DbErrors.describe(e), e);
         }
         try {
+            Namespaces namespaces = new Namespaces();
             try (Connection c = pool.getConnection()) {
                 Schema.migrate(c);
+                namespaces.refresh(c);
             }
             Ownership ownership = new Ownership();
-            JobShards shards = new JobShards();
+            JobShards shards = new JobShards(namespaces);
             List<JobRecord> jobs = ClusterQueries.allJobs(pool, shards);
             Instant startedAt = clock.instant();
             ClusterStore store = new ClusterStore(pool, hostId, startedAt, ownership, shards, clock, jobs);

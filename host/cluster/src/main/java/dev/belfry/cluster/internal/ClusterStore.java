@@ -236,6 +236,18 @@ final class ClusterStore implements StateStore {
     /** Writes a batch in one transaction. @return the run starts whose claims were refused, by ticket */
     private Map<Long, FireTakenException> commit(List<Change> batch) throws SQLException {
         try (Connection c = pool.getConnection()) {
+            // A job of a namespace this host has not seen yet (registered here, say) needs its namespace's range
+            // for its shard: made first, in a transaction of its own.
+            List<String> unknown = new ArrayList<>();
+            for (Change change : batch) {
+                if (change.kind != Change.RUN_END && shards.namespaces().base(change.qname.namespace()) < 0
+                        && !unknown.contains(change.qname.namespace())) {
+                    unknown.add(change.qname.namespace());
+                }
+            }
+            if (!unknown.isEmpty()) {
+                shards.namespaces().ensure(c, unknown);
+            }
             c.setAutoCommit(false);
             try {
                 Map<Long, FireTakenException> refusedNow = new ClusterBatch(this, c, batch).write();

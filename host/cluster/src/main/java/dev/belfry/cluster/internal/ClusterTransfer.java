@@ -55,12 +55,14 @@ public final class ClusterTransfer {
                     throw new AlreadyInCluster(present);
                 }
             }
+            Namespaces namespaces = new Namespaces();
+            namespaces.ensure(c, jobs.stream().map(j -> j.qname().namespace()).distinct().sorted().toList());
             try (PreparedStatement s = c.prepareStatement("INSERT INTO belfry_jobs (qname, shard, plugin_id, status,"
                     + " paused, next_fire_at, record, written_by, written_epoch, updated_at) VALUES (?, ?, ?, ?, ?, "
                     + Sql.ts("?::bigint") + ", ?, ?, 0, now())")) {
                 for (JobRecord j : jobs) {
                     s.setString(1, j.qname().toString());
-                    s.setInt(2, Shards.of(j.qname()));
+                    s.setInt(2, namespaces.base(j.qname().namespace()) + Shards.slot(j.qname()));
                     s.setString(3, j.pluginId());
                     s.setString(4, j.status().jsonName());
                     s.setBoolean(5, j.paused());
@@ -105,7 +107,7 @@ public final class ClusterTransfer {
                     throw new SQLException("the database holds no Belfry cluster (it has no belfry_jobs table)");
                 }
             }
-            List<JobRecord> jobs = ClusterQueries.allJobs(c, new JobShards());
+            List<JobRecord> jobs = ClusterQueries.allJobs(c, new JobShards(new Namespaces()));
             c.commit();
             return jobs;
         } catch (SQLException | RuntimeException e) {

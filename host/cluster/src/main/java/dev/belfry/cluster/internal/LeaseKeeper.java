@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this host's leases: every {@code renewEvery} one transaction renews the host's row and its shards'
- * leases (their expiry set by the database's clock), counts the live hosts, and takes free or expired shards up to
- * this host's fair share. A host over its share drains the extra shards (nothing new fires, runs in progress end,
- * the state is written) and then hands them back, so no shard is ever fired by two hosts.
+ * Keeps this host's leases: every {@code renewEvery} one transaction renews the host's row (with the namespaces it
+ * can run) and its shards' leases (their expiry set by the database's clock), reads the live hosts, and takes free
+ * or expired shards up to this host's fair share of each namespace's shards among the hosts that can run it. A host
+ * over its share drains the extra shards (nothing new fires, runs in progress end, the state is written) and then
+ * hands them back, so no shard is ever fired by two hosts.
  *
  * <p>This host acts on a lease only until {@code renewal start + lease - margin} on its own monotonic clock: the
  * database's expiry comes later than that, since its {@code now()} is taken after the renewal started. A host that
@@ -41,6 +43,7 @@ final class LeaseKeeper {
     private final Duration renewEvery;
     private final Ownership ownership;
     private final JobShards shards;
+    private final Namespaces namespaces;
     private final ClusterStore store;
     private final OperationRelay relay;
     private final RunPruner pruner;
@@ -50,6 +53,8 @@ final class LeaseKeeper {
     private volatile long lastRenewal;
     private volatile String lastError;
     private int liveHosts;
+    /** Whether this host is the first live one by id: it prunes what no shard's owner does. */
+    private boolean firstLive;
     /** Millis until a silent host's leases run out (see {@link #silentHostExpiry}), or -1: the next renewal then. */
     private long silentExpiresIn = -1;
     private int failuresInRow;
@@ -65,6 +70,7 @@ final class LeaseKeeper {
         this.renewEvery = renewEvery;
         this.ownership = ownership;
         this.shards = shards;
+        this.namespaces = shards.namespaces();
         this.store = store;
         this.relay = relay;
         this.pruner = pruner;
@@ -87,7 +93,7 @@ final class LeaseKeeper {
         long deadline = System.nanoTime() + lease.plusSeconds(2).toNanos();
         boolean told = false;
         try (Connection c = pool.getConnection()) {
-            while (!upsertHost(c)) {
+            while (!upsertHost(c, Set.of())) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new SQLException("host id " + me.hostId() + " is live in this cluster in another process"
                             + " (a copy of this data directory?); each host needs its own data directory");
@@ -129,7 +135,7 @@ final class LeaseKeeper {
             }
             releaseLapsed();
             if (failuresInRow == 0) {
-                pruner.pruneIfDue(ownership.heldShards());
+                pruner.pruneIfDue(ownership.heldShards(), firstLive);
             }
             long pause = failuresInRow == 0 ? renewEvery.toNanos()
                     : Math.min(renewEvery.toNanos() << Math.min(failuresInRow - 1, 3), lease.toNanos() / 2);
@@ -183,13 +189,18 @@ final class LeaseKeeper {
 
     private void tick(long began) throws SQLException {
         Set<Integer> handBack = drained();
+        Engine e = engine;
+        Set<String> canRun = e == null ? Set.of() : e.attachedNamespaces();
         Map<Integer, Long> renewed = new TreeMap<>();
         Map<Integer, Long> taken = new TreeMap<>();
-        int target;
+        Map<Integer, Integer> targets;
         try (Connection c = pool.getConnection()) {
+            // Before the renewal's transaction, in one of their own: a namespace new to the cluster gets its range
+            // and lease rows, which this renewal may then take.
+            namespaces.ensure(c, canRun);
             c.setAutoCommit(false);
             try {
-                if (!upsertHost(c)) {
+                if (!upsertHost(c, canRun)) {
                     throw new SQLException("another live process took host id " + me.hostId());
                 }
                 if (!handBack.isEmpty()) {
@@ -214,27 +225,37 @@ final class LeaseKeeper {
                         }
                     }
                 }
-                List<String> hosts = ClusterQueries.liveHosts(c);
+                namespaces.refresh(c);
+                Map<String, Set<String>> hosts = ClusterQueries.liveHostNamespaces(c);
                 liveHosts = hosts.size();
+                firstLive = !hosts.isEmpty() && hosts.keySet().iterator().next().equals(me.hostId());
                 silentExpiresIn = silentHostExpiry(c);
-                target = fairShare(hosts.indexOf(me.hostId()), hosts.size());
-                int keeping = (int) renewed.keySet().stream().filter(s -> !ownership.draining(s)).count();
-                if (keeping < target) {
-                    taken.putAll(take(c, target - keeping));
+                targets = shares(me.hostId(), hosts, namespaces.byBase());
+                Map<Integer, Integer> keeping = new TreeMap<>();
+                renewed.keySet().stream().filter(s -> !ownership.draining(s))
+                        .forEach(s -> keeping.merge(baseOf(s), 1, Integer::sum));
+                // Free or expired shards of each range below its share: SKIP LOCKED, so a take never waits for
+                // another host's rows and cannot deadlock with its renewal or commits.
+                for (var t : targets.entrySet()) {
+                    int wanted = t.getValue() - keeping.getOrDefault(t.getKey(), 0);
+                    if (wanted > 0) {
+                        taken.putAll(take(c, t.getKey(), wanted));
+                    }
                 }
                 c.commit();
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException ex) {
                 c.rollback();
-                throw e;
+                throw ex;
             }
         }
         lastRenewal = began;
         long until = began + lease.minus(margin).toNanos();
         handBack.forEach(ownership::drop);
-        apply(renewed, taken, until, target);
+        apply(renewed, taken, until, targets);
     }
 
-    private void apply(Map<Integer, Long> renewed, Map<Integer, Long> taken, long until, int target) {
+    private void apply(Map<Integer, Long> renewed, Map<Integer, Long> taken, long until,
+                       Map<Integer, Integer> targets) {
         Set<Integer> lost = new HashSet<>();
         Set<Integer> adopt = new HashSet<>(taken.keySet());
         long now = System.nanoTime();
@@ -266,14 +287,22 @@ final class LeaseKeeper {
             epochs.putAll(taken);
             adopt(adopt, epochs, until);
         }
-        int keeping = (int) ownership.heldShards().stream().filter(s -> !ownership.draining(s)).count();
-        if (keeping > target) {
-            List<Integer> extra = ownership.heldShards().stream().filter(s -> !ownership.draining(s))
-                    .sorted((a, b) -> b - a).limit(keeping - target).toList();
-            extra.forEach(ownership::drain);
-            release(new HashSet<>(extra));
-            log.info("cluster: giving {} shard(s) to other hosts (fair share {})", extra.size(), target);
+        Map<Integer, List<Integer>> keeping = new TreeMap<>();
+        for (int shard : ownership.heldShards()) {
+            if (!ownership.draining(shard)) {
+                keeping.computeIfAbsent(baseOf(shard), b -> new ArrayList<>()).add(shard);
+            }
         }
+        keeping.forEach((base, held) -> {
+            int target = targets.getOrDefault(base, 0);
+            if (held.size() > target) {
+                List<Integer> extra = held.stream().sorted((a, b) -> b - a).limit(held.size() - target).toList();
+                extra.forEach(ownership::drain);
+                release(new HashSet<>(extra));
+                log.info("cluster: giving {} shard(s) of namespace {} to other hosts (share here {})", extra.size(),
+                        namespaces.of(base).orElse("?"), target);
+            }
+        });
     }
 
     /** @return shards drained and written: their runs ended, their state is in the database */
@@ -336,12 +365,14 @@ final class LeaseKeeper {
         return q -> shardSet.contains(shards.of(q));
     }
 
-    private boolean upsertHost(Connection c) throws SQLException {
+    /** @param canRun the namespaces whose code this host has, advertised so that their shards come here */
+    private boolean upsertHost(Connection c, Set<String> canRun) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO belfry_hosts (host_id, incarnation, started_at,"
-                + " seen_at, expires_at, version, address) VALUES (?, ?, " + Sql.ts("?") + ", now(), now() + ?"
-                + " * interval '1 millisecond', ?, ?) ON CONFLICT (host_id) DO UPDATE SET"
+                + " seen_at, expires_at, version, address, namespaces) VALUES (?, ?, " + Sql.ts("?") + ", now(),"
+                + " now() + ? * interval '1 millisecond', ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET"
                 + " incarnation = excluded.incarnation, started_at = excluded.started_at, seen_at = now(),"
-                + " expires_at = excluded.expires_at, version = excluded.version, address = excluded.address"
+                + " expires_at = excluded.expires_at, version = excluded.version, address = excluded.address,"
+                + " namespaces = excluded.namespaces"
                 + " WHERE belfry_hosts.incarnation = excluded.incarnation OR belfry_hosts.expires_at <= now()")) {
             s.setString(1, me.hostId());
             s.setString(2, me.incarnation());
@@ -349,6 +380,7 @@ final class LeaseKeeper {
             s.setLong(4, lease.toMillis());
             s.setString(5, me.version());
             s.setString(6, me.address());
+            s.setArray(7, Sql.texts(c, canRun.stream().sorted().toList()));
             return s.executeUpdate() == 1;
         }
     }
@@ -371,23 +403,58 @@ final class LeaseKeeper {
         }
     }
 
-    /** @return the shards of the host at {@code index} among {@code hosts} live ones: an even split */
-    static int fairShare(int index, int hosts) {
+    /**
+     * Each namespace's shards are shared among the live hosts that can run it; when none can, among all live hosts
+     * (its jobs are then ORPHANED wherever they are, as on one host).
+     *
+     * @param me     this host's id
+     * @param hosts  the live hosts by id, in order, with the namespaces each can run
+     * @param ranges the namespaces by the first shard of their range
+     * @return this host's share of each range, by its first shard
+     */
+    static Map<Integer, Integer> shares(String me, Map<String, Set<String>> hosts, Map<Integer, String> ranges) {
+        Map<Integer, Integer> out = new TreeMap<>();
+        ranges.forEach((base, namespace) -> {
+            List<String> eligible = hosts.entrySet().stream().filter(h -> h.getValue().contains(namespace))
+                    .map(Map.Entry::getKey).toList();
+            if (eligible.isEmpty()) {
+                eligible = List.copyOf(hosts.keySet());
+            }
+            out.put(base, fairShare(eligible.indexOf(me), eligible.size(), base / Shards.PER_NAMESPACE));
+        });
+        return out;
+    }
+
+    /**
+     * @param index    the host's index among the eligible hosts (by id), -1 if it is not one
+     * @param hosts    how many hosts are eligible
+     * @param rotation turns which hosts get one more: a different one for each range, so that the extra shards of
+     *                 many namespaces do not all land on the first host
+     * @return the shards of one namespace's range the host takes: an even split
+     */
+    static int fairShare(int index, int hosts, int rotation) {
         if (index < 0 || hosts == 0) {
             return 0;
         }
-        return Shards.COUNT / hosts + (index < Shards.COUNT % hosts ? 1 : 0);
+        int each = Shards.PER_NAMESPACE / hosts;
+        return each + (Math.floorMod(index - rotation, hosts) < Shards.PER_NAMESPACE % hosts ? 1 : 0);
     }
 
-    private Map<Integer, Long> take(Connection c, int wanted) throws SQLException {
+    private static int baseOf(int shard) {
+        return shard - Math.floorMod(shard, Shards.PER_NAMESPACE);
+    }
+
+    private Map<Integer, Long> take(Connection c, int base, int wanted) throws SQLException {
         Map<Integer, Long> out = new TreeMap<>();
         try (PreparedStatement s = c.prepareStatement("UPDATE belfry_shards SET owner = ?, epoch = epoch + 1,"
                 + " expires_at = now() + ? * interval '1 millisecond' WHERE shard IN (SELECT shard FROM belfry_shards"
-                + " WHERE owner IS NULL OR expires_at <= now() ORDER BY shard LIMIT ? FOR UPDATE SKIP LOCKED)"
-                + " RETURNING shard, epoch")) {
+                + " WHERE shard >= ? AND shard < ? AND (owner IS NULL OR expires_at <= now()) ORDER BY shard LIMIT ?"
+                + " FOR UPDATE SKIP LOCKED) RETURNING shard, epoch")) {
             s.setString(1, me.hostId());
             s.setLong(2, lease.toMillis());
-            s.setInt(3, wanted);
+            s.setInt(3, base);
+            s.setInt(4, base + Shards.PER_NAMESPACE);
+            s.setInt(5, wanted);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.put(r.getInt(1), r.getLong(2));

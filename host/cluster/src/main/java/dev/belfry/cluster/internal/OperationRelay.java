@@ -219,12 +219,7 @@ final class OperationRelay implements ElsewhereOperations {
     /** Carries out the operations waiting for the shards this host fires. */
     private void carryOut() throws SQLException {
         Engine e = engine;
-        List<Integer> mine = new ArrayList<>();
-        for (int shard = 0; shard < Shards.COUNT; shard++) {
-            if (ownership.mayFire(shard)) {
-                mine.add(shard);
-            }
-        }
+        List<Integer> mine = ownership.firingShards();
         if (e == null) {
             return;
         }

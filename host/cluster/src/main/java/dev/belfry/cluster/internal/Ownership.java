@@ -2,13 +2,15 @@ package dev.belfry.cluster.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What this host believes it owns: per shard, the lease's epoch and until when (on this host's monotonic clock) it
  * may act on it. The belief is cautious, never the authority: the database refuses a write whose epoch is not the
- * shard's current one, whatever this table says.
+ * shard's current one, whatever this table says. The shard space grows as namespaces appear; a shard this host has
+ * held keeps its entry (and its epoch) after it is let go.
  */
 final class Ownership {
     private static final int NONE = 0;
@@ -16,55 +18,77 @@ final class Ownership {
     /** Held, being given up: nothing new fires, runs in progress end, then the lease is handed back. */
     private static final int DRAINING = 2;
 
-    private final AtomicIntegerArray state = new AtomicIntegerArray(Shards.COUNT);
-    private final AtomicLongArray epoch = new AtomicLongArray(Shards.COUNT);
-    private final AtomicLongArray validUntil = new AtomicLongArray(Shards.COUNT);
+    private final Map<Integer, Lease> leases = new ConcurrentSkipListMap<>();
 
     /** @return whether this host may start fires of the shard now */
     boolean mayFire(int shard) {
-        return state.get(shard) == HELD && System.nanoTime() - validUntil.get(shard) < 0;
+        Lease l = leases.get(shard);
+        return l != null && l.state.get() == HELD && System.nanoTime() - l.validUntil < 0;
     }
 
     /** @return whether the shard is this host's, current or not */
     boolean held(int shard) {
-        return state.get(shard) != NONE;
+        Lease l = leases.get(shard);
+        return l != null && l.state.get() != NONE;
     }
 
     boolean draining(int shard) {
-        return state.get(shard) == DRAINING;
+        Lease l = leases.get(shard);
+        return l != null && l.state.get() == DRAINING;
     }
 
+    /** @return the epoch this host last held the shard under, 0 if it never held it */
     long epoch(int shard) {
-        return epoch.get(shard);
+        Lease l = leases.get(shard);
+        return l == null ? 0 : l.epoch;
     }
 
     /** The lease was taken or renewed at {@code epoch}, valid on this host until {@code until} (nanoTime). */
     void hold(int shard, long epoch, long until) {
-        this.epoch.set(shard, epoch);
-        validUntil.set(shard, until);
-        state.compareAndSet(shard, NONE, HELD);
+        Lease l = leases.computeIfAbsent(shard, s -> new Lease());
+        l.epoch = epoch;
+        l.validUntil = until;
+        l.state.compareAndSet(NONE, HELD);
     }
 
     void drain(int shard) {
-        state.compareAndSet(shard, HELD, DRAINING);
+        Lease l = leases.get(shard);
+        if (l != null) {
+            l.state.compareAndSet(HELD, DRAINING);
+        }
     }
 
     void drop(int shard) {
-        state.set(shard, NONE);
-        validUntil.set(shard, System.nanoTime());
+        Lease l = leases.get(shard);
+        if (l != null) {
+            l.state.set(NONE);
+            l.validUntil = System.nanoTime();
+        }
     }
 
     /** @return whether the shard is held but its lease ran out on this host's clock */
     boolean lapsed(int shard, long now) {
-        return state.get(shard) != NONE && now - validUntil.get(shard) >= 0;
+        Lease l = leases.get(shard);
+        return l != null && l.state.get() != NONE && now - l.validUntil >= 0;
     }
 
-    /** @return the shards held (draining ones included) */
+    /** @return the shards held (draining ones included), in order */
     List<Integer> heldShards() {
         List<Integer> out = new ArrayList<>();
-        for (int s = 0; s < Shards.COUNT; s++) {
-            if (state.get(s) != NONE) {
-                out.add(s);
+        leases.forEach((shard, l) -> {
+            if (l.state.get() != NONE) {
+                out.add(shard);
+            }
+        });
+        return out;
+    }
+
+    /** @return the shards this host may fire now, in order */
+    List<Integer> firingShards() {
+        List<Integer> out = new ArrayList<>();
+        for (int shard : leases.keySet()) {
+            if (mayFire(shard)) {
+                out.add(shard);
             }
         }
         return out;
@@ -72,12 +96,13 @@ final class Ownership {
 
     /** @return how many shards this host may fire now */
     int firing() {
-        int n = 0;
-        for (int s = 0; s < Shards.COUNT; s++) {
-            if (mayFire(s)) {
-                n++;
-            }
-        }
-        return n;
+        return firingShards().size();
+    }
+
+    /** One shard's lease as this host holds it. */
+    private static final class Lease {
+        final AtomicInteger state = new AtomicInteger(NONE);
+        volatile long epoch;
+        volatile long validUntil;
     }
 }

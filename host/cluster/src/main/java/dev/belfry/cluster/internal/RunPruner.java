@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -11,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the run history (and so the claims) older than the retention, for the shards this host holds: each host
- * prunes its own share, in slices small enough not to hold locks for long. A claim older than a lease is never
- * needed again: a host taking a shard over fires only after the next fire the shard's state records.
+ * prunes its own share (and one host the runs recorded under schema version 1's shards), in slices small enough
+ * not to hold locks for long. A claim older than a lease is never needed again: a host taking a shard over fires
+ * only after the next fire the shard's state records.
  */
 final class RunPruner {
     private static final Logger log = LoggerFactory.getLogger(RunPruner.class);
@@ -28,8 +30,20 @@ final class RunPruner {
         this.retention = retention;
     }
 
-    /** Prunes if a minute has passed since the last time; called by the lease keeper's thread. */
-    void pruneIfDue(List<Integer> shards) {
+    /**
+     * Prunes if a minute has passed since the last time; called by the lease keeper's thread.
+     *
+     * @param held   the shards this host holds
+     * @param legacy whether to prune the runs of schema version 1's shards too, which no host holds any more: one
+     *               host does it, the first live one
+     */
+    void pruneIfDue(List<Integer> held, boolean legacy) {
+        List<Integer> shards = new ArrayList<>(held);
+        if (legacy) {
+            for (int s = 0; s < Shards.LEGACY_COUNT; s++) {
+                shards.add(s);
+            }
+        }
         if (System.nanoTime() - nextAt < 0 || shards.isEmpty()) {
             return;
         }

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class Schema {
     private static final Logger log = LoggerFactory.getLogger(Schema.class);
     /** The scripts, in order; script n brings the schema to version n. */
-    static final List<String> MIGRATIONS = List.of("V1__cluster.sql");
+    static final List<String> MIGRATIONS = List.of("V1__cluster.sql", "V2__namespace_shards.sql");
     /** Any number, the same on every host: the key of the advisory lock migrations take. */
     private static final long LOCK_KEY = 0x62656c667279L;
 
@@ -53,6 +53,9 @@ public final class Schema {
                 throw new SQLException("the database's Belfry schema is version " + before + ", newer than this"
                         + " build's " + current() + ": run a Belfry at least as new as the hosts that wrote it");
             }
+            if (before > 0 && before < current()) {
+                refuseWhileHostsLive(s, before);
+            }
             for (int v = before + 1; v <= current(); v++) {
                 String script = MIGRATIONS.get(v - 1);
                 s.execute(read(script));
@@ -67,6 +70,25 @@ public final class Schema {
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * An upgrade changes what running hosts rely on (version 2 moved every job to another shard): it is applied only
+     * while no host of the cluster is live, as {@code belfry cluster import} is.
+     */
+    private static void refuseWhileHostsLive(Statement s, int before) throws SQLException {
+        List<String> live = new java.util.ArrayList<>();
+        try (ResultSet r = s.executeQuery("SELECT host_id FROM belfry_hosts WHERE expires_at > now() ORDER BY 1")) {
+            while (r.next()) {
+                live.add(r.getString(1));
+            }
+        }
+        if (!live.isEmpty()) {
+            throw new SQLException("the database's Belfry schema is version " + before + " and this build's is "
+                    + current() + "; an upgrade needs every host of the cluster stopped, and " + live.size()
+                    + " is live (" + String.join(", ", live) + "): stop them all, then start the hosts of this"
+                    + " version (the first one upgrades the schema)");
         }
     }
 

@@ -72,11 +72,15 @@ final class StatusCommand extends JobsCommand.HostOptions implements Callable<In
         t.print(out);
         if (c.path("hosts").isObject()) {
             out.println();
-            TextTable hosts = new TextTable("CLUSTER HOST", "ADDRESS", "VERSION", "SHARDS", "LEASE LEFT");
+            // NAMESPACES: what each host can run (its plugins, its application's namespaces); a namespace's shards
+            // go to the hosts that list it.
+            TextTable hosts = new TextTable("CLUSTER HOST", "ADDRESS", "VERSION", "SHARDS", "LEASE LEFT",
+                    "NAMESPACES");
             c.path("hosts").fields().forEachRemaining(e -> hosts.row(
                     e.getKey() + (e.getKey().equals(c.path("host_id").asText()) ? " (this host)" : ""),
                     e.getValue().path("address").asText(""), e.getValue().path("version").asText(""),
-                    e.getValue().path("shards").asLong(), e.getValue().path("lease_seconds_left").asDouble() + " s"));
+                    e.getValue().path("shards").asLong(), e.getValue().path("lease_seconds_left").asDouble() + " s",
+                    e.getValue().path("namespaces").asText("")));
             hosts.print(out);
         } else if (c.has("hosts")) {
             // The host could not read the hosts table: its reason, instead of a table.

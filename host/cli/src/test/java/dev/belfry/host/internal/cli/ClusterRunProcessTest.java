@@ -96,9 +96,10 @@ class ClusterRunProcessTest {
                 () -> "the host to start; stderr:\n" + read(err));
         assertThat(process.isAlive()).as("stderr:%n%s", read(err)).isTrue();
 
-        // then: it holds every shard and its job fires, as the claims in the database show
+        // then: it holds every shard of the plugin's namespace (64) and its job fires, as the claims in the database
+        // show
         Eventually.await(PATIENCE, () -> count("SELECT count(*) FROM belfry_shards WHERE owner IS NOT NULL"
-                        + " AND expires_at > now()") == 256, () -> "the host to hold all 256 shards");
+                        + " AND expires_at > now()") == 64, () -> "the host to hold all 64 shards");
         Eventually.await(PATIENCE, () -> count("SELECT count(*) FROM belfry_runs WHERE qname = 'tick.beat'"
                         + " AND finished_at IS NOT NULL") >= 2, () -> "tick.beat to fire twice; stderr:\n" + read(err));
 
@@ -109,9 +110,11 @@ class ClusterRunProcessTest {
         assertThat(status).as("status stderr: %s", errOut).isZero();
         JsonNode cluster = new ObjectMapper().readTree(out.toString()).path("cluster");
         assertThat(cluster.path("ready").asBoolean()).isTrue();
-        assertThat(cluster.path("shards_held").asInt()).isEqualTo(256);
+        assertThat(cluster.path("shards_held").asInt()).isEqualTo(64);
         String hostId = cluster.path("host_id").asText();
         assertThat(cluster.path("hosts").path(hostId).path("address").asText()).isEqualTo("smoke-host");
+        assertThat(cluster.path("hosts").path(hostId).path("namespaces").asText()).as("what the host can run")
+                .isEqualTo("tick");
 
         // and /metrics carries the cluster's readiness and shards, for alerts
         java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
@@ -119,7 +122,7 @@ class ClusterRunProcessTest {
                         .strip()).resolve("/metrics")).header("Authorization", "Bearer "
                         + Files.readString(data.resolve("admin.token")).strip()).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body().lines()).contains("belfry_cluster_ready 1", "belfry_cluster_shards_held 256",
+        assertThat(metrics.body().lines()).contains("belfry_cluster_ready 1", "belfry_cluster_shards_held 64",
                 "belfry_cluster_live_hosts 1");
 
         out.getBuffer().setLength(0);
@@ -127,12 +130,13 @@ class ClusterRunProcessTest {
                 "status", "--data", data.toString())).as("status stderr: %s", errOut).isZero();
         List<String> lines = out.toString().lines().toList();
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("cluster").contains("ready")
-                .contains("this host " + hostId + " fires 256 of 256 shard(s) held; 1 live host(s)"));
-        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("CLUSTER HOST").contains("LEASE LEFT"));
+                .contains("this host " + hostId + " fires 64 of 64 shard(s) held; 1 live host(s)"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("CLUSTER HOST").contains("LEASE LEFT")
+                .contains("NAMESPACES"));
         assertThat(lines).as("no --graph in cluster mode: no graph, rather than an embedded one per host")
                 .anySatisfy(l -> assertThat(l).matches("graph +off +.*"));
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith(hostId + " (this host)").contains("smoke-host")
-                .contains(" 256 "));
+                .contains(" 64 ").endsWith(" tick"));
 
         out.getBuffer().setLength(0);
         assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),

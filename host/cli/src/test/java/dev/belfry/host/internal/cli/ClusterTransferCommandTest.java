@@ -135,10 +135,13 @@ class ClusterTransferCommandTest {
         assertThat(exported.jobs()).containsExactly(dynamic, nightly, weekly);
         assertThat(exported.journalGeneration()).isZero();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        // (the namespace's range, the first of a new cluster's, begins above schema version 1's 256 shards)
+        assertThat(rows("SELECT namespace, first_shard, first_shard + 63 FROM belfry_namespaces"))
+                .containsExactly("reports 256 319");
         assertThat(rows("SELECT qname, shard, written_epoch FROM belfry_jobs ORDER BY qname")).containsExactly(
-                "reports.dyn-1 " + Shards.of(dynamic.qname()) + " 0",
-                "reports.nightly " + Shards.of(nightly.qname()) + " 0",
-                "reports.weekly " + Shards.of(weekly.qname()) + " 0");
+                "reports.dyn-1 " + (256 + Shards.slot(dynamic.qname())) + " 0",
+                "reports.nightly " + (256 + Shards.slot(nightly.qname())) + " 0",
+                "reports.weekly " + (256 + Shards.slot(weekly.qname())) + " 0");
         assertThat(rows("SELECT qname, status, paused FROM belfry_jobs WHERE qname = 'reports.weekly'"))
                 .containsExactly("reports.weekly pending t");
     }

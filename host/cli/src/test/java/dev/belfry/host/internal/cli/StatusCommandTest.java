@@ -72,7 +72,7 @@ class StatusCommandTest {
     void shouldShowEachClusterHostAndExitFourWhenThisHostIsNotReady() throws IOException {
         Map<String, Object> hosts = new LinkedHashMap<>();
         hosts.put("host-a", Map.of("version", "1.2.0", "address", "web-1:7688", "lease_seconds_left", 8.5,
-                "shards", 256));
+                "shards", 64, "namespaces", "billing,reports"));
         hosts.put("host-b", Map.of("version", "1.2.0", "address", "web-2:7688", "lease_seconds_left", 0.4,
                 "shards", 0));
         Map<String, Object> cluster = new LinkedHashMap<>();
@@ -89,8 +89,9 @@ class StatusCommandTest {
         assertThat(out.toString().lines())
                 .anySatisfy(l -> assertThat(l).matches("cluster +not ready +this host host-b fires 0 of 0 shard\\(s\\)"
                         + " held; 2 live host\\(s\\); renewal failed: connection refused"))
-                .anySatisfy(l -> assertThat(l).matches("CLUSTER HOST +ADDRESS +VERSION +SHARDS +LEASE LEFT"))
-                .anySatisfy(l -> assertThat(l).matches("host-a +web-1:7688 +1\\.2\\.0 +256 +8\\.5 s"))
+                .anySatisfy(l -> assertThat(l).matches(
+                        "CLUSTER HOST +ADDRESS +VERSION +SHARDS +LEASE LEFT +NAMESPACES"))
+                .anySatisfy(l -> assertThat(l).matches("host-a +web-1:7688 +1\\.2\\.0 +64 +8\\.5 s +billing,reports"))
                 .anySatisfy(l -> assertThat(l).matches("host-b \\(this host\\) +web-2:7688 +1\\.2\\.0 +0 +0\\.4 s"));
     }
 

@@ -43,6 +43,8 @@ public final class Engine implements AutoCloseable {
     private final Shutdown shutdown;
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
     private final RunAround around;
+    /** The namespaces whose code is attached: started plugins and application registrations. */
+    private final Set<String> withCode = ConcurrentHashMap.newKeySet();
     private volatile ElsewhereOperations forwarder;
 
     /**
@@ -203,6 +205,7 @@ public final class Engine implements AutoCloseable {
      */
     public void attach(String pluginId, List<PluginJob> provided) {
         plugins.attach(pluginId, provided, "plugin");
+        withCode.add(pluginId);
     }
 
     /**
@@ -214,6 +217,7 @@ public final class Engine implements AutoCloseable {
      */
     public void attachApplication(String namespace, List<PluginJob> provided) {
         plugins.attach(namespace, provided, "application");
+        withCode.add(namespace);
     }
 
     /**
@@ -236,6 +240,7 @@ public final class Engine implements AutoCloseable {
      * @param grace    how long its runs may take to end after cancellation
      */
     public void detach(String pluginId, Duration grace) {
+        withCode.remove(pluginId);
         schedulers.remove(pluginId);
         plugins.detach(pluginId, grace);
     }
@@ -247,6 +252,16 @@ public final class Engine implements AutoCloseable {
      */
     public void orphanJobsOfMissingPlugins(Set<String> startedPlugins) {
         plugins.orphanJobsOfMissingPlugins(startedPlugins);
+    }
+
+    /**
+     * Cluster mode: what this host can run, so that a namespace's jobs go to hosts that have its code.
+     *
+     * @return the namespaces whose code is attached now: started plugins' ids and namespaces the application
+     *         registered (a copy)
+     */
+    public Set<String> attachedNamespaces() {
+        return Set.copyOf(withCode);
     }
 
     // ---------------------------------------------------------------- what a run reaches

@@ -65,7 +65,7 @@ class ClusterGraphTest {
         // given two hosts that split the shards
         start("a");
         start("b");
-        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128,
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 32 && shardsHeld("b") == 32,
                 () -> "each host to hold half the shards");
 
         // then the graph shows every job once, with the owner PostgreSQL has
@@ -81,7 +81,7 @@ class ClusterGraphTest {
         // given two hosts that split the shards, their jobs mirrored
         Host a = start("a");
         start("b");
-        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 128 && shardsHeld("b") == 128
+        Eventually.await(Duration.ofSeconds(20), () -> shardsHeld("a") == 32 && shardsHeld("b") == 32
                         && graphOwners().equals(databaseOwners()) && graphOwners().containsValue(hostId("a")),
                 () -> "the shards to be split and mirrored; graph " + graphOwners());
         String b = hostId("b");
