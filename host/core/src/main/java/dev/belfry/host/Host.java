@@ -119,6 +119,8 @@ public final class Host implements AutoCloseable {
     /** Refuses System.exit from plugin code while the host runs, when the config asks for it. */
     private ExitGuard exitGuard;
     private volatile boolean closing;
+    /** Set once the start is done: plugins scanned, leases taken; until then the host is not ready. */
+    private volatile boolean startupDone;
     /** Changes the final state write could not put on disk; set by {@link #close()}. */
     private volatile long unsavedAtClose;
     private boolean closed;
@@ -348,7 +350,25 @@ public final class Host implements AutoCloseable {
         if (shared != null) {
             shared.start(engine); // leases last: the jobs a shard brings find their plugins' code attached
         }
+        startupDone = true;
         log.info("Belfry started: {} plugin(s), {} job(s)", plugins().size(), engine.jobs().size());
+    }
+
+    private List<String> notReady() {
+        List<String> why = new ArrayList<>(2);
+        if (!startupDone) {
+            why.add("starting");
+        }
+        if (closing) {
+            why.add("stopping");
+        }
+        if (store.health().lastError().isPresent()) {
+            why.add("state store failing (its last commit failed)");
+        }
+        if (shared != null && !shared.ready()) {
+            why.add("no current cluster lease (or the cluster's database is out of reach)");
+        }
+        return why;
     }
 
     private Set<String> attachedNamespaces() {
@@ -877,6 +897,11 @@ public final class Host implements AutoCloseable {
         @Override
         public Map<String, Object> health() {
             return Host.this.health();
+        }
+
+        @Override
+        public List<String> notReady() {
+            return Host.this.notReady();
         }
 
         @Override

@@ -26,6 +26,7 @@ import java.util.Optional;
  * GET  /plugins                      plugins with their state and jobs
  * POST /plugins/ID/reload
  * GET  /metrics                      Prometheus text format
+ * GET  /livez, /readyz               probes, without a token: 200 or 503 and one line of plain text
  * </pre>
  */
 public final class AdminApi {
@@ -62,6 +63,19 @@ public final class AdminApi {
     }
 
     /**
+     * The probes answer without a token: a supervisor (systemd, Kubernetes) has none, and they tell nothing but
+     * whether the host is alive and ready, with a reason in a few words.
+     *
+     * @param method the HTTP method
+     * @param uri    the request's target
+     * @return whether the request is a probe: GET of either path, as it is, without a query
+     */
+    static boolean isProbe(String method, URI uri) {
+        return "GET".equals(method) && uri.getRawQuery() == null
+                && ("/livez".equals(uri.getRawPath()) || "/readyz".equals(uri.getRawPath()));
+    }
+
+    /**
      * @param method the HTTP method
      * @param uri    the request URI
      * @param body   the request body (no route takes one; anything non-blank is refused)
@@ -75,6 +89,16 @@ public final class AdminApi {
             throw new ApiException(404, "no such endpoint: /");
         }
         switch (path.get(0)) {
+            case "livez" -> {
+                expect(method, "GET", path, 1);
+                return new Response(200, "ok\n");
+            }
+            case "readyz" -> {
+                expect(method, "GET", path, 1);
+                List<String> why = host.notReady();
+                return why.isEmpty() ? new Response(200, "ready\n")
+                        : new Response(503, "not ready: " + String.join("; ", why) + "\n");
+            }
             case "health" -> {
                 expect(method, "GET", path, 1);
                 return new Response(200, host.health());

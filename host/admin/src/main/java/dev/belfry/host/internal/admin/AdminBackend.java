@@ -49,4 +49,10 @@ public interface AdminBackend {
 
     /** @return the metrics in Prometheus text format */
     String metrics();
+
+    /**
+     * @return why the host is not ready to do its work, in a few words each (starting, the state store failing, no
+     *         cluster lease); empty when it is ready
+     */
+    List<String> notReady();
 }

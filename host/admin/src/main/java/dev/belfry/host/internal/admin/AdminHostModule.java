@@ -191,5 +191,10 @@ public final class AdminHostModule implements ModuleFactory {
             return Metrics.render(byStatus, host.engineStats(), metrics, host.stateHealth(), graphGauges(),
                     host.gauges().getOrDefault("cluster", Map.of()));
         }
+
+        @Override
+        public List<String> notReady() {
+            return host.notReady();
+        }
     }
 }

@@ -420,7 +420,8 @@ public final class AdminServer implements AutoCloseable {
                     respond(e.status, error(e.getMessage()));
                     return;
                 }
-                if (!authorized(parsed.headers.get("authorization"))) {
+                if (!AdminApi.isProbe(parsed.method, parsed.uri)
+                        && !authorized(parsed.headers.get("authorization"))) {
                     respond(401, error("missing or wrong bearer token (see " + TOKEN_FILE
                             + " in the host's data directory)"));
                     return;

@@ -223,4 +223,19 @@ class AdminApiTest {
         assertThat(r.body()).contains("# TYPE belfry_jobs gauge").contains("belfry_jobs{status=\"scheduled\"}")
                 .contains("# TYPE belfry_fire_lag_seconds histogram").contains("belfry_sidecar_commits_total");
     }
+
+    @Test
+    void shouldAnswerTheProbesWithoutATokenAndNothingElse() throws Exception {
+        HttpResponse<String> live = call("GET", "/livez", null, null);
+        HttpResponse<String> ready = call("GET", "/readyz", null, null);
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).isEqualTo("ok\n");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).isEqualTo("ready\n");
+        // Only the two probes, read-only, as they are: anything else still needs the token.
+        assertThat(call("GET", "/readyz?verbose=1", null, null).statusCode()).isEqualTo(401);
+        assertThat(call("POST", "/readyz", null, null).statusCode()).isEqualTo(401);
+        assertThat(call("GET", "/health", null, null).statusCode()).isEqualTo(401);
+    }
 }

@@ -88,7 +88,22 @@ class AdminJobJsonTest {
     }
 
     /** A host with one job and one finished run of it. */
+    @Test
+    void shouldAnswerTheReadinessProbeWith503AndTheReasonsWhileTheHostIsNotReady() {
+        OneJob backend = new OneJob();
+        AdminApi probes = new AdminApi(backend);
+        assertThat(probes.handle("GET", URI.create("/readyz"), null)).isEqualTo(new AdminApi.Response(200, "ready\n"));
+
+        backend.notReady = List.of("starting", "state store failing (its last commit failed)");
+
+        assertThat(probes.handle("GET", URI.create("/readyz"), null)).isEqualTo(new AdminApi.Response(503,
+                "not ready: starting; state store failing (its last commit failed)\n"));
+        assertThat(probes.handle("GET", URI.create("/livez"), null)).isEqualTo(new AdminApi.Response(200, "ok\n"));
+    }
+
     private static final class OneJob implements AdminBackend {
+        private List<String> notReady = List.of();
+
         @Override
         public List<JobSnapshot> jobs() {
             return List.of(new JobSnapshot(RECORD, List.of(), java.util.Optional.empty()));
@@ -137,6 +152,11 @@ class AdminJobJsonTest {
         @Override
         public Map<String, Object> health() {
             return Map.of();
+        }
+
+        @Override
+        public java.util.List<String> notReady() {
+            return notReady;
         }
 
         @Override

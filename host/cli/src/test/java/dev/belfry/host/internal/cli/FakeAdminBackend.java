@@ -102,6 +102,11 @@ final class FakeAdminBackend implements AdminBackend {
     }
 
     @Override
+    public java.util.List<String> notReady() {
+        return java.util.List.of();
+    }
+
+    @Override
     public String metrics() {
         return "";
     }

@@ -82,6 +82,12 @@ public interface HostContext {
     /** @return the state store's health */
     StateStore.Health stateHealth();
 
+    /**
+     * @return why the host is not ready to do its work, in a few words each: still starting, its state store
+     *         failing to commit, no current cluster lease (or the cluster's database out of reach); empty when ready
+     */
+    List<String> notReady();
+
     /** @return how many jobs are in each status, by the status's JSON name */
     Map<String, Long> jobsByStatus();
 
