@@ -124,6 +124,11 @@ class ClusterRunProcessTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body().lines()).contains("belfry_cluster_ready 1", "belfry_cluster_shards_held 64",
                 "belfry_cluster_live_hosts 1");
+        // and a supervisor's readiness probe, without a token, says the host is ready
+        java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(Files.readString(data.resolve("admin.url"))
+                        .strip()).resolve("/readyz")).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
 
         out.getBuffer().setLength(0);
         assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),

@@ -72,7 +72,8 @@ class LogFormatTest {
         Path err = start("--log-format", "json");
 
         // when: it starts and the job runs a few times
-        Eventually.await(PATIENCE, () -> read(err).contains("beat ") || !process.isAlive(),
+        Eventually.await(PATIENCE, () -> read(err).contains("beat ") && read(err).contains("Belfry started")
+                        || !process.isAlive(),
                 () -> "the job to log; stderr:\n" + read(err));
         process.destroy();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -99,7 +100,8 @@ class LogFormatTest {
         Path err = start();
 
         // when: its job logs
-        Eventually.await(PATIENCE, () -> read(err).contains("beat ") || !process.isAlive(),
+        Eventually.await(PATIENCE, () -> read(err).contains("beat ") && read(err).contains("Belfry started")
+                        || !process.isAlive(),
                 () -> "the job to log; stderr:\n" + read(err));
 
         // then: the line names the job; the host's own lines outside runs carry no empty brackets
