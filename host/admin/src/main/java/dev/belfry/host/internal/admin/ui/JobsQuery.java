@@ -94,7 +94,9 @@ public record JobsQuery(String plugin, String status, String type, String search
     }
 
     private Comparator<JobSnapshot> order() {
-        Comparator<JobSnapshot> byName = Comparator.comparing(j -> j.record().qname().toString());
+        // QName's own order, not its text: no string per comparison, and the host lists its jobs in this order
+        // already, which the sort then only checks.
+        Comparator<JobSnapshot> byName = Comparator.comparing(j -> j.record().qname());
         Comparator<JobSnapshot> first = switch (sort) {
             case "plugin" -> Comparator.comparing(j -> j.record().pluginId());
             case "status" -> Comparator.comparing(j -> j.record().status().jsonName());
