@@ -14,8 +14,8 @@ import java.util.Optional;
 
 /**
  * Login codes and sessions of the dashboard, in memory (a host restart logs everyone out). A code is single use and
- * short-lived; a session ends when idle too long, when too old, or on logout. Both are kept by the SHA-256 of their
- * secret, so a lookup's timing says nothing about a secret and a heap dump holds none.
+ * short-lived; a session ends when idle too long, when too old, or on logout. Both are looked up by the SHA-256 of
+ * their secret, so a lookup's timing says nothing about the secret; an unused code is kept only as its hash.
  */
 public final class Sessions {
     /** How long a login code may wait to be used. */
