@@ -3,6 +3,8 @@ package dev.belfry.host.internal.admin.ui;
 import static dev.belfry.host.internal.admin.ui.Html.text;
 import static dev.belfry.host.internal.admin.ui.Html.url;
 
+import dev.belfry.api.JobSpec;
+import dev.belfry.api.RetryPolicy;
 import dev.belfry.api.schedule.PeriodicMode;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.Views;
@@ -78,6 +80,9 @@ final class JobPage {
         }
         b.append("</section>");
 
+        b.append("<section aria-labelledby=\"h-policies\"><h2 id=\"h-policies\">Policies</h2>")
+                .append(policies(job.spec())).append("</section>");
+
         b.append("<section aria-labelledby=\"h-fires\"><h2 id=\"h-fires\">Next fires</h2>").append(fires(r, now))
                 .append("</section>");
 
@@ -122,6 +127,30 @@ final class JobPage {
             b.append("<p id=\"read-only\">You are logged in as a viewer: actions need an operator login.</p>");
         }
         return b.append("</section>").toString();
+    }
+
+    private static String policies(Optional<JobSpec> spec) {
+        if (spec.isEmpty()) {
+            return "<p id=\"policies\" class=\"muted\">Not known here: the job's code is not loaded on this host"
+                    + " (its plugin is gone or not started yet, or in cluster mode another host runs it).</p>";
+        }
+        JobSpec s = spec.get();
+        RetryPolicy retry = s.retry();
+        StringBuilder b = new StringBuilder("<dl class=\"fields\" id=\"policies\">");
+        term(b, "Due while running", "overlap", switch (s.overlap()) {
+            case SKIP -> "the fire is skipped";
+            case QUEUE_ONE -> "one fire waits for the run to end";
+            case ALLOW -> "another run starts alongside";
+        });
+        term(b, "Timeout", "timeout", s.timeout().map(t -> text(t.toString().substring(2).toLowerCase(
+                java.util.Locale.ROOT))).orElse("none"));
+        term(b, "Retries", "retry", retry.maxAttempts() <= 1 ? "none" : (retry.maxAttempts() - 1)
+                + " more attempt(s), first after " + text(retry.initialBackoff().toString().substring(2)
+                .toLowerCase(java.util.Locale.ROOT)) + ", times " + retry.multiplier() + ", at most "
+                + text(retry.maxBackoff().toString().substring(2).toLowerCase(java.util.Locale.ROOT)) + " apart");
+        term(b, "Missed fires", "misfire", text(Schedules.describe(s.misfire())));
+        term(b, "Start on disk before the run", "durable-start", s.durableStart() ? "yes" : "no");
+        return b.append("</dl>").toString();
     }
 
     static String label(String action) {

@@ -87,7 +87,7 @@ class DashboardHostTest {
                 () -> "the run's end in the event stream, got " + lines);
         assertThat(lines).contains("event: run");
         assertThat(browser.get("/ui/jobs/hello-jobs.say-hello").body()).contains("id=\"runs\"")
-                .contains("succeeded");
+                .contains("succeeded").contains("id=\"policies\"").contains("the fire is skipped");
         stream.body().close();
     }
 
