@@ -3,6 +3,7 @@ package dev.belfry.host.internal.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.belfry.host.StoreUnavailableException;
+import dev.belfry.host.internal.BackgroundPriority;
 import dev.belfry.host.internal.admin.ui.Dashboard;
 import dev.belfry.host.internal.admin.ui.EventHub;
 import dev.belfry.host.internal.admin.ui.UiRequest;
@@ -138,7 +139,11 @@ public final class AdminServer implements AutoCloseable {
         this.dataDir = dataDir;
         this.url = url;
         this.answering = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "belfry-admin");
+            // Answers (dashboard pages above all) take the cores the engine leaves: a page never delays a fire.
+            Thread t = new Thread(() -> {
+                BackgroundPriority.lowerCurrentThread();
+                r.run();
+            }, "belfry-admin");
             t.setDaemon(true);
             return t;
         });

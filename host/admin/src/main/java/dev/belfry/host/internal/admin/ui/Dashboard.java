@@ -40,6 +40,7 @@ public final class Dashboard implements AutoCloseable {
     public static final String COOKIE = "belfry_session";
 
     private final AdminBackend host;
+    private final JobList jobList;
     private final Clock clock;
     private final Sessions sessions;
     private final MinuteCounts counts;
@@ -57,6 +58,7 @@ public final class Dashboard implements AutoCloseable {
      */
     public Dashboard(AdminBackend host, Clock clock, MinuteCounts counts, EventHub events, String viewerToken) {
         this.host = host;
+        this.jobList = new JobList(host, System::nanoTime);
         this.clock = clock;
         this.sessions = new Sessions(clock);
         this.counts = counts;
@@ -130,7 +132,7 @@ public final class Dashboard implements AutoCloseable {
         }
         List<String> parts = segments(rest);
         if (parts.isEmpty()) {
-            return ok("Overview", "overview", session, OverviewPage.render(host.health(), host.jobs(), counts,
+            return ok("Overview", "overview", session, OverviewPage.render(host.health(), jobList.jobs(), counts,
                     clock.instant()));
         }
         switch (parts.get(0)) {
@@ -139,7 +141,8 @@ public final class Dashboard implements AutoCloseable {
             }
             case "jobs" -> {
                 if (parts.size() == 1) {
-                    return ok("Jobs", "jobs", session, JobsPage.render(JobsQuery.from(request.query()), host.jobs()));
+                    return ok("Jobs", "jobs", session, JobsPage.render(JobsQuery.from(request.query()),
+                            jobList.jobs()));
                 }
                 if (parts.size() == 2) {
                     return job(session, parts.get(1), 200, notice(request.query()));
@@ -195,6 +198,7 @@ public final class Dashboard implements AutoCloseable {
             return refused(session, 403, "You are logged in as a viewer, which is read-only; actions need an"
                     + " operator login (belfry dashboard without --viewer).");
         }
+        jobList.changed();
         if (parts.size() == 3 && parts.get(0).equals("jobs") && JobPage.ACTIONS.contains(parts.get(2))) {
             return act(session, parts.get(1), parts.get(2));
         }

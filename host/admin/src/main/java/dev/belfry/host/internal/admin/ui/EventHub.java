@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.admin.ui;
 
+import dev.belfry.host.internal.BackgroundPriority;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -62,7 +63,10 @@ public final class EventHub implements AutoCloseable {
     private long nextId = 1;
     private long lastSent;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "belfry-dashboard-events");
+        Thread t = new Thread(() -> {
+            BackgroundPriority.lowerCurrentThread();
+            r.run();
+        }, "belfry-dashboard-events");
         t.setDaemon(true);
         return t;
     });

@@ -1,13 +1,20 @@
 // Belfry dashboard: live updates by server-sent events. On a change (batched by the server), the page's live
-// regions ([data-live] with an id) are fetched again and swapped in; at most one refresh per second, none while the
-// tab is hidden (one on return). After a reconnect the browser sends Last-Event-ID and the server replays what was
-// missed, or sends "reset", which refreshes too: a page left open for hours stays correct.
+// regions ([data-live] with an id) are fetched again and swapped in. No polling storm: at most one refresh every
+// 2 s, every 5 s while the host reports more changes than a page can show (a "reset" for many changes), none while
+// the tab is hidden (one on return), and a job's page only for changes of its own job. After a reconnect the browser
+// sends Last-Event-ID and the server replays what was missed, or sends "reset", which refreshes too: a page left
+// open for hours stays correct.
 
 const status = document.getElementById('live-status');
 const regions = () => Array.from(document.querySelectorAll('[data-live][id]'));
+const ownJob = document.querySelector('[data-live][data-job]')?.dataset.job;
+const GAP = 2000;
+const BUSY_GAP = 5000;
 let wanted = false;
 let running = false;
 let lastRun = 0;
+let busyUntil = 0;
+let timer = null;
 
 function setStatus(text, on) {
   if (status) {
@@ -16,13 +23,23 @@ function setStatus(text, on) {
   }
 }
 
+function schedule(delay) {
+  if (timer === null) {
+    timer = setTimeout(() => {
+      timer = null;
+      refresh();
+    }, delay);
+  }
+}
+
 async function refresh() {
-  if (running || document.hidden) {
+  if (running || document.hidden || !wanted) {
     return;
   }
-  const wait = 1000 - (Date.now() - lastRun);
+  const gap = Date.now() < busyUntil ? BUSY_GAP : GAP;
+  const wait = gap - (Date.now() - lastRun);
   if (wait > 0) {
-    setTimeout(refresh, wait);
+    schedule(wait);
     return;
   }
   running = true;
@@ -49,12 +66,23 @@ async function refresh() {
   } finally {
     running = false;
     if (wanted) {
-      setTimeout(refresh, 1000);
+      schedule(GAP);
     }
   }
 }
 
-function changed() {
+function changed(event) {
+  if (event.type === 'reset') {
+    busyUntil = Date.now() + 30000;
+  } else if (ownJob) {
+    try {
+      if (JSON.parse(event.data).job !== ownJob) {
+        return;
+      }
+    } catch (e) {
+      // not a change of one job: refresh
+    }
+  }
   wanted = true;
   refresh();
 }
@@ -65,7 +93,8 @@ if (regions().length > 0 && 'EventSource' in window) {
   source.addEventListener('open', () => {
     setStatus('live', true);
     if (opened) {
-      changed(); // reconnected: whatever was missed is fetched whole
+      wanted = true; // reconnected: whatever was missed is fetched whole
+      refresh();
     }
     opened = true;
   });
