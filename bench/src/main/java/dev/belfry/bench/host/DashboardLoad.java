@@ -30,8 +30,8 @@ import java.util.stream.Stream;
  * third on one job's page, which refreshes only for its own job).
  *
  * <p>Run: {@code java -XX:+UseZGC -Xms2g -Xmx2g -DBELFRY_LOG_LEVEL=WARN -cp bench/target/benchmarks.jar
- * dev.belfry.bench.host.DashboardLoad JOBS PERIOD_SECONDS MEASURE_SECONDS DASHBOARDS} (defaults 10000 10 30 20:
- * 1,000 fires/s).
+ * dev.belfry.bench.host.DashboardLoad JOBS PERIOD_SECONDS MEASURE_SECONDS DASHBOARDS [streams-only]} (defaults
+ * 10000 10 30 20: 1,000 fires/s; {@code streams-only}: the pages hold their event streams but never reload).
  */
 public final class DashboardLoad {
     private DashboardLoad() {
@@ -42,6 +42,7 @@ public final class DashboardLoad {
         Duration period = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 10);
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int dashboards = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        boolean streamsOnly = args.length > 4 && args[4].equals("streams-only");
         System.out.println(Machine.describe());
         System.out.printf(Locale.ROOT, "%,d jobs every %s: %,d fires/s; %d s per phase; %d dashboards%n", jobs,
                 period, jobs / period.toSeconds(), seconds, dashboards);
@@ -70,7 +71,8 @@ public final class DashboardLoad {
                     case 1 -> "/ui/jobs";
                     default -> "/ui/jobs/" + BelfryRig.name(i);
                 };
-                Thread t = new Thread(() -> dashboard(base, token, page, pages, events, slowest), "dashboard-" + i);
+                Thread t = new Thread(() -> dashboard(base, token, page, streamsOnly, pages, events, slowest),
+                        "dashboard-" + i);
                 t.setDaemon(true);
                 t.start();
                 threads.add(t);
@@ -95,8 +97,8 @@ public final class DashboardLoad {
     }
 
     /** One open page: logs in, holds the event stream, refreshes the page at most once a second on events. */
-    private static void dashboard(URI base, String token, String page, LongAdder pages, LongAdder events,
-                                  AtomicLong slowest) {
+    private static void dashboard(URI base, String token, String page, boolean streamsOnly, LongAdder pages,
+                                  LongAdder events, AtomicLong slowest) {
         // The browsers are other processes (usually on another machine): their work here must not be the host's. The
         // client's own threads, made after this, inherit the lowered priority.
         BackgroundPriority.lowerCurrentThread();
@@ -138,7 +140,7 @@ public final class DashboardLoad {
                     return;
                 }
                 long gap = now.isBefore(busyUntil[0]) ? 5000 : 2000;
-                if (Duration.between(last[0], now).toMillis() >= gap) {
+                if (!streamsOnly && Duration.between(last[0], now).toMillis() >= gap) {
                     last[0] = now;
                     long t0 = System.nanoTime();
                     try {

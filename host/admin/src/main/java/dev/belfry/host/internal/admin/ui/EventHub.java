@@ -58,7 +58,9 @@ public final class EventHub implements AutoCloseable {
 
     private final List<Sink> sinks = new ArrayList<>();
     private final Deque<Event> replay = new ArrayDeque<>();
-    private final List<Change> pending = new ArrayList<>();
+    /** Guards {@link #pending} and {@link #overflowed}; everything else is guarded by the hub itself. */
+    private final Object changes = new Object();
+    private List<Change> pending = new ArrayList<>();
     private boolean overflowed;
     private long nextId = 1;
     private long lastSent;
@@ -86,13 +88,16 @@ public final class EventHub implements AutoCloseable {
      * @param job    the job concerned, or empty
      * @param detail what happened to it: a status, an outcome
      */
-    public synchronized void publish(String type, String job, String detail) {
-        // Kept even while no stream is open: a page that reconnects learns from the replay what it missed.
-        if (pending.size() >= MAX_BATCH) {
-            overflowed = true;
-            return;
+    public void publish(String type, String job, String detail) {
+        // Its own small lock: the engine never waits for a batch being written or sent.
+        synchronized (changes) {
+            // Kept even while no stream is open: a page that reconnects learns from the replay what it missed.
+            if (pending.size() >= MAX_BATCH) {
+                overflowed = true;
+                return;
+            }
+            pending.add(new Change(type, job, detail));
         }
-        pending.add(new Change(type, job, detail));
     }
 
     private record Change(String type, String job, String detail) {
@@ -169,21 +174,30 @@ public final class EventHub implements AutoCloseable {
         return e;
     }
 
-    synchronized void flush() {
-        if (pending.isEmpty() && !overflowed) {
-            return;
-        }
-        StringBuilder batch = new StringBuilder();
-        if (overflowed) {
-            batch.append(new String(event("reset", "{\"reason\":\"many changes\"}").bytes(), StandardCharsets.UTF_8));
-        } else {
-            for (Change c : pending) {
-                batch.append(new String(event(c.type(), c.json()).bytes(), StandardCharsets.UTF_8));
+    void flush() {
+        List<Change> taken;
+        boolean tooMany;
+        synchronized (changes) {
+            if (pending.isEmpty() && !overflowed) {
+                return;
             }
+            taken = pending;
+            tooMany = overflowed;
+            pending = new ArrayList<>();
+            overflowed = false;
         }
-        pending.clear();
-        overflowed = false;
-        sendAll(batch.toString().getBytes(StandardCharsets.UTF_8));
+        synchronized (this) {
+            StringBuilder batch = new StringBuilder();
+            if (tooMany) {
+                batch.append(new String(event("reset", "{\"reason\":\"many changes\"}").bytes(),
+                        StandardCharsets.UTF_8));
+            } else {
+                for (Change c : taken) {
+                    batch.append(new String(event(c.type(), c.json()).bytes(), StandardCharsets.UTF_8));
+                }
+            }
+            sendAll(batch.toString().getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private synchronized void heartbeat() {
