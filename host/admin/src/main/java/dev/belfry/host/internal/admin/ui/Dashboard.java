@@ -126,7 +126,7 @@ public final class Dashboard implements AutoCloseable {
         if (request.method().equals("POST")) {
             return post(request, rest, session);
         }
-        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+        if (!request.method().equals("GET")) {
             return UiResponse.page(405, Layout.bare("Not allowed", "<p>Use GET to read and POST to act.</p>"))
                     .with("Allow", "GET, POST");
         }

@@ -3,7 +3,8 @@
 // 2 s, every 5 s while the host reports more changes than a page can show (a "reset" for many changes), none while
 // the tab is hidden (one on return), and a job's page only for changes of its own job. After a reconnect the browser
 // sends Last-Event-ID and the server replays what was missed, or sends "reset", which refreshes too: a page left
-// open for hours stays correct.
+// open for hours stays correct. A page showing a running run's progress bar reloads every 2 s while the run lasts:
+// progress is not an event.
 
 const status = document.getElementById('live-status');
 const regions = () => Array.from(document.querySelectorAll('[data-live][id]'));
@@ -61,6 +62,7 @@ async function refresh() {
       }
       document.dispatchEvent(new CustomEvent('belfry:refreshed'));
     }
+    followProgress();
   } catch (e) {
     setStatus('offline', false);
   } finally {
@@ -68,6 +70,13 @@ async function refresh() {
     if (wanted) {
       schedule(GAP);
     }
+  }
+}
+
+function followProgress() {
+  if (document.querySelector('[data-live] progress')) {
+    wanted = true;
+    schedule(GAP);
   }
 }
 
@@ -102,6 +111,7 @@ if (regions().length > 0 && 'EventSource' in window) {
   for (const type of ['job', 'run', 'plugins', 'reset']) {
     source.addEventListener(type, changed);
   }
+  followProgress();
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && wanted) {
       refresh();
