@@ -38,6 +38,7 @@ class DashboardTest {
     private final FakeClock clock = FakeClock.at("2027-03-27T12:00:00Z");
     private final FakeBackend host = new FakeBackend();
     private final HttpClient http = HttpClient.newHttpClient();
+    private final MinuteCounts minutes = new MinuteCounts();
     private EventHub events;
     private AdminServer server;
     private Browser browser;
@@ -49,7 +50,7 @@ class DashboardTest {
         host.plugins.add(Map.of("id", "hello", "version", "1.0.0", "state", "started", "file", "hello.jar",
                 "dependencies", List.of(), "jobs", List.of("hello.greet")));
         events = new EventHub();
-        Dashboard dashboard = new Dashboard(host, clock, new MinuteCounts(), events,
+        Dashboard dashboard = new Dashboard(host, clock, minutes, events,
                 Dashboard.writeViewerToken(data));
         server = AdminServer.start(data, 0, new AdminApi(host), dashboard, AdminServer.Limits.DEFAULT);
         browser = new Browser(server.url());
@@ -309,5 +310,66 @@ class DashboardTest {
                 .contains("Mon 2027-03-29 09:00:00 +02:00 Europe/Berlin")
                 .contains("Next clock change in Europe/Berlin")
                 .contains("Not known here: the job's code is not loaded on this host");
+    }
+
+    @Test
+    void shouldShowNoNextFireForAPausedOrOrphanedJob() throws Exception {
+        host.jobs.clear();
+        Optional<Instant> kept = Optional.of(Instant.parse("2027-03-27T12:05:00Z"));
+        host.add(FakeBackend.job("hello.paused", Schedule.every(Duration.ofMinutes(5)), JobStatus.PAUSED, kept)
+                .withPaused(true));
+        host.add(FakeBackend.job("hello.gone", Schedule.every(Duration.ofMinutes(5)), JobStatus.ORPHANED, kept));
+        host.add(FakeBackend.job("hello.due", Schedule.every(Duration.ofMinutes(5)), JobStatus.SCHEDULED, kept));
+        logIn("viewer");
+
+        String list = browser.get("/ui/jobs").body();
+        String paused = browser.get("/ui/jobs/hello.paused").body();
+
+        assertThat(row(list, "hello.paused")).contains("<td data-field=\"next\"><span class=\"muted\">none</span>");
+        assertThat(row(list, "hello.gone")).contains("<td data-field=\"next\"><span class=\"muted\">none</span>");
+        assertThat(row(list, "hello.due")).contains("datetime=\"2027-03-27T12:05:00Z\"");
+        assertThat(paused).contains("id=\"fires-none\">None: the job is paused.");
+        assertThat(browser.get("/ui/").body()).contains("1 job fires within the hour.");
+    }
+
+    private static String row(String page, String qname) {
+        int at = page.indexOf("<tr data-job=\"" + qname + "\"");
+        return page.substring(at, page.indexOf("</tr>", at));
+    }
+
+    @Test
+    void shouldSayWhatStopsWithAPluginOnTheGraph() throws Exception {
+        host.plugins.add(Map.of("id", "reports", "version", "2.0.0", "state", "started", "file", "reports.jar",
+                "dependencies", List.of("hello@>=1.0.0"), "jobs", List.of("reports.daily", "reports.weekly")));
+        logIn("viewer");
+
+        String graph = browser.get("/ui/graph").body();
+
+        assertThat(graph).contains("<li data-plugin=\"hello\"><strong>hello</strong>: 3 jobs, and the plugins that"
+                + " depend on it: reports").contains("<li data-plugin=\"reports\"><strong>reports</strong>: 2 jobs (")
+                .contains("reports depends on hello");
+    }
+
+    @Test
+    void shouldChartTheRunsAndFailuresOfTheLastHourAndDay() throws Exception {
+        Instant now = clock.instant();
+        minutes.record(now.minusSeconds(30), false, Duration.ofMillis(3));
+        minutes.record(now.minusSeconds(600), true, Duration.ofMillis(40));
+        minutes.record(now.minus(Duration.ofHours(5)), false, Duration.ZERO);
+        logIn("viewer");
+
+        String overview = browser.get("/ui/").body();
+
+        assertThat(overview).contains("data-testid=\"chart-hour-summary\">Runs in the last hour: 2 runs, 1 failed<")
+                .contains("data-testid=\"chart-day-summary\">Runs in the last 24 hours: 3 runs, 1 failed<")
+                .contains("aria-label=\"Fire lag p99 per minute, highest 50 ms\"");
+    }
+
+    @Test
+    void shouldRefuseAnActionWithoutASession() throws Exception {
+        HttpResponse<String> r = browser.post("/ui/jobs/hello.greet/trigger", "csrf=anything");
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(host.done).isEmpty();
     }
 }
