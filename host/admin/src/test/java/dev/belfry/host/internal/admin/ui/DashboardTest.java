@@ -372,4 +372,36 @@ class DashboardTest {
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(host.done).isEmpty();
     }
+
+    @Test
+    void shouldEndAnEventStreamWhenItsSessionLogsOut() throws Exception {
+        logIn("operator");
+        browser.get("/ui/");
+        String token = browser.csrf();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
+                server.url().resolve("/ui/events")).header("Cookie", browser.cookie).GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> {
+            try {
+                stream.body().forEach(lines::add);
+            } catch (java.io.UncheckedIOException e) {
+                // cut: ended all the same
+            }
+            ended.set(true);
+        }, "test-event-reader");
+        reader.setDaemon(true);
+        reader.start();
+        events.publish("job", "hello.greet", "running");
+        dev.belfry.host.testing.Eventually.await(Duration.ofSeconds(10), () -> lines.contains("event: job"),
+                () -> "the change before logout, got " + lines);
+
+        browser.post("/ui/logout", "csrf=" + token);
+        events.publish("job", "hello.greet", "scheduled");
+
+        dev.belfry.host.testing.Eventually.await(Duration.ofSeconds(10), ended::get,
+                () -> "the stream to end after logout, got " + lines);
+        assertThat(lines).doesNotContain("data: {\"job\":\"hello.greet\",\"detail\":\"scheduled\"}");
+    }
 }
