@@ -404,4 +404,23 @@ class DashboardTest {
                 () -> "the stream to end after logout, got " + lines);
         assertThat(lines).doesNotContain("data: {\"job\":\"hello.greet\",\"detail\":\"scheduled\"}");
     }
+
+    @Test
+    void shouldReloadAPluginAfterConfirmationAndShowWhyItDidNotStartAgain() throws Exception {
+        logIn("operator");
+        assertThat(browser.get("/ui/plugins").body()).contains("id=\"reload-hello\"");
+        browser.get("/ui/plugins/hello/confirm");
+        String token = browser.csrf();
+
+        HttpResponse<String> ok = browser.post("/ui/plugins/hello/reload", "csrf=" + token);
+        host.refusal = "hello.jar: plugin hello: requires host version >=2.0.0, but this host is 1.0.0";
+        HttpResponse<String> refused = browser.post("/ui/plugins/hello/reload", "csrf=" + token);
+
+        assertThat(ok.statusCode()).isEqualTo(303);
+        assertThat(ok.headers().firstValue("Location")).hasValue("/ui/plugins");
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("id=\"refusal\"").contains("Plugin hello was stopped and did not start"
+                + " again: hello.jar: plugin hello: requires host version &gt;=2.0.0, but this host is 1.0.0");
+        assertThat(host.done).containsExactly("reload hello", "reload hello");
+    }
 }
