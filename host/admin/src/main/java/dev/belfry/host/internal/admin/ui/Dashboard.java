@@ -120,7 +120,8 @@ public final class Dashboard implements AutoCloseable {
         Optional<Sessions.Session> found = request.cookie(COOKIE).flatMap(sessions::find);
         if (found.isEmpty()) {
             return UiResponse.page(401, Layout.bare("Not logged in", "<p id=\"login-needed\">Your session ended or"
-                    + " you have not logged in. Run <code>belfry dashboard --data DIR</code> for a new login link.</p>"));
+                    + " you have not logged in. Run <code>belfry dashboard --data DIR</code> for a new login link."
+                    + "</p>"));
         }
         Sessions.Session session = found.get();
         if (request.method().equals("POST")) {

@@ -109,7 +109,8 @@ final class GraphPage {
                 }
                 nodes.append("<g class=\"node job\"><a href=\"").append(more || list.isEmpty() ? "/ui/jobs?plugin="
                                 + url(id) : "/ui/jobs/" + url(label)).append("\"><rect x=\"").append(JOB_X)
-                        .append("\" y=\"").append(jy - 10).append("\" width=\"260\" height=\"20\" rx=\"10\"/><text x=\"")
+                        .append("\" y=\"").append(jy - 10)
+                        .append("\" width=\"260\" height=\"20\" rx=\"10\"/><text x=\"")
                         .append(JOB_X + 8).append("\" y=\"").append(jy + 4).append("\">").append(text(shorten(label)))
                         .append("</text><title>").append(text(label)).append("</title></a></g>");
             }

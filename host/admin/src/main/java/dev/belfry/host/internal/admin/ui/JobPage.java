@@ -119,7 +119,8 @@ final class JobPage {
             b.append("<ul class=\"actions\">");
             for (String action : ACTIONS) {
                 b.append("<li><a class=\"button\" id=\"action-").append(action).append("\" href=\"/ui/jobs/")
-                        .append(url(qname)).append("/confirm?action=").append(action).append("\">").append(label(action))
+                        .append(url(qname)).append("/confirm?action=").append(action).append("\">")
+                        .append(label(action))
                         .append("…</a></li>");
             }
             b.append("</ul>");

@@ -32,7 +32,8 @@ final class JobsPage {
         }
         StringBuilder b = new StringBuilder(64 * 1024);
         b.append("<form method=\"get\" action=\"/ui/jobs\" id=\"jobs-filter\" class=\"filter\" role=\"search\">")
-                .append("<label for=\"filter-q\">Name contains</label><input type=\"search\" id=\"filter-q\" name=\"q\"")
+                .append("<label for=\"filter-q\">Name contains</label>")
+                .append("<input type=\"search\" id=\"filter-q\" name=\"q\"")
                 .append(" value=\"").append(text(q.search())).append("\" autocomplete=\"off\">");
         select(b, "filter-plugin", "plugin", "Plugin", plugins.stream().toList(), q.plugin());
         select(b, "filter-status", "status", "Status",
@@ -79,7 +80,8 @@ final class JobsPage {
         b.append("<nav id=\"pager\" aria-label=\"Pages\" class=\"pager\">");
         if (page.page() > 1) {
             b.append("<a id=\"page-prev\" rel=\"prev\" href=\"/ui/jobs")
-                    .append(q.parameters(Optional.empty(), Optional.empty(), page.page() - 1)).append("\">Previous</a>");
+                    .append(q.parameters(Optional.empty(), Optional.empty(), page.page() - 1))
+                    .append("\">Previous</a>");
         }
         b.append("<span id=\"page-info\">Page ").append(page.page()).append(" of ").append(page.pages())
                 .append("</span>");

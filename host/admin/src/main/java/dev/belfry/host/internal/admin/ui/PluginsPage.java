@@ -19,7 +19,8 @@ final class PluginsPage {
         b.append("<div class=\"scroll\"><table id=\"plugins-table\"><caption class=\"sr-only\">Running plugins")
                 .append("</caption><thead><tr><th scope=\"col\">Plugin</th><th scope=\"col\">Version</th>")
                 .append("<th scope=\"col\">State</th><th scope=\"col\">File</th><th scope=\"col\">Depends on</th>")
-                .append("<th scope=\"col\">Jobs</th>").append(role == Role.OPERATOR ? "<th scope=\"col\">Action</th>" : "")
+                .append("<th scope=\"col\">Jobs</th>")
+                .append(role == Role.OPERATOR ? "<th scope=\"col\">Action</th>" : "")
                 .append("</tr></thead><tbody>");
         for (Map<String, Object> p : plugins) {
             String id = String.valueOf(p.get("id"));
