@@ -199,7 +199,14 @@ public final class Dashboard implements AutoCloseable {
             return refused(session, 403, "You are logged in as a viewer, which is read-only; actions need an"
                     + " operator login (belfry dashboard without --viewer).");
         }
-        jobList.changed();
+        try {
+            return act(session, parts);
+        } finally {
+            jobList.changed(); // once the action is done: the next list shows its effect
+        }
+    }
+
+    private UiResponse act(Sessions.Session session, List<String> parts) {
         if (parts.size() == 3 && parts.get(0).equals("jobs") && JobPage.ACTIONS.contains(parts.get(2))) {
             return act(session, parts.get(1), parts.get(2));
         }
