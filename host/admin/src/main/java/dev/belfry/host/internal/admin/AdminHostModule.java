@@ -4,21 +4,29 @@ import dev.belfry.api.QName;
 import dev.belfry.host.HostStartException;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.Views;
+import dev.belfry.host.internal.admin.ui.Dashboard;
+import dev.belfry.host.internal.admin.ui.EventHub;
+import dev.belfry.host.internal.admin.ui.MinuteCounts;
+import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.module.AttachedModule;
 import dev.belfry.host.internal.module.HostContext;
 import dev.belfry.host.internal.module.ModuleFactory;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.host.internal.module.PluginNode;
+import dev.belfry.sidecar.JobRecord;
+import java.time.Duration;
 import dev.belfry.sidecar.JobStatus;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The admin API and JMX as a host module; a port of -1 is JMX only. */
+/** The admin API with the dashboard, and JMX, as a host module; a port of -1 is JMX only. */
 public final class AdminHostModule implements ModuleFactory {
     /** What the health shows for the graph when the host has no graph module. */
     private static final Map<String, Object> GRAPH_OFF = graphOff();
@@ -66,6 +74,9 @@ public final class AdminHostModule implements ModuleFactory {
         private final Metrics metrics = new Metrics(jobLabelLimit);
         private final RunHistory history = new RunHistory(metrics);
         private final HostMetrics jmx;
+        private final MinuteCounts minutes = new MinuteCounts();
+        private EventHub events;
+        private Dashboard dashboard;
         private AdminServer server;
 
         Attached(HostContext host) {
@@ -82,10 +93,20 @@ public final class AdminHostModule implements ModuleFactory {
                 return;
             }
             try {
-                server = AdminServer.start(host.dataDir(), port, new AdminApi(this));
+                events = new EventHub();
+                dashboard = new Dashboard(this, host.clock(), minutes, events,
+                        Dashboard.writeViewerToken(host.dataDir()));
+                server = AdminServer.start(host.dataDir(), port, new AdminApi(this), dashboard,
+                        AdminServer.Limits.DEFAULT);
             } catch (AdminServer.FileNotWritten e) {
+                closeDashboard();
                 throw new HostStartException("admin API cannot start: " + e.getMessage(), e);
             } catch (IOException e) {
+                closeDashboard();
+                if (!Files.exists(host.dataDir().resolve(Dashboard.VIEWER_TOKEN_FILE))) {
+                    throw new HostStartException("admin API cannot start: cannot write "
+                            + host.dataDir().resolve(Dashboard.VIEWER_TOKEN_FILE) + ": " + e.getMessage(), e);
+                }
                 throw new HostStartException("admin API cannot listen on 127.0.0.1:" + port + ": " + e.getMessage()
                         + " (choose another port, 0 for any free one, or turn the admin API off; belfry run:"
                         + " --admin-port PORT|0|off)", e);
@@ -95,6 +116,32 @@ public final class AdminHostModule implements ModuleFactory {
         @Override
         public void runFinished(RunResult result) {
             history.runFinished(result);
+            boolean failed = !result.error().map(Engine::isCancelledNotFailed).orElse(true);
+            minutes.record(result.finishedAt(), failed, Duration.between(result.scheduledFor(), result.firedAt()));
+            if (events != null) {
+                events.publish("run", result.job().toString(), result.kind().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+
+        @Override
+        public void jobChanged(JobRecord record) {
+            if (events != null) {
+                events.publish("job", record.qname().toString(), record.status().jsonName());
+            }
+        }
+
+        @Override
+        public void jobRemoved(QName qname) {
+            if (events != null) {
+                events.publish("job", qname.toString(), "removed");
+            }
+        }
+
+        @Override
+        public void pluginsChanged(List<PluginNode> plugins) {
+            if (events != null) {
+                events.publish("plugins", "", Integer.toString(plugins.size()));
+            }
         }
 
         @Override
@@ -102,7 +149,16 @@ public final class AdminHostModule implements ModuleFactory {
             if (server != null) {
                 server.close();
             }
+            closeDashboard();
             jmx.close();
+        }
+
+        private void closeDashboard() {
+            if (dashboard != null) {
+                dashboard.close();
+            } else if (events != null) {
+                events.close();
+            }
         }
 
         private Map<String, Double> graphGauges() {

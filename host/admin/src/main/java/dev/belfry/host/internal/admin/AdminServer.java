@@ -3,6 +3,11 @@ package dev.belfry.host.internal.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.belfry.host.StoreUnavailableException;
+import dev.belfry.host.internal.BackgroundPriority;
+import dev.belfry.host.internal.admin.ui.Dashboard;
+import dev.belfry.host.internal.admin.ui.EventHub;
+import dev.belfry.host.internal.admin.ui.UiRequest;
+import dev.belfry.host.internal.admin.ui.UiResponse;
 import dev.belfry.host.internal.state.IoErrors;
 import dev.belfry.host.internal.state.SmallFiles;
 import java.io.ByteArrayOutputStream;
@@ -29,12 +34,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +56,9 @@ import org.slf4j.LoggerFactory;
  * and sends nothing, or trickles its request a byte at a time, costs a buffer and no thread, and is cut once its
  * request has not arrived whole within {@link Limits#requestTimeout()}. Only a complete request with the right token
  * reaches the two answering threads. One request per connection ({@code Connection: close}).
+ *
+ * <p>Under {@code /ui} the dashboard answers instead ({@link Dashboard}): its pages authenticate by session cookie,
+ * not bearer token, and its event stream keeps its connection open, fed through a bounded queue on this thread.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -104,6 +115,7 @@ public final class AdminServer implements AutoCloseable {
     private boolean acceptFailing;
     private final Limits limits;
     private final AdminApi api;
+    private final Optional<Dashboard> dashboard;
     private final byte[] token;
     private final Path dataDir;
     private final URI url;
@@ -115,9 +127,10 @@ public final class AdminServer implements AutoCloseable {
         SocketChannel accept(ServerSocketChannel listener) throws IOException;
     }
 
-    private AdminServer(ServerSocketChannel listener, Selector selector, Limits limits, AdminApi api, byte[] token,
-                        Path dataDir, URI url, Acceptor acceptor) {
+    private AdminServer(ServerSocketChannel listener, Selector selector, Limits limits, AdminApi api,
+                        Optional<Dashboard> dashboard, byte[] token, Path dataDir, URI url, Acceptor acceptor) {
         this.listener = listener;
+        this.dashboard = dashboard;
         this.acceptor = acceptor;
         this.selector = selector;
         this.limits = limits;
@@ -126,7 +139,11 @@ public final class AdminServer implements AutoCloseable {
         this.dataDir = dataDir;
         this.url = url;
         this.answering = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "belfry-admin");
+            // Answers (dashboard pages above all) take the cores the engine leaves: a page never delays a fire.
+            Thread t = new Thread(() -> {
+                BackgroundPriority.lowerCurrentThread();
+                r.run();
+            }, "belfry-admin");
             t.setDaemon(true);
             return t;
         });
@@ -159,11 +176,33 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException    if the port cannot be bound
      */
     public static AdminServer start(Path dataDir, int port, AdminApi api, Limits limits) throws IOException {
-        return start(dataDir, port, api, limits, ServerSocketChannel::accept);
+        return start(dataDir, port, api, Optional.empty(), limits, ServerSocketChannel::accept);
+    }
+
+    /**
+     * Starts the server with the dashboard under {@code /ui} and writes the token and URL files.
+     *
+     * @param dataDir   the data directory
+     * @param port      the port on 127.0.0.1; 0 picks a free one
+     * @param api       answers the API's requests
+     * @param dashboard answers the requests under {@code /ui}
+     * @param limits    how long and how much a client may take
+     * @return the running server
+     * @throws FileNotWritten if the token or URL file cannot be written (the port was free)
+     * @throws IOException    if the port cannot be bound
+     */
+    public static AdminServer start(Path dataDir, int port, AdminApi api, Dashboard dashboard, Limits limits)
+            throws IOException {
+        return start(dataDir, port, api, Optional.of(dashboard), limits, ServerSocketChannel::accept);
     }
 
     static AdminServer start(Path dataDir, int port, AdminApi api, Limits limits, Acceptor acceptor)
             throws IOException {
+        return start(dataDir, port, api, Optional.empty(), limits, acceptor);
+    }
+
+    private static AdminServer start(Path dataDir, int port, AdminApi api, Optional<Dashboard> dashboard,
+                                     Limits limits, Acceptor acceptor) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         Selector selector;
         try {
@@ -180,7 +219,7 @@ public final class AdminServer implements AutoCloseable {
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         int bound = ((InetSocketAddress) listener.getLocalAddress()).getPort();
         URI url = URI.create("http://127.0.0.1:" + bound);
-        AdminServer admin = new AdminServer(listener, selector, limits, api,
+        AdminServer admin = new AdminServer(listener, selector, limits, api, dashboard,
                 token.getBytes(StandardCharsets.US_ASCII), dataDir, url, Objects.requireNonNull(acceptor, "acceptor"));
         Path writing = dataDir.resolve(TOKEN_FILE);
         try {
@@ -352,7 +391,14 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private enum Stage { READING, ANSWERING, WRITING, DRAINING }
+    private enum Stage { READING, ANSWERING, WRITING, DRAINING, STREAMING }
+
+    /** Unsent bytes an event stream may hold; a reader slower than that is cut and reconnects. */
+    static final int MAX_STREAM_BACKLOG = 256 * 1024;
+
+    /** A parsed request with what the answering thread must know of it. */
+    private record Answer(byte[] bytes, Optional<Consumer<EventHub.Sink>> stream) {
+    }
 
     /** One client connection, touched only by the selector thread. */
     private final class Connection {
@@ -366,6 +412,11 @@ public final class AdminServer implements AutoCloseable {
         long bodyLength;
         Head head;
         ByteBuffer answer;
+        /** An event stream's unsent bytes, and their count as the producers see it. */
+        final Queue<ByteBuffer> streamed = new java.util.ArrayDeque<>();
+        final AtomicLong backlog = new AtomicLong();
+        volatile boolean gone;
+        Optional<Consumer<EventHub.Sink>> startStream = Optional.empty();
 
         Connection(SocketChannel channel, long acceptedAt) {
             this.channel = channel;
@@ -376,7 +427,7 @@ public final class AdminServer implements AutoCloseable {
         void ready() {
             try {
                 if (key.isReadable()) {
-                    if (stage == Stage.DRAINING) {
+                    if (stage == Stage.DRAINING || stage == Stage.STREAMING) {
                         drain();
                     } else if (stage == Stage.READING) {
                         read();
@@ -384,6 +435,8 @@ public final class AdminServer implements AutoCloseable {
                 }
                 if (key.isValid() && key.isWritable() && stage == Stage.WRITING) {
                     write();
+                } else if (key.isValid() && key.isWritable() && stage == Stage.STREAMING) {
+                    writeStreamed();
                 }
             } catch (IOException e) {
                 close();
@@ -420,7 +473,7 @@ public final class AdminServer implements AutoCloseable {
                     respond(e.status, error(e.getMessage()));
                     return;
                 }
-                if (!AdminApi.isProbe(parsed.method, parsed.uri)
+                if (!dashboardPath(parsed.uri) && !AdminApi.isProbe(parsed.method, parsed.uri)
                         && !authorized(parsed.headers.get("authorization"))) {
                     respond(401, error("missing or wrong bearer token (see " + TOKEN_FILE
                             + " in the host's data directory)"));
@@ -449,8 +502,12 @@ public final class AdminServer implements AutoCloseable {
             key.interestOps(0);
             try {
                 answering.execute(() -> {
-                    byte[] bytes = answer(request, body);
-                    fromWorkers.add(() -> send(bytes));
+                    Answer answer = dashboardPath(request.uri) ? answerUi(request, body)
+                            : new Answer(answer(request, body), Optional.empty());
+                    fromWorkers.add(() -> {
+                        startStream = answer.stream();
+                        send(answer.bytes());
+                    });
                     selector.wakeup();
                 });
             } catch (RejectedExecutionException e) {
@@ -480,6 +537,13 @@ public final class AdminServer implements AutoCloseable {
         private void write() throws IOException {
             channel.write(answer);
             if (answer.hasRemaining()) {
+                return;
+            }
+            if (startStream.isPresent()) {
+                stage = Stage.STREAMING;
+                deadline = System.nanoTime() + Long.MAX_VALUE / 4; // open until either side ends it
+                key.interestOps(SelectionKey.OP_READ);
+                startStream.get().accept(new StreamSink(this));
                 return;
             }
             // Closing with unread bytes in the receive buffer makes the kernel send a reset, which can destroy the
@@ -518,9 +582,96 @@ public final class AdminServer implements AutoCloseable {
             }
         }
 
+        /** Runs on this thread: queues a stream's bytes and writes what the socket takes now. */
+        void stream(byte[] bytes) {
+            if (!key.isValid()) {
+                return;
+            }
+            streamed.add(ByteBuffer.wrap(bytes));
+            try {
+                writeStreamed();
+            } catch (IOException e) {
+                close();
+            }
+        }
+
+        private void writeStreamed() throws IOException {
+            while (!streamed.isEmpty()) {
+                ByteBuffer next = streamed.peek();
+                int n = channel.write(next);
+                backlog.addAndGet(-n);
+                if (next.hasRemaining()) {
+                    key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                    return;
+                }
+                streamed.remove();
+            }
+            key.interestOps(SelectionKey.OP_READ);
+        }
+
         void close() {
+            gone = true;
             closeQuietly(key);
         }
+    }
+
+    /** An event stream's end of a connection: bounded, and safe to call from any thread. */
+    private final class StreamSink implements EventHub.Sink {
+        private final Connection connection;
+
+        StreamSink(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public boolean send(byte[] bytes) {
+            if (connection.gone || closed) {
+                return false;
+            }
+            if (connection.backlog.addAndGet(bytes.length) > MAX_STREAM_BACKLOG) {
+                log.debug("admin API: cut an event stream whose reader fell {} bytes behind", MAX_STREAM_BACKLOG);
+                close();
+                return false;
+            }
+            fromWorkers.add(() -> connection.stream(bytes));
+            selector.wakeup();
+            return true;
+        }
+
+        @Override
+        public void close() {
+            connection.gone = true;
+            fromWorkers.add(connection::close);
+            selector.wakeup();
+        }
+    }
+
+    private boolean dashboardPath(URI uri) {
+        String path = uri.getRawPath();
+        return dashboard.isPresent() && (path.equals("/ui") || path.startsWith("/ui/"));
+    }
+
+    private Answer answerUi(Head request, byte[] body) {
+        UiResponse response;
+        try {
+            response = dashboard.orElseThrow().handle(new UiRequest(request.method, request.uri, request.headers,
+                    body, authorized(request.headers.get("authorization")), url));
+        } catch (RuntimeException e) {
+            log.error("dashboard request {} {} failed", request.method, request.uri.getRawPath(), e);
+            return new Answer(render(500, "internal error: " + e.getClass().getSimpleName(), false),
+                    Optional.empty());
+        }
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(response.status()).append(' ')
+                .append(reason(response.status())).append("\r\n");
+        response.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        if (response.stream().isEmpty()) {
+            head.append("Content-Length: ").append(response.body().length).append("\r\n");
+        }
+        head.append("Connection: close\r\n\r\n");
+        byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOf(h, h.length + response.body().length);
+        System.arraycopy(response.body(), 0, all, h.length, response.body().length);
+        return new Answer(all, response.stream());
     }
 
     private static void closeQuietly(SelectionKey key) {
@@ -592,6 +743,8 @@ public final class AdminServer implements AutoCloseable {
     private static String reason(int status) {
         return switch (status) {
             case 200 -> "OK";
+            case 303 -> "See Other";
+            case 403 -> "Forbidden";
             case 400 -> "Bad Request";
             case 401 -> "Unauthorized";
             case 404 -> "Not Found";

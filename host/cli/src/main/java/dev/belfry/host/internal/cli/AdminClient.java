@@ -37,8 +37,18 @@ final class AdminClient {
 
     /** @throws HostNotRunning if the data directory names no running host */
     static AdminClient forDataDir(Path dataDir) {
+        return forDataDir(dataDir, AdminServer.TOKEN_FILE);
+    }
+
+    /**
+     * A client that authenticates with another token file of the data directory than the admin token (the
+     * dashboard's viewer token), so that someone given only that file can use what it grants.
+     *
+     * @throws HostNotRunning if the data directory names no running host
+     */
+    static AdminClient forDataDir(Path dataDir, String tokenFile) {
         Path url = dataDir.resolve(AdminServer.URL_FILE);
-        Path token = dataDir.resolve(AdminServer.TOKEN_FILE);
+        Path token = dataDir.resolve(tokenFile);
         refuseUnreadable(token);
         refuseUnsafe(dataDir, token);
         // The token goes only to an address the host holding the directory wrote: after a kill -9 the old admin.url

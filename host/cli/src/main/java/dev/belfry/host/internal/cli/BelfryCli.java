@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "Belfry: a plugin host that fires background jobs on time.",
         subcommands = {RunCommand.class, StatusCommand.class, JobsCommand.class, PluginsCommand.class,
                 QueryCommand.class, CronCommand.class, SidecarCommand.class, ClusterCommand.class,
-                CommandLine.HelpCommand.class})
+                DashboardCommand.class, CommandLine.HelpCommand.class})
 public final class BelfryCli {
 
     /** Exit code for a command whose operation failed. */

@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.engine;
 
+import dev.belfry.api.JobSpec;
 import dev.belfry.sidecar.JobRecord;
 import java.time.Instant;
 import java.util.List;
@@ -12,8 +13,21 @@ import java.util.Optional;
  *                time, which cancel removes, from one a plugin declares)
  * @param running the runs executing now
  * @param retryAt when a failed run is retried, while a retry is planned
+ * @param spec    the job's schedule and policies as its plugin declared them, while its code is loaded here
  */
-public record JobSnapshot(JobRecord record, List<Running> running, Optional<Instant> retryAt) {
+public record JobSnapshot(JobRecord record, List<Running> running, Optional<Instant> retryAt,
+                          Optional<JobSpec> spec) {
+
+    /**
+     * A snapshot without the job's spec: a job known from the stored state only.
+     *
+     * @param record  the job's state as last committed
+     * @param running the runs executing now
+     * @param retryAt when a failed run is retried, while a retry is planned
+     */
+    public JobSnapshot(JobRecord record, List<Running> running, Optional<Instant> retryAt) {
+        this(record, running, retryAt, Optional.empty());
+    }
 
     /**
      * One run executing now.

@@ -114,7 +114,8 @@ final class JobTable {
                 r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
         Timer retry = slot.retryTimer();
         return new JobSnapshot(slot.record(), runs,
-                retry == null || retry.isCancelled() ? Optional.empty() : Optional.of(retry.due));
+                retry == null || retry.isCancelled() ? Optional.empty() : Optional.of(retry.due),
+                Optional.ofNullable(slot.spec()));
     }
 
     /** Sets a job's record without committing it: the caller commits it together with the status it leads to. */

@@ -1,0 +1,151 @@
+package dev.belfry.host.internal.admin.ui;
+
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.Views;
+import dev.belfry.host.internal.engine.JobSnapshot;
+import dev.belfry.sidecar.JobRecord;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The jobs page's filter, search, sort and paging, done on the server over the host's job list: one pass to
+ * filter, a sort of what is left, one page cut out.
+ *
+ * @param plugin a plugin id, or empty for all
+ * @param status a status's JSON name, or empty for all
+ * @param type   {@code cron}, {@code periodic}, {@code once} or {@code manual}, or empty for all
+ * @param search text the name must contain, ignoring case, or empty
+ * @param sort   {@code name}, {@code plugin}, {@code status}, {@code next} or {@code failures}
+ * @param desc   whether the order is reversed
+ * @param page   the page, from 1
+ * @param size   jobs per page
+ */
+public record JobsQuery(String plugin, String status, String type, String search, String sort, boolean desc,
+                        int page, int size) {
+    /** Jobs on a page unless the request asks for another number. */
+    public static final int PAGE_SIZE = 50;
+    /** The largest page a request may ask for. */
+    public static final int MAX_PAGE_SIZE = 500;
+    static final List<String> TYPES = List.of("cron", "periodic", "once", "manual");
+    static final List<String> SORTS = List.of("name", "plugin", "status", "next", "failures");
+
+    /**
+     * The jobs of one page.
+     *
+     * @param rows    the page's jobs
+     * @param matched how many jobs match the filter
+     * @param page    the page shown (clamped to the last one)
+     * @param pages   how many pages the matches fill
+     */
+    public record Result(List<JobSnapshot> rows, int matched, int page, int pages) {
+    }
+
+    /**
+     * @param query the request's query parameters; unknown or malformed values fall back to the defaults
+     * @return the query
+     */
+    public static JobsQuery from(Map<String, String> query) {
+        String sort = query.getOrDefault("sort", "name");
+        String type = query.getOrDefault("type", "");
+        return new JobsQuery(query.getOrDefault("plugin", "").strip(), query.getOrDefault("status", "").strip(),
+                TYPES.contains(type) ? type : "", query.getOrDefault("q", "").strip(),
+                SORTS.contains(sort) ? sort : "name", "desc".equals(query.get("dir")),
+                Math.max(1, number(query.get("page"), 1)),
+                Math.min(MAX_PAGE_SIZE, Math.max(1, number(query.get("size"), PAGE_SIZE))));
+    }
+
+    private static int number(String text, int otherwise) {
+        if (text == null || !text.matches("\\d{1,9}")) {
+            return otherwise;
+        }
+        return Integer.parseInt(text);
+    }
+
+    /**
+     * @param jobs every job
+     * @return the page this query asks for
+     */
+    public Result apply(List<JobSnapshot> jobs) {
+        Predicate<JobRecord> keep = r -> true;
+        if (!plugin.isEmpty()) {
+            keep = keep.and(r -> r.pluginId().equals(plugin));
+        }
+        if (!status.isEmpty()) {
+            keep = keep.and(r -> r.status().jsonName().equals(status));
+        }
+        if (!type.isEmpty()) {
+            keep = keep.and(r -> type(r.schedule()).equals(type));
+        }
+        if (!search.isEmpty()) {
+            String needle = search.toLowerCase(Locale.ROOT);
+            keep = keep.and(r -> r.qname().toString().toLowerCase(Locale.ROOT).contains(needle));
+        }
+        Predicate<JobRecord> filter = keep;
+        List<JobSnapshot> matched = jobs.stream().filter(j -> filter.test(j.record())).sorted(order()).toList();
+        int pages = Math.max(1, (matched.size() + size - 1) / size);
+        int shown = Math.min(page, pages);
+        int from = (shown - 1) * size;
+        return new Result(matched.subList(from, Math.min(matched.size(), from + size)), matched.size(), shown, pages);
+    }
+
+    private Comparator<JobSnapshot> order() {
+        // QName's own order, not its text: no string per comparison, and the host lists its jobs in this order
+        // already, which the sort then only checks.
+        Comparator<JobSnapshot> byName = Comparator.comparing(j -> j.record().qname());
+        Comparator<JobSnapshot> first = switch (sort) {
+            case "plugin" -> Comparator.comparing(j -> j.record().pluginId());
+            case "status" -> Comparator.comparing(j -> j.record().status().jsonName());
+            // Jobs that will not fire go last, whichever way the rest is ordered.
+            case "next" -> Comparator.comparing(j -> Views.firesNextAt(j.record()).orElse(Instant.MAX));
+            case "failures" -> Comparator.comparingInt(j -> j.record().consecutiveFailures());
+            default -> byName;
+        };
+        Comparator<JobSnapshot> order = first == byName ? byName : first.thenComparing(byName);
+        return desc ? order.reversed() : order;
+    }
+
+    /**
+     * @param schedule a schedule
+     * @return its kind as the filter names it
+     */
+    public static String type(Schedule schedule) {
+        if (schedule instanceof Schedule.Cron) {
+            return "cron";
+        }
+        if (schedule instanceof Schedule.Periodic) {
+            return "periodic";
+        }
+        if (schedule instanceof Schedule.Once) {
+            return "once";
+        }
+        if (schedule instanceof Schedule.Manual) {
+            return "manual";
+        }
+        throw new IllegalStateException("unknown schedule kind: " + schedule.getClass().getName());
+    }
+
+    /** @return the query without its page, as URL parameters, for the links to other pages and orders */
+    String parameters(Optional<String> sortBy, Optional<Boolean> descending, int toPage) {
+        StringBuilder b = new StringBuilder();
+        add(b, "plugin", plugin);
+        add(b, "status", status);
+        add(b, "type", type);
+        add(b, "q", search);
+        add(b, "sort", sortBy.orElse(sort));
+        add(b, "dir", descending.orElse(desc) ? "desc" : "");
+        add(b, "page", toPage == 1 ? "" : Integer.toString(toPage));
+        add(b, "size", size == PAGE_SIZE ? "" : Integer.toString(size));
+        return b.toString();
+    }
+
+    private static void add(StringBuilder b, String key, String value) {
+        if (!value.isEmpty()) {
+            b.append(b.length() == 0 ? "?" : "&").append(key).append('=').append(Html.url(value));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+// Belfry dashboard: live updates by server-sent events. On a change (batched by the server), the page's live
+// regions ([data-live] with an id) are fetched again and swapped in. No polling storm: at most one refresh every
+// 2 s, every 5 s while the host reports more changes than a page can show (a "reset" for many changes), none while
+// the tab is hidden (one on return), and a job's page only for changes of its own job. After a reconnect the browser
+// sends Last-Event-ID and the server replays what was missed, or sends "reset", which refreshes too: a page left
+// open for hours stays correct. A page showing a running run's progress bar reloads every 2 s while the run lasts:
+// progress is not an event.
+
+const status = document.getElementById('live-status');
+const regions = () => Array.from(document.querySelectorAll('[data-live][id]'));
+const ownJob = document.querySelector('[data-live][data-job]')?.dataset.job;
+const GAP = 2000;
+const BUSY_GAP = 5000;
+let wanted = false;
+let running = false;
+let lastRun = 0;
+let busyUntil = 0;
+let timer = null;
+
+function setStatus(text, on) {
+  if (status) {
+    status.textContent = text;
+    status.classList.toggle('on', on);
+  }
+}
+
+function schedule(delay) {
+  if (timer === null) {
+    timer = setTimeout(() => {
+      timer = null;
+      refresh();
+    }, delay);
+  }
+}
+
+async function refresh() {
+  if (running || document.hidden || !wanted) {
+    return;
+  }
+  const gap = Date.now() < busyUntil ? BUSY_GAP : GAP;
+  const wait = gap - (Date.now() - lastRun);
+  if (wait > 0) {
+    schedule(wait);
+    return;
+  }
+  running = true;
+  wanted = false;
+  lastRun = Date.now();
+  try {
+    const response = await fetch(location.href, { credentials: 'same-origin' });
+    if (response.status === 401) {
+      setStatus('logged out', false);
+      return;
+    }
+    if (response.ok) {
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      for (const region of regions()) {
+        const next = fresh.getElementById(region.id);
+        if (next && next.innerHTML !== region.innerHTML) {
+          region.replaceWith(document.importNode(next, true));
+        }
+      }
+      document.dispatchEvent(new CustomEvent('belfry:refreshed'));
+    }
+    followProgress();
+  } catch (e) {
+    setStatus('offline', false);
+  } finally {
+    running = false;
+    if (wanted) {
+      schedule(GAP);
+    }
+  }
+}
+
+function followProgress() {
+  if (document.querySelector('[data-live] progress')) {
+    wanted = true;
+    schedule(GAP);
+  }
+}
+
+function changed(event) {
+  if (event.type === 'reset') {
+    busyUntil = Date.now() + 30000;
+  } else if (ownJob) {
+    try {
+      if (JSON.parse(event.data).job !== ownJob) {
+        return;
+      }
+    } catch (e) {
+      // not a change of one job: refresh
+    }
+  }
+  wanted = true;
+  refresh();
+}
+
+if (regions().length > 0 && 'EventSource' in window) {
+  const source = new EventSource('/ui/events');
+  let opened = false;
+  source.addEventListener('open', () => {
+    setStatus('live', true);
+    if (opened) {
+      wanted = true; // reconnected: whatever was missed is fetched whole
+      refresh();
+    }
+    opened = true;
+  });
+  source.addEventListener('error', () => setStatus('reconnecting', false));
+  for (const type of ['job', 'run', 'plugins', 'reset']) {
+    source.addEventListener(type, changed);
+  }
+  followProgress();
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && wanted) {
+      refresh();
+    }
+  });
+} else {
+  setStatus('static', false);
+}

@@ -1,0 +1,426 @@
+package dev.belfry.host.internal.admin.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.belfry.api.QName;
+import dev.belfry.api.schedule.Schedule;
+import dev.belfry.host.internal.admin.AdminApi;
+import dev.belfry.host.internal.admin.AdminServer;
+import dev.belfry.host.internal.engine.RunResult;
+import dev.belfry.host.testing.FakeClock;
+import dev.belfry.sidecar.JobStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dashboard over plain HTTP against a fake host: login, sessions, CSRF, roles, escaping, the jobs list. */
+class DashboardTest {
+    /** Text that breaks pages that do not escape: markup, attribute breakers, an event handler, controls. */
+    static final String HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>`&amp;\u0000\u202e";
+
+    @TempDir
+    Path data;
+
+    private final FakeClock clock = FakeClock.at("2027-03-27T12:00:00Z");
+    private final FakeBackend host = new FakeBackend();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final MinuteCounts minutes = new MinuteCounts();
+    private EventHub events;
+    private AdminServer server;
+    private Browser browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        host.add(FakeBackend.job("hello.greet", Schedule.cron("0 9 * * MON-FRI", java.time.ZoneId.of("Europe/Berlin")),
+                JobStatus.SCHEDULED, Optional.of(Instant.parse("2027-03-29T07:00:00Z"))));
+        host.plugins.add(Map.of("id", "hello", "version", "1.0.0", "state", "started", "file", "hello.jar",
+                "dependencies", List.of(), "jobs", List.of("hello.greet")));
+        events = new EventHub();
+        Dashboard dashboard = new Dashboard(host, clock, minutes, events,
+                Dashboard.writeViewerToken(data));
+        server = AdminServer.start(data, 0, new AdminApi(host), dashboard, AdminServer.Limits.DEFAULT);
+        browser = new Browser(server.url());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        events.close();
+    }
+
+    private String loginUrl(String role) throws Exception {
+        String token = Files.readString(data.resolve(role.equals("viewer") ? Dashboard.VIEWER_TOKEN_FILE
+                : AdminServer.TOKEN_FILE)).strip();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.url().resolve("/ui/codes?role=" + role))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String url = r.body().replaceAll(".*\"url\":\"([^\"]+)\".*", "$1");
+        assertThat(url).startsWith(server.url() + "/ui/login?code=");
+        return url;
+    }
+
+    private void logIn(String role) throws Exception {
+        HttpResponse<String> r = browser.login(loginUrl(role));
+        assertThat(r.statusCode()).isEqualTo(303);
+    }
+
+    @Test
+    void shouldExchangeACodeOnceForARestrictedCookieAndDropTheCodeFromTheAddress() throws Exception {
+        String url = loginUrl("operator");
+
+        HttpResponse<String> first = browser.login(url);
+        HttpResponse<String> again = new Browser(server.url()).login(url);
+
+        assertThat(first.statusCode()).isEqualTo(303);
+        assertThat(first.headers().firstValue("Location")).hasValue("/ui/");
+        String cookie = first.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).startsWith(Dashboard.COOKIE + "=").contains("HttpOnly", "SameSite=Strict", "Path=/ui")
+                .doesNotContain(url.substring(url.indexOf("code=") + 5));
+        assertThat(browser.get("/ui/").statusCode()).isEqualTo(200);
+        assertThat(browser.lastPage).contains("id=\"role\"").contains("operator");
+        assertThat(again.statusCode()).isEqualTo(401);
+        assertThat(again.body()).contains("was used already or has expired");
+        assertThat(again.headers().firstValue("Set-Cookie")).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseACodeOlderThanTwoMinutes() throws Exception {
+        String url = loginUrl("operator");
+        clock.advance(Sessions.CODE_TTL);
+
+        HttpResponse<String> r = browser.login(url);
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(browser.cookie).isNull();
+    }
+
+    @Test
+    void shouldRefuseACodeRequestWithoutTheRightToken() throws Exception {
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(server.url().resolve("/ui/codes"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        String viewerToken = Files.readString(data.resolve(Dashboard.VIEWER_TOKEN_FILE)).strip();
+        HttpResponse<String> viewerAsksForOperator = http.send(HttpRequest.newBuilder(
+                server.url().resolve("/ui/codes?role=operator")).header("Authorization", "Bearer " + viewerToken)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(viewerAsksForOperator.statusCode()).isEqualTo(401);
+        assertThat(Files.getPosixFilePermissions(data.resolve(Dashboard.VIEWER_TOKEN_FILE)))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
+    void shouldEndASessionIdleForThirtyMinutesButKeepAnActiveOneUpToTwelveHours() throws Exception {
+        logIn("operator");
+        for (int i = 0; i < 24; i++) {
+            clock.advance(Duration.ofMinutes(29));
+            assertThat(browser.get("/ui/jobs").statusCode()).as("after %d active half hours", i + 1).isEqualTo(200);
+        }
+        clock.advance(Duration.ofMinutes(29)); // 12 h 25 min after login, active all along
+
+        assertThat(browser.get("/ui/jobs").statusCode()).isEqualTo(401);
+
+        Browser idle = new Browser(server.url());
+        idle.login(loginUrl("operator"));
+        clock.advance(Sessions.IDLE_TTL);
+        assertThat(idle.get("/ui/").statusCode()).isEqualTo(401);
+        assertThat(idle.lastPage).contains("belfry dashboard --data DIR").doesNotContain("hello.greet");
+    }
+
+    @Test
+    void shouldEndTheSessionOnLogout() throws Exception {
+        logIn("operator");
+        browser.get("/ui/");
+
+        HttpResponse<String> out = browser.post("/ui/logout", "csrf=" + browser.csrf());
+
+        assertThat(out.statusCode()).isEqualTo(200);
+        assertThat(out.headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+        assertThat(browser.get("/ui/").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void shouldRefuseAnActionWithoutOrWithAWrongCsrfTokenOrFromAnotherOrigin() throws Exception {
+        logIn("operator");
+        browser.get("/ui/jobs/hello.greet/confirm?action=trigger");
+        String token = browser.csrf();
+
+        HttpResponse<String> none = browser.post("/ui/jobs/hello.greet/trigger", "");
+        HttpResponse<String> wrong = browser.post("/ui/jobs/hello.greet/trigger", "csrf=" + token + "x");
+        HttpResponse<String> foreign = browser.post("/ui/jobs/hello.greet/trigger", "csrf=" + token,
+                Optional.of("http://evil.example"));
+        HttpResponse<String> noOrigin = browser.post("/ui/jobs/hello.greet/trigger", "csrf=" + token,
+                Optional.empty());
+
+        assertThat(List.of(none, wrong, foreign, noOrigin)).allSatisfy(r -> {
+            assertThat(r.statusCode()).isEqualTo(403);
+            assertThat(r.body()).contains("id=\"refusal\"");
+        });
+        assertThat(none.body()).contains("security token is missing or stale");
+        assertThat(foreign.body()).contains("did not come from the dashboard");
+        assertThat(host.done).isEmpty();
+
+        HttpResponse<String> right = browser.post("/ui/jobs/hello.greet/trigger", "csrf=" + token);
+        assertThat(right.statusCode()).isEqualTo(303);
+        assertThat(host.done).containsExactly("trigger hello.greet");
+        assertThat(browser.get(right.headers().firstValue("Location").orElseThrow()).body())
+                .contains("id=\"notice\"").contains("Trigger: started.");
+    }
+
+    @Test
+    void shouldNotActOnAGetRequest() throws Exception {
+        logIn("operator");
+
+        HttpResponse<String> r = browser.get("/ui/jobs/hello.greet/trigger");
+
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(host.done).isEmpty();
+    }
+
+    @Test
+    void shouldLetAViewerSeeButNotAct() throws Exception {
+        logIn("viewer");
+
+        HttpResponse<String> page = browser.get("/ui/jobs/hello.greet");
+        HttpResponse<String> act = browser.post("/ui/jobs/hello.greet/pause", "csrf=" + browser.csrf());
+        HttpResponse<String> reload = browser.post("/ui/plugins/hello/reload", "csrf=" + browser.csrf());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("id=\"read-only\"").doesNotContain("id=\"action-pause\"")
+                .contains("viewer (read-only)");
+        assertThat(act.statusCode()).isEqualTo(403);
+        assertThat(act.body()).contains("read-only");
+        assertThat(reload.statusCode()).isEqualTo(403);
+        assertThat(host.done).isEmpty();
+    }
+
+    @Test
+    void shouldShowTheHostsRefusalWith409() throws Exception {
+        logIn("operator");
+        browser.get("/ui/jobs/hello.greet/confirm?action=resume");
+        host.refusal = "job hello.greet is not paused";
+
+        HttpResponse<String> r = browser.post("/ui/jobs/hello.greet/resume", "csrf=" + browser.csrf());
+
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).contains("role=\"alert\" id=\"refusal\"")
+                .contains("The host refused to resume hello.greet: job hello.greet is not paused")
+                .contains("id=\"job-fields\"");
+    }
+
+    @Test
+    void shouldRenderHostileTextVerbatimAndRunNothing() throws Exception {
+        QName q = QName.parse("hello.greet");
+        host.jobs.clear();
+        host.add(FakeBackend.job("hello.greet", Schedule.manual(), JobStatus.FAILED, Optional.empty())
+                .withCheckpoint(Optional.of(HOSTILE))
+                .withLastOutcome(Optional.of(new dev.belfry.sidecar.RunOutcome(false, HOSTILE, Duration.ZERO))));
+        host.runs.put(q, List.of(new RunResult(q, 1, Instant.parse("2027-03-27T11:00:00Z"),
+                Instant.parse("2027-03-27T11:00:00Z"), Instant.parse("2027-03-27T11:00:01Z"), 1,
+                Optional.of(HOSTILE))));
+        host.problems.add("plugins/" + HOSTILE + ".jar: " + HOSTILE);
+        host.plugins.set(0, Map.of("id", "hello", "version", HOSTILE, "state", "started", "file", HOSTILE + ".jar",
+                "dependencies", List.of(HOSTILE), "jobs", List.of("hello.greet")));
+        logIn("operator");
+
+        for (String page : List.of("/ui/jobs/hello.greet", "/ui/jobs", "/ui/plugins", "/ui/graph", "/ui/")) {
+            String body = browser.get(page).body();
+            assertThat(body).as(page).doesNotContain("<script>alert", "<img src=x", "\u0000")
+                    .doesNotContainPattern("<[^>]* on[a-z]+=");
+        }
+        String job = browser.get("/ui/jobs/hello.greet").body();
+        assertThat(job).contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;&lt;img src=x onerror=alert(2)"
+                + "&gt;&#96;&amp;amp;\uFFFD\u202e");
+        assertThat(browser.get("/ui/plugins").body()).contains("&#96;&amp;amp;\uFFFD\u202e.jar");
+    }
+
+    @Test
+    void shouldSendAStrictContentSecurityPolicyAndNoInlineScriptOrStyle() throws Exception {
+        logIn("operator");
+
+        for (String page : List.of("/ui/", "/ui/jobs", "/ui/jobs/hello.greet", "/ui/plugins", "/ui/graph",
+                "/ui/jobs/hello.greet/confirm?action=pause")) {
+            HttpResponse<String> r = browser.get(page);
+            assertThat(r.statusCode()).as(page).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Security-Policy")).as(page).hasValueSatisfying(csp ->
+                    assertThat(csp).contains("default-src 'self'", "script-src 'self'", "style-src 'self'",
+                            "frame-ancestors 'none'").doesNotContain("unsafe"));
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+            assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+            assertThat(r.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
+            assertThat(r.body()).as(page).doesNotContainPattern("<script(?![^>]*\\bsrc=)")
+                    .doesNotContain(" style=", "javascript:").doesNotContainPattern("<[^>]* on[a-z]+=");
+        }
+        HttpResponse<String> js = browser.get("/ui/assets/app.js");
+        assertThat(js.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/javascript");
+        assertThat(js.body()).contains("EventSource");
+    }
+
+    @Test
+    void shouldFilterSearchSortAndPageTheJobsOnTheServer() throws Exception {
+        host.jobs.clear();
+        for (int i = 0; i < 120; i++) {
+            String plugin = i % 2 == 0 ? "alpha" : "beta";
+            host.add(FakeBackend.job(plugin + ".job" + String.format("%03d", i),
+                    i % 3 == 0 ? Schedule.manual() : Schedule.every(Duration.ofMinutes(1)),
+                    i % 5 == 0 ? JobStatus.FAILED : JobStatus.SCHEDULED, Optional.empty()));
+        }
+        logIn("viewer");
+
+        String plugin = browser.get("/ui/jobs?plugin=beta").body();
+        String failedManual = browser.get("/ui/jobs?status=failed&type=manual").body();
+        String search = browser.get("/ui/jobs?q=JOB11").body();
+        String page2 = browser.get("/ui/jobs?plugin=alpha&page=2&size=25").body();
+        String desc = browser.get("/ui/jobs?sort=name&dir=desc&size=3").body();
+
+        assertThat(plugin).contains("60 jobs match of 120.").contains("data-job=\"beta.job001\"")
+                .doesNotContain("data-job=\"alpha.job000\"").contains("Page 1 of 2");
+        // i divisible by 15: 0, 15, ..., 105
+        assertThat(failedManual).contains("8 jobs match of 120.");
+        assertThat(search).contains("10 jobs match").contains("data-job=\"alpha.job110\"")
+                .contains("data-job=\"beta.job119\"");
+        assertThat(page2).contains("Page 2 of 3").contains("data-job=\"alpha.job050\"")
+                .doesNotContain("data-job=\"alpha.job048\"").contains("id=\"page-prev\"").contains("id=\"page-next\"");
+        assertThat(desc.indexOf("data-job=\"beta.job119\"")).isPositive()
+                .isLessThan(desc.indexOf("data-job=\"beta.job117\""));
+    }
+
+    @Test
+    void shouldShowTheScheduleInWordsAndTheNextFiresWithTheClockChange() throws Exception {
+        logIn("viewer");
+
+        String page = browser.get("/ui/jobs/hello.greet").body();
+
+        assertThat(page).contains("(Europe/Berlin time)").contains("id=\"next-fires\"")
+                .contains("Mon 2027-03-29 09:00:00 +02:00 Europe/Berlin")
+                .contains("Next clock change in Europe/Berlin")
+                .contains("Not known here: the job's code is not loaded on this host");
+    }
+
+    @Test
+    void shouldShowNoNextFireForAPausedOrOrphanedJob() throws Exception {
+        host.jobs.clear();
+        Optional<Instant> kept = Optional.of(Instant.parse("2027-03-27T12:05:00Z"));
+        host.add(FakeBackend.job("hello.paused", Schedule.every(Duration.ofMinutes(5)), JobStatus.PAUSED, kept)
+                .withPaused(true));
+        host.add(FakeBackend.job("hello.gone", Schedule.every(Duration.ofMinutes(5)), JobStatus.ORPHANED, kept));
+        host.add(FakeBackend.job("hello.due", Schedule.every(Duration.ofMinutes(5)), JobStatus.SCHEDULED, kept));
+        logIn("viewer");
+
+        String list = browser.get("/ui/jobs").body();
+        String paused = browser.get("/ui/jobs/hello.paused").body();
+
+        assertThat(row(list, "hello.paused")).contains("<td data-field=\"next\"><span class=\"muted\">none</span>");
+        assertThat(row(list, "hello.gone")).contains("<td data-field=\"next\"><span class=\"muted\">none</span>");
+        assertThat(row(list, "hello.due")).contains("datetime=\"2027-03-27T12:05:00Z\"");
+        assertThat(paused).contains("id=\"fires-none\">None: the job is paused.");
+        assertThat(browser.get("/ui/").body()).contains("1 job fires within the hour.");
+    }
+
+    private static String row(String page, String qname) {
+        int at = page.indexOf("<tr data-job=\"" + qname + "\"");
+        return page.substring(at, page.indexOf("</tr>", at));
+    }
+
+    @Test
+    void shouldSayWhatStopsWithAPluginOnTheGraph() throws Exception {
+        host.plugins.add(Map.of("id", "reports", "version", "2.0.0", "state", "started", "file", "reports.jar",
+                "dependencies", List.of("hello@>=1.0.0"), "jobs", List.of("reports.daily", "reports.weekly")));
+        logIn("viewer");
+
+        String graph = browser.get("/ui/graph").body();
+
+        assertThat(graph).contains("<li data-plugin=\"hello\"><strong>hello</strong>: 3 jobs, and the plugins that"
+                + " depend on it: reports").contains("<li data-plugin=\"reports\"><strong>reports</strong>: 2 jobs (")
+                .contains("reports depends on hello");
+    }
+
+    @Test
+    void shouldChartTheRunsAndFailuresOfTheLastHourAndDay() throws Exception {
+        Instant now = clock.instant();
+        minutes.record(now.minusSeconds(30), false, Duration.ofMillis(3));
+        minutes.record(now.minusSeconds(600), true, Duration.ofMillis(40));
+        minutes.record(now.minus(Duration.ofHours(5)), false, Duration.ZERO);
+        logIn("viewer");
+
+        String overview = browser.get("/ui/").body();
+
+        assertThat(overview).contains("data-testid=\"chart-hour-summary\">Runs in the last hour: 2 runs, 1 failed<")
+                .contains("data-testid=\"chart-day-summary\">Runs in the last 24 hours: 3 runs, 1 failed<")
+                .contains("aria-label=\"Fire lag p99 per minute, highest 50 ms\"");
+    }
+
+    @Test
+    void shouldRefuseAnActionWithoutASession() throws Exception {
+        HttpResponse<String> r = browser.post("/ui/jobs/hello.greet/trigger", "csrf=anything");
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(host.done).isEmpty();
+    }
+
+    @Test
+    void shouldEndAnEventStreamWhenItsSessionLogsOut() throws Exception {
+        logIn("operator");
+        browser.get("/ui/");
+        String token = browser.csrf();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
+                server.url().resolve("/ui/events")).header("Cookie", browser.cookie).GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> {
+            try {
+                stream.body().forEach(lines::add);
+            } catch (java.io.UncheckedIOException e) {
+                // cut: ended all the same
+            }
+            ended.set(true);
+        }, "test-event-reader");
+        reader.setDaemon(true);
+        reader.start();
+        events.publish("job", "hello.greet", "running");
+        dev.belfry.host.testing.Eventually.await(Duration.ofSeconds(10), () -> lines.contains("event: job"),
+                () -> "the change before logout, got " + lines);
+
+        browser.post("/ui/logout", "csrf=" + token);
+        events.publish("job", "hello.greet", "scheduled");
+
+        dev.belfry.host.testing.Eventually.await(Duration.ofSeconds(10), ended::get,
+                () -> "the stream to end after logout, got " + lines);
+        assertThat(lines).doesNotContain("data: {\"job\":\"hello.greet\",\"detail\":\"scheduled\"}");
+    }
+
+    @Test
+    void shouldReloadAPluginAfterConfirmationAndShowWhyItDidNotStartAgain() throws Exception {
+        logIn("operator");
+        assertThat(browser.get("/ui/plugins").body()).contains("id=\"reload-hello\"");
+        browser.get("/ui/plugins/hello/confirm");
+        String token = browser.csrf();
+
+        HttpResponse<String> ok = browser.post("/ui/plugins/hello/reload", "csrf=" + token);
+        host.refusal = "hello.jar: plugin hello: requires host version >=2.0.0, but this host is 1.0.0";
+        HttpResponse<String> refused = browser.post("/ui/plugins/hello/reload", "csrf=" + token);
+
+        assertThat(ok.statusCode()).isEqualTo(303);
+        assertThat(ok.headers().firstValue("Location")).hasValue("/ui/plugins");
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("id=\"refusal\"").contains("Plugin hello was stopped and did not start"
+                + " again: hello.jar: plugin hello: requires host version &gt;=2.0.0, but this host is 1.0.0");
+        assertThat(host.done).containsExactly("reload hello", "reload hello");
+    }
+}

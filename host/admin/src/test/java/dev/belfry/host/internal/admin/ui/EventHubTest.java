@@ -1,0 +1,117 @@
+package dev.belfry.host.internal.admin.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The event stream's batching, replay and bounds, driven by calling the flush directly. */
+class EventHubTest {
+    private final EventHub hub = new EventHub();
+
+    @AfterEach
+    void close() {
+        hub.close();
+    }
+
+    /** A connection that keeps what it is sent, or refuses once told to. */
+    static final class Recorder implements EventHub.Sink {
+        final List<String> got = new ArrayList<>();
+        boolean full;
+        boolean closed;
+
+        @Override
+        public synchronized boolean send(byte[] bytes) {
+            if (full) {
+                return false;
+            }
+            got.add(new String(bytes, StandardCharsets.UTF_8));
+            return true;
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+        }
+
+        synchronized String all() {
+            return String.join("", got);
+        }
+    }
+
+    @Test
+    void shouldSendChangesInOneBatchWithIncreasingIds() {
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty());
+
+        hub.publish("job", "a.b", "running");
+        hub.publish("run", "a.b", "failed");
+        hub.flush();
+
+        assertThat(page.got).hasSize(2); // the opening, then one batch
+        assertThat(page.got.get(1)).isEqualTo("id: 1\nevent: job\ndata: {\"job\":\"a.b\",\"detail\":\"running\"}\n\n"
+                + "id: 2\nevent: run\ndata: {\"job\":\"a.b\",\"detail\":\"failed\"}\n\n");
+    }
+
+    @Test
+    void shouldReplayWhatAReconnectingPageMissedAndResetWhenTooMuchWasMissed() {
+        hub.publish("job", "a.b", "running");
+        hub.flush();
+        hub.publish("job", "a.b", "scheduled");
+        hub.publish("job", "a.c", "paused");
+        hub.flush();
+        Recorder back = new Recorder();
+        Recorder lost = new Recorder();
+
+        hub.open(back, Optional.of(1L));
+        for (int i = 0; i < EventHub.REPLAY + 5; i++) {
+            hub.publish("job", "a.b", "running");
+            hub.flush();
+        }
+        hub.open(lost, Optional.of(2L));
+
+        assertThat(back.got.get(0)).doesNotContain("id: 1\n").contains("id: 2\n", "\"scheduled\"", "id: 3\n",
+                "\"paused\"");
+        assertThat(lost.got.get(0)).contains("event: reset").doesNotContain("event: job");
+    }
+
+    @Test
+    void shouldSendOneResetInsteadOfABatchTooLargeToUse() {
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty());
+
+        for (int i = 0; i < EventHub.MAX_BATCH * 3; i++) {
+            hub.publish("job", "a.b" + i, "running");
+        }
+        hub.flush();
+
+        assertThat(page.got).hasSize(2);
+        assertThat(page.got.get(1)).contains("event: reset").doesNotContain("event: job");
+    }
+
+    @Test
+    void shouldDropAndCloseAStreamThatCannotTakeMoreAndRefuseStreamsOverTheLimit() {
+        Recorder slow = new Recorder();
+        hub.open(slow, Optional.empty());
+        slow.full = true;
+
+        hub.publish("job", "a.b", "running");
+        hub.flush();
+
+        assertThat(slow.closed).isTrue();
+        assertThat(hub.streams()).isZero();
+        for (int i = 0; i < EventHub.MAX_STREAMS; i++) {
+            assertThat(hub.open(new Recorder(), Optional.empty())).isTrue();
+        }
+        assertThat(hub.open(new Recorder(), Optional.empty())).isFalse();
+    }
+
+    @Test
+    void shouldQuoteJobNamesAndDetailsAsJson() {
+        assertThat(EventHub.quote("a\"b\\c\n\u2028")).isEqualTo("\"a\\\"b\\\\c\\u000a\\u2028\"");
+    }
+}
