@@ -129,7 +129,7 @@ final class GraphPage {
                         .append("</title></path>");
             }
         }));
-        return "<svg id=\"graph\" class=\"graph\" viewBox=\"0 0 700 " + Math.max(y, 60) + "\" role=\"img\""
+        return "<svg id=\"graph\" class=\"graph\" viewBox=\"0 0 700 " + Math.max(y, 60) + "\" role=\"group\""
                 + " aria-label=\"" + jobs.size() + " plugins with their jobs; arcs on the left point from a plugin"
                 + " to the plugin it depends on\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\""
                 + " refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path"

@@ -24,7 +24,8 @@ final class Layout {
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
                 .append("<meta name=\"color-scheme\" content=\"light dark\">")
                 .append("<title>").append(text(title)).append(" · Belfry</title>")
-                .append("<link rel=\"stylesheet\" href=\"/ui/assets/app.css\">")
+                // An empty icon: else the browser asks for /favicon.ico, outside /ui, where the admin API wants a token.
+                .append("<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/ui/assets/app.css\">")
                 .append("<script type=\"module\" src=\"/ui/assets/app.js\"></script></head><body>")
                 .append("<a class=\"skip\" href=\"#main\">Skip to content</a>")
                 .append("<header class=\"top\"><a class=\"brand\" href=\"/ui/\">Belfry</a>")
@@ -56,7 +57,7 @@ final class Layout {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 + "<meta name=\"color-scheme\" content=\"light dark\"><title>" + text(title) + " · Belfry</title>"
-                + "<link rel=\"stylesheet\" href=\"/ui/assets/app.css\"></head><body><main id=\"main\"><h1>"
+                + "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/ui/assets/app.css\"></head><body><main id=\"main\"><h1>"
                 + text(title) + "</h1>" + message + "</main></body></html>\n";
     }
 

@@ -111,6 +111,11 @@ final class FakeBackend implements AdminBackend {
     }
 
     @Override
+    public List<String> notReady() {
+        return List.of();
+    }
+
+    @Override
     public String metrics() {
         return "";
     }

@@ -1,0 +1,224 @@
+package dev.belfry.host.internal.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.deque.html.axecore.results.Results;
+import com.deque.html.axecore.results.Rule;
+import com.deque.html.axecore.selenium.AxeBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium against the distribution's {@code belfry run} with the example plugins,
+ * started once for the class: an operator logs in with the link {@code belfry dashboard} prints, filters and
+ * searches, opens a job, triggers it, pauses and resumes it, sees a run appear without reloading the page; a viewer
+ * cannot act. Every page is checked for console errors and with axe-core (no serious or critical violation), and
+ * saved as a screenshot (target/dashboard-screenshots; docs/dashboard.md shows them).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Set<String> BLOCKING_IMPACTS = Set.of("serious", "critical");
+
+    @TempDir
+    static Path dir;
+
+    private static DistributionProcess host;
+    private HeadlessChromium browser;
+    private ChromeDriver driver;
+
+    @BeforeAll
+    static void startHost() throws Exception {
+        host = DistributionProcess.runWithExamplePlugins(dir);
+    }
+
+    @AfterAll
+    static void stopHost() throws Exception {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    @BeforeEach
+    void openBrowser() {
+        browser = HeadlessChromium.startOrSkip();
+        driver = browser.driver();
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    private void logIn(String... role) throws Exception {
+        List<String> args = new ArrayList<>(List.of("dashboard", "--data", host.dataDir().toString(),
+                "--no-browser"));
+        args.addAll(List.of(role));
+        String link = host.cli(args.toArray(String[]::new)).lines().filter(l -> l.startsWith("http://"))
+                .findFirst().orElseThrow(() -> new AssertionError("belfry dashboard printed no link"));
+        driver.get(link);
+        waitFor(By.id("main"));
+        assertThat(driver.getCurrentUrl()).as("the code leaves the address bar").doesNotContain("code=");
+    }
+
+    private WebElement waitFor(By what) {
+        return new WebDriverWait(driver, PATIENCE).until(d -> {
+            List<WebElement> found = d.findElements(what);
+            return found.isEmpty() ? null : found.get(0);
+        });
+    }
+
+    private void waitUntil(String what, java.util.function.BooleanSupplier condition) {
+        new WebDriverWait(driver, PATIENCE).withMessage(what).until(d -> condition.getAsBoolean());
+    }
+
+    private void waitLive() {
+        waitUntil("the event stream to be open", () -> driver.findElement(By.id("live-status")).getText()
+                .contains("live"));
+    }
+
+    /** The page as a user meets it: no console error, no serious accessibility violation; saved as a picture. */
+    private void check(String page) throws IOException {
+        Path shot = browser.screenshot(page);
+        assertThat(Files.size(shot)).isPositive();
+        assertThat(browser.consoleErrors()).as("console errors on %s", page).isEmpty();
+        Results axe = new AxeBuilder().analyze(driver);
+        List<String> blocking = axe.getViolations().stream().filter(v -> BLOCKING_IMPACTS.contains(v.getImpact()))
+                .map(DashboardBrowserTest::describe).toList();
+        assertThat(blocking).as("accessibility violations on %s", page).isEmpty();
+    }
+
+    private static String describe(Rule violation) {
+        return violation.getId() + " (" + violation.getImpact() + "): " + violation.getHelp() + " at "
+                + violation.getNodes().stream().map(n -> String.valueOf(n.getTarget())).limit(3).toList();
+    }
+
+    private void confirm() {
+        waitFor(By.id("confirm-action")).click();
+        waitFor(By.id("main"));
+    }
+
+    private String field(String name) {
+        return driver.findElement(By.cssSelector("dd[data-field='" + name + "']")).getText();
+    }
+
+    @Test
+    @Order(1)
+    void shouldLetAnOperatorFindAJobTriggerPauseAndResumeItAndSeeItsRunsArriveLive() throws Exception {
+        // given: an operator logged in with the link belfry dashboard printed
+        logIn();
+        assertThat(driver.findElement(By.cssSelector("[data-testid='role']")).getText()).isEqualTo("operator");
+        waitLive();
+        check("overview");
+
+        // when: they search the jobs for "hello"
+        driver.findElement(By.id("nav-jobs")).click();
+        waitFor(By.id("jobs-filter"));
+        check("jobs");
+        WebElement search = driver.findElement(By.id("filter-q"));
+        search.clear();
+        search.sendKeys("say");
+        driver.findElement(By.id("filter-apply")).click();
+
+        // then: only the matching job is listed
+        waitUntil("the search to narrow the list", () -> driver.findElements(By.cssSelector("#jobs-table tr[data-job]"))
+                .stream().map(r -> r.getAttribute("data-job")).toList().equals(List.of("hello-jobs.say-hello")));
+
+        // when: they open it and trigger it, confirming
+        driver.findElement(By.cssSelector("a[data-job-link='hello-jobs.say-hello']")).click();
+        waitFor(By.id("job-fields"));
+        waitLive();
+        int before = driver.findElements(By.cssSelector("#runs li[data-run]")).size();
+        check("job");
+        driver.findElement(By.id("action-trigger")).click();
+        waitFor(By.id("confirm-form"));
+        check("confirm");
+        confirm();
+
+        // then: the host says it started, and the run shows up
+        assertThat(waitFor(By.id("notice")).getText()).contains("Trigger");
+        waitUntil("the triggered run in the history", () -> driver.findElements(By.cssSelector("#runs li[data-run]"))
+                .size() > before);
+
+        // when: the job is triggered from the command line while the page stays open
+        waitLive();
+        ((JavascriptExecutor) driver).executeScript("window.belfryTestMarker = 'not reloaded';");
+        int seen = driver.findElements(By.cssSelector("#runs li[data-run]")).size();
+        assertThat(host.cli("jobs", "trigger", "hello-jobs.say-hello", "--data", host.dataDir().toString()))
+                .isNotNull();
+
+        // then: the run appears on the page without a reload
+        waitUntil("the run to arrive over the event stream", () -> driver.findElements(
+                By.cssSelector("#runs li[data-run]")).size() > seen);
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.belfryTestMarker;"))
+                .isEqualTo("not reloaded");
+
+        // when: they pause it, then resume it
+        driver.findElement(By.id("action-pause")).click();
+        confirm();
+        waitUntil("the job to show paused", () -> field("status").toLowerCase().contains("paused"));
+        driver.findElement(By.id("action-resume")).click();
+        confirm();
+
+        // then: it is back to its schedule
+        waitUntil("the job to show resumed", () -> !field("status").toLowerCase().contains("paused"));
+
+        // and the other pages render cleanly
+        driver.findElement(By.id("nav-plugins")).click();
+        waitFor(By.id("plugins-table"));
+        check("plugins");
+        driver.findElement(By.id("nav-graph")).click();
+        waitFor(By.id("graph"));
+        assertThat(driver.findElements(By.cssSelector("#graph g[data-plugin]"))).hasSize(2);
+        check("graph");
+    }
+
+    @Test
+    @Order(2)
+    void shouldShowAViewerEverythingAndLetThemDoNothing() throws Exception {
+        // given: a viewer logged in with belfry dashboard --viewer
+        logIn("--viewer");
+        assertThat(driver.findElement(By.cssSelector("[data-testid='role']")).getText()).contains("viewer");
+
+        // when: they open a job
+        driver.get(host.adminUrl().resolve("/ui/jobs/hello-jobs.say-hello").toString());
+        waitFor(By.id("job-fields"));
+
+        // then: no action is offered, and the page says it is read-only
+        assertThat(driver.findElements(By.id("action-trigger"))).isEmpty();
+        assertThat(driver.findElement(By.id("read-only")).isDisplayed()).isTrue();
+        check("job-viewer");
+
+        // when: the page itself posts a trigger with the session's own CSRF token (a forged button)
+        Object status = ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "const csrf = document.querySelector('input[name=csrf]').value;"
+                        + "fetch('/ui/jobs/hello-jobs.say-hello/trigger', {method: 'POST',"
+                        + " headers: {'Content-Type': 'application/x-www-form-urlencoded'},"
+                        + " body: 'csrf=' + encodeURIComponent(csrf)}).then(r => done(r.status), e => done(String(e)));");
+
+        // then: the host refuses it
+        assertThat(status).isEqualTo(403L);
+    }
+}
