@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Binds a host's meters to the embedding application's Micrometer {@link MeterRegistry}: the same figures the admin
  * API's {@code /metrics} serves, under Micrometer's names ({@code belfry.runs}, {@code belfry.fire.lag}, ...), with
- * the same {@code plugin} and {@code job} tags and the same bound on per-job series (docs/operations.md,
+ * the same {@code plugin} and {@code belfry.job} tags and the same bound on per-job series (docs/operations.md,
  * "Micrometer"). The core does not depend on Micrometer; the application brings it.
  *
  * <pre>{@code
@@ -31,7 +31,7 @@ public final class MicrometerModule {
     /**
      * @param registry      the application's registry
      * @param jobLabelLimit how many jobs get meters of their own (tagged with the job); further jobs' runs are
-     *                      counted per plugin under {@code job=_other}; 0 for per-plugin meters only
+     *                      counted per plugin under {@code belfry.job=_other}; 0 for per-plugin meters only
      * @return the module
      * @throws IllegalArgumentException naming the limit if it is negative
      */

@@ -89,17 +89,17 @@ class MicrometerModuleTest {
         step();
 
         // then: the registry has their runs by plugin, job and outcome
-        assertThat(registry.get("belfry.runs").tags("plugin", "billing", "job", "billing.invoices", "outcome",
+        assertThat(registry.get("belfry.runs").tags("plugin", "billing", "belfry.job", "billing.invoices", "outcome",
                 "succeeded").counter().count()).isEqualTo(2);
-        assertThat(registry.get("belfry.runs").tags("job", "billing.invoices", "outcome", "failed").counter()
+        assertThat(registry.get("belfry.runs").tags("belfry.job", "billing.invoices", "outcome", "failed").counter()
                 .count()).isZero();
-        assertThat(registry.get("belfry.runs").tags("job", "billing.reminders", "outcome", "failed").counter()
+        assertThat(registry.get("belfry.runs").tags("belfry.job", "billing.reminders", "outcome", "failed").counter()
                 .count()).isEqualTo(2);
         // and each job's fire lag: one run on time, one three seconds late
-        var lag = registry.get("belfry.fire.lag").tags("job", "billing.invoices").timer();
+        var lag = registry.get("belfry.fire.lag").tags("belfry.job", "billing.invoices").timer();
         assertThat(lag.count()).isEqualTo(2);
         assertThat(lag.max(TimeUnit.SECONDS)).isEqualTo(3.0);
-        assertThat(registry.get("belfry.run.duration").tags("job", "billing.reminders").timer().count())
+        assertThat(registry.get("belfry.run.duration").tags("belfry.job", "billing.reminders").timer().count())
                 .isEqualTo(2);
         // and the host-wide figures, read when published
         assertThat(registry.get("belfry.jobs").tag("status", "scheduled").gauge().value()).isEqualTo(2);
@@ -119,7 +119,7 @@ class MicrometerModuleTest {
 
         // then: one job has its own meters, the two others share their plugin's
         assertThat(registry.get("belfry.runs").tag("outcome", "succeeded").counters())
-                .extracting(c -> c.getId().getTag("job") + "=" + (long) c.count())
+                .extracting(c -> c.getId().getTag("belfry.job") + "=" + (long) c.count())
                 .containsExactlyInAnyOrder("billing.a=1", "_other=2");
 
         // when: the host closes

@@ -35,7 +35,7 @@ public final class AdminModule {
     /**
      * @param port          the port on 127.0.0.1, 1 to 65535, or {@link #ANY_FREE_PORT}
      * @param jobLabelLimit how many jobs get metric series of their own (labelled with the job); the runs of
-     *                      further jobs are counted per plugin under {@code job="_other"}; 0 for per-plugin series only
+     *                      further jobs are counted per plugin under {@code belfry_job="_other"}; 0 for per-plugin series only
      * @return the module: the HTTP API and JMX
      * @throws IllegalArgumentException naming the port or the limit if it is out of range
      */

@@ -28,6 +28,11 @@ import java.util.function.ToDoubleFunction;
  * publishes. Every meter is removed from the registry when the host closes.
  */
 final class HostMeters implements AttachedModule {
+    /**
+     * Not "job": Prometheus gives every scraped series a {@code job} label of its own, which would hide this one.
+     */
+    static final String JOB_TAG = "belfry.job";
+
     private final MeterRegistry registry;
     private final HostContext host;
     private final JobLabels jobLabels;
@@ -76,7 +81,7 @@ final class HostMeters implements AttachedModule {
     @Override
     public void runFinished(RunResult result) {
         QName job = result.job();
-        Tags tags = Tags.of("plugin", JobLabels.pluginOf(job), "job", jobLabels.of(job));
+        Tags tags = Tags.of("plugin", JobLabels.pluginOf(job), JOB_TAG, jobLabels.of(job));
         RunMeters m = runMeters.computeIfAbsent(tags, this::runMetersFor);
         m.outcomes[result.kind().ordinal()].increment();
         if (result.attempt() > 1) {

@@ -68,10 +68,10 @@ public final class AdminApi {
      *
      * @param method the HTTP method
      * @param uri    the request's target
-     * @return whether the request is a probe: GET of either path, as it is, without a query
+     * @return whether the request is a probe: GET of either path, as it is, without a query or a fragment
      */
     static boolean isProbe(String method, URI uri) {
-        return "GET".equals(method) && uri.getRawQuery() == null
+        return "GET".equals(method) && uri.getRawQuery() == null && uri.getRawFragment() == null
                 && ("/livez".equals(uri.getRawPath()) || "/readyz".equals(uri.getRawPath()));
     }
 

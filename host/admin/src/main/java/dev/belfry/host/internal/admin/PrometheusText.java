@@ -125,11 +125,11 @@ final class PrometheusText {
     }
 
     private static String labels(Metrics.Labels labels) {
-        return "{plugin=\"" + escape(labels.plugin()) + "\",job=\"" + escape(labels.job()) + "\"}";
+        return "{plugin=\"" + escape(labels.plugin()) + "\",belfry_job=\"" + escape(labels.job()) + "\"}";
     }
 
     private static String labels(Metrics.Labels labels, String name, String value) {
-        return "{plugin=\"" + escape(labels.plugin()) + "\",job=\"" + escape(labels.job()) + "\"," + name + "=\""
+        return "{plugin=\"" + escape(labels.plugin()) + "\",belfry_job=\"" + escape(labels.job()) + "\"," + name + "=\""
                 + escape(value) + "\"}";
     }
 

@@ -98,7 +98,7 @@ class PrometheusMetricsTest {
         // then: two jobs have their own series, the other three share their plugin's, and no run is lost
         assertThat(samples).filteredOn(s -> s.path("name").asText().equals("belfry_runs_total")
                         && s.path("labels").path("outcome").asText().equals("succeeded"))
-                .extracting(s -> s.path("labels").path("job").asText() + "=" + s.path("value").asInt())
+                .extracting(s -> s.path("labels").path("belfry_job").asText() + "=" + s.path("value").asInt())
                 .containsExactlyInAnyOrder("ingest.feed-0=1", "ingest.feed-1=1", "_other=3");
     }
 
@@ -111,7 +111,7 @@ class PrometheusMetricsTest {
 
     private static double value(List<JsonNode> samples, String name, String job, String label, String labelValue) {
         return samples.stream().filter(s -> s.path("name").asText().equals(name))
-                .filter(s -> s.path("labels").path("job").asText().equals(job))
+                .filter(s -> s.path("labels").path("belfry_job").asText().equals(job))
                 .filter(s -> label == null || s.path("labels").path(label).asText().equals(labelValue))
                 .filter(s -> label != null || s.path("labels").size() == 2)
                 .findFirst().orElseThrow(() -> new AssertionError("no sample " + name + " for " + job + " " + label

@@ -34,7 +34,7 @@ final class HostConfigFile {
             Map.entry("plugin-scan-interval", (b, v) -> b.host.pluginScanInterval(duration(v))),
             Map.entry("run-history", (b, v) -> b.host.runHistory(wholeNumber(v))),
             Map.entry("admin-port", (b, v) -> b.adminPort = adminPort(v)),
-            Map.entry("metrics-job-labels", (b, v) -> b.metricsJobLabels = atLeastZero(wholeNumber(v))),
+            Map.entry("metrics-job-labels", (b, v) -> b.metricsJobLabels = jobLabelLimit(v)),
             Map.entry("require-trusted-plugins", (b, v) -> b.host.requireTrustedPlugins(bool(v))),
             Map.entry("cluster", (b, v) -> b.cluster = new ClusterOptions.Settings(v, b.cluster.user(),
                     b.cluster.passwordEnv(), b.cluster.passwordFile())),
@@ -142,11 +142,17 @@ final class HostConfigFile {
                 + " or off");
     }
 
-    private static int atLeastZero(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("\"" + n + "\" must be 0 or more");
+    private static int jobLabelLimit(String text) {
+        if (!text.strip().matches("-?\\d+")) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a whole number");
         }
-        return n;
+        if (text.strip().startsWith("-")) {
+            throw new IllegalArgumentException("\"" + text + "\" must be 0 or more");
+        }
+        if (new java.math.BigInteger(text.strip()).compareTo(java.math.BigInteger.valueOf(999_999_999)) > 0) {
+            throw new IllegalArgumentException("\"" + text + "\" is more than a host can label (at most 999999999)");
+        }
+        return Integer.parseInt(text.strip());
     }
 
     /** The range is the setting's to check, with its own message. */

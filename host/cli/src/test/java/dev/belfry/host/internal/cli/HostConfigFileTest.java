@@ -70,6 +70,8 @@ class HostConfigFileTest {
         assertThat(settings.metricsJobLabels).isEqualTo(20);
         assertThatThrownBy(() -> read("metrics-job-labels = -1\n")).hasMessage(dir.resolve("belfry.conf")
                 + ":1: metrics-job-labels: \"-1\" must be 0 or more");
+        assertThatThrownBy(() -> read("metrics-job-labels = 99999999999\n")).hasMessage(dir.resolve("belfry.conf")
+                + ":1: metrics-job-labels: \"99999999999\" is more than a host can label (at most 999999999)");
     }
 
     @Test

@@ -49,7 +49,7 @@ class LogFormatTest {
                 + "  public JobSpec spec() { return JobSpec.builder(\"beat\","
                 + " Schedule.every(java.time.Duration.ofMillis(300))).build(); }\n"
                 + "  public void run(JobContext c) {\n"
-                + "    org.slf4j.LoggerFactory.getLogger(\"tick.Beat\").info(\"beat {}\", c.scheduledFor());\n"
+                + "    org.slf4j.LoggerFactory.getLogger(\"tick.Beat\").info(\"beat {}\\nFORGED line\", c.scheduledFor());\n"
                 + "  }\n}\n").writeTo(plugins, "tick.jar");
         Path err = dir.resolve("stderr.txt");
         // java.lang open to the host, as the launcher has it on Java 17-23: else the JDK's security manager notice,
@@ -88,10 +88,12 @@ class LogFormatTest {
                 .anySatisfy(line -> assertThat(line.path("formattedMessage").asText()).contains("Belfry started"));
         JsonNode beat = lines.stream().filter(l -> l.path("loggerName").asText().equals("tick.Beat")).findFirst()
                 .orElseThrow();
-        assertThat(beat.path("formattedMessage").asText()).startsWith("beat 20");
+        assertThat(beat.path("formattedMessage").asText()).startsWith("beat 20").endsWith("\nFORGED line");
         assertThat(beat.path("mdc").path("belfry.job").asText()).isEqualTo("tick.beat");
         assertThat(beat.path("mdc").path("belfry.plugin").asText()).isEqualTo("tick");
         assertThat(beat.path("mdc").path("belfry.run").asLong()).isPositive();
+        // and standard out is left to commands' output: nothing of the logging's own
+        assertThat(Files.readString(dir.resolve("stdout.txt"))).isEmpty();
     }
 
     @Test
@@ -106,7 +108,11 @@ class LogFormatTest {
 
         // then: the line names the job; the host's own lines outside runs carry no empty brackets
         List<String> lines = Files.readAllLines(err, StandardCharsets.UTF_8);
-        assertThat(lines).anySatisfy(line -> assertThat(line).contains("INFO  Beat [tick.beat] - beat 20"));
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("INFO  Beat [tick.beat] - beat 20")
+                .endsWith("\\nFORGED line"));
+        // and a line break in a plugin's message cannot start a line of its own
+        assertThat(lines).noneMatch(line -> line.startsWith("FORGED"));
+        assertThat(Files.readString(dir.resolve("stdout.txt"))).isEmpty();
         assertThat(lines).filteredOn(line -> line.contains("Belfry started")).singleElement()
                 .satisfies(line -> assertThat(line).doesNotContain("[]"));
     }
