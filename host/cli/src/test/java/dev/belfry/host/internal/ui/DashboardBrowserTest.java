@@ -196,6 +196,47 @@ class DashboardBrowserTest {
 
     @Test
     @Order(2)
+    void shouldBeReadableOnAPhoneInTheDarkAndUsableFromTheKeyboard() throws Exception {
+        // given: an operator on a phone-sized window whose system prefers dark colours
+        logIn();
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features",
+                List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
+
+        // when: they open the jobs list
+        driver.get(host.adminUrl().resolve("/ui/jobs").toString());
+        waitFor(By.id("jobs-table"));
+
+        // then: the page is dark, nothing is wider than the screen, and it passes the same checks
+        String background = (String) driver.executeScript(
+                "return getComputedStyle(document.body).backgroundColor;");
+        assertThat(luminance(background)).as("background %s", background).isLessThan(0.3);
+        Long overflow = (Long) driver.executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+        assertThat(overflow).as("horizontal overflow in px").isLessThanOrEqualTo(0L);
+        check("jobs-phone-dark");
+
+        // when: they use the keyboard from the top of the page
+        driver.get(host.adminUrl().resolve("/ui/").toString());
+        waitFor(By.id("main"));
+        driver.findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+
+        // then: the first stop is the link that skips to the content, and following it lands there
+        WebElement first = driver.switchTo().activeElement();
+        assertThat(first.getText()).isEqualTo("Skip to content");
+        first.sendKeys(org.openqa.selenium.Keys.ENTER);
+        assertThat(driver.getCurrentUrl()).endsWith("#main");
+    }
+
+    /** @return the relative luminance, 0 (black) to 1 (white), of a CSS rgb() or rgba() colour */
+    private static double luminance(String cssColour) {
+        String[] parts = cssColour.replaceAll("[^0-9.,]", "").split(",");
+        return (0.2126 * Double.parseDouble(parts[0]) + 0.7152 * Double.parseDouble(parts[1])
+                + 0.0722 * Double.parseDouble(parts[2])) / 255;
+    }
+
+    @Test
+    @Order(3)
     void shouldShowAViewerEverythingAndLetThemDoNothing() throws Exception {
         // given: a viewer logged in with belfry dashboard --viewer
         logIn("--viewer");
