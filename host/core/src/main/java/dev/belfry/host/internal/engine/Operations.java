@@ -111,7 +111,9 @@ final class Operations {
             }
             arming.disarm(slot);
             dispatcher.dropWaitingFires(slot);
-            if (slot.dynamic() || slot.orphaned()) {
+            // A declared job is only ever disabled, orphaned or not: its plugin declares it again when it is back, and
+            // removing it would lose its checkpoint and history for a new job of the same name.
+            if (slot.dynamic()) {
                 table.remove(qname);
                 lock.later(() -> log.info("job {} removed", qname));
             } else {

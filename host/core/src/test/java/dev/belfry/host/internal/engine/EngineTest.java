@@ -679,6 +679,29 @@ class EngineTest {
     }
 
     @Test
+    void shouldDisableAnOrphanedDeclaredJobOnCancelAndKeepItsHistoryForWhenItsPluginIsBack() {
+        // given: a declared job with a checkpoint whose plugin stopped
+        register(JobSpec.builder("w", Schedule.every(Duration.ofMinutes(1))).build(),
+                ctx -> ctx.saveCheckpoint("watermark=42"));
+        engine().runDue();
+        runs.runAll();
+        engine().detach("demo", Duration.ZERO);
+
+        // when: an operator cancels it while it is orphaned, and its plugin comes back
+        engine().cancel(QName.parse("demo.w"));
+        TestJob back = register(JobSpec.builder("w", Schedule.every(Duration.ofMinutes(1))).build());
+        clock.advance(Duration.ofMinutes(5));
+        engine().runDue();
+        runs.runAll();
+
+        // then: it is still that job, with its history and checkpoint, and stays disabled until resumed
+        assertThat(record("w").status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(record("w").runCount()).isEqualTo(1);
+        assertThat(record("w").checkpoint()).contains("watermark=42");
+        assertThat(back.contexts).isEmpty();
+    }
+
+    @Test
     void shouldRefuseToPauseACancelledJobAndLeaveItCancelled() {
         register(JobSpec.builder("c", Schedule.every(Duration.ofMinutes(1))).build());
         engine().cancel(QName.parse("demo.c"));
