@@ -98,6 +98,32 @@ public final class ClusterConfig {
         return "ClusterConfig[" + displayUrl() + ", user " + user + ", lease " + leaseTime + "]";
     }
 
+    /** The longest lease: a crashed host's shards wait this long at most. */
+    private static final Duration MAX_LEASE = Duration.ofHours(1);
+    /**
+     * Driver parameters a URL may not set: those that load a class or write a file (a settings file someone else
+     * wrote must not run code), and those Belfry sets itself for its leases' timing and the session's options.
+     */
+    private static final java.util.Set<String> REFUSED_PARAMETERS = java.util.Set.of("socketfactory",
+            "socketfactoryarg", "sslfactory", "sslfactoryarg", "sslhostnameverifier", "sslpasswordcallback",
+            "authenticationpluginclassname", "loggerfile", "loggerlevel", "options", "sockettimeout",
+            "connecttimeout", "logintimeout", "tcpkeepalive");
+
+    /** @return the first parameter of the URL that it may not set, as written, or null */
+    private static String refusedParameter(String url) {
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        for (String pair : url.substring(query + 1).split("&")) {
+            String name = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
+            if (REFUSED_PARAMETERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                return name;
+            }
+        }
+        return null;
+    }
+
     /** Builds a {@link ClusterConfig}. */
     public static final class Builder {
         private final String url;
@@ -116,6 +142,16 @@ public final class ClusterConfig {
             if (!url.startsWith("jdbc:postgresql://")) {
                 throw new IllegalArgumentException("the cluster database URL is not a PostgreSQL JDBC URL: it must"
                         + " read jdbc:postgresql://HOST:PORT/DATABASE");
+            }
+            String path = url.substring("jdbc:postgresql://".length()).replaceFirst("\\?.*", "");
+            if (path.indexOf('/') < 0 || path.substring(path.indexOf('/') + 1).isEmpty()) {
+                throw new IllegalArgumentException("the cluster database URL names no database: it must read"
+                        + " jdbc:postgresql://HOST:PORT/DATABASE");
+            }
+            String refused = refusedParameter(url);
+            if (refused != null) {
+                throw new IllegalArgumentException("the cluster database URL sets " + refused + ", which Belfry sets"
+                        + " itself or which would load code or write files: leave it out");
             }
             String lower = url.toLowerCase(java.util.Locale.ROOT);
             int query = lower.indexOf('?');
@@ -194,6 +230,10 @@ public final class ClusterConfig {
         public ClusterConfig build() {
             if (leaseTime.compareTo(Duration.ofSeconds(3)) < 0) {
                 throw new IllegalArgumentException("cluster lease time " + leaseTime + " is under 3 s");
+            }
+            if (leaseTime.compareTo(MAX_LEASE) > 0) {
+                throw new IllegalArgumentException("cluster lease time " + leaseTime + " is over 1 hour (a crashed"
+                        + " host's jobs would wait that long for another host)");
             }
             if (renewEvery.isNegative() || renewEvery.isZero() || renewEvery.multipliedBy(3).compareTo(leaseTime) > 0) {
                 throw new IllegalArgumentException("cluster renewal interval " + renewEvery + " must be positive and"

@@ -111,6 +111,11 @@ public final class ClusterState implements SharedState {
         // gives up hours later. The server ends such a session once it has idled this long within a transaction.
         h.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=" + bound * 1000);
         h.addDataSourceProperty("ApplicationName", "belfry " + hostId);
+        // Only SCRAM, unless the URL says otherwise: a host reconnecting while the database is down would otherwise
+        // hand its password in clear to whoever listens on the database's port then (docs/cluster.md, "Security").
+        if (!config.url().toLowerCase(java.util.Locale.ROOT).matches(".*[?&]requireauth=.*")) {
+            h.addDataSourceProperty("requireAuth", "scram-sha-256");
+        }
         h.setInitializationFailTimeout(1);
         return h;
     }

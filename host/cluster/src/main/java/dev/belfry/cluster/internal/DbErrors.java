@@ -16,6 +16,13 @@ final class DbErrors {
             t = t.getCause();
         }
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
-        return m.lines().findFirst().orElse(m);
+        String line = m.lines().findFirst().orElse(m);
+        // The pool's own wording, with its counters, when no connection could be made in time: not the operator's
+        // vocabulary.
+        if (line.contains("Connection is not available, request timed out after")) {
+            return "no connection to the database within " + line.replaceAll(".*timed out after (\\d+)ms.*", "$1")
+                    + " ms (it is down or out of reach)";
+        }
+        return line;
     }
 }

@@ -1,6 +1,7 @@
 package dev.belfry.host.internal.cli;
 
 import dev.belfry.cluster.ClusterConfig;
+import dev.belfry.host.internal.state.WriteProtection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Option;
@@ -138,6 +140,11 @@ final class ClusterOptions {
             }
             if (!Files.isRegularFile(file)) {
                 throw new BelfryCli.BadInputException(option + ": " + file + " is not a regular file");
+            }
+            // A password someone else chose (or may change) would log this host in wherever that user wants.
+            Optional<String> unsafe = WriteProtection.problem(file);
+            if (unsafe.isPresent()) {
+                throw new BelfryCli.BadInputException(option + ": " + file + " " + unsafe.get());
             }
             String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
             int end = text.indexOf('\n');

@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.cli;
 
+import dev.belfry.host.internal.state.WriteProtection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -9,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,6 +60,11 @@ final class HostConfigFile {
     static void apply(Path file, RunSettings builder) {
         List<String> lines;
         try {
+            // Whoever can change the settings chooses the database this host sends its password to, and its plugins.
+            Optional<String> unsafe = WriteProtection.problem(file);
+            if (unsafe.isPresent()) {
+                throw new BelfryCli.BadInputException("--config: " + file + " " + unsafe.get());
+            }
             lines = Files.readAllLines(file);
         } catch (NoSuchFileException e) {
             throw new BelfryCli.BadInputException("--config: no such file: " + file);

@@ -161,6 +161,36 @@ class ClusterOptionsTest {
     }
 
     @Test
+    void shouldRefuseAUrlWithoutADatabaseOrWithADriverParameterThatLoadsCodeOrWritesFiles() {
+        assertRefused(run("--cluster", "jdbc:postgresql://127.0.0.1:1/", "--db-password-file",
+                passwordFile.toString()), "--cluster: the cluster database URL names no database: it must read"
+                + " jdbc:postgresql://HOST:PORT/DATABASE");
+        for (String parameter : List.of("socketFactory=x.Evil", "loggerFile=/tmp/log", "options=-c%20search_path=x")) {
+            err.getBuffer().setLength(0);
+            String name = parameter.substring(0, parameter.indexOf('='));
+            assertRefused(run("--cluster", "jdbc:postgresql://127.0.0.1:1/belfry?ssl=false&" + parameter,
+                    "--db-password-file", passwordFile.toString()), "--cluster: the cluster database URL sets " + name
+                    + ", which Belfry sets itself or which would load code or write files: leave it out");
+        }
+    }
+
+    @Test
+    void shouldRefuseALeaseLongerThanAnHourNamingTheOption() {
+        assertRefused(run("--cluster", URL, "--db-password-file", passwordFile.toString(), "--cluster-lease-time",
+                "100000d"), "--cluster-lease-time: cluster lease time PT2400000H is over 1 hour (a crashed host's"
+                + " jobs would wait that long for another host)");
+    }
+
+    @Test
+    void shouldRefuseAPasswordFileOthersMayWrite() throws IOException {
+        Path planted = Files.writeString(tmp.resolve("planted-password"), "chosen-by-someone-else\n");
+        Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rw--w--w-"));
+
+        assertRefused(run("--cluster", URL, "--db-password-file", planted.toString()), "--db-password-file: "
+                + planted + " is writable by group or others (rw--w--w-): chmod go-w it");
+    }
+
+    @Test
     void shouldRefuseAPasswordFileThatIsADirectory() {
         assertRefused(run("--cluster", URL, "--db-password-file", tmp.toString()),
                 "--db-password-file: " + tmp + " is a directory, not a file");

@@ -262,7 +262,7 @@ class ClusterTransferCommandTest {
 
     @Test
     void shouldNotRepeatTheDatabaseUrlsParametersInItsMessages() throws Exception {
-        String withParameters = url + "?connectTimeout=20&ApplicationName=secret-app";
+        String withParameters = url + "?sslmode=disable&ApplicationName=secret-app";
         sidecar(job("nightly"));
         Path file = tmp.resolve("backup.json");
 

@@ -83,6 +83,17 @@ class HostConfigFileTest {
     }
 
     @Test
+    void shouldRefuseASettingsFileOthersMayWrite() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews()
+                .contains("posix"), "POSIX modes");
+        Path file = Files.writeString(dir.resolve("belfry.conf"), "cluster = jdbc:postgresql://db:5432/belfry\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        assertThatThrownBy(() -> HostConfigFile.apply(file, new RunSettings())).hasMessage("--config: " + file
+                + " is writable by group or others (rw-rw-rw-): chmod go-w it");
+    }
+
+    @Test
     void shouldNameFileLineAndKeyWhenAKeyIsUnknown() {
         assertThatThrownBy(() -> read("commit-interval = 20ms\ncomit-interval = 5ms\n"))
                 .hasMessageStartingWith(dir.resolve("belfry.conf") + ":2: unknown key \"comit-interval\" (known: ");
