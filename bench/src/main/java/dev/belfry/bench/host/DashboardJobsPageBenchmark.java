@@ -169,6 +169,11 @@ public class DashboardJobsPageBenchmark {
         }
 
         @Override
+        public List<String> notReady() {
+            return List.of();
+        }
+
+        @Override
         public String metrics() {
             return "";
         }
