@@ -365,12 +365,7 @@ class ClusterHostTest {
     }
 
     private long query(String sql) {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getLong(1);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return pg.queryLong(database, sql);
     }
 
     private Connection connect() throws Exception {

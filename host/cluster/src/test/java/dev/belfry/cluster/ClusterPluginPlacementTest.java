@@ -185,17 +185,7 @@ class ClusterPluginPlacementTest {
     }
 
     private long count(String sql, Object... params) {
-        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                s.setObject(i + 1, params[i]);
-            }
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                return r.getLong(1);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return pg.queryLong(database, sql, params);
     }
 
     private Connection connect() throws Exception {

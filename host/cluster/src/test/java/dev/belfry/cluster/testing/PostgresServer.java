@@ -189,6 +189,30 @@ public final class PostgresServer {
     }
 
     /**
+     * A number the database computes, for a test to check what the hosts wrote.
+     *
+     * @param database a database of this server
+     * @param sql      a query whose first row's first column is a number; {@code ?} for each parameter
+     * @param params   the parameters
+     * @return that number
+     * @throws IllegalStateException when the query fails
+     */
+    public long queryLong(String database, String sql, Object... params) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(database), credentials());
+             java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            try (java.sql.ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("query failed on " + database + ": " + sql, e);
+        }
+    }
+
+    /**
      * Starts the server again after {@link #stop()}, on the same data directory and port; does nothing when it runs.
      * Returns once the server accepts connections.
      *

@@ -161,14 +161,8 @@ class ClusterGraphTest {
     }
 
     private long shardsHeld(String address) {
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM belfry_shards WHERE owner = (SELECT host_id FROM"
-                     + " belfry_hosts WHERE address = '" + address + "') AND expires_at > now()")) {
-            r.next();
-            return r.getLong(1);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return pg.queryLong(database, "SELECT count(*) FROM belfry_shards WHERE owner = (SELECT host_id FROM"
+                + " belfry_hosts WHERE address = ?) AND expires_at > now()", address);
     }
 
     private Connection connect() throws Exception {
