@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dashboard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dashboard.class);
+    /**
+     * Streams one login may hold: a few tabs; not the whole hub, which a viewer's session would otherwise fill and
+     * so cut the operators' live pages.
+     */
+    static final int STREAMS_PER_SESSION = 4;
+
     /** The file holding the token that gets viewer login codes (the admin token gets operator ones). */
     public static final String VIEWER_TOKEN_FILE = "dashboard-viewer.token";
     /** The session cookie's name. */
@@ -46,6 +55,8 @@ public final class Dashboard implements AutoCloseable {
     private final MinuteCounts counts;
     private final EventHub events;
     private final byte[] viewerToken;
+    /** Open streams by session id; an entry goes when its last stream does. */
+    private final Map<String, AtomicInteger> streamsBySession = new ConcurrentHashMap<>();
     private final byte[] css = asset("app.css");
     private final byte[] js = asset("app.js");
 
@@ -153,6 +164,9 @@ public final class Dashboard implements AutoCloseable {
                     if (!JobPage.ACTIONS.contains(action)) {
                         return notFound(session);
                     }
+                    if (session.role() != Role.OPERATOR) {
+                        return readOnly(session);
+                    }
                     return ok(JobPage.label(action) + " " + parts.get(1), "jobs", session,
                             JobPage.confirm(parts.get(1), action, session));
                 }
@@ -163,6 +177,9 @@ public final class Dashboard implements AutoCloseable {
                     return ok("Plugins", "plugins", session, plugins(session.role(), ""));
                 }
                 if (parts.size() == 3 && parts.get(2).equals("confirm")) {
+                    if (session.role() != Role.OPERATOR) {
+                        return readOnly(session);
+                    }
                     return ok("Reload " + parts.get(1), "plugins", session, PluginsPage.confirm(parts.get(1), session));
                 }
                 return notFound(session);
@@ -196,8 +213,7 @@ public final class Dashboard implements AutoCloseable {
                     .with("Set-Cookie", COOKIE + "=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
         }
         if (session.role() != Role.OPERATOR) {
-            return refused(session, 403, "You are logged in as a viewer, which is read-only; actions need an"
-                    + " operator login (belfry dashboard without --viewer).");
+            return readOnly(session);
         }
         try {
             return act(session, parts);
@@ -283,7 +299,7 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private String plugins(Role role, String notice) {
-        List<?> problems = host.health().get("problems") instanceof List<?> l ? l : List.of();
+        List<?> problems = host.health().get("plugin_problems") instanceof List<?> l ? l : List.of();
         return notice + PluginsPage.render(host.plugins(), problems, role);
     }
 
@@ -292,6 +308,18 @@ public final class Dashboard implements AutoCloseable {
             return UiResponse.page(503, Layout.bare("Busy", "<p>Too many open dashboards.</p>"))
                     .with("Retry-After", "30");
         }
+        AtomicInteger ofSession = streamsBySession.computeIfAbsent(session.id(), s -> new AtomicInteger());
+        if (ofSession.incrementAndGet() > STREAMS_PER_SESSION) {
+            ofSession.decrementAndGet();
+            return UiResponse.page(503, Layout.bare("Busy", "<p>This login has " + STREAMS_PER_SESSION
+                    + " live pages open already.</p>")).with("Retry-After", "30");
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true) && ofSession.decrementAndGet() == 0) {
+                streamsBySession.remove(session.id(), ofSession);
+            }
+        };
         Optional<Long> last = Optional.ofNullable(request.headers().get("last-event-id"))
                 .filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong);
         String id = session.id();
@@ -300,31 +328,50 @@ public final class Dashboard implements AutoCloseable {
             EventHub.Sink bounded = new EventHub.Sink() {
                 @Override
                 public boolean send(byte[] bytes) {
-                    return sessions.alive(id) && sink.send(bytes);
+                    boolean sent = sessions.alive(id) && sink.send(bytes);
+                    if (!sent) {
+                        release.run(); // the hub drops a sink that fails
+                    }
+                    return sent;
                 }
 
                 @Override
                 public void close() {
+                    release.run();
                     sink.close();
                 }
             };
             if (!events.open(bounded, last)) {
+                release.run();
                 sink.close();
             }
         });
+    }
+
+    /** A viewer asked for what only an operator may do: the same answer whether it is a form or its confirmation. */
+    private UiResponse readOnly(Sessions.Session session) {
+        return refused(session, 403, "You are logged in as a viewer, which is read-only; actions need an"
+                + " operator login (belfry dashboard without --viewer).");
     }
 
     private UiResponse codes(UiRequest request) {
         if (!request.method().equals("POST")) {
             return UiResponse.json(405, "{\"error\":\"use POST\"}").with("Allow", "POST");
         }
-        boolean viewer = "viewer".equals(request.query().get("role"));
+        String asked = request.query().getOrDefault("role", "operator");
+        if (!asked.equals("operator") && !asked.equals("viewer")) {
+            return UiResponse.json(400, "{\"error\":\"role must be operator or viewer\"}");
+        }
+        boolean viewer = asked.equals("viewer");
         String header = request.headers().getOrDefault("authorization", "");
         boolean viewerBearer = header.startsWith("Bearer ") && MessageDigest.isEqual(viewerToken,
                 header.substring(7).strip().getBytes(StandardCharsets.ISO_8859_1));
-        if (!request.adminBearer() && !(viewer && viewerBearer)) {
+        if (!request.adminBearer() && !viewerBearer) {
             return UiResponse.json(401, "{\"error\":\"missing or wrong bearer token: the admin token gets operator"
                     + " codes, the viewer token (" + VIEWER_TOKEN_FILE + ") viewer codes\"}");
+        }
+        if (!request.adminBearer() && !viewer) {
+            return UiResponse.json(403, "{\"error\":\"the viewer token gets viewer codes only (role=viewer)\"}");
         }
         Role role = viewer ? Role.VIEWER : Role.OPERATOR;
         String code = sessions.issueCode(role);

@@ -38,7 +38,7 @@ final class OverviewPage {
         b.append("<section class=\"card\" aria-labelledby=\"h-plugins\"><h2 id=\"h-plugins\">Plugins</h2><p>")
                 .append("<a href=\"/ui/plugins\" id=\"plugin-count\">").append(text(health.get("plugins")))
                 .append(" running</a></p>");
-        if (health.get("problems") instanceof List<?> problems && !problems.isEmpty()) {
+        if (health.get("plugin_problems") instanceof List<?> problems && !problems.isEmpty()) {
             b.append("<p class=\"warn\">").append(problems.size()).append(" refused (see Plugins)</p>");
         }
         b.append("</section></div>");

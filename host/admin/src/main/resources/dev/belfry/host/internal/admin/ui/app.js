@@ -11,6 +11,8 @@ const regions = () => Array.from(document.querySelectorAll('[data-live][id]'));
 const ownJob = document.querySelector('[data-live][data-job]')?.dataset.job;
 const GAP = 2000;
 const BUSY_GAP = 5000;
+/** How long to wait before opening again a stream the server refused (it sends Retry-After: 30 when full). */
+const RETRY_GAP = 10000;
 let wanted = false;
 let running = false;
 let lastRun = 0;
@@ -49,6 +51,7 @@ async function refresh() {
   try {
     const response = await fetch(location.href, { credentials: 'same-origin' });
     if (response.status === 401) {
+      loggedOut = true;
       setStatus('logged out', false);
       return;
     }
@@ -96,9 +99,14 @@ function changed(event) {
   refresh();
 }
 
-if (regions().length > 0 && 'EventSource' in window) {
+let loggedOut = false;
+let opened = false;
+
+// The browser reconnects a stream that was cut by itself, but gives up on one the server refused (a 503 while too
+// many streams are open, a 401 once the session is gone): such a stream is opened again here, after a pause, unless
+// the session is over.
+function listen() {
   const source = new EventSource('/ui/events');
-  let opened = false;
   source.addEventListener('open', () => {
     setStatus('live', true);
     if (opened) {
@@ -107,10 +115,35 @@ if (regions().length > 0 && 'EventSource' in window) {
     }
     opened = true;
   });
-  source.addEventListener('error', () => setStatus('reconnecting', false));
+  source.addEventListener('error', () => {
+    if (loggedOut) {
+      source.close();
+      return;
+    }
+    setStatus('reconnecting', false);
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(async () => {
+        try {
+          const page = await fetch(location.href, { credentials: 'same-origin' });
+          if (page.status === 401) {
+            loggedOut = true;
+            setStatus('logged out', false);
+            return;
+          }
+        } catch (e) {
+          // out of reach: try the stream again all the same
+        }
+        listen();
+      }, RETRY_GAP);
+    }
+  });
   for (const type of ['job', 'run', 'plugins', 'reset']) {
     source.addEventListener(type, changed);
   }
+}
+
+if (regions().length > 0 && 'EventSource' in window) {
+  listen();
   followProgress();
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && wanted) {

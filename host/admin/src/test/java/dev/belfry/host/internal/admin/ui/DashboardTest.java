@@ -118,8 +118,15 @@ class DashboardTest {
                 server.url().resolve("/ui/codes?role=operator")).header("Authorization", "Bearer " + viewerToken)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
 
+        HttpResponse<String> unknownRole = http.send(HttpRequest.newBuilder(server.url().resolve("/ui/codes?role=admin"))
+                .header("Authorization", "Bearer " + Files.readString(data.resolve(AdminServer.TOKEN_FILE)).strip())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
         assertThat(none.statusCode()).isEqualTo(401);
-        assertThat(viewerAsksForOperator.statusCode()).isEqualTo(401);
+        assertThat(viewerAsksForOperator.statusCode()).isEqualTo(403);
+        assertThat(viewerAsksForOperator.body()).contains("the viewer token gets viewer codes only");
+        assertThat(unknownRole.statusCode()).as("an unknown role is no operator code").isEqualTo(400);
+        assertThat(unknownRole.body()).contains("role must be operator or viewer");
         assertThat(Files.getPosixFilePermissions(data.resolve(Dashboard.VIEWER_TOKEN_FILE)))
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     }
@@ -199,6 +206,7 @@ class DashboardTest {
         HttpResponse<String> page = browser.get("/ui/jobs/hello.greet");
         HttpResponse<String> act = browser.post("/ui/jobs/hello.greet/pause", "csrf=" + browser.csrf());
         HttpResponse<String> reload = browser.post("/ui/plugins/hello/reload", "csrf=" + browser.csrf());
+        HttpResponse<String> confirm = browser.get("/ui/jobs/hello.greet/confirm?action=pause");
 
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("id=\"read-only\"").doesNotContain("id=\"action-pause\"")
@@ -206,7 +214,33 @@ class DashboardTest {
         assertThat(act.statusCode()).isEqualTo(403);
         assertThat(act.body()).contains("read-only");
         assertThat(reload.statusCode()).isEqualTo(403);
+        assertThat(confirm.statusCode()).as("no confirmation page with a button for a viewer").isEqualTo(403);
+        assertThat(confirm.body()).doesNotContain("confirm-action").contains("read-only");
         assertThat(host.done).isEmpty();
+    }
+
+    @Test
+    void shouldLetOneLoginHoldAFewEventStreamsNotTheWholeHub() throws Exception {
+        logIn("viewer");
+        List<java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>>> open =
+                new java.util.ArrayList<>();
+        for (int i = 0; i <= Dashboard.STREAMS_PER_SESSION; i++) {
+            open.add(http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/ui/events"))
+                    .header("Cookie", browser.cookie).GET().build(), HttpResponse.BodyHandlers.ofLines()));
+        }
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (var f : open) {
+            statuses.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        }
+
+        assertThat(statuses).filteredOn(s -> s == 200).hasSize(Dashboard.STREAMS_PER_SESSION);
+        assertThat(statuses).filteredOn(s -> s == 503).hasSize(1);
+        // and another login still gets its stream
+        Browser operator = new Browser(server.url());
+        assertThat(operator.login(loginUrl("operator")).statusCode()).isEqualTo(303);
+        assertThat(http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/ui/events"))
+                .header("Cookie", operator.cookie).GET().build(), HttpResponse.BodyHandlers.ofLines())
+                .get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
 
     @Test

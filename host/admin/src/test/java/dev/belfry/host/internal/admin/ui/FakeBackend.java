@@ -106,7 +106,7 @@ final class FakeBackend implements AdminBackend {
         h.put("sidecar", Map.of("healthy", true, "pending_changes", 0));
         h.put("graph", Map.of("state", "off", "connected", false));
         h.put("plugins", plugins.size());
-        h.put("problems", List.copyOf(problems));
+        h.put("plugin_problems", List.copyOf(problems));
         return h;
     }
 
