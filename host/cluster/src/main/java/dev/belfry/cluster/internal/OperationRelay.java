@@ -103,7 +103,7 @@ final class OperationRelay implements ElsewhereOperations {
             }
         } catch (SQLException e) {
             throw new JobOperationException(JobOperationException.Reason.CONFLICT, "cannot reach the cluster's"
-                    + " database to " + op.name().toLowerCase() + " job " + qname + ": " + e.getMessage());
+                    + " database to " + op.name().toLowerCase() + " job " + qname + ": " + DbErrors.describe(e));
         }
         try {
             return outcome(op, qname, answer.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS));

@@ -184,11 +184,13 @@ final class JobSlot {
         if (!runs.isEmpty()) {
             return JobStatus.RUNNING;
         }
-        if (orphaned) {
-            return JobStatus.ORPHANED;
-        }
+        // Cancelled before orphaned: the status is what keeps a cancel across a restart or a move to another host
+        // (nothing else records it), and an operator's cancel must outlive its plugin's absence.
         if (cancelled) {
             return JobStatus.CANCELLED;
+        }
+        if (orphaned) {
+            return JobStatus.ORPHANED;
         }
         if (completed) {
             return JobStatus.COMPLETED;

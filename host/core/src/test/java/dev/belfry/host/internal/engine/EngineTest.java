@@ -689,6 +689,8 @@ class EngineTest {
 
         // when: an operator cancels it while it is orphaned, and its plugin comes back
         engine().cancel(QName.parse("demo.w"));
+        assertThat(record("w").status()).as("what is written, and read back by a restart").isEqualTo(
+                JobStatus.CANCELLED);
         TestJob back = register(JobSpec.builder("w", Schedule.every(Duration.ofMinutes(1))).build());
         clock.advance(Duration.ofMinutes(5));
         engine().runDue();

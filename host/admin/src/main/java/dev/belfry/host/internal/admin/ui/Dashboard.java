@@ -18,15 +18,15 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dashboard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dashboard.class);
-    /**
-     * Streams one login may hold: a few tabs; not the whole hub, which a viewer's session would otherwise fill and
-     * so cut the operators' live pages.
-     */
+    /** Streams one login keeps: a few tabs; its older ones are ended, so one login cannot fill the hub. */
     static final int STREAMS_PER_SESSION = 4;
+    /** Streams a viewer can never take: a read-only login must not cut the operators' live pages. */
+    static final int STREAMS_KEPT_FOR_OPERATORS = 8;
 
     /** The file holding the token that gets viewer login codes (the admin token gets operator ones). */
     public static final String VIEWER_TOKEN_FILE = "dashboard-viewer.token";
@@ -55,8 +54,8 @@ public final class Dashboard implements AutoCloseable {
     private final MinuteCounts counts;
     private final EventHub events;
     private final byte[] viewerToken;
-    /** Open streams by session id; an entry goes when its last stream does. */
-    private final Map<String, AtomicInteger> streamsBySession = new ConcurrentHashMap<>();
+    /** The newest streams of each session; an entry goes with its session's logout or expiry. */
+    private final Map<String, Deque<EventHub.Sink>> streamsBySession = new ConcurrentHashMap<>();
     private final byte[] css = asset("app.css");
     private final byte[] js = asset("app.js");
 
@@ -308,18 +307,10 @@ public final class Dashboard implements AutoCloseable {
             return UiResponse.page(503, Layout.bare("Busy", "<p>Too many open dashboards.</p>"))
                     .with("Retry-After", "30");
         }
-        AtomicInteger ofSession = streamsBySession.computeIfAbsent(session.id(), s -> new AtomicInteger());
-        if (ofSession.incrementAndGet() > STREAMS_PER_SESSION) {
-            ofSession.decrementAndGet();
-            return UiResponse.page(503, Layout.bare("Busy", "<p>This login has " + STREAMS_PER_SESSION
-                    + " live pages open already.</p>")).with("Retry-After", "30");
+        if (session.role() != Role.OPERATOR && events.streams() >= EventHub.MAX_STREAMS - STREAMS_KEPT_FOR_OPERATORS) {
+            return UiResponse.page(503, Layout.bare("Busy", "<p>Too many open dashboards.</p>"))
+                    .with("Retry-After", "30");
         }
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true) && ofSession.decrementAndGet() == 0) {
-                streamsBySession.remove(session.id(), ofSession);
-            }
-        };
         Optional<Long> last = Optional.ofNullable(request.headers().get("last-event-id"))
                 .filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong);
         String id = session.id();
@@ -328,21 +319,32 @@ public final class Dashboard implements AutoCloseable {
             EventHub.Sink bounded = new EventHub.Sink() {
                 @Override
                 public boolean send(byte[] bytes) {
-                    boolean sent = sessions.alive(id) && sink.send(bytes);
-                    if (!sent) {
-                        release.run(); // the hub drops a sink that fails
-                    }
-                    return sent;
+                    return sessions.alive(id) && sink.send(bytes);
                 }
 
                 @Override
                 public void close() {
-                    release.run();
                     sink.close();
                 }
             };
+            // A login keeps its newest streams: a page left or reloaded leaves its stream open until the next send
+            // finds it gone, so the oldest of a login's streams is ended rather than the new one refused.
+            streamsBySession.keySet().removeIf(other -> !sessions.alive(other)); // sessions that ended meanwhile
+            Deque<EventHub.Sink> mine = streamsBySession.computeIfAbsent(id, s -> new ArrayDeque<>());
+            EventHub.Sink oldest = null;
+            synchronized (mine) {
+                mine.addLast(bounded);
+                if (mine.size() > STREAMS_PER_SESSION) {
+                    oldest = mine.pollFirst();
+                }
+            }
+            if (oldest != null) {
+                oldest.close();
+            }
             if (!events.open(bounded, last)) {
-                release.run();
+                synchronized (mine) {
+                    mine.remove(bounded);
+                }
                 sink.close();
             }
         });

@@ -220,22 +220,36 @@ class DashboardTest {
     }
 
     @Test
-    void shouldLetOneLoginHoldAFewEventStreamsNotTheWholeHub() throws Exception {
+    void shouldKeepALoginsNewestStreamsAndAPlaceForOperatorsWhenViewersFillTheHub() throws Exception {
+        // given: a viewer whose pages opened more streams than one login keeps
         logIn("viewer");
-        List<java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>>> open =
-                new java.util.ArrayList<>();
+        List<HttpResponse<java.util.stream.Stream<String>>> mine = new java.util.ArrayList<>();
         for (int i = 0; i <= Dashboard.STREAMS_PER_SESSION; i++) {
-            open.add(http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/ui/events"))
-                    .header("Cookie", browser.cookie).GET().build(), HttpResponse.BodyHandlers.ofLines()));
-        }
-        List<Integer> statuses = new java.util.ArrayList<>();
-        for (var f : open) {
-            statuses.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            mine.add(http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/ui/events"))
+                    .header("Cookie", browser.cookie).GET().build(), HttpResponse.BodyHandlers.ofLines())
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS));
         }
 
-        assertThat(statuses).filteredOn(s -> s == 200).hasSize(Dashboard.STREAMS_PER_SESSION);
-        assertThat(statuses).filteredOn(s -> s == 503).hasSize(1);
-        // and another login still gets its stream
+        // then: every new one is served, and the oldest is ended
+        assertThat(mine).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+        assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> mine.get(0).body().toList())
+                .get(10, java.util.concurrent.TimeUnit.SECONDS)).as("the oldest stream has ended").isNotNull();
+
+        // when: viewers' logins take every stream a viewer may
+        int viewerStreams = EventHub.MAX_STREAMS - Dashboard.STREAMS_KEPT_FOR_OPERATORS;
+        int statusOfOneMore = 0;
+        for (int login = 0; login * Dashboard.STREAMS_PER_SESSION < viewerStreams + 1; login++) {
+            Browser viewer = new Browser(server.url());
+            assertThat(viewer.login(loginUrl("viewer")).statusCode()).isEqualTo(303);
+            for (int i = 0; i < Dashboard.STREAMS_PER_SESSION; i++) {
+                statusOfOneMore = http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/ui/events"))
+                        .header("Cookie", viewer.cookie).GET().build(), HttpResponse.BodyHandlers.ofLines())
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode();
+            }
+        }
+
+        // then: the last viewer is refused, and an operator still gets a live page
+        assertThat(statusOfOneMore).isEqualTo(503);
         Browser operator = new Browser(server.url());
         assertThat(operator.login(loginUrl("operator")).statusCode()).isEqualTo(303);
         assertThat(http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/ui/events"))
