@@ -126,6 +126,15 @@ final class ClusterOptions {
         return fromFile(file, label.apply("db-password-file"));
     }
 
+    /** @return whether others may not rename or delete the folder's entries they do not own (/tmp's sticky bit) */
+    private static boolean sticky(Path folder) {
+        try {
+            return (((Integer) Files.getAttribute(folder, "unix:mode")) & 01000) != 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static char[] fromFile(Path file, String option) {
         try {
             if (Files.isDirectory(file)) {
@@ -145,6 +154,13 @@ final class ClusterOptions {
             Optional<String> unsafe = WriteProtection.problem(file);
             if (unsafe.isPresent()) {
                 throw new BelfryCli.BadInputException(option + ": " + file + " " + unsafe.get());
+            }
+            // Nor may anyone else swap it: its folder counts as much as the file.
+            Path folder = file.toAbsolutePath().getParent();
+            Optional<String> unsafeFolder = folder == null ? Optional.empty() : WriteProtection.problem(folder);
+            if (unsafeFolder.isPresent() && !sticky(folder)) {
+                throw new BelfryCli.BadInputException(option + ": the folder " + folder + " of " + file + " "
+                        + unsafeFolder.get());
             }
             String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
             int end = text.indexOf('\n');

@@ -141,6 +141,15 @@ final class RunCommand implements Callable<Integer> {
         ClusterOptions.Settings db = clusterOptions.over(builder.cluster);
         if (db.any()) {
             builder.clusterConfig = Optional.of(clusterConfig(db, builder));
+        } else if (clusterLeaseTime != null || clusterAddress != null || builder.clusterLeaseTime.isPresent()
+                || builder.clusterAddress.isPresent()) {
+            // A cluster setting without a cluster would start a single host in what may be a cluster's data dir.
+            String option = clusterLeaseTime != null || builder.clusterLeaseTime.isPresent() ? "cluster-lease-time"
+                    : "cluster-address";
+            throw new BelfryCli.BadInputException((builder.fromFile.containsKey(option) && (option.equals(
+                    "cluster-lease-time") ? clusterLeaseTime == null : clusterAddress == null)
+                    ? builder.fromFile.get(option) : "--" + option) + " is a cluster mode setting: give --cluster too"
+                    + " (or the settings file's cluster key)");
         }
         builder.graph = graph(builder.clusterConfig.isPresent());
         builder.host.resetState(resetState);

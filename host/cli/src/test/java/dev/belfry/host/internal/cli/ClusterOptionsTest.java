@@ -191,6 +191,23 @@ class ClusterOptionsTest {
     }
 
     @Test
+    void shouldRefuseAPasswordFileInAFolderOthersMayWrite() throws IOException {
+        Path open = Files.createDirectories(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path password = Files.writeString(open.resolve("db-password"), "pw\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+
+        assertRefused(run("--cluster", URL, "--db-password-file", password.toString()), "--db-password-file: the"
+                + " folder " + open + " of " + password + " is writable by group or others (rwxrwxrwx): chmod go-w it");
+    }
+
+    @Test
+    void shouldRefuseAClusterSettingWithoutACluster() {
+        assertRefused(run("--cluster-lease-time", "20s"), "--cluster-lease-time is a cluster mode setting: give"
+                + " --cluster too (or the settings file's cluster key)");
+    }
+
+    @Test
     void shouldRefuseAPasswordFileThatIsADirectory() {
         assertRefused(run("--cluster", URL, "--db-password-file", tmp.toString()),
                 "--db-password-file: " + tmp + " is a directory, not a file");
