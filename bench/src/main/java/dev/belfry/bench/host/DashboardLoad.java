@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 /**
  * Fire lag of a host at a steady fire rate without and then with open dashboards. Each dashboard behaves as the
  * page's script (app.js) does: it holds an event stream open and, when events arrive, fetches its page again, at
- * most every 2 s, every 5 s while the host is busy (a third of them on the overview, a third on the jobs list, a
+ * most every 2 s, every 15 s while the host is busy (a third of them on the overview, a third on the jobs list, a
  * third on one job's page, which refreshes only for its own job).
  *
  * <p>Run: {@code java -XX:+UseZGC -Xms2g -Xmx2g -DBELFRY_LOG_LEVEL=WARN -cp bench/target/benchmarks.jar
@@ -115,7 +115,7 @@ public final class DashboardLoad {
             http.send(pageRequest, HttpResponse.BodyHandlers.discarding());
             HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(base.resolve("/ui/events"))
                     .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofLines());
-            // As app.js: at most one refresh every 2 s, every 5 s for 30 s after a reset, a job's page only for
+            // As app.js: at most one refresh every 2 s, every 15 s for 30 s after a reset, a job's page only for
             // changes of its own job.
             String ownJob = page.startsWith("/ui/jobs/") ? page.substring("/ui/jobs/".length()) : null;
             Instant[] last = {Instant.EPOCH};
@@ -139,7 +139,7 @@ public final class DashboardLoad {
                 } else if (ownJob != null && !l.contains("\"job\":\"" + ownJob + "\"")) {
                     return;
                 }
-                long gap = now.isBefore(busyUntil[0]) ? 5000 : 2000;
+                long gap = now.isBefore(busyUntil[0]) ? 15_000 : 2000;
                 if (!streamsOnly && Duration.between(last[0], now).toMillis() >= gap) {
                     last[0] = now;
                     long t0 = System.nanoTime();

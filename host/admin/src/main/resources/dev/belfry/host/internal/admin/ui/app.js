@@ -10,7 +10,9 @@ const status = document.getElementById('live-status');
 const regions = () => Array.from(document.querySelectorAll('[data-live][id]'));
 const ownJob = document.querySelector('[data-live][data-job]')?.dataset.job;
 const GAP = 2000;
-const BUSY_GAP = 5000;
+// On a busy host (a reset: more changes than a batch carries) a page refreshes less often: what changes then is
+// mostly the same fires again, and every open page costs the host a render on the cores its fires run on.
+const BUSY_GAP = 15000;
 /** How long to wait before opening again a stream the server refused (it sends Retry-After: 30 when full). */
 const RETRY_GAP = 10000;
 let wanted = false;
