@@ -7,6 +7,7 @@ import dev.belfry.api.QName;
 import dev.belfry.host.JobOperationException;
 import dev.belfry.host.StoreUnavailableException;
 import dev.belfry.host.internal.admin.AdminBackend;
+import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.state.SmallFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +54,8 @@ public final class Dashboard implements AutoCloseable {
     private final Sessions sessions;
     private final MinuteCounts counts;
     private final EventHub events;
+    /** The list pages' main part, drawn once per shared snapshot: open dashboards reload them together. */
+    private final RenderedPages rendered = new RenderedPages();
     private final byte[] viewerToken;
     /** The newest streams of each session; an entry goes with its session's logout or expiry. */
     private final Map<String, Deque<EventHub.Sink>> streamsBySession = new ConcurrentHashMap<>();
@@ -143,8 +146,9 @@ public final class Dashboard implements AutoCloseable {
         }
         List<String> parts = segments(rest);
         if (parts.isEmpty()) {
-            return ok("Overview", "overview", session, OverviewPage.render(host.health(), jobList.jobs(), counts,
-                    clock.instant()));
+            List<JobSnapshot> jobs = jobList.jobs();
+            return ok("Overview", "overview", session, rendered.get("overview", jobs,
+                    () -> OverviewPage.render(host.health(), jobs, counts, clock.instant())));
         }
         switch (parts.get(0)) {
             case "events" -> {
@@ -152,8 +156,10 @@ public final class Dashboard implements AutoCloseable {
             }
             case "jobs" -> {
                 if (parts.size() == 1) {
-                    return ok("Jobs", "jobs", session, JobsPage.render(JobsQuery.from(request.query()),
-                            jobList.jobs()));
+                    List<JobSnapshot> jobs = jobList.jobs();
+                    JobsQuery query = JobsQuery.from(request.query());
+                    return ok("Jobs", "jobs", session, rendered.get("jobs?" + request.query(), jobs,
+                            () -> JobsPage.render(query, jobs)));
                 }
                 if (parts.size() == 2) {
                     return job(session, parts.get(1), 200, notice(request.query()));
