@@ -145,6 +145,11 @@ public final class Dashboard implements AutoCloseable {
                     .with("Allow", "GET, POST");
         }
         List<String> parts = segments(rest);
+        if (isAction(parts)) {
+            return UiResponse.page(405, Layout.page("Not allowed", "", session, "<p id=\"not-allowed\">This address"
+                    + " carries out an action: the dashboard's buttons send it (POST), a link cannot.</p>"))
+                    .with("Allow", "POST");
+        }
         if (parts.isEmpty()) {
             List<JobSnapshot> jobs = jobList.jobs();
             return ok("Overview", "overview", session, rendered.get("overview", jobs,
@@ -156,8 +161,15 @@ public final class Dashboard implements AutoCloseable {
             }
             case "jobs" -> {
                 if (parts.size() == 1) {
+                    JobsQuery query;
+                    try {
+                        query = JobsQuery.from(request.query());
+                    } catch (IllegalArgumentException e) {
+                        return UiResponse.page(400, Layout.page("Jobs", "jobs", session, alert("This jobs page"
+                                + " cannot be shown: " + e.getMessage() + ".") + "<p><a href=\"/ui/jobs\">All jobs"
+                                + "</a></p>"));
+                    }
                     List<JobSnapshot> jobs = jobList.jobs();
-                    JobsQuery query = JobsQuery.from(request.query());
                     return ok("Jobs", "jobs", session, rendered.get("jobs?" + request.query(), jobs,
                             () -> JobsPage.render(query, jobs)));
                 }
@@ -199,6 +211,12 @@ public final class Dashboard implements AutoCloseable {
                 return notFound(session);
             }
         }
+    }
+
+    private static boolean isAction(List<String> parts) {
+        return parts.equals(List.of("logout"))
+                || parts.size() == 3 && parts.get(0).equals("jobs") && JobPage.ACTIONS.contains(parts.get(2))
+                || parts.size() == 3 && parts.get(0).equals("plugins") && parts.get(2).equals("reload");
     }
 
     private UiResponse post(UiRequest request, String rest, Sessions.Session session) {

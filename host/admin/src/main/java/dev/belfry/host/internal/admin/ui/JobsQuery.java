@@ -4,13 +4,16 @@ import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * The jobs page's filter, search, sort and paging, done on the server over the host's job list: one pass to
@@ -46,24 +49,59 @@ public record JobsQuery(String plugin, String status, String type, String search
     }
 
     /**
-     * @param query the request's query parameters; unknown or malformed values fall back to the defaults
+     * @param query the request's query parameters; an empty value means the default
      * @return the query
+     * @throws IllegalArgumentException naming the parameter, for an unknown parameter or a value out of range
      */
     public static JobsQuery from(Map<String, String> query) {
-        String sort = query.getOrDefault("sort", "name");
-        String type = query.getOrDefault("type", "");
-        return new JobsQuery(query.getOrDefault("plugin", "").strip(), query.getOrDefault("status", "").strip(),
-                TYPES.contains(type) ? type : "", query.getOrDefault("q", "").strip(),
-                SORTS.contains(sort) ? sort : "name", "desc".equals(query.get("dir")),
-                Math.max(1, number(query.get("page"), 1)),
-                Math.min(MAX_PAGE_SIZE, Math.max(1, number(query.get("size"), PAGE_SIZE))));
+        for (String key : query.keySet()) {
+            if (!PARAMETERS.contains(key)) {
+                throw new IllegalArgumentException("unknown parameter " + key + ": the jobs page takes "
+                        + String.join(", ", PARAMETERS));
+            }
+        }
+        String status = value(query, "status", "");
+        if (!status.isEmpty() && Arrays.stream(JobStatus.values()).noneMatch(s -> s.jsonName().equals(status))) {
+            throw new IllegalArgumentException("status=" + status + " is not a status: use one of "
+                    + Arrays.stream(JobStatus.values()).map(JobStatus::jsonName).collect(Collectors.joining(", ")));
+        }
+        return new JobsQuery(value(query, "plugin", ""), status, oneOf(query, "type", TYPES, ""),
+                value(query, "q", ""), oneOf(query, "sort", SORTS, "name"),
+                oneOf(query, "dir", List.of("asc", "desc"), "asc").equals("desc"),
+                number(query, "page", 1, Integer.MAX_VALUE, 1), number(query, "size", 1, MAX_PAGE_SIZE, PAGE_SIZE));
     }
 
-    private static int number(String text, int otherwise) {
-        if (text == null || !text.matches("\\d{1,9}")) {
+    private static final List<String> PARAMETERS = List.of("q", "plugin", "status", "type", "sort", "dir", "page",
+            "size");
+
+    private static String value(Map<String, String> query, String key, String otherwise) {
+        String value = query.getOrDefault(key, "").strip();
+        return value.isEmpty() ? otherwise : value;
+    }
+
+    private static String oneOf(Map<String, String> query, String key, List<String> allowed, String otherwise) {
+        String value = value(query, key, "");
+        if (value.isEmpty()) {
             return otherwise;
         }
-        return Integer.parseInt(text);
+        if (!allowed.contains(value)) {
+            throw new IllegalArgumentException(key + "=" + value + " is not allowed: use one of "
+                    + String.join(", ", allowed));
+        }
+        return value;
+    }
+
+    private static int number(Map<String, String> query, String key, int min, int max, int otherwise) {
+        String text = value(query, key, "");
+        if (text.isEmpty()) {
+            return otherwise;
+        }
+        int value = text.matches("\\d{1,9}") ? Integer.parseInt(text) : -1;
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(key + "=" + text + " is not a whole number from " + min
+                    + (max == Integer.MAX_VALUE ? " up" : " to " + max));
+        }
+        return value;
     }
 
     /**

@@ -5,17 +5,20 @@ import static dev.belfry.host.internal.admin.ui.Html.url;
 
 import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.engine.JobSnapshot;
+import dev.belfry.host.internal.engine.NextFire;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /** The overview: the host's health by part, jobs by status, runs and lag over time, what fires next. */
 final class OverviewPage {
-    /** How many of the next hour's fires the page lists. */
+    /** How many of the next hour's fires the page lists (a job firing often can fill several rows). */
     static final int DUE_SHOWN = 20;
 
     private OverviewPage() {
@@ -78,14 +81,33 @@ final class OverviewPage {
         if (!due.isEmpty()) {
             b.append("<table id=\"due\"><caption class=\"sr-only\">The next fires</caption><thead><tr>")
                     .append("<th scope=\"col\">When</th><th scope=\"col\">Job</th></tr></thead><tbody>");
-            due.stream().sorted(Comparator.comparing(j -> j.record().nextFireAt().orElseThrow())).limit(DUE_SHOWN)
-                    .forEach(j -> b.append("<tr><td>").append(Fields.time(j.record().nextFireAt()))
-                            .append("</td><td>").append(JobsPage.link(j.record().qname().toString()))
-                            .append("</td></tr>"));
+            for (Fire fire : nextFires(due, horizon)) {
+                b.append("<tr><td>").append(Fields.time(fire.at())).append("</td><td>")
+                        .append(JobsPage.link(fire.job().record().qname().toString())).append("</td></tr>");
+            }
             b.append("</tbody></table>");
         }
         b.append("</section></div>");
         return b.toString();
+    }
+
+    private record Fire(Instant at, JobSnapshot job) {
+    }
+
+    /** The first {@link #DUE_SHOWN} fires before the horizon, in order: a job that fires often is listed often. */
+    private static List<Fire> nextFires(List<JobSnapshot> due, Instant horizon) {
+        PriorityQueue<Fire> queue = new PriorityQueue<>(Comparator.comparing(Fire::at));
+        for (JobSnapshot j : due) {
+            queue.add(new Fire(Views.firesNextAt(j.record()).orElseThrow(), j));
+        }
+        List<Fire> fires = new ArrayList<>(DUE_SHOWN);
+        while (fires.size() < DUE_SHOWN && !queue.isEmpty()) {
+            Fire fire = queue.poll();
+            fires.add(fire);
+            NextFire.nextFire(fire.job().record().schedule(), fire.at()).filter(at -> at.isBefore(horizon))
+                    .ifPresent(at -> queue.add(new Fire(at, fire.job())));
+        }
+        return fires;
     }
 
     private static String title(String part) {

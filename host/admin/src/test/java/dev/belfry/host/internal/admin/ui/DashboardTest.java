@@ -193,10 +193,40 @@ class DashboardTest {
     void shouldNotActOnAGetRequest() throws Exception {
         logIn("operator");
 
-        HttpResponse<String> r = browser.get("/ui/jobs/hello.greet/trigger");
+        HttpResponse<String> trigger = browser.get("/ui/jobs/hello.greet/trigger");
+        HttpResponse<String> reload = browser.get("/ui/plugins/hello/reload");
+        HttpResponse<String> logout = browser.get("/ui/logout");
 
-        assertThat(r.statusCode()).isEqualTo(404);
+        for (HttpResponse<String> r : List.of(trigger, reload, logout)) {
+            assertThat(r.statusCode()).as(r.uri().toString()).isEqualTo(405);
+            assertThat(r.headers().firstValue("Allow")).hasValue("POST");
+            assertThat(r.body()).contains("id=\"not-allowed\"");
+        }
         assertThat(host.done).isEmpty();
+        assertThat(browser.get("/ui/").statusCode()).as("still logged in").isEqualTo(200);
+    }
+
+    @Test
+    void shouldNameTheParameterOfAJobsPageItCannotShow() throws Exception {
+        logIn("viewer");
+
+        Map<String, String> expected = Map.of(
+                "/ui/jobs?size=0", "size=0 is not a whole number from 1 to 500",
+                "/ui/jobs?size=501", "size=501 is not a whole number from 1 to 500",
+                "/ui/jobs?page=-2", "page=-2 is not a whole number from 1 up",
+                "/ui/jobs?type=bogus", "type=bogus is not allowed: use one of cron, periodic, once, manual",
+                "/ui/jobs?status=exploded", "status=exploded is not a status: use one of",
+                "/ui/jobs?sort=colour", "sort=colour is not allowed",
+                "/ui/jobs?colour=red", "unknown parameter colour");
+
+        for (var e : expected.entrySet()) {
+            HttpResponse<String> r = browser.get(e.getKey());
+            assertThat(r.statusCode()).as(e.getKey()).isEqualTo(400);
+            assertThat(r.body()).as(e.getKey()).contains(e.getValue()).contains("id=\"refusal\"");
+        }
+        // What the filter form sends when nothing is chosen, and a page past the last one (the list shrank).
+        assertThat(browser.get("/ui/jobs?q=&plugin=&status=&type=&sort=name&dir=").statusCode()).isEqualTo(200);
+        assertThat(browser.get("/ui/jobs?page=999").body()).contains("Page 1 of 1");
     }
 
     @Test
@@ -378,6 +408,30 @@ class DashboardTest {
         assertThat(row(list, "hello.due")).contains("datetime=\"2027-03-27T12:05:00Z\"");
         assertThat(paused).contains("id=\"fires-none\">None: the job is paused.");
         assertThat(browser.get("/ui/").body()).contains("1 job fires within the hour.");
+    }
+
+    @Test
+    void shouldListTheNextHoursFiresInOrderWithAJobThatFiresOftenListedOften() throws Exception {
+        host.jobs.clear();
+        host.add(FakeBackend.job("hello.often", Schedule.every(Duration.ofMinutes(5)), JobStatus.SCHEDULED,
+                Optional.of(Instant.parse("2027-03-27T12:05:00Z"))));
+        host.add(FakeBackend.job("hello.later", Schedule.every(Duration.ofHours(2)), JobStatus.SCHEDULED,
+                Optional.of(Instant.parse("2027-03-27T12:12:00Z"))));
+        host.add(FakeBackend.job("hello.tomorrow", Schedule.every(Duration.ofDays(1)), JobStatus.SCHEDULED,
+                Optional.of(Instant.parse("2027-03-28T12:00:00Z"))));
+        logIn("viewer");
+
+        String overview = browser.get("/ui/").body();
+        String due = overview.substring(overview.indexOf("<table id=\"due\""), overview.indexOf("</table>",
+                overview.indexOf("<table id=\"due\"")));
+
+        // 12:05 to 12:55 for the job every 5 minutes (13:00 is an hour away, not within it), 12:12 once.
+        assertThat(due.split("<tr>").length - 2).as("rows").isEqualTo(12);
+        assertThat(due.indexOf("2027-03-27T12:10:00Z")).isLessThan(due.indexOf("2027-03-27T12:12:00Z"))
+                .isGreaterThan(due.indexOf("2027-03-27T12:05:00Z"));
+        assertThat(due).contains("2027-03-27T12:55:00Z").doesNotContain("2027-03-27T13:00:00Z")
+                .doesNotContain("hello.tomorrow");
+        assertThat(overview).contains("2 jobs fire within the hour.");
     }
 
     private static String row(String page, String qname) {
