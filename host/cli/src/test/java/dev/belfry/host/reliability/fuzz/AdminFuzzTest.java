@@ -347,8 +347,8 @@ class AdminFuzzTest {
     private static String junkToken(Random r) {
         while (true) {
             String t = r.nextBoolean() ? Fuzz.randomText(r, 12) : "-" + Fuzz.randomText(r, 6);
-            // not a command or a standard option: those are not garbage
-            if (!t.isEmpty() && !t.matches("-[hV]+.*|--help|--version|status|jobs|plugins|sidecar|cron|run|query|help|"
+            // not a command, a standard option or the end-of-options marker ("--"): those are not garbage
+            if (!t.isEmpty() && !t.matches("-[hV]+.*|--|--help|--version|status|jobs|plugins|sidecar|cron|run|query|help|"
                     + "list|show|trigger|pause|resume|cancel|watch|reload|validate|dump|next|explain")) {
                 return t;
             }
