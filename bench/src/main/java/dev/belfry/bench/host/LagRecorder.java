@@ -53,6 +53,15 @@ final class LagRecorder {
             return late.getValueAtPercentile(100.0 * (rank - earlyN) / late.getTotalCount());
         }
 
+        /** @return this interval's lags and another's together */
+        Snapshot plus(Snapshot other) {
+            Histogram lateSum = late.copy();
+            lateSum.add(other.late);
+            Histogram earlySum = early.copy();
+            earlySum.add(other.early);
+            return new Snapshot(lateSum, earlySum);
+        }
+
         long max() {
             return late.getTotalCount() > 0 ? late.getMaxValue() : -early.getMinValue();
         }

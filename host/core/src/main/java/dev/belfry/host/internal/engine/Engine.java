@@ -10,6 +10,7 @@ import dev.belfry.sidecar.JobRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -34,6 +35,9 @@ import java.util.function.Predicate;
  * {@link Shutdown}. All job state is guarded by one lock, the {@link EngineLock} (docs/architecture.md).
  */
 public final class Engine implements AutoCloseable {
+    /** Jobs snapshotted per hold of the lock when every job is listed. */
+    static final int SNAPSHOT_PART = 256;
+
     private final EngineLock lock = new EngineLock();
     private final JobTable table;
     private final RunDispatcher dispatcher;
@@ -432,12 +436,25 @@ public final class Engine implements AutoCloseable {
 
     /** @return every job, by name */
     public List<JobSnapshot> jobs() {
-        List<JobSnapshot> views;
+        List<JobSlot> slots;
         lock.lock();
         try {
-            views = table.snapshots();
+            slots = table.slots();
         } finally {
             lock.unlock();
+        }
+        // Taken a part at a time, each job as it is then: with 100,000 jobs one hold would keep every fire waiting
+        // for milliseconds, longer if a low-priority caller (the dashboard) loses its core while holding the lock.
+        List<JobSnapshot> views = new ArrayList<>(slots.size());
+        for (int from = 0; from < slots.size(); from += SNAPSHOT_PART) {
+            lock.lock();
+            try {
+                for (JobSlot slot : slots.subList(from, Math.min(slots.size(), from + SNAPSHOT_PART))) {
+                    table.snapshotIfHeld(slot, views);
+                }
+            } finally {
+                lock.unlock();
+            }
         }
         // Sorted once the lock is released: sorting thousands of jobs would hold up every fire meanwhile.
         views.sort((a, b) -> a.record().qname().compareTo(b.record().qname()));

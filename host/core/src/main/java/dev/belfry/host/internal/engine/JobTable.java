@@ -96,13 +96,19 @@ final class JobTable {
         return out;
     }
 
-    /** @return the jobs as snapshots, unsorted (the caller sorts once the lock is released) */
-    List<JobSnapshot> snapshots() {
-        List<JobSnapshot> views = new ArrayList<>(jobs.size());
-        for (JobSlot slot : jobs.values()) {
-            views.add(snapshot(slot));
+    /** @return the jobs, a copy to walk later in parts (see {@link #snapshotIfHeld}) */
+    List<JobSlot> slots() {
+        return new ArrayList<>(jobs.values());
+    }
+
+    /**
+     * @param slot a job as {@link #slots()} listed it
+     * @param into where its snapshot goes, if the table still holds it
+     */
+    void snapshotIfHeld(JobSlot slot, List<JobSnapshot> into) {
+        if (jobs.get(slot.qname) == slot) {
+            into.add(snapshot(slot));
         }
-        return views;
     }
 
     Optional<JobSnapshot> snapshot(QName qname) {
@@ -110,8 +116,10 @@ final class JobTable {
     }
 
     private static JobSnapshot snapshot(JobSlot slot) {
-        List<JobSnapshot.Running> runs = slot.runs().stream().map(r -> new JobSnapshot.Running(r.id, r.scheduledFor,
-                r.firedAt, r.attempt, r.progressFraction(), r.progressMessage())).toList();
+        List<Run> running = slot.runs();
+        List<JobSnapshot.Running> runs = running.isEmpty() ? List.of() : running.stream().map(r ->
+                new JobSnapshot.Running(r.id, r.scheduledFor, r.firedAt, r.attempt, r.progressFraction(),
+                        r.progressMessage())).toList();
         Timer retry = slot.retryTimer();
         return new JobSnapshot(slot.record(), runs,
                 retry == null || retry.isCancelled() ? Optional.empty() : Optional.of(retry.due),

@@ -142,6 +142,23 @@ class EngineTest {
     // ------------------------------------------------------------------------------------------ firing
 
     @Test
+    void shouldListEveryJobOnceInNameOrderWhenThereAreMoreThanOnePartOfTheSnapshot() {
+        List<PluginJob> jobs = new ArrayList<>();
+        int count = Engine.SNAPSHOT_PART * 2 + 7;
+        for (int i = count - 1; i >= 0; i--) {
+            JobSpec spec = JobSpec.builder(String.format("job%04d", i), Schedule.manual()).build();
+            jobs.add(new PluginJob(new QName("demo", spec.name()), spec, new TestJob(spec, ctx -> { })));
+        }
+        engine().attach("demo", jobs);
+
+        List<JobSnapshot> listed = engine().jobs();
+
+        assertThat(listed).hasSize(count);
+        assertThat(listed.stream().map(j -> j.record().qname().name()).toList())
+                .isSorted().doesNotHaveDuplicates().startsWith("job0000").endsWith(String.format("job%04d", count - 1));
+    }
+
+    @Test
     void shouldFireACronJobAtEachMatchingInstantWhenTheClockReachesIt() {
         TestJob job = register(JobSpec.builder("every5", Schedule.cron("*/5 * * * *")).build());
         assertThat(engine().nextDue()).contains(Instant.parse("2027-01-04T12:05:00Z"));

@@ -1,6 +1,6 @@
 // Belfry dashboard: live updates by server-sent events. On a change (batched by the server), the page's live
 // regions ([data-live] with an id) are fetched again and swapped in. No polling storm: at most one refresh every
-// 2 s, every 5 s while the host reports more changes than a page can show (a "reset" for many changes), none while
+// 2 s, every 15 s while the host reports more changes than a page can show (a "reset" for many changes), none while
 // the tab is hidden (one on return), and a job's page only for changes of its own job. After a reconnect the browser
 // sends Last-Event-ID and the server replays what was missed, or sends "reset", which refreshes too: a page left
 // open for hours stays correct. A page showing a running run's progress bar reloads every 2 s while the run lasts:
@@ -15,6 +15,10 @@ const GAP = 2000;
 const BUSY_GAP = 15000;
 /** How long to wait before opening again a stream the server refused (it sends Retry-After: 30 when full). */
 const RETRY_GAP = 10000;
+// Each page waits its gap and a random part of it more, drawn anew after each refresh: pages woken by the same
+// event (a host's events go to every page at once) would otherwise reload in step, and the host would draw them all
+// in the same moment, on the cores its fires need.
+let jitter = Math.random();
 let wanted = false;
 let running = false;
 let lastRun = 0;
@@ -41,7 +45,7 @@ async function refresh() {
   if (running || document.hidden || !wanted) {
     return;
   }
-  const gap = Date.now() < busyUntil ? BUSY_GAP : GAP;
+  const gap = (Date.now() < busyUntil ? BUSY_GAP : GAP) * (1 + jitter / 2);
   const wait = gap - (Date.now() - lastRun);
   if (wait > 0) {
     schedule(wait);
@@ -50,6 +54,7 @@ async function refresh() {
   running = true;
   wanted = false;
   lastRun = Date.now();
+  jitter = Math.random();
   try {
     const response = await fetch(location.href, { credentials: 'same-origin' });
     if (response.status === 401) {
