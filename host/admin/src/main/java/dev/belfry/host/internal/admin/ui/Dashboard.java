@@ -71,7 +71,7 @@ public final class Dashboard implements AutoCloseable {
      */
     public Dashboard(AdminBackend host, Clock clock, MinuteCounts counts, EventHub events, String viewerToken) {
         this.host = host;
-        this.jobList = new JobList(host, System::nanoTime);
+        this.jobList = new JobList(host, System::nanoTime, events::busy);
         this.clock = clock;
         this.sessions = new Sessions(clock);
         this.counts = counts;

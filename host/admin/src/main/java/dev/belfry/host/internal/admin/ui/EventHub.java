@@ -26,6 +26,8 @@ public final class EventHub implements AutoCloseable {
     static final int REPLAY = 512;
     /** Events in one batch at most; above it the batch is a single {@code reset}. */
     static final int MAX_BATCH = 200;
+    /** How long the host counts as busy after a "many changes" reset (app.js slows its reloads as long). */
+    static final Duration BUSY_FOR = Duration.ofSeconds(30);
     /** How often a batch goes out. */
     static final Duration FLUSH_EVERY = Duration.ofMillis(250);
     /** How often an idle stream gets a comment line, so that proxies and the browser keep it open. */
@@ -62,6 +64,8 @@ public final class EventHub implements AutoCloseable {
     private final Object changes = new Object();
     private List<Change> pending = new ArrayList<>();
     private boolean overflowed;
+    /** When the last "many changes" reset went out ({@link System#nanoTime()}), or 0 before the first. */
+    private volatile long manyChangesAt;
     private long nextId = 1;
     private long lastSent;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -174,6 +178,15 @@ public final class EventHub implements AutoCloseable {
         return e;
     }
 
+    /**
+     * @return whether more changed in a batch than a page could use in the last {@link #BUSY_FOR}: the pages then
+     *         reload slowly (app.js), and the lists may be older
+     */
+    public boolean busy() {
+        long at = manyChangesAt;
+        return at != 0 && System.nanoTime() - at < BUSY_FOR.toNanos();
+    }
+
     void flush() {
         List<Change> taken;
         boolean tooMany;
@@ -189,6 +202,7 @@ public final class EventHub implements AutoCloseable {
         synchronized (this) {
             StringBuilder batch = new StringBuilder();
             if (tooMany) {
+                manyChangesAt = System.nanoTime();
                 batch.append(new String(event("reset", "{\"reason\":\"many changes\"}").bytes(),
                         StandardCharsets.UTF_8));
             } else {

@@ -94,6 +94,20 @@ class EventHubTest {
     }
 
     @Test
+    void shouldCountAsBusyOnceABatchWasTooLargeToUse() {
+        hub.publish("job", "a.b", "running");
+        hub.flush();
+        assertThat(hub.busy()).as("after a batch a page can use").isFalse();
+
+        for (int i = 0; i <= EventHub.MAX_BATCH; i++) {
+            hub.publish("job", "a.b" + i, "running");
+        }
+        hub.flush();
+
+        assertThat(hub.busy()).isTrue();
+    }
+
+    @Test
     void shouldDropAndCloseAStreamThatCannotTakeMoreAndRefuseStreamsOverTheLimit() {
         Recorder slow = new Recorder();
         hub.open(slow, Optional.empty());

@@ -5,14 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.sidecar.JobStatus;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The list pages share one job snapshot for a second, and see an operator's action at once. */
+/** The list pages share one job snapshot for a second (five on a busy host), and see an operator's action at once. */
 class JobListTest {
     private final FakeBackend host = new FakeBackend();
     private final AtomicLong nanos = new AtomicLong();
-    private final JobList list = new JobList(host, nanos::get);
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final JobList list = new JobList(host, nanos::get, busy::get);
 
     @Test
     void shouldShareOneSnapshotForASecondThenTakeANewOne() {
@@ -23,6 +25,19 @@ class JobListTest {
         nanos.addAndGet(JobList.FRESH.toNanos() - 1);
         assertThat(list.jobs()).hasSize(1);
         nanos.addAndGet(1);
+        assertThat(list.jobs()).hasSize(2);
+    }
+
+    @Test
+    void shouldShareOneSnapshotForFiveSecondsWhileTheHostIsBusy() {
+        busy.set(true);
+        host.add(FakeBackend.job("a.one", Schedule.manual(), JobStatus.IDLE, Optional.empty()));
+        assertThat(list.jobs()).hasSize(1);
+        host.add(FakeBackend.job("a.two", Schedule.manual(), JobStatus.IDLE, Optional.empty()));
+
+        nanos.addAndGet(JobList.FRESH_WHEN_BUSY.toNanos() - 1);
+        assertThat(list.jobs()).hasSize(1);
+        busy.set(false); // no longer busy: a second is old enough
         assertThat(list.jobs()).hasSize(2);
     }
 
