@@ -129,6 +129,24 @@ class ClusterRunProcessTest {
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(Files.readString(data.resolve("admin.url"))
                         .strip()).resolve("/readyz")).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        // and the dashboard shows the cluster: its section on the overview, the cluster's jobs in the list
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI admin = java.net.URI.create(Files.readString(data.resolve("admin.url")).strip());
+        String codes = http.send(java.net.http.HttpRequest.newBuilder(admin.resolve("/ui/codes"))
+                .header("Authorization", "Bearer " + Files.readString(data.resolve("admin.token")).strip())
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String login = new ObjectMapper().readTree(codes).path("url").asText();
+        String cookie = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(login)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).headers().firstValue("Set-Cookie")
+                .orElseThrow().split(";")[0];
+        String overview = http.send(java.net.http.HttpRequest.newBuilder(admin.resolve("/ui/"))
+                .header("Cookie", cookie).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String jobList = http.send(java.net.http.HttpRequest.newBuilder(admin.resolve("/ui/jobs"))
+                .header("Cookie", cookie).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(overview).contains("Cluster store and leases").contains("id=\"health-cluster\"")
+                .contains("data-field=\"shards_held\">64</dd>");
+        assertThat(jobList).contains("data-job=\"tick.beat\"");
 
         out.getBuffer().setLength(0);
         assertThat(BelfryCli.run(Clock.systemUTC(), new PrintWriter(out, true), new PrintWriter(errOut, true),
