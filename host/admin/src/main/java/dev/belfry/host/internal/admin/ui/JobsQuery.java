@@ -36,6 +36,8 @@ public record JobsQuery(String plugin, String status, String type, String search
     public static final int MAX_PAGE_SIZE = 500;
     static final List<String> TYPES = List.of("cron", "periodic", "once", "manual");
     static final List<String> SORTS = List.of("name", "plugin", "status", "next", "failures");
+    private static final List<String> PARAMETERS = List.of("q", "plugin", "status", "type", "sort", "dir", "page",
+            "size");
 
     /**
      * The jobs of one page.
@@ -70,9 +72,6 @@ public record JobsQuery(String plugin, String status, String type, String search
                 oneOf(query, "dir", List.of("asc", "desc"), "asc").equals("desc"),
                 number(query, "page", 1, Integer.MAX_VALUE, 1), number(query, "size", 1, MAX_PAGE_SIZE, PAGE_SIZE));
     }
-
-    private static final List<String> PARAMETERS = List.of("q", "plugin", "status", "type", "sort", "dir", "page",
-            "size");
 
     private static String value(Map<String, String> query, String key, String otherwise) {
         String value = query.getOrDefault(key, "").strip();
