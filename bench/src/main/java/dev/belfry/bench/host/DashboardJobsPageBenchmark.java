@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import dev.belfry.sidecar.JobRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,6 +127,21 @@ public class DashboardJobsPageBenchmark {
         @Override
         public Optional<JobSnapshot> job(QName qname) {
             return engine.job(qname);
+        }
+
+        @Override
+        public List<JobRecord> records() {
+            return engine.records();
+        }
+
+        @Override
+        public Optional<List<QName>> names() {
+            return Optional.of(engine.names());
+        }
+
+        @Override
+        public List<JobSnapshot> jobs(List<QName> qnames) {
+            return engine.jobs(qnames);
         }
 
         @Override

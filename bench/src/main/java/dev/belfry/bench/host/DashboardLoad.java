@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,15 +95,21 @@ public final class DashboardLoad {
             System.out.println("warm-up, 60 s: " + fromBrowsers.readLine());
             Thread.sleep(5_000);
             // Phases take turns, so that a drift of the machine (other tenants, the JIT) weighs on both alike.
+            HostCost costAlone = new HostCost(0, 0);
+            HostCost costOpen = new HostCost(0, 0);
             for (int round = 1; round <= rounds; round++) {
                 lag.interval();
+                HostCost before = HostCost.now();
                 Thread.sleep(seconds * 1000L);
                 LagRecorder.Snapshot quiet = lag.interval();
+                costAlone = costAlone.plus(HostCost.now().minus(before));
                 toBrowsers.println("open");
                 Thread.sleep(5_000); // logged in, first pages drawn
                 lag.interval();
+                before = HostCost.now();
                 Thread.sleep(seconds * 1000L);
                 LagRecorder.Snapshot busy = lag.interval();
+                costOpen = costOpen.plus(HostCost.now().minus(before));
                 toBrowsers.println("close");
                 totals.add(fromBrowsers.readLine());
                 Thread.sleep(5_000); // streams closed
@@ -116,7 +124,36 @@ public final class DashboardLoad {
             }
             print("all no dashboard", alone);
             print("all " + dashboards + " dashboards", open);
+            System.out.printf(Locale.ROOT, "host CPU without dashboards %.1f%% of a core, %d GC cycles; with %.1f%%,"
+                    + " %d GC cycles%n", costAlone.cpuPercent(rounds * seconds), costAlone.gcCycles(),
+                    costOpen.cpuPercent(rounds * seconds), costOpen.gcCycles());
             System.out.println("dashboards per round: " + String.join("; ", totals));
+        }
+    }
+
+    /** The host process's CPU time and garbage collection cycles (the browsers are another process). */
+    private record HostCost(long cpuNanos, long gcCycles) {
+        static HostCost now() {
+            long cycles = 0;
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (!gc.getName().contains("Pauses")) { // ZGC reports its cycles and its pauses apart
+                    cycles += gc.getCollectionCount();
+                }
+            }
+            return new HostCost(((com.sun.management.OperatingSystemMXBean)
+                    ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(), cycles);
+        }
+
+        HostCost minus(HostCost earlier) {
+            return new HostCost(cpuNanos - earlier.cpuNanos, gcCycles - earlier.gcCycles);
+        }
+
+        HostCost plus(HostCost other) {
+            return new HostCost(cpuNanos + other.cpuNanos, gcCycles + other.gcCycles);
+        }
+
+        double cpuPercent(long seconds) {
+            return cpuNanos / 1e7 / seconds;
         }
     }
 

@@ -740,7 +740,11 @@ public final class Host implements AutoCloseable {
 
     private Map<String, Long> jobsByStatus() {
         Map<String, Long> out = new TreeMap<>();
-        engine.jobs().forEach(j -> out.merge(j.record().status().jsonName(), 1L, Long::sum));
+        engine.jobsByStatus().forEach((status, n) -> {
+            if (n > 0) {
+                out.put(status.jsonName(), (long) n);
+            }
+        });
         return out;
     }
 
@@ -813,6 +817,25 @@ public final class Host implements AutoCloseable {
                 }
             }
             return engine.job(qname);
+        }
+
+        @Override
+        public List<JobRecord> records() {
+            return shared == null ? engine.records() : jobSnapshots().stream().map(JobSnapshot::record).toList();
+        }
+
+        @Override
+        public Optional<List<QName>> names() {
+            // In a cluster, jobs come and go on other hosts too: only the full list (jobs()) knows them all.
+            return shared == null ? Optional.of(engine.names()) : Optional.empty();
+        }
+
+        @Override
+        public List<JobSnapshot> jobs(List<QName> qnames) {
+            if (shared != null) {
+                return qnames.stream().map(this::job).flatMap(Optional::stream).toList();
+            }
+            return engine.jobs(qnames);
         }
 
         @Override

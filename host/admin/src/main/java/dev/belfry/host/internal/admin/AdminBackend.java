@@ -5,6 +5,7 @@ import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
+import dev.belfry.sidecar.JobRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,30 @@ public interface AdminBackend {
 
     /** @return every job */
     List<JobSnapshot> jobs();
+
+    /**
+     * @return every job's record, in no order: what counts and next fires need, cheaper to take than {@link #jobs()}
+     *         on a host whose own engine has them
+     */
+    default List<JobRecord> records() {
+        return jobs().stream().map(JobSnapshot::record).toList();
+    }
+
+    /**
+     * @return every job's name in order, the same list until a job is added or removed, so that a page of the list
+     *         by name costs what it shows; empty where only {@link #jobs()} knows every job (a cluster)
+     */
+    default Optional<List<QName>> names() {
+        return Optional.empty();
+    }
+
+    /**
+     * @param qnames jobs' names, a page's worth
+     * @return those of the jobs that exist, in the order asked
+     */
+    default List<JobSnapshot> jobs(List<QName> qnames) {
+        return qnames.stream().map(this::job).flatMap(Optional::stream).toList();
+    }
 
     /** @param qname a job @return the job, if it exists */
     Optional<JobSnapshot> job(QName qname);

@@ -178,6 +178,21 @@ public final class AdminHostModule implements ModuleFactory {
         }
 
         @Override
+        public List<JobRecord> records() {
+            return host.records();
+        }
+
+        @Override
+        public Optional<List<QName>> names() {
+            return host.names();
+        }
+
+        @Override
+        public List<JobSnapshot> jobs(List<QName> qnames) {
+            return host.jobs(qnames);
+        }
+
+        @Override
         public List<RunResult> runs(QName qname) {
             return host.runs(qname).stream().map(Views::result).toList();
         }

@@ -7,12 +7,14 @@ import dev.belfry.host.TriggerOutcome;
 import dev.belfry.host.internal.plugins.PluginJob;
 import dev.belfry.host.internal.plugins.ScheduleValidator;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +52,8 @@ public final class Engine implements AutoCloseable {
     /** The namespaces whose code is attached: started plugins and application registrations. */
     private final Set<String> withCode = ConcurrentHashMap.newKeySet();
     private volatile ElsewhereOperations forwarder;
+    /** The last list of names in order; guarded by the lock. */
+    private NamesInOrder names;
 
     /**
      * @param clock     the only source of time
@@ -459,6 +463,103 @@ public final class Engine implements AutoCloseable {
         // Sorted once the lock is released: sorting thousands of jobs would hold up every fire meanwhile.
         views.sort((a, b) -> a.record().qname().compareTo(b.record().qname()));
         return Collections.unmodifiableList(views);
+    }
+
+    /**
+     * @return every job's committed record, in no order: for counts and next fires, cheaper than {@link #jobs()} (no
+     *         copy of the running runs, no sort), taken in parts as it is
+     */
+    public List<JobRecord> records() {
+        List<JobSlot> slots;
+        lock.lock();
+        try {
+            slots = table.slots();
+        } finally {
+            lock.unlock();
+        }
+        List<JobRecord> records = new ArrayList<>(slots.size());
+        for (int from = 0; from < slots.size(); from += SNAPSHOT_PART) {
+            lock.lock();
+            try {
+                for (JobSlot slot : slots.subList(from, Math.min(slots.size(), from + SNAPSHOT_PART))) {
+                    if (table.holds(slot)) {
+                        records.add(slot.record());
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return Collections.unmodifiableList(records);
+    }
+
+    /**
+     * @return every job's name in order; the same list until a job is added or removed, so that a page of a long list
+     *         costs what it shows
+     */
+    public List<QName> names() {
+        long membership;
+        List<JobSlot> slots;
+        lock.lock();
+        try {
+            NamesInOrder cached = names;
+            if (cached != null && cached.membership == table.membership()) {
+                return cached.names;
+            }
+            membership = table.membership();
+            slots = table.slots();
+        } finally {
+            lock.unlock();
+        }
+        // Sorted once the lock is released, as in jobs().
+        List<QName> sorted = new ArrayList<>(slots.size());
+        slots.forEach(s -> sorted.add(s.qname));
+        Collections.sort(sorted);
+        NamesInOrder fresh = new NamesInOrder(membership, Collections.unmodifiableList(sorted));
+        lock.lock();
+        try {
+            if (table.membership() == membership) {
+                names = fresh;
+            }
+        } finally {
+            lock.unlock();
+        }
+        return fresh.names;
+    }
+
+    /** The names in order as of a membership count of the table. */
+    private record NamesInOrder(long membership, List<QName> names) {
+    }
+
+    /**
+     * @param qnames jobs' names, a page's worth (taken in one hold of the lock)
+     * @return those of the jobs that exist, in the order asked
+     */
+    public List<JobSnapshot> jobs(List<QName> qnames) {
+        List<JobSnapshot> out = new ArrayList<>(qnames.size());
+        lock.lock();
+        try {
+            qnames.forEach(q -> table.snapshot(q).ifPresent(out::add));
+        } finally {
+            lock.unlock();
+        }
+        return out;
+    }
+
+    /** @return how many jobs have each status */
+    public Map<JobStatus, Integer> jobsByStatus() {
+        int[] counts;
+        lock.lock();
+        try {
+            counts = table.countsByStatus();
+        } finally {
+            lock.unlock();
+        }
+        Map<JobStatus, Integer> out = new EnumMap<>(JobStatus.class);
+        for (JobStatus status : JobStatus.values()) {
+            out.put(status, counts[status.ordinal()]);
+        }
+        return out;
     }
 
     /**

@@ -25,6 +25,10 @@ final class JobTable {
     private final EngineLock lock;
     private final StateSink sink;
     private final Map<QName, JobSlot> jobs = new HashMap<>();
+    /** Jobs by the status of their committed record, kept as records change: counted on every scrape and page. */
+    private final int[] byStatus = new int[JobStatus.values().length];
+    /** Goes up whenever a job is added or removed: a list of the names stays right until it changes. */
+    private long membership;
 
     JobTable(EngineLock lock, StateSink sink) {
         this.lock = lock;
@@ -53,20 +57,33 @@ final class JobTable {
     }
 
     void add(JobSlot slot) {
-        jobs.put(slot.qname, slot);
+        JobSlot replaced = jobs.put(slot.qname, slot);
+        if (replaced != null) {
+            byStatus[replaced.record().status().ordinal()]--;
+        }
+        byStatus[slot.record().status().ordinal()]++;
+        membership++;
     }
 
     /** Forgets a job, here and in the sink (a cancelled dynamic job, a pruned orphan). */
     void remove(QName qname) {
         assert lock.isHeld();
-        jobs.remove(qname);
+        drop(qname);
         sink.remove(qname);
     }
 
     /** Forgets a job here only: another host removed it from the shared store. */
     void forget(QName qname) {
         assert lock.isHeld();
-        jobs.remove(qname);
+        drop(qname);
+    }
+
+    private void drop(QName qname) {
+        JobSlot removed = jobs.remove(qname);
+        if (removed != null) {
+            byStatus[removed.record().status().ordinal()]--;
+            membership++;
+        }
     }
 
     /** @return the jobs, a live view: not to be changed while it is walked */
@@ -76,6 +93,16 @@ final class JobTable {
 
     int size() {
         return jobs.size();
+    }
+
+    /** @return how many jobs have each status ({@link JobStatus#ordinal()}), a copy */
+    int[] countsByStatus() {
+        return byStatus.clone();
+    }
+
+    /** @return a count that goes up whenever a job is added or removed */
+    long membership() {
+        return membership;
     }
 
     /** @return the names of the jobs of a namespace (a plugin's or the application's), orphans left out */
@@ -128,7 +155,17 @@ final class JobTable {
 
     /** Sets a job's record without committing it: the caller commits it together with the status it leads to. */
     void stage(JobSlot slot, JobRecord next) {
+        restage(slot, next);
+    }
+
+    /** Sets a job's record, keeping the counts by status (a job not in the table yet is counted when added). */
+    private void restage(JobSlot slot, JobRecord next) {
+        JobStatus before = slot.record().status();
         slot.stage(next);
+        if (before != next.status() && holds(slot)) {
+            byStatus[before.ordinal()]--;
+            byStatus[next.status().ordinal()]++;
+        }
     }
 
     /** Commits the job's current record with the status its facts lead to. */
@@ -168,7 +205,7 @@ final class JobTable {
             return slot.lastTicket();
         }
         StatusRules.check(slot.qname, current.status(), status);
-        slot.stage(next);
+        restage(slot, next);
         slot.committed(startFor == null ? sink.put(next) : sink.started(next, startFor, attempt));
         return slot.lastTicket();
     }

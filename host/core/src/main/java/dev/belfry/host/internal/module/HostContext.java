@@ -33,6 +33,21 @@ public interface HostContext {
     /** @param qname a job @return the job, if it exists */
     Optional<JobSnapshot> job(QName qname);
 
+    /** @return every job's record, in no order: cheaper than {@link #jobs()} where only the records count */
+    List<JobRecord> records();
+
+    /**
+     * @return every job's name in order, the same list until a job is added or removed; empty in a cluster, where
+     *         only {@link #jobs()} knows every job
+     */
+    Optional<List<QName>> names();
+
+    /**
+     * @param qnames jobs' names, a page's worth
+     * @return those of the jobs that exist, in the order asked
+     */
+    List<JobSnapshot> jobs(List<QName> qnames);
+
     /** @return every job's state as last committed, for a module that copies it elsewhere */
     List<JobRecord> committedJobs();
 

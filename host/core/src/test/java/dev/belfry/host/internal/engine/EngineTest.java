@@ -158,6 +158,61 @@ class EngineTest {
                 .isSorted().doesNotHaveDuplicates().startsWith("job0000").endsWith(String.format("job%04d", count - 1));
     }
 
+    /** The counts by status the engine keeps as jobs change, against a count of its full list. */
+    private void assertCountsAsListed() {
+        java.util.Map<JobStatus, Integer> listed = new java.util.EnumMap<>(JobStatus.class);
+        for (JobStatus status : JobStatus.values()) {
+            listed.put(status, 0);
+        }
+        engine().jobs().forEach(j -> listed.merge(j.record().status(), 1, Integer::sum));
+        assertThat(engine().jobsByStatus()).isEqualTo(listed);
+        assertThat(engine().records()).hasSameSizeAs(engine().jobs());
+    }
+
+    @Test
+    void shouldKeepItsCountsByStatusAsJobsRunArePausedCancelledAndOrphaned() {
+        register(JobSpec.builder("tick", Schedule.every(Duration.ofMinutes(1))).build());
+        register(JobSpec.builder("button", Schedule.manual()).build());
+        register(JobSpec.builder("later", Schedule.every(Duration.ofMinutes(5))).build());
+        assertCountsAsListed();
+        assertThat(engine().jobsByStatus().get(JobStatus.SCHEDULED)).isEqualTo(2);
+
+        at("2027-01-04T12:01:00Z");
+        engine().runDue();
+        assertThat(engine().jobsByStatus().get(JobStatus.RUNNING)).isPositive();
+        assertCountsAsListed();
+        runs.runAll();
+        engine().pause(QName.parse("demo.later"));
+        engine().cancel(QName.parse("demo.button"));
+        assertCountsAsListed();
+
+        engine().detach("demo", Duration.ZERO);
+        engine().orphanJobsOfMissingPlugins(java.util.Set.of());
+        assertThat(engine().jobsByStatus().get(JobStatus.ORPHANED)).isPositive();
+        assertCountsAsListed();
+    }
+
+    @Test
+    void shouldListTheSameNamesInOrderUntilAJobIsAddedOrRemoved() {
+        register(JobSpec.builder("b", Schedule.manual()).build());
+        register(JobSpec.builder("a", Schedule.every(Duration.ofMinutes(1))).build());
+        List<QName> names = engine().names();
+        assertThat(names).containsExactly(QName.parse("demo.a"), QName.parse("demo.b"));
+
+        at("2027-01-04T12:01:00Z");
+        engine().runDue(); // a job's state changes, not which jobs there are
+        runs.runAll();
+        assertThat(engine().names()).isSameAs(names);
+
+        engine().attachApplication("app", List.of(new PluginJob(QName.parse("app.c"),
+                JobSpec.builder("c", Schedule.manual()).build(), new TestJob(JobSpec.builder("c", Schedule.manual())
+                .build(), ctx -> { }))));
+        assertThat(engine().names()).containsExactly(QName.parse("app.c"), QName.parse("demo.a"),
+                QName.parse("demo.b"));
+        assertThat(engine().jobs(List.of(QName.parse("demo.b"), QName.parse("gone.x"), QName.parse("app.c"))))
+                .extracting(j -> j.record().qname().toString()).containsExactly("demo.b", "app.c");
+    }
+
     @Test
     void shouldFireACronJobAtEachMatchingInstantWhenTheClockReachesIt() {
         TestJob job = register(JobSpec.builder("every5", Schedule.cron("*/5 * * * *")).build());

@@ -9,6 +9,7 @@ import dev.belfry.host.StoreUnavailableException;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.state.SmallFiles;
+import dev.belfry.sidecar.JobRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -151,9 +152,9 @@ public final class Dashboard implements AutoCloseable {
                     .with("Allow", "POST");
         }
         if (parts.isEmpty()) {
-            List<JobSnapshot> jobs = jobList.jobs();
-            return ok("Overview", "overview", session, rendered.get("overview", jobs,
-                    () -> OverviewPage.render(host.health(), jobs, counts, clock.instant())));
+            List<JobRecord> records = jobList.records();
+            return ok("Overview", "overview", session, rendered.get("overview", records,
+                    () -> OverviewPage.render(host.health(), records, counts, clock.instant())));
         }
         switch (parts.get(0)) {
             case "events" -> {
@@ -169,9 +170,7 @@ public final class Dashboard implements AutoCloseable {
                                 + " cannot be shown: " + e.getMessage() + ".") + "<p><a href=\"/ui/jobs\">All jobs"
                                 + "</a></p>"));
                     }
-                    List<JobSnapshot> jobs = jobList.jobs();
-                    return ok("Jobs", "jobs", session, rendered.get("jobs?" + request.query(), jobs,
-                            () -> JobsPage.render(query, jobs)));
+                    return ok("Jobs", "jobs", session, jobs(request, query));
                 }
                 if (parts.size() == 2) {
                     return job(session, parts.get(1), 200, notice(request.query()));
@@ -211,6 +210,21 @@ public final class Dashboard implements AutoCloseable {
                 return notFound(session);
             }
         }
+    }
+
+    /**
+     * The list by name, as most open lists are, is cut from the host's names in order (one list until a job is added
+     * or removed) and only its page's jobs are read; a filtered or otherwise sorted list is drawn from the shared
+     * snapshot of every job.
+     */
+    private String jobs(UiRequest request, JobsQuery query) {
+        Optional<List<QName>> names = query.byNameOnly() ? host.names() : Optional.empty();
+        if (names.isPresent()) {
+            return JobsPage.render(query, query.page(names.get(), host::jobs), names.get().size(), jobList.plugins());
+        }
+        List<JobSnapshot> jobs = jobList.jobs();
+        return rendered.get("jobs?" + request.query(), jobs,
+                () -> JobsPage.render(query, query.apply(jobs), jobs.size(), jobList.plugins()));
     }
 
     private static boolean isAction(List<String> parts) {

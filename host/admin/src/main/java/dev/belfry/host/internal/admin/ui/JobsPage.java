@@ -9,7 +9,7 @@ import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.SortedSet;
 
 /** The jobs list: a filter form (a plain GET form, so it works without script), the matching page, paging links. */
 final class JobsPage {
@@ -24,12 +24,14 @@ final class JobsPage {
         return "<a href=\"/ui/jobs/" + url(qname) + "\" data-job-link=\"" + text(qname) + "\">" + text(qname) + "</a>";
     }
 
-    static String render(JobsQuery q, List<JobSnapshot> jobs) {
-        JobsQuery.Result page = q.apply(jobs);
-        TreeSet<String> plugins = new TreeSet<>();
-        for (JobSnapshot j : jobs) {
-            plugins.add(j.record().pluginId());
-        }
+    /**
+     * @param q       the query
+     * @param page    the jobs it shows
+     * @param total   how many jobs there are
+     * @param plugins the plugins that have jobs, for the filter
+     * @return the page's main part
+     */
+    static String render(JobsQuery q, JobsQuery.Result page, int total, SortedSet<String> plugins) {
         StringBuilder b = new StringBuilder(64 * 1024);
         b.append("<form method=\"get\" action=\"/ui/jobs\" id=\"jobs-filter\" class=\"filter\" role=\"search\">")
                 .append("<label for=\"filter-q\">Name contains</label>")
@@ -50,7 +52,7 @@ final class JobsPage {
                 .append("<a href=\"/ui/jobs\" id=\"filter-clear\">Clear</a></form>");
 
         b.append("<div id=\"jobs-live\" data-live><p id=\"jobs-matched\" role=\"status\">").append(page.matched())
-                .append(page.matched() == 1 ? " job matches" : " jobs match").append(" of ").append(jobs.size())
+                .append(page.matched() == 1 ? " job matches" : " jobs match").append(" of ").append(total)
                 .append(".</p>");
         b.append("<div class=\"scroll\"><table id=\"jobs-table\"><caption class=\"sr-only\">Jobs, page ")
                 .append(page.page()).append("</caption><thead><tr>");

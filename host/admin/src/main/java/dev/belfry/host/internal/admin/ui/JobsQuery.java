@@ -1,17 +1,21 @@
 package dev.belfry.host.internal.admin.ui;
 
+import dev.belfry.api.QName;
 import dev.belfry.api.schedule.Schedule;
 import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -128,6 +132,34 @@ public record JobsQuery(String plugin, String status, String type, String search
         int shown = Math.min(page, pages);
         int from = (shown - 1) * size;
         return new Result(matched.subList(from, Math.min(matched.size(), from + size)), matched.size(), shown, pages);
+    }
+
+    /** @return whether this query lists every job by name, which {@link #page} serves without reading every job */
+    public boolean byNameOnly() {
+        return plugin.isEmpty() && status.isEmpty() && type.isEmpty() && search.isEmpty() && sort.equals("name");
+    }
+
+    /**
+     * The page of a query {@link #byNameOnly() by name only}, cut from the names and only its own jobs read.
+     *
+     * @param names every job's name, in order
+     * @param read  reads the jobs of a page's names
+     * @return the page this query asks for
+     */
+    public Result page(List<QName> names, Function<List<QName>, List<JobSnapshot>> read) {
+        if (!byNameOnly()) {
+            throw new IllegalStateException("a filtered or sorted list needs every job: " + this);
+        }
+        int pages = Math.max(1, (names.size() + size - 1) / size);
+        int shown = Math.min(page, pages);
+        int from = (shown - 1) * size;
+        int to = Math.min(names.size(), from + size);
+        List<QName> cut = new ArrayList<>(desc ? names.subList(names.size() - to, names.size() - from)
+                : names.subList(from, to));
+        if (desc) {
+            Collections.reverse(cut);
+        }
+        return new Result(read.apply(cut), names.size(), shown, pages);
     }
 
     private Comparator<JobSnapshot> order() {

@@ -4,8 +4,8 @@ import static dev.belfry.host.internal.admin.ui.Html.text;
 import static dev.belfry.host.internal.admin.ui.Html.url;
 
 import dev.belfry.host.internal.Views;
-import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.engine.NextFire;
+import dev.belfry.sidecar.JobRecord;
 import dev.belfry.sidecar.JobStatus;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +24,7 @@ final class OverviewPage {
     private OverviewPage() {
     }
 
-    static String render(Map<String, Object> health, List<JobSnapshot> jobs, MinuteCounts counts, Instant now) {
+    static String render(Map<String, Object> health, List<JobRecord> jobs, MinuteCounts counts, Instant now) {
         StringBuilder b = new StringBuilder(32_768);
         b.append("<div id=\"overview-live\" data-live>");
         b.append("<p class=\"lead\">Host <strong data-testid=\"host-status\" id=\"host-status\">")
@@ -47,8 +47,8 @@ final class OverviewPage {
         b.append("</section></div>");
 
         Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
-        for (JobSnapshot j : jobs) {
-            byStatus.merge(j.record().status(), 1L, Long::sum);
+        for (JobRecord r : jobs) {
+            byStatus.merge(r.status(), 1L, Long::sum);
         }
         b.append("<section aria-labelledby=\"h-status\"><h2 id=\"h-status\">Jobs by status</h2>")
                 .append("<ul class=\"counts\" id=\"status-counts\"><li><a href=\"/ui/jobs\">all <strong>")
@@ -73,17 +73,21 @@ final class OverviewPage {
                 .append("</span> failures</p></section>");
 
         Instant horizon = now.plus(Duration.ofHours(1));
-        List<JobSnapshot> due = jobs.stream().filter(j -> Views.firesNextAt(j.record())
-                .map(at -> at.isBefore(horizon)).orElse(false)).toList();
+        int dueCount = 0;
+        for (JobRecord r : jobs) {
+            if (Views.firesNextAt(r).map(at -> at.isBefore(horizon)).orElse(false)) {
+                dueCount++;
+            }
+        }
         b.append("<section aria-labelledby=\"h-due\"><h2 id=\"h-due\">Due in the next hour</h2><p id=\"due-count\">")
-                .append(due.size()).append(due.size() == 1 ? " job fires" : " jobs fire")
+                .append(dueCount).append(dueCount == 1 ? " job fires" : " jobs fire")
                 .append(" within the hour.</p>");
-        if (!due.isEmpty()) {
+        if (dueCount > 0) {
             b.append("<table id=\"due\"><caption class=\"sr-only\">The next fires</caption><thead><tr>")
                     .append("<th scope=\"col\">When</th><th scope=\"col\">Job</th></tr></thead><tbody>");
-            for (Fire fire : nextFires(due, horizon)) {
+            for (Fire fire : nextFires(jobs, horizon)) {
                 b.append("<tr><td>").append(Fields.time(fire.at())).append("</td><td>")
-                        .append(JobsPage.link(fire.job().record().qname().toString())).append("</td></tr>");
+                        .append(JobsPage.link(fire.job().qname().toString())).append("</td></tr>");
             }
             b.append("</tbody></table>");
         }
@@ -91,20 +95,35 @@ final class OverviewPage {
         return b.toString();
     }
 
-    private record Fire(Instant at, JobSnapshot job) {
+    private record Fire(Instant at, JobRecord job) {
     }
 
-    /** The first {@link #DUE_SHOWN} fires before the horizon, in order: a job that fires often is listed often. */
-    private static List<Fire> nextFires(List<JobSnapshot> due, Instant horizon) {
-        PriorityQueue<Fire> queue = new PriorityQueue<>(Comparator.comparing(Fire::at));
-        for (JobSnapshot j : due) {
-            queue.add(new Fire(Views.firesNextAt(j.record()).orElseThrow(), j));
+    private static final Comparator<Fire> EARLIEST_FIRST = Comparator.comparing(Fire::at);
+
+    /**
+     * The first {@link #DUE_SHOWN} fires before the horizon, in order: a job that fires often is listed often. Only
+     * the jobs with the {@link #DUE_SHOWN} earliest next fires can have a fire among them, so only those are kept
+     * from the pass over every job.
+     */
+    private static List<Fire> nextFires(List<JobRecord> jobs, Instant horizon) {
+        PriorityQueue<Fire> earliest = new PriorityQueue<>(DUE_SHOWN + 1, EARLIEST_FIRST.reversed());
+        for (JobRecord r : jobs) {
+            Instant at = Views.firesNextAt(r).orElse(null);
+            if (at != null && at.isBefore(horizon)
+                    && (earliest.size() < DUE_SHOWN || at.isBefore(earliest.peek().at()))) {
+                earliest.add(new Fire(at, r));
+                if (earliest.size() > DUE_SHOWN) {
+                    earliest.poll();
+                }
+            }
         }
+        PriorityQueue<Fire> queue = new PriorityQueue<>(EARLIEST_FIRST);
+        queue.addAll(earliest);
         List<Fire> fires = new ArrayList<>(DUE_SHOWN);
         while (fires.size() < DUE_SHOWN && !queue.isEmpty()) {
             Fire fire = queue.poll();
             fires.add(fire);
-            NextFire.nextFire(fire.job().record().schedule(), fire.at()).filter(at -> at.isBefore(horizon))
+            NextFire.nextFire(fire.job().schedule(), fire.at()).filter(at -> at.isBefore(horizon))
                     .ifPresent(at -> queue.add(new Fire(at, fire.job())));
         }
         return fires;

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -365,6 +366,8 @@ class DashboardTest {
         String search = browser.get("/ui/jobs?q=JOB11").body();
         String page2 = browser.get("/ui/jobs?plugin=alpha&page=2&size=25").body();
         String desc = browser.get("/ui/jobs?sort=name&dir=desc&size=3").body();
+        String third = browser.get("/ui/jobs?page=3").body();
+        String descSecond = browser.get("/ui/jobs?dir=desc&page=2").body();
 
         assertThat(plugin).contains("60 jobs match of 120.").contains("data-job=\"beta.job001\"")
                 .doesNotContain("data-job=\"alpha.job000\"").contains("Page 1 of 2");
@@ -376,6 +379,14 @@ class DashboardTest {
                 .doesNotContain("data-job=\"alpha.job048\"").contains("id=\"page-prev\"").contains("id=\"page-next\"");
         assertThat(desc.indexOf("data-job=\"beta.job119\"")).isPositive()
                 .isLessThan(desc.indexOf("data-job=\"beta.job117\""));
+        // By name: alpha.job000 to alpha.job118, then beta.job001 to beta.job119; 50 a page.
+        assertThat(third).contains("120 jobs match of 120.").contains("Page 3 of 3")
+                .contains("data-job=\"beta.job081\"").contains("data-job=\"beta.job119\"")
+                .doesNotContain("data-job=\"beta.job079\"").doesNotContain("id=\"page-next\"");
+        assertThat(descSecond.indexOf("data-job=\"beta.job019\"")).isPositive()
+                .isLessThan(descSecond.indexOf("data-job=\"alpha.job040\""));
+        assertThat(descSecond).contains("Page 2 of 3").doesNotContain("data-job=\"beta.job021\"")
+                .doesNotContain("data-job=\"alpha.job038\"");
     }
 
     @Test
@@ -432,6 +443,40 @@ class DashboardTest {
         assertThat(due).contains("2027-03-27T12:55:00Z").doesNotContain("2027-03-27T13:00:00Z")
                 .doesNotContain("hello.tomorrow");
         assertThat(overview).contains("2 jobs fire within the hour.");
+    }
+
+    @Test
+    void shouldListTheFirstFiresOfTheHourInOrderAmongManyJobs() throws Exception {
+        host.jobs.clear();
+        Instant now = Instant.parse("2027-03-27T12:00:00Z");
+        List<String> expected = new ArrayList<>();
+        // 40 jobs firing once each at 12:01 ... 12:40, added out of order, and one every 7 minutes from 12:03.
+        for (int minute : new java.util.Random(7).ints(1, 41).distinct().limit(40).toArray()) {
+            host.add(FakeBackend.job(String.format("hello.at%02d", minute), Schedule.every(Duration.ofHours(2)),
+                    JobStatus.SCHEDULED, Optional.of(now.plus(Duration.ofMinutes(minute)))));
+        }
+        host.add(FakeBackend.job("hello.often", Schedule.every(Duration.ofMinutes(7)), JobStatus.SCHEDULED,
+                Optional.of(now.plus(Duration.ofMinutes(3)))));
+        for (int minute = 1; expected.size() < OverviewPage.DUE_SHOWN; minute++) {
+            if ((minute - 3) % 7 == 0) {
+                expected.add("hello.often"); // before the job of the same minute: ties may go either way
+            }
+            if (expected.size() < OverviewPage.DUE_SHOWN) {
+                expected.add(String.format("hello.at%02d", minute));
+            }
+        }
+        logIn("viewer");
+
+        String overview = browser.get("/ui/").body();
+        String due = overview.substring(overview.indexOf("<table id=\"due\""), overview.indexOf("</table>",
+                overview.indexOf("<table id=\"due\"")));
+        List<String> listed = java.util.regex.Pattern.compile("data-job-link=\"([^\"]+)\"").matcher(due).results()
+                .map(m -> m.group(1)).toList();
+
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(listed.stream().filter(j -> !j.equals("hello.often")).toList())
+                .isEqualTo(expected.stream().filter(j -> !j.equals("hello.often")).toList());
+        assertThat(overview).contains("41 jobs fire within the hour.");
     }
 
     private static String row(String page, String qname) {

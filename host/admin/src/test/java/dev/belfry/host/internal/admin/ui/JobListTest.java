@@ -50,4 +50,19 @@ class JobListTest {
 
         assertThat(list.jobs()).hasSize(1);
     }
+
+    @Test
+    void shouldShareTheRecordsAndThePluginsWithJobsLikeTheSnapshot() {
+        host.add(FakeBackend.job("b.one", Schedule.manual(), JobStatus.IDLE, Optional.empty()));
+        assertThat(list.plugins()).containsExactly("b");
+        host.add(FakeBackend.job("a.two", Schedule.manual(), JobStatus.IDLE, Optional.empty()));
+
+        assertThat(list.records()).hasSize(1);
+        assertThat(list.plugins()).containsExactly("b");
+        nanos.addAndGet(JobList.FRESH.toNanos());
+        assertThat(list.plugins()).containsExactly("a", "b");
+        host.add(FakeBackend.job("c.three", Schedule.manual(), JobStatus.IDLE, Optional.empty()));
+        list.changed();
+        assertThat(list.records()).hasSize(3);
+    }
 }
