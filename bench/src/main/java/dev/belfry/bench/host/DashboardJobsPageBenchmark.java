@@ -2,6 +2,7 @@ package dev.belfry.bench.host;
 
 import dev.belfry.api.QName;
 import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.JobsAtAGlance;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.admin.ui.Dashboard;
 import dev.belfry.host.internal.admin.ui.EventHub;
@@ -20,7 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import dev.belfry.sidecar.JobRecord;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -130,8 +131,8 @@ public class DashboardJobsPageBenchmark {
         }
 
         @Override
-        public List<JobRecord> records() {
-            return engine.records();
+        public JobsAtAGlance atAGlance(Instant horizon, int max) {
+            return new JobsAtAGlance(engine.jobsByStatus(), engine.upcomingFires(horizon, max));
         }
 
         @Override

@@ -6,6 +6,7 @@ import dev.belfry.host.internal.ApplicationJobs;
 import dev.belfry.host.internal.BuildVersion;
 import dev.belfry.host.internal.Seams;
 import dev.belfry.host.internal.SteppedHosts;
+import dev.belfry.host.internal.JobsAtAGlance;
 import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.engine.Engine;
 import dev.belfry.host.internal.engine.EngineSettings;
@@ -820,8 +821,11 @@ public final class Host implements AutoCloseable {
         }
 
         @Override
-        public List<JobRecord> records() {
-            return shared == null ? engine.records() : jobSnapshots().stream().map(JobSnapshot::record).toList();
+        public JobsAtAGlance atAGlance(Instant horizon, int max) {
+            if (shared != null) {
+                return JobsAtAGlance.of(jobSnapshots().stream().map(JobSnapshot::record).toList(), horizon, max);
+            }
+            return new JobsAtAGlance(engine.jobsByStatus(), engine.upcomingFires(horizon, max));
         }
 
         @Override

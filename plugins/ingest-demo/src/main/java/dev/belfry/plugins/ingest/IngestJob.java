@@ -11,11 +11,26 @@ import org.pf4j.Extension;
 /**
  * An incremental ingest: each run reads the next batch of records after its watermark, reports progress as it
  * goes, and saves the new watermark in its checkpoint, so a restart or a plugin upgrade resumes where it stopped.
- * Every fifth batch it schedules a one-off compaction, a dynamic job, half a minute later.
+ * Every fifth batch it schedules a one-off compaction, a dynamic job, half a minute later. Reading a record takes a
+ * moment (a pause stands in for the source), so a run lasts about 3 s and its progress shows in the dashboard.
  */
 @Extension
 public class IngestJob implements BackgroundJob {
     static final int BATCH = 100;
+    /** How long reading one record takes. */
+    static final Duration READ_TIME = Duration.ofMillis(30);
+
+    private final Duration readTime;
+
+    /** The job as the host loads it. */
+    public IngestJob() {
+        this(READ_TIME);
+    }
+
+    /** @param readTime how long reading one record takes (tests: none) */
+    IngestJob(Duration readTime) {
+        this.readTime = readTime;
+    }
 
     @Override
     public JobSpec spec() {
@@ -24,11 +39,12 @@ public class IngestJob implements BackgroundJob {
     }
 
     @Override
-    public void run(JobContext context) {
+    public void run(JobContext context) throws InterruptedException {
         Watermark from = Watermark.parse(context.checkpoint());
         long to = from.watermark() + BATCH;
         for (long id = from.watermark() + 1; id <= to; id++) {
             context.throwIfCancelled();
+            Thread.sleep(readTime.toMillis());
             if (id % 10 == 0) {
                 context.progress((double) (id - from.watermark()) / BATCH, "record " + id);
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.belfry.test.FakeJobContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
@@ -11,11 +12,11 @@ import org.junit.jupiter.api.Test;
 class IngestJobTest {
 
     @Test
-    void shouldIngestTheBatchAfterItsWatermarkAndSaveTheNewOne() {
+    void shouldIngestTheBatchAfterItsWatermarkAndSaveTheNewOne() throws Exception {
         FakeJobContext context = FakeJobContext.of("ingest-demo.ingest")
                 .checkpoint("{\"watermark\":200,\"batches\":2}");
 
-        new IngestJob().run(context);
+        new IngestJob(Duration.ZERO).run(context);
 
         assertThat(context.savedCheckpoints()).containsExactly("{\"watermark\":300,\"batches\":3}");
         assertThat(context.progressReports()).hasSize(10);
@@ -25,12 +26,12 @@ class IngestJobTest {
     }
 
     @Test
-    void shouldScheduleACompactionHalfAMinuteAfterEveryFifthBatch() {
+    void shouldScheduleACompactionHalfAMinuteAfterEveryFifthBatch() throws Exception {
         Instant fired = Instant.parse("2026-06-01T12:00:00Z");
         FakeJobContext context = FakeJobContext.of("ingest-demo.ingest").scheduledFor(fired)
                 .checkpoint("{\"watermark\":400,\"batches\":4}");
 
-        new IngestJob().run(context);
+        new IngestJob(Duration.ZERO).run(context);
 
         assertThat(context.schedulerCalls().calls()).containsExactly("replace compact");
         CompactJob compact = (CompactJob) context.schedulerCalls().job("compact").orElseThrow();
@@ -42,7 +43,7 @@ class IngestJobTest {
         FakeJobContext context = FakeJobContext.of("ingest-demo.ingest").checkpoint("{\"watermark\":0,\"batches\":0}");
         context.cancel();
 
-        assertThatThrownBy(() -> new IngestJob().run(context)).isInstanceOf(CancellationException.class);
+        assertThatThrownBy(() -> new IngestJob(Duration.ZERO).run(context)).isInstanceOf(CancellationException.class);
         assertThat(context.savedCheckpoints()).isEmpty();
     }
 }

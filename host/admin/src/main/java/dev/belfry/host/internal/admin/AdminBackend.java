@@ -3,9 +3,10 @@ package dev.belfry.host.internal.admin;
 import dev.belfry.api.QName;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.JobsAtAGlance;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
-import dev.belfry.sidecar.JobRecord;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,11 +18,13 @@ public interface AdminBackend {
     List<JobSnapshot> jobs();
 
     /**
-     * @return every job's record, in no order: what counts and next fires need, cheaper to take than {@link #jobs()}
-     *         on a host whose own engine has them
+     * @param horizon only fires before this
+     * @param max     how many fires at most
+     * @return the jobs counted by status and their first fires before the horizon; a host on its own has them without
+     *         reading every job
      */
-    default List<JobRecord> records() {
-        return jobs().stream().map(JobSnapshot::record).toList();
+    default JobsAtAGlance atAGlance(Instant horizon, int max) {
+        return JobsAtAGlance.of(jobs().stream().map(JobSnapshot::record).toList(), horizon, max);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.belfry.host.internal.admin;
 import dev.belfry.api.QName;
 import dev.belfry.host.HostStartException;
 import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.JobsAtAGlance;
 import dev.belfry.host.internal.Views;
 import dev.belfry.host.internal.admin.ui.Dashboard;
 import dev.belfry.host.internal.admin.ui.EventHub;
@@ -16,10 +17,11 @@ import dev.belfry.host.internal.module.ModuleFactory;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
 import dev.belfry.host.internal.module.PluginNode;
 import dev.belfry.sidecar.JobRecord;
-import java.time.Duration;
 import dev.belfry.sidecar.JobStatus;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,6 +126,13 @@ public final class AdminHostModule implements ModuleFactory {
         }
 
         @Override
+        public void runProgressed(QName job, long runId, double fraction, String message) {
+            if (events != null) {
+                events.progress(job.toString(), runId, fraction, message);
+            }
+        }
+
+        @Override
         public void jobChanged(JobRecord record) {
             if (events != null) {
                 events.publish("job", record.qname().toString(), record.status().jsonName());
@@ -178,8 +187,8 @@ public final class AdminHostModule implements ModuleFactory {
         }
 
         @Override
-        public List<JobRecord> records() {
-            return host.records();
+        public JobsAtAGlance atAGlance(Instant horizon, int max) {
+            return host.atAGlance(horizon, max);
         }
 
         @Override

@@ -196,6 +196,42 @@ class DashboardBrowserTest {
 
     @Test
     @Order(2)
+    void shouldMoveARunningRunsProgressBarWithoutReloadingThePage() throws Exception {
+        // given: an operator on the page of the ingest job, whose runs take about 3 s and report progress as they go
+        logIn();
+        driver.get(host.adminUrl().resolve("/ui/jobs/ingest-demo.ingest").toString());
+        waitFor(By.id("job-fields"));
+        waitLive();
+        ((JavascriptExecutor) driver).executeScript("window.belfryTestMarker = 'not reloaded';");
+
+        // when: a run starts (the job fires every 15 s after the last run ends)
+        String[] first = new String[1];
+        waitUntil("a running run with its progress bar", () -> {
+            first[0] = progress();
+            return first[0] != null;
+        });
+
+        // then: the bar of the same run moves, with the page still the one that was loaded
+        waitUntil("the progress bar of run " + first[0] + " to move", () -> {
+            String now = progress();
+            return now != null && now.startsWith(first[0].substring(0, first[0].indexOf(' ') + 1))
+                    && !now.equals(first[0]);
+        });
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.belfryTestMarker;"))
+                .isEqualTo("not reloaded");
+        assertThat(driver.findElement(By.cssSelector("[data-run] [data-field='message']")).getText())
+                .startsWith("record ");
+        check("job-running");
+    }
+
+    /** @return the running run's id and its bar's value ("7 40"), or null when no run shows */
+    private String progress() {
+        return (String) ((JavascriptExecutor) driver).executeScript("const bar = document.querySelector("
+                + "'[data-run] progress'); return bar ? bar.closest('[data-run]').dataset.run + ' ' + bar.value : null;");
+    }
+
+    @Test
+    @Order(3)
     void shouldBeReadableOnAPhoneInTheDarkAndUsableFromTheKeyboard() throws Exception {
         // given: an operator on a phone-sized window whose system prefers dark colours
         logIn();
@@ -236,7 +272,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void shouldShowAViewerEverythingAndLetThemDoNothing() throws Exception {
         // given: a viewer logged in with belfry dashboard --viewer
         logIn("--viewer");

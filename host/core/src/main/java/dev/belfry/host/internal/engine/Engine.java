@@ -42,6 +42,7 @@ public final class Engine implements AutoCloseable {
 
     private final EngineLock lock = new EngineLock();
     private final JobTable table;
+    private final TimerHeap timers;
     private final RunDispatcher dispatcher;
     private final PluginJobs plugins;
     private final Operations operations;
@@ -49,6 +50,7 @@ public final class Engine implements AutoCloseable {
     private final Shutdown shutdown;
     private final Map<String, NamespacedScheduler> schedulers = new ConcurrentHashMap<>();
     private final RunAround around;
+    private final EngineListener listener;
     /** The namespaces whose code is attached: started plugins and application registrations. */
     private final Set<String> withCode = ConcurrentHashMap.newKeySet();
     private volatile ElsewhereOperations forwarder;
@@ -80,6 +82,7 @@ public final class Engine implements AutoCloseable {
                   DoubleSupplier random, ScheduleValidator validator, EngineListener listener, RunAround around) {
         Objects.requireNonNull(around, "around");
         this.around = around;
+        this.listener = listener;
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(claim, "claim");
@@ -88,7 +91,7 @@ public final class Engine implements AutoCloseable {
         Objects.requireNonNull(random, "random");
         Objects.requireNonNull(validator, "validator");
         Objects.requireNonNull(listener, "listener");
-        TimerHeap timers = new TimerHeap(lock);
+        this.timers = new TimerHeap(lock);
         Arming arming = new Arming(timers, settings, claim.claimAhead());
         this.table = new JobTable(lock, sink);
         this.dispatcher = new RunDispatcher(this, lock, clock, table, timers, arming, claim, executor, settings,
@@ -370,6 +373,11 @@ public final class Engine implements AutoCloseable {
         return dispatcher.startNotDurable(run, cause);
     }
 
+    /** Tells the listener of a run's progress report, on the run's thread (no lock: nothing in the engine changes). */
+    void progressed(Run run) {
+        listener.runProgressed(run.slot.qname, run.id, run.progressFraction(), run.progressMessage());
+    }
+
     /** See {@link RunDispatcher#runFinished}. */
     Run runFinished(Run run, Throwable failure) {
         return dispatcher.runFinished(run, failure);
@@ -466,34 +474,6 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * @return every job's committed record, in no order: for counts and next fires, cheaper than {@link #jobs()} (no
-     *         copy of the running runs, no sort), taken in parts as it is
-     */
-    public List<JobRecord> records() {
-        List<JobSlot> slots;
-        lock.lock();
-        try {
-            slots = table.slots();
-        } finally {
-            lock.unlock();
-        }
-        List<JobRecord> records = new ArrayList<>(slots.size());
-        for (int from = 0; from < slots.size(); from += SNAPSHOT_PART) {
-            lock.lock();
-            try {
-                for (JobSlot slot : slots.subList(from, Math.min(slots.size(), from + SNAPSHOT_PART))) {
-                    if (table.holds(slot)) {
-                        records.add(slot.record());
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        return Collections.unmodifiableList(records);
-    }
-
-    /**
      * @return every job's name in order; the same list until a job is added or removed, so that a page of a long list
      *         costs what it shows
      */
@@ -544,6 +524,25 @@ public final class Engine implements AutoCloseable {
             lock.unlock();
         }
         return out;
+    }
+
+    /**
+     * @param horizon only fires before this
+     * @param max     how many at most
+     * @return the first fires before the horizon, in order, read off the top of the engine's timers (not from every
+     *         job): a job that fires often is listed as often
+     */
+    public List<UpcomingFires.Fire> upcomingFires(Instant horizon, int max) {
+        List<UpcomingFires.Next> next = new ArrayList<>(max);
+        lock.lock();
+        try {
+            for (Timer t : timers.earliestFires(max, horizon)) {
+                next.add(new UpcomingFires.Next(t.instant, t.slot.qname, t.slot.record().schedule()));
+            }
+        } finally {
+            lock.unlock();
+        }
+        return UpcomingFires.merge(next, horizon, max);
     }
 
     /** @return how many jobs have each status */

@@ -30,6 +30,18 @@ public interface EngineListener {
     }
 
     /**
+     * A run reported its progress. Called on the run's own thread, without the engine's lock, as often as the job's
+     * code reports: implementations must be quick and keep at most the latest report.
+     *
+     * @param job      the job
+     * @param runId    the run
+     * @param fraction how far it is, 0 to 1
+     * @param message  what it says it is doing, or empty
+     */
+    default void runProgressed(QName job, long runId, double fraction, String message) {
+    }
+
+    /**
      * @param job         a job whose fires were missed (the host was down, or the job paused, past the threshold)
      * @param firstMissed the first fire missed
      * @param missed      how many were missed

@@ -315,6 +315,7 @@ final class Run implements JobContext {
             progress = Math.max(0.0, Math.min(1.0, fraction));
         }
         progressMessage = message == null ? "" : message;
+        engine.progressed(this);
     }
 
     @Override

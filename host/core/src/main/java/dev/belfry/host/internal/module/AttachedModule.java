@@ -42,6 +42,17 @@ public interface AttachedModule extends AutoCloseable {
     }
 
     /**
+     * A run reported its progress, on the run's own thread; as often as the job's code reports, so quick.
+     *
+     * @param job      the job
+     * @param runId    the run
+     * @param fraction how far it is, 0 to 1
+     * @param message  what it says it is doing, or empty
+     */
+    default void runProgressed(QName job, long runId, double fraction, String message) {
+    }
+
+    /**
      * Called on a run's own thread just before its code runs, outside the engine's lock: what the module makes
      * current for the code (a trace span). Must be quick and must not throw.
      *

@@ -145,6 +145,13 @@ public final class ChangeFanOut implements StateSink, EngineListener, RunAround 
     }
 
     @Override
+    public void runProgressed(QName job, long runId, double fraction, String message) {
+        for (AttachedModule m : modules) {
+            m.runProgressed(job, runId, fraction, message);
+        }
+    }
+
+    @Override
     public void misfired(QName job, Instant firstMissed, long missed, int toRun) {
         tell("jobMisfired", l -> l.jobMisfired(job, firstMissed, missed, toRun));
     }

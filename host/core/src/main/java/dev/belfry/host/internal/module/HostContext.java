@@ -2,6 +2,7 @@ package dev.belfry.host.internal.module;
 
 import dev.belfry.api.QName;
 import dev.belfry.host.TriggerOutcome;
+import dev.belfry.host.internal.JobsAtAGlance;
 import dev.belfry.host.internal.engine.EngineStats;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.plugins.PluginSupervisor;
@@ -33,8 +34,13 @@ public interface HostContext {
     /** @param qname a job @return the job, if it exists */
     Optional<JobSnapshot> job(QName qname);
 
-    /** @return every job's record, in no order: cheaper than {@link #jobs()} where only the records count */
-    List<JobRecord> records();
+    /**
+     * @param horizon only fires before this
+     * @param max     how many fires at most
+     * @return the jobs as {@link #jobs()} lists them, counted by status, and their first fires before the horizon;
+     *         on a host on its own from what the engine keeps, without reading every job
+     */
+    JobsAtAGlance atAGlance(Instant horizon, int max);
 
     /**
      * @return every job's name in order, the same list until a job is added or removed; empty in a cluster, where

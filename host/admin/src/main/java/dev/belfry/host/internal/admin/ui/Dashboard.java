@@ -9,7 +9,6 @@ import dev.belfry.host.StoreUnavailableException;
 import dev.belfry.host.internal.admin.AdminBackend;
 import dev.belfry.host.internal.engine.JobSnapshot;
 import dev.belfry.host.internal.state.SmallFiles;
-import dev.belfry.sidecar.JobRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +19,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Base64;
@@ -28,7 +29,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +54,11 @@ public final class Dashboard implements AutoCloseable {
     public static final String COOKIE = "belfry_session";
 
     private final AdminBackend host;
-    private final JobList jobList;
+    /** Every job, for the lists filtered or sorted otherwise than by name. */
+    private final Shared<List<JobSnapshot>> jobs;
+    private final Shared<String> overview;
+    /** The plugins of the last list of names the host gave (the same list until a job is added or removed). */
+    private volatile PluginsOf pluginsOf;
     private final Clock clock;
     private final Sessions sessions;
     private final MinuteCounts counts;
@@ -72,7 +80,8 @@ public final class Dashboard implements AutoCloseable {
      */
     public Dashboard(AdminBackend host, Clock clock, MinuteCounts counts, EventHub events, String viewerToken) {
         this.host = host;
-        this.jobList = new JobList(host, System::nanoTime, events::busy);
+        this.jobs = new Shared<>(host::jobs, System::nanoTime, events::busy);
+        this.overview = new Shared<>(this::drawOverview, System::nanoTime, events::busy);
         this.clock = clock;
         this.sessions = new Sessions(clock);
         this.counts = counts;
@@ -152,9 +161,7 @@ public final class Dashboard implements AutoCloseable {
                     .with("Allow", "POST");
         }
         if (parts.isEmpty()) {
-            List<JobRecord> records = jobList.records();
-            return ok("Overview", "overview", session, rendered.get("overview", records,
-                    () -> OverviewPage.render(host.health(), records, counts, clock.instant())));
+            return ok("Overview", "overview", session, overview.get());
         }
         switch (parts.get(0)) {
             case "events" -> {
@@ -220,11 +227,33 @@ public final class Dashboard implements AutoCloseable {
     private String jobs(UiRequest request, JobsQuery query) {
         Optional<List<QName>> names = query.byNameOnly() ? host.names() : Optional.empty();
         if (names.isPresent()) {
-            return JobsPage.render(query, query.page(names.get(), host::jobs), names.get().size(), jobList.plugins());
+            return JobsPage.render(query, query.page(names.get(), host::jobs), names.get().size(),
+                    plugins(names.get()));
         }
-        List<JobSnapshot> jobs = jobList.jobs();
-        return rendered.get("jobs?" + request.query(), jobs,
-                () -> JobsPage.render(query, query.apply(jobs), jobs.size(), jobList.plugins()));
+        List<JobSnapshot> all = jobs.get();
+        return rendered.get("jobs?" + request.query(), all, () -> JobsPage.render(query, query.apply(all), all.size(),
+                all.stream().map(j -> j.record().pluginId()).collect(Collectors.toCollection(TreeSet::new))));
+    }
+
+    private record PluginsOf(List<QName> names, SortedSet<String> plugins) {
+    }
+
+    /** @return the plugins of these jobs, worked out once per list of names */
+    private SortedSet<String> plugins(List<QName> names) {
+        PluginsOf known = pluginsOf;
+        if (known == null || known.names() != names) {
+            known = new PluginsOf(names, names.stream().map(QName::namespace)
+                    .collect(Collectors.toCollection(TreeSet::new)));
+            pluginsOf = known;
+        }
+        return known.plugins();
+    }
+
+    /** The overview reads no job one by one: the host's counts by status and the top of its timers. */
+    private String drawOverview() {
+        Instant now = clock.instant();
+        return OverviewPage.render(host.health(), host.atAGlance(now.plus(Duration.ofHours(1)),
+                OverviewPage.DUE_SHOWN), counts, now);
     }
 
     private static boolean isAction(List<String> parts) {
@@ -255,7 +284,8 @@ public final class Dashboard implements AutoCloseable {
         try {
             return act(session, parts);
         } finally {
-            jobList.changed(); // once the action is done: the next list shows its effect
+            jobs.changed(); // once the action is done: the next page shows its effect
+            overview.changed();
         }
     }
 

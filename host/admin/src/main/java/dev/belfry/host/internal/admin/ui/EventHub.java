@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -63,6 +65,8 @@ public final class EventHub implements AutoCloseable {
     /** Guards {@link #pending} and {@link #overflowed}; everything else is guarded by the hub itself. */
     private final Object changes = new Object();
     private List<Change> pending = new ArrayList<>();
+    /** The latest progress report of each run since the last batch, by run and job. */
+    private Map<String, String> progress = new LinkedHashMap<>();
     private boolean overflowed;
     /** When the last "many changes" reset went out ({@link System#nanoTime()}), or 0 before the first. */
     private volatile long manyChangesAt;
@@ -101,6 +105,27 @@ public final class EventHub implements AutoCloseable {
                 return;
             }
             pending.add(new Change(type, job, detail));
+        }
+    }
+
+    /**
+     * Records a run's progress report; only the latest of each run goes out with the next batch, as a
+     * {@code progress} event without an id: it is not replayed (a page that reconnects draws the run afresh) and does
+     * not make a page reload (app.js moves the run's bar).
+     *
+     * @param job      the job
+     * @param runId    the run
+     * @param fraction how far it is, 0 to 1
+     * @param message  what it says it is doing
+     */
+    public void progress(String job, long runId, double fraction, String message) {
+        int percent = (int) Math.round(Math.max(0, Math.min(1, fraction)) * 100);
+        synchronized (changes) {
+            String key = runId + " " + job;
+            if (progress.size() < MAX_BATCH || progress.containsKey(key)) {
+                progress.put(key, "{\"job\":" + quote(job) + ",\"run\":" + runId + ",\"percent\":" + percent
+                        + ",\"message\":" + quote(message) + "}");
+            }
         }
     }
 
@@ -190,14 +215,17 @@ public final class EventHub implements AutoCloseable {
     void flush() {
         List<Change> taken;
         boolean tooMany;
+        Map<String, String> reports;
         synchronized (changes) {
-            if (pending.isEmpty() && !overflowed) {
+            if (pending.isEmpty() && !overflowed && progress.isEmpty()) {
                 return;
             }
             taken = pending;
             tooMany = overflowed;
+            reports = progress;
             pending = new ArrayList<>();
             overflowed = false;
+            progress = new LinkedHashMap<>();
         }
         synchronized (this) {
             StringBuilder batch = new StringBuilder();
@@ -210,6 +238,7 @@ public final class EventHub implements AutoCloseable {
                     batch.append(new String(event(c.type(), c.json()).bytes(), StandardCharsets.UTF_8));
                 }
             }
+            reports.values().forEach(data -> batch.append("event: progress\ndata: ").append(data).append("\n\n"));
             sendAll(batch.toString().getBytes(StandardCharsets.UTF_8));
         }
     }

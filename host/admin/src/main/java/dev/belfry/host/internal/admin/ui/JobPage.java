@@ -75,7 +75,8 @@ final class JobPage {
                     .append(run.id()).append("\">Run ").append(run.id()).append(", attempt ").append(run.attempt())
                     .append(", started ").append(Fields.time(run.firedAt())).append("</label> <progress id=\"progress-")
                     .append(run.id()).append("\" max=\"100\" value=\"").append(percent).append("\">").append(percent)
-                    .append("%</progress> <span>").append(percent).append("%</span> <span class=\"muted\">")
+                    .append("%</progress> <span data-field=\"percent\">").append(percent)
+                    .append("%</span> <span class=\"muted\" data-field=\"message\">")
                     .append(text(run.message())).append("</span></div>");
         }
         b.append("</section>");

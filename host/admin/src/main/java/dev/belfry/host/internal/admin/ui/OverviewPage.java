@@ -3,18 +3,12 @@ package dev.belfry.host.internal.admin.ui;
 import static dev.belfry.host.internal.admin.ui.Html.text;
 import static dev.belfry.host.internal.admin.ui.Html.url;
 
-import dev.belfry.host.internal.Views;
-import dev.belfry.host.internal.engine.NextFire;
-import dev.belfry.sidecar.JobRecord;
+import dev.belfry.host.internal.JobsAtAGlance;
+import dev.belfry.host.internal.engine.UpcomingFires;
 import dev.belfry.sidecar.JobStatus;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 
 /** The overview: the host's health by part, jobs by status, runs and lag over time, what fires next. */
 final class OverviewPage {
@@ -24,7 +18,14 @@ final class OverviewPage {
     private OverviewPage() {
     }
 
-    static String render(Map<String, Object> health, List<JobRecord> jobs, MinuteCounts counts, Instant now) {
+    /**
+     * @param health what the host says of its parts
+     * @param jobs   the jobs by status and their first {@link #DUE_SHOWN} fires within the hour
+     * @param counts runs per minute
+     * @param now    the present
+     * @return the page's main part
+     */
+    static String render(Map<String, Object> health, JobsAtAGlance jobs, MinuteCounts counts, Instant now) {
         StringBuilder b = new StringBuilder(32_768);
         b.append("<div id=\"overview-live\" data-live>");
         b.append("<p class=\"lead\">Host <strong data-testid=\"host-status\" id=\"host-status\">")
@@ -46,17 +47,13 @@ final class OverviewPage {
         }
         b.append("</section></div>");
 
-        Map<JobStatus, Long> byStatus = new EnumMap<>(JobStatus.class);
-        for (JobRecord r : jobs) {
-            byStatus.merge(r.status(), 1L, Long::sum);
-        }
         b.append("<section aria-labelledby=\"h-status\"><h2 id=\"h-status\">Jobs by status</h2>")
                 .append("<ul class=\"counts\" id=\"status-counts\"><li><a href=\"/ui/jobs\">all <strong>")
-                .append(jobs.size()).append("</strong></a></li>");
+                .append(jobs.total()).append("</strong></a></li>");
         for (JobStatus s : JobStatus.values()) {
             b.append("<li><a href=\"/ui/jobs?status=").append(url(s.jsonName())).append("\" data-status=\"")
                     .append(s.jsonName()).append("\">").append(Fields.status(s.jsonName())).append(" <strong>")
-                    .append(byStatus.getOrDefault(s, 0L)).append("</strong></a></li>");
+                    .append(jobs.byStatus().getOrDefault(s, 0)).append("</strong></a></li>");
         }
         b.append("</ul></section>");
 
@@ -72,61 +69,23 @@ final class OverviewPage {
                 .append("<p class=\"legend\"><span class=\"key key-run\"></span> runs <span class=\"key key-fail\">")
                 .append("</span> failures</p></section>");
 
-        Instant horizon = now.plus(Duration.ofHours(1));
-        int dueCount = 0;
-        for (JobRecord r : jobs) {
-            if (Views.firesNextAt(r).map(at -> at.isBefore(horizon)).orElse(false)) {
-                dueCount++;
-            }
-        }
+        List<UpcomingFires.Fire> due = jobs.upcoming();
         b.append("<section aria-labelledby=\"h-due\"><h2 id=\"h-due\">Due in the next hour</h2><p id=\"due-count\">")
-                .append(dueCount).append(dueCount == 1 ? " job fires" : " jobs fire")
-                .append(" within the hour.</p>");
-        if (dueCount > 0) {
+                .append(due.isEmpty() ? "Nothing fires within the hour." : due.size() == 1 ? "One fire within the hour:"
+                        : due.size() < DUE_SHOWN ? "All " + due.size() + " fires within the hour:"
+                        : "The first " + DUE_SHOWN + " fires within the hour:")
+                .append("</p>");
+        if (!due.isEmpty()) {
             b.append("<table id=\"due\"><caption class=\"sr-only\">The next fires</caption><thead><tr>")
                     .append("<th scope=\"col\">When</th><th scope=\"col\">Job</th></tr></thead><tbody>");
-            for (Fire fire : nextFires(jobs, horizon)) {
+            for (UpcomingFires.Fire fire : due) {
                 b.append("<tr><td>").append(Fields.time(fire.at())).append("</td><td>")
-                        .append(JobsPage.link(fire.job().qname().toString())).append("</td></tr>");
+                        .append(JobsPage.link(fire.job().toString())).append("</td></tr>");
             }
             b.append("</tbody></table>");
         }
         b.append("</section></div>");
         return b.toString();
-    }
-
-    private record Fire(Instant at, JobRecord job) {
-    }
-
-    private static final Comparator<Fire> EARLIEST_FIRST = Comparator.comparing(Fire::at);
-
-    /**
-     * The first {@link #DUE_SHOWN} fires before the horizon, in order: a job that fires often is listed often. Only
-     * the jobs with the {@link #DUE_SHOWN} earliest next fires can have a fire among them, so only those are kept
-     * from the pass over every job.
-     */
-    private static List<Fire> nextFires(List<JobRecord> jobs, Instant horizon) {
-        PriorityQueue<Fire> earliest = new PriorityQueue<>(DUE_SHOWN + 1, EARLIEST_FIRST.reversed());
-        for (JobRecord r : jobs) {
-            Instant at = Views.firesNextAt(r).orElse(null);
-            if (at != null && at.isBefore(horizon)
-                    && (earliest.size() < DUE_SHOWN || at.isBefore(earliest.peek().at()))) {
-                earliest.add(new Fire(at, r));
-                if (earliest.size() > DUE_SHOWN) {
-                    earliest.poll();
-                }
-            }
-        }
-        PriorityQueue<Fire> queue = new PriorityQueue<>(EARLIEST_FIRST);
-        queue.addAll(earliest);
-        List<Fire> fires = new ArrayList<>(DUE_SHOWN);
-        while (fires.size() < DUE_SHOWN && !queue.isEmpty()) {
-            Fire fire = queue.poll();
-            fires.add(fire);
-            NextFire.nextFire(fire.job().schedule(), fire.at()).filter(at -> at.isBefore(horizon))
-                    .ifPresent(at -> queue.add(new Fire(at, fire.job())));
-        }
-        return fires;
     }
 
     private static String title(String part) {

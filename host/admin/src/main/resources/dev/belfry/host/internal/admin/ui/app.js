@@ -3,8 +3,8 @@
 // 2 s, every 15 s while the host reports more changes than a page can show (a "reset" for many changes), none while
 // the tab is hidden (one on return), and a job's page only for changes of its own job. After a reconnect the browser
 // sends Last-Event-ID and the server replays what was missed, or sends "reset", which refreshes too: a page left
-// open for hours stays correct. A page showing a running run's progress bar reloads every 2 s while the run lasts:
-// progress is not an event.
+// open for hours stays correct. A run's progress reports arrive as "progress" events (the latest of each run, a few
+// times a second at most) and move its bar in place, without a reload.
 
 const status = document.getElementById('live-status');
 const regions = () => Array.from(document.querySelectorAll('[data-live][id]'));
@@ -72,7 +72,6 @@ async function refresh() {
       }
       document.dispatchEvent(new CustomEvent('belfry:refreshed'));
     }
-    followProgress();
   } catch (e) {
     setStatus('offline', false);
   } finally {
@@ -83,11 +82,22 @@ async function refresh() {
   }
 }
 
-function followProgress() {
-  if (document.querySelector('[data-live] progress')) {
-    wanted = true;
-    schedule(GAP);
+function progressed(event) {
+  let report;
+  try {
+    report = JSON.parse(event.data);
+  } catch (e) {
+    return;
   }
+  const bar = document.getElementById('progress-' + Number(report.run));
+  const run = bar?.closest('[data-run]');
+  if (!run || (ownJob && report.job !== ownJob)) {
+    return;
+  }
+  bar.value = report.percent;
+  bar.textContent = report.percent + '%';
+  run.querySelector('[data-field="percent"]').textContent = report.percent + '%';
+  run.querySelector('[data-field="message"]').textContent = report.message;
 }
 
 function changed(event) {
@@ -147,11 +157,11 @@ function listen() {
   for (const type of ['job', 'run', 'plugins', 'reset']) {
     source.addEventListener(type, changed);
   }
+  source.addEventListener('progress', progressed);
 }
 
 if (regions().length > 0 && 'EventSource' in window) {
   listen();
-  followProgress();
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && wanted) {
       refresh();

@@ -58,6 +58,25 @@ class EventHubTest {
     }
 
     @Test
+    void shouldSendOnlyTheLatestProgressOfEachRunWithoutAnIdAndNotReplayIt() {
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty());
+
+        hub.publish("job", "a.b", "running");
+        hub.progress("a.b", 7, 0.1, "record 10");
+        hub.progress("a.c", 8, 0.5, "half");
+        hub.progress("a.b", 7, 0.257, "record \"26\"");
+        hub.flush();
+        Recorder back = new Recorder();
+        hub.open(back, Optional.of(0L));
+
+        assertThat(page.got.get(1)).isEqualTo("id: 1\nevent: job\ndata: {\"job\":\"a.b\",\"detail\":\"running\"}\n\n"
+                + "event: progress\ndata: {\"job\":\"a.b\",\"run\":7,\"percent\":26,\"message\":\"record \\\"26\\\"\"}\n\n"
+                + "event: progress\ndata: {\"job\":\"a.c\",\"run\":8,\"percent\":50,\"message\":\"half\"}\n\n");
+        assertThat(back.got.get(0)).contains("id: 1\n").doesNotContain("progress");
+    }
+
+    @Test
     void shouldReplayWhatAReconnectingPageMissedAndResetWhenTooMuchWasMissed() {
         hub.publish("job", "a.b", "running");
         hub.flush();
