@@ -252,6 +252,20 @@ class DashboardBrowserTest {
         assertThat(overflow).as("horizontal overflow in px").isLessThanOrEqualTo(0L);
         check("jobs-phone-dark");
 
+        // when: they open the graph
+        driver.get(host.adminUrl().resolve("/ui/graph").toString());
+        waitFor(By.id("graph"));
+
+        // then: its labels are as large as on a laptop (the drawing scrolls sideways), the page no wider than the screen
+        Number label = (Number) driver.executeScript(
+                "return parseFloat(getComputedStyle(document.querySelector('#graph text')).fontSize)"
+                        + " * document.getElementById('graph').getBoundingClientRect().width / 700;");
+        assertThat(label.doubleValue()).as("graph label size in px").isGreaterThanOrEqualTo(12.0);
+        assertThat((Long) driver.executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"))
+                .as("horizontal overflow of the graph page in px").isLessThanOrEqualTo(0L);
+        check("graph-phone-dark");
+
         // when: they use the keyboard from the top of the page
         driver.get(host.adminUrl().resolve("/ui/").toString());
         waitFor(By.id("main"));

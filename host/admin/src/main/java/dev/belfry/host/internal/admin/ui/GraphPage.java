@@ -46,7 +46,9 @@ final class GraphPage {
                     ? l.stream().map(d -> dependencyId(String.valueOf(d))).toList() : List.of());
         }
         StringBuilder b = new StringBuilder(16 * 1024).append("<div id=\"graph-live\" data-live>");
-        b.append(svg(jobs, dependsOn));
+        // On a narrow screen the drawing keeps its size and scrolls sideways, so that its labels stay readable.
+        b.append("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"The graph, scrolls sideways\">")
+                .append(svg(jobs, dependsOn)).append("</div>");
         b.append("<section aria-labelledby=\"h-impact\"><h2 id=\"h-impact\">What stops if a plugin goes</h2>")
                 .append("<ul id=\"impact\">");
         for (String id : jobs.keySet()) {
