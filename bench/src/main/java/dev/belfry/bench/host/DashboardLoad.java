@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * <p>Run: {@code java -XX:+UseZGC -Xms2g -Xmx2g -DBELFRY_LOG_LEVEL=WARN -cp bench/target/benchmarks.jar
  * dev.belfry.bench.host.DashboardLoad JOBS PERIOD_SECONDS MEASURE_SECONDS DASHBOARDS ROUNDS [streams-only]}
  * (defaults 10000 10 30 20 3: 1,000 fires/s; {@code streams-only}: the pages hold their event streams but never
- * reload).
+ * reload). {@code -Dbelfry.bench.dashboardWarmup=SECONDS} sets how long the dashboards warm up first (60).
  */
 public final class DashboardLoad {
     private DashboardLoad() {
@@ -89,10 +89,11 @@ public final class DashboardLoad {
                     StandardCharsets.UTF_8));
             // The dashboards' code warms up first, as the engine's did: the JIT compiling it (at the host's priority)
             // is a cost of the first minute after the first page opens, not of pages left open (docs/benchmarks.md).
+            int warmup = Integer.getInteger("belfry.bench.dashboardWarmup", 60);
             toBrowsers.println("open");
-            Thread.sleep(60_000);
+            Thread.sleep(warmup * 1000L);
             toBrowsers.println("close");
-            System.out.println("warm-up, 60 s: " + fromBrowsers.readLine());
+            System.out.println("warm-up, " + warmup + " s: " + fromBrowsers.readLine());
             Thread.sleep(5_000);
             // Phases take turns, so that a drift of the machine (other tenants, the JIT) weighs on both alike.
             HostCost costAlone = new HostCost(0, 0);
