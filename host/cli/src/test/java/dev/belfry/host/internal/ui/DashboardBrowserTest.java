@@ -23,6 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -89,8 +90,10 @@ class DashboardBrowserTest {
         });
     }
 
+    /** Waits for a condition; an element it reads may be replaced meanwhile by a live refresh, and is read again. */
     private void waitUntil(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(driver, PATIENCE).withMessage(what).until(d -> condition.getAsBoolean());
+        new WebDriverWait(driver, PATIENCE).withMessage(what).ignoring(StaleElementReferenceException.class)
+                .until(d -> condition.getAsBoolean());
     }
 
     private void waitLive() {
@@ -211,11 +214,13 @@ class DashboardBrowserTest {
             return first[0] != null;
         });
 
-        // then: the bar of the same run moves, with the page still the one that was loaded
+        // then: the same bar (not one drawn again by a refresh) moves, with the page still the one that was loaded
+        ((JavascriptExecutor) driver).executeScript("document.querySelector('[data-run] progress').belfrySeen = true;");
         waitUntil("the progress bar of run " + first[0] + " to move", () -> {
             String now = progress();
             return now != null && now.startsWith(first[0].substring(0, first[0].indexOf(' ') + 1))
-                    && !now.equals(first[0]);
+                    && !now.equals(first[0]) && Boolean.TRUE.equals(((JavascriptExecutor) driver).executeScript(
+                    "return document.querySelector('[data-run] progress').belfrySeen === true;"));
         });
         assertThat(((JavascriptExecutor) driver).executeScript("return window.belfryTestMarker;"))
                 .isEqualTo("not reloaded");
