@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The main part of the list pages, drawn once for each snapshot of the jobs ({@link JobList}) and page: open
- * dashboards reload on the same events, so within a second most of them ask for a page another has just drawn, and
- * drawing it over 10,000 jobs takes the cores the host fires on. A page drawn from an older snapshot is never shown:
+ * The main part of the filtered and sorted lists, drawn once for each snapshot of every job (shared, see
+ * {@link Shared}) and query: open dashboards reload on the same events, so within a second most of them ask for a
+ * page another has just drawn, and drawing it over 10,000 jobs takes the cores the host fires on. A page drawn from an older snapshot is never shown:
  * the entries go as soon as a newer snapshot is asked about.
  */
 final class RenderedPages {
