@@ -75,7 +75,8 @@ public interface JobContext {
      * Reports how far the run has come; operators see it live. Calls are cheap and may be frequent.
      *
      * @param fraction from 0 to 1; values outside are clamped, NaN is ignored
-     * @param message  a short note on what the run is doing, or an empty string
+     * @param message  a short note on what the run is doing, or an empty string; the host keeps its first 500
+     *                 characters
      */
     void progress(double fraction, String message);
 

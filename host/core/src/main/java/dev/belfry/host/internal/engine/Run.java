@@ -46,6 +46,8 @@ final class Run implements JobContext {
      * failure, whatever its code throws on the way out; guarded by the engine lock.
      */
     /** MDC keys set while a run's code runs (docs/operations.md, "Logs"): its job, its plugin, its run. */
+    /** The longest progress message kept (see {@link JobContext#progress}). */
+    static final int MAX_PROGRESS_CHARS = 500;
     static final String MDC_JOB = "belfry.job";
     static final String MDC_PLUGIN = "belfry.plugin";
     static final String MDC_RUN = "belfry.run";
@@ -314,7 +316,9 @@ final class Run implements JobContext {
         if (!Double.isNaN(fraction)) {
             progress = Math.max(0.0, Math.min(1.0, fraction));
         }
-        progressMessage = message == null ? "" : message;
+        // Bounded: every open dashboard gets each report, and a page must not grow with what a plugin writes.
+        progressMessage = message == null ? "" : message.length() > MAX_PROGRESS_CHARS
+                ? message.substring(0, MAX_PROGRESS_CHARS - 1) + "…" : message;
         engine.progressed(this);
     }
 

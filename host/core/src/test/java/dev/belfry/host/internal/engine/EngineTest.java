@@ -219,6 +219,23 @@ class EngineTest {
     }
 
     @Test
+    void shouldKeepOnlyTheFirst500CharactersOfAProgressMessage() {
+        java.util.concurrent.atomic.AtomicReference<JobSnapshot> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        register(JobSpec.builder("chatty", Schedule.manual()).build(), ctx -> {
+            ctx.progress(0.5, "A".repeat(300_000));
+            seen.set(engine().job(QName.parse("demo.chatty")).orElseThrow());
+        });
+
+        engine().trigger(QName.parse("demo.chatty"));
+        runs.runAll();
+
+        assertThat(seen.get().running()).singleElement().satisfies(r -> {
+            assertThat(r.message()).hasSize(Run.MAX_PROGRESS_CHARS).startsWith("AAA").endsWith("…");
+            assertThat(r.progress()).isEqualTo(0.5);
+        });
+    }
+
+    @Test
     void shouldListTheSameNamesInOrderUntilAJobIsAddedOrRemoved() {
         register(JobSpec.builder("b", Schedule.manual()).build());
         register(JobSpec.builder("a", Schedule.every(Duration.ofMinutes(1))).build());

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -184,7 +185,7 @@ public final class Dashboard implements AutoCloseable {
                 }
                 if (parts.size() == 3 && parts.get(2).equals("confirm")) {
                     String action = request.query().getOrDefault("action", "");
-                    if (!JobPage.ACTIONS.contains(action)) {
+                    if (!JobPage.ACTIONS.contains(action) || !exists(parts.get(1))) {
                         return notFound(session);
                     }
                     if (session.role() != Role.OPERATOR) {
@@ -200,6 +201,9 @@ public final class Dashboard implements AutoCloseable {
                     return ok("Plugins", "plugins", session, plugins(session.role(), ""));
                 }
                 if (parts.size() == 3 && parts.get(2).equals("confirm")) {
+                    if (host.plugins().stream().noneMatch(p -> parts.get(1).equals(p.get("id")))) {
+                        return notFound(session);
+                    }
                     if (session.role() != Role.OPERATOR) {
                         return readOnly(session);
                     }
@@ -254,6 +258,14 @@ public final class Dashboard implements AutoCloseable {
         Instant now = clock.instant();
         return OverviewPage.render(host.health(), host.atAGlance(now.plus(Duration.ofHours(1)),
                 OverviewPage.DUE_SHOWN), counts, now);
+    }
+
+    private boolean exists(String job) {
+        try {
+            return host.job(QName.parse(job)).isPresent();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static boolean isAction(List<String> parts) {
@@ -356,10 +368,18 @@ public final class Dashboard implements AutoCloseable {
         if (done == null || !JobPage.ACTIONS.contains(done)) {
             return "";
         }
+        // Only the words an action can end with: a link must not make the page say what its author likes.
         String result = query.getOrDefault("result", "");
+        if (!RESULTS.contains(result)) {
+            return "";
+        }
         return "<p class=\"notice\" role=\"status\" id=\"notice\" data-testid=\"notice\">" + JobPage.label(done)
-                + ": " + text(result) + ".</p>";
+                + ": " + result + ".</p>";
     }
+
+    /** What an action that was done can end with, as the notice says it. */
+    private static final Set<String> RESULTS = Set.of("started", "queued", "skipped", "paused", "resumed",
+            "cancelled");
 
     private static String alert(String message) {
         return "<p class=\"alert\" role=\"alert\" id=\"refusal\" data-testid=\"refusal\">" + text(message) + "</p>";

@@ -124,7 +124,7 @@ public final class EventHub implements AutoCloseable {
             String key = runId + " " + job;
             if (progress.size() < MAX_BATCH || progress.containsKey(key)) {
                 progress.put(key, "{\"job\":" + quote(job) + ",\"run\":" + runId + ",\"percent\":" + percent
-                        + ",\"message\":" + quote(message) + "}");
+                        + ",\"message\":" + quote(Html.printable(message)) + "}");
             }
         }
     }

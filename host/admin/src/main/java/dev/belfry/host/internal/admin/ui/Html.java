@@ -13,6 +13,27 @@ public final class Html {
     }
 
     /**
+     * @param c a character
+     * @return whether it is a control character a page shows as {@code U+FFFD} (all but new line and tab)
+     */
+    static boolean isControl(char c) {
+        return c < 0x20 && c != '\n' && c != '\t' || c == 0x7f;
+    }
+
+    /**
+     * @param s text
+     * @return the text with its control characters shown as {@code U+FFFD}, as {@link #text} shows them
+     */
+    static String printable(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            out.append(isControl(c) ? '\uFFFD' : c);
+        }
+        return out.toString();
+    }
+
+    /**
      * @param value any text; {@code null} shows as nothing
      * @return the text safe inside an element or a double- or single-quoted attribute value
      */
@@ -33,7 +54,7 @@ public final class Html {
                 case '`' -> out.append("&#96;");
                 // A NUL in a page is a parse error; the other controls print nothing useful either.
                 default -> {
-                    if (c < 0x20 && c != '\n' && c != '\t' || c == 0x7f) {
+                    if (isControl(c)) {
                         out.append("\uFFFD");
                     } else {
                         out.append(c);

@@ -163,6 +163,21 @@ class DashboardTest {
     }
 
     @Test
+    void shouldShowOnlyTheNoticesAnActionCanEndWithAndConfirmOnlyWhatExists() throws Exception {
+        logIn("operator");
+
+        String done = browser.get("/ui/jobs/hello.greet?done=trigger&result=started").body();
+        String forged = browser.get("/ui/jobs/hello.greet?done=trigger&result=Your+account+is+locked").body();
+
+        assertThat(done).contains("id=\"notice\"").contains("Trigger: started.");
+        assertThat(forged).doesNotContain("id=\"notice\"").doesNotContain("account");
+        assertThat(browser.get("/ui/jobs/nope.nope/confirm?action=trigger").statusCode()).isEqualTo(404);
+        assertThat(browser.get("/ui/jobs/not%20a%20name/confirm?action=trigger").statusCode()).isEqualTo(404);
+        assertThat(browser.get("/ui/plugins/nope/confirm").statusCode()).isEqualTo(404);
+        assertThat(browser.get("/ui/plugins/hello/confirm").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void shouldRefuseAnActionWithoutOrWithAWrongCsrfTokenOrFromAnotherOrigin() throws Exception {
         logIn("operator");
         browser.get("/ui/jobs/hello.greet/confirm?action=trigger");

@@ -77,6 +77,17 @@ class EventHubTest {
     }
 
     @Test
+    void shouldShowControlCharactersOfAProgressMessageAsTheJobPageDoes() {
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty());
+
+        hub.progress("a.b", 7, 0.5, "x\u0000\u001b[31my\tz");
+        hub.flush();
+
+        assertThat(page.got.get(1)).contains("\"message\":\"x\uFFFD\uFFFD[31my\\u0009z\"");
+    }
+
+    @Test
     void shouldReplayWhatAReconnectingPageMissedAndResetWhenTooMuchWasMissed() {
         hub.publish("job", "a.b", "running");
         hub.flush();
