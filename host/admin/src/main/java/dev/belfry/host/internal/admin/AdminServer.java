@@ -753,6 +753,7 @@ public final class AdminServer implements AutoCloseable {
             case 409 -> "Conflict";
             case 411 -> "Length Required";
             case 413 -> "Content Too Large";
+            case 421 -> "Misdirected Request";
             case 431 -> "Request Header Fields Too Large";
             case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";

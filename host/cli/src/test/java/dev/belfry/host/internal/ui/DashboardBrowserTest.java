@@ -255,6 +255,9 @@ class DashboardBrowserTest {
         Long overflow = (Long) driver.executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
         assertThat(overflow).as("horizontal overflow in px").isLessThanOrEqualTo(0L);
+        assertThat((String) driver.executeScript("return getComputedStyle(document.querySelector("
+                + "'#jobs-table td[data-field=next]'), '::before').content;")).as("the next fire's label on a phone")
+                .contains("Next fire");
         check("jobs-phone-dark");
 
         // when: they open the graph

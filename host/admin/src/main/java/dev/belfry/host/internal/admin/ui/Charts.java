@@ -66,7 +66,8 @@ final class Charts {
             max = Math.max(max, m.lagP99().map(Duration::toMillis).orElse(0L));
         }
         String worst = max + " ms";
-        StringBuilder b = open(id, "Fire lag p99 per minute, highest " + worst);
+        String summary = "Fire lag p99 per minute, highest " + worst;
+        StringBuilder b = open(id, summary);
         double w = (double) WIDTH / Math.max(1, minutes.size() - 1);
         StringBuilder path = new StringBuilder();
         boolean drawing = false;
@@ -78,12 +79,16 @@ final class Charts {
             }
             double y = HEIGHT - (double) p99.get().toMillis() / max * (HEIGHT - 10);
             path.append(drawing ? " L" : " M").append(round(i * w)).append(' ').append(round(y));
+            if (!drawing) {
+                path.append(" l0 0"); // a minute alone between gaps shows as a dot (round line caps)
+            }
             drawing = true;
         }
         if (path.length() > 0) {
             b.append("<path class=\"line-lag\" d=\"").append(path.toString().strip()).append("\"/>");
         }
-        return b.append(axis("p99 up to " + worst)).append("</svg>").toString();
+        return b.append(axis("p99 up to " + worst)).append("</svg><p class=\"chart-note\" data-testid=\"").append(id)
+                .append("-summary\">").append(text(summary)).append("</p>").toString();
     }
 
     private static StringBuilder open(String id, String summary) {

@@ -115,6 +115,11 @@ public final class Dashboard implements AutoCloseable {
      * @return the answer
      */
     public UiResponse handle(UiRequest request) {
+        if (!ownHost(request)) {
+            // A page of another site whose name was pointed at 127.0.0.1 (DNS rebinding) names its own host here.
+            return UiResponse.page(421, Layout.bare("Wrong address", "<p id=\"wrong-host\">The dashboard answers"
+                    + " only at its own address, " + text(request.origin()) + "/ui/.</p>"));
+        }
         String path = request.uri().getRawPath();
         String rest = path.length() <= 3 ? "" : path.substring(3); // after "/ui"
         try {
@@ -485,6 +490,12 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** A form post must come from a page of this server: its Origin (or, without one, its Referer) says so. */
+    private static boolean ownHost(UiRequest request) {
+        String own = request.origin().getRawAuthority();
+        String host = request.headers().getOrDefault("host", "");
+        return host.equals(own) || host.equals(own.replace("127.0.0.1", "localhost"));
+    }
+
     private static boolean sameOrigin(UiRequest request) {
         String own = request.origin().toString();
         String alias = own.replace("127.0.0.1", "localhost");

@@ -14,6 +14,7 @@ import dev.belfry.host.internal.engine.NextFire;
 import dev.belfry.host.internal.engine.RunResult;
 import dev.belfry.host.internal.engine.Schedules;
 import dev.belfry.sidecar.JobRecord;
+import dev.belfry.sidecar.JobStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -118,7 +119,7 @@ final class JobPage {
         b.append("<section aria-labelledby=\"h-actions\"><h2 id=\"h-actions\">Actions</h2>");
         if (role == Role.OPERATOR) {
             b.append("<ul class=\"actions\">");
-            for (String action : ACTIONS) {
+            for (String action : offered(r)) {
                 b.append("<li><a class=\"button\" id=\"action-").append(action).append("\" href=\"/ui/jobs/")
                         .append(url(qname)).append("/confirm?action=").append(action).append("\">")
                         .append(label(action))
@@ -129,6 +130,17 @@ final class JobPage {
             b.append("<p id=\"read-only\">You are logged in as a viewer: actions need an operator login.</p>");
         }
         return b.append("</section>").toString();
+    }
+
+    /**
+     * The actions that make sense for the job as it is: a cancelled job can only be enabled again (resume), a paused
+     * one resumed, not paused again, any other paused. The host decides all the same (409 with its reason).
+     */
+    static List<String> offered(JobRecord r) {
+        if (r.status() == JobStatus.CANCELLED) {
+            return List.of("resume");
+        }
+        return r.paused() ? List.of("trigger", "resume", "cancel") : List.of("trigger", "pause", "cancel");
     }
 
     private static String policies(Optional<JobSpec> spec) {

@@ -68,12 +68,14 @@ final class JobsPage {
             JobRecord r = j.record();
             String qname = r.qname().toString();
             b.append("<tr data-job=\"").append(text(qname)).append("\"><th scope=\"row\">").append(link(qname))
-                    .append("</th><td>").append(text(r.pluginId())).append("</td><td>")
-                    .append(Fields.status(r.status().jsonName()))
+                    .append("</th><td data-label=\"Plugin\">").append(text(r.pluginId()))
+                    .append("</td><td data-label=\"Status\">").append(Fields.status(r.status().jsonName()))
                     .append(j.running().isEmpty() ? "" : " <span class=\"badge\">running</span>")
-                    .append("</td><td>").append(text(JobPage.scheduleText(r))).append("</td><td data-field=\"next\">")
-                    .append(Fields.time(Views.firesNextAt(r))).append("</td><td>").append(outcome(r))
-                    .append("</td><td data-field=\"streak\">").append(r.consecutiveFailures()).append("</td></tr>");
+                    .append("</td><td data-label=\"Schedule\">").append(text(JobPage.scheduleText(r)))
+                    .append("</td><td data-field=\"next\" data-label=\"Next fire\">")
+                    .append(Fields.time(Views.firesNextAt(r))).append("</td><td data-label=\"Last outcome\">")
+                    .append(outcome(r)).append("</td><td data-field=\"streak\" data-label=\"Failure streak\">")
+                    .append(r.consecutiveFailures()).append("</td></tr>");
         }
         if (page.rows().isEmpty()) {
             b.append("<tr><td colspan=\"7\" id=\"jobs-empty\">No job matches.</td></tr>");

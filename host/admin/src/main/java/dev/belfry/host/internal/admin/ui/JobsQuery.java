@@ -99,7 +99,10 @@ public record JobsQuery(String plugin, String status, String type, String search
         if (text.isEmpty()) {
             return otherwise;
         }
-        int value = text.matches("\\d{1,9}") ? Integer.parseInt(text) : -1;
+        // A whole number too long for an int is still a whole number: a page past the last shows the last.
+        String digits = text.replaceFirst("^0+(?=\\d)", "");
+        int value = digits.matches("\\d{1,9}") ? Integer.parseInt(digits) : digits.matches("\\d+") ? Integer.MAX_VALUE
+                : -1;
         if (value < min || value > max) {
             throw new IllegalArgumentException(key + "=" + text + " is not a whole number from " + min
                     + (max == Integer.MAX_VALUE ? " up" : " to " + max));

@@ -1,5 +1,6 @@
 package dev.belfry.host.internal.admin.ui;
 
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,6 +60,24 @@ final class Browser {
             throw new AssertionError("the last page has no CSRF field: " + lastPage);
         }
         return m.group(1);
+    }
+
+    /** An answer read off the socket. */
+    record Raw(int status, String body) {
+    }
+
+    /**
+     * Gets a page over a plain socket with another Host header, as a page of another site whose name points at this
+     * address would (the JDK's client does not let a caller set Host).
+     */
+    Raw getAs(String path, String host) throws Exception {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            String request = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "Connection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Raw(Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        }
     }
 
     /** Follows a login link and keeps the cookie it sets. */

@@ -163,6 +163,37 @@ class DashboardTest {
     }
 
     @Test
+    void shouldOfferTheActionsThatFitTheJobAsItIs() throws Exception {
+        host.add(FakeBackend.job("hello.resting", Schedule.manual(), JobStatus.PAUSED, Optional.empty())
+                .withPaused(true));
+        host.add(FakeBackend.job("hello.stopped", Schedule.manual(), JobStatus.CANCELLED, Optional.empty()));
+        logIn("operator");
+
+        String scheduled = browser.get("/ui/jobs/hello.greet").body();
+        String paused = browser.get("/ui/jobs/hello.resting").body();
+        String cancelled = browser.get("/ui/jobs/hello.stopped").body();
+
+        assertThat(scheduled).contains("id=\"action-trigger\"", "id=\"action-pause\"", "id=\"action-cancel\"")
+                .doesNotContain("id=\"action-resume\"");
+        assertThat(paused).contains("id=\"action-trigger\"", "id=\"action-resume\"", "id=\"action-cancel\"")
+                .doesNotContain("id=\"action-pause\"");
+        assertThat(cancelled).contains("id=\"action-resume\"").doesNotContain("id=\"action-trigger\"")
+                .doesNotContain("id=\"action-pause\"").doesNotContain("id=\"action-cancel\"");
+    }
+
+    @Test
+    void shouldAnswerOnlyToItsOwnHostName() throws Exception {
+        logIn("operator");
+
+        Browser.Raw rebound = browser.getAs("/ui/", "evil.example:" + server.url().getPort());
+        Browser.Raw alias = browser.getAs("/ui/", "localhost:" + server.url().getPort());
+
+        assertThat(rebound.status()).isEqualTo(421);
+        assertThat(rebound.body()).contains("id=\"wrong-host\"").doesNotContain("host-status");
+        assertThat(alias.status()).isEqualTo(200);
+    }
+
+    @Test
     void shouldShowOnlyTheNoticesAnActionCanEndWithAndConfirmOnlyWhatExists() throws Exception {
         logIn("operator");
 
@@ -243,6 +274,7 @@ class DashboardTest {
         // What the filter form sends when nothing is chosen, and a page past the last one (the list shrank).
         assertThat(browser.get("/ui/jobs?q=&plugin=&status=&type=&sort=name&dir=").statusCode()).isEqualTo(200);
         assertThat(browser.get("/ui/jobs?page=999").body()).contains("Page 1 of 1");
+        assertThat(browser.get("/ui/jobs?page=99999999999999999999").body()).contains("Page 1 of 1");
     }
 
     @Test
@@ -429,8 +461,9 @@ class DashboardTest {
         String list = browser.get("/ui/jobs").body();
         String paused = browser.get("/ui/jobs/hello.paused").body();
 
-        assertThat(row(list, "hello.paused")).contains("<td data-field=\"next\"><span class=\"muted\">none</span>");
-        assertThat(row(list, "hello.gone")).contains("<td data-field=\"next\"><span class=\"muted\">none</span>");
+        String none = "<td data-field=\"next\" data-label=\"Next fire\"><span class=\"muted\">none</span>";
+        assertThat(row(list, "hello.paused")).contains(none);
+        assertThat(row(list, "hello.gone")).contains(none);
         assertThat(row(list, "hello.due")).contains("datetime=\"2027-03-27T12:05:00Z\"");
         assertThat(paused).contains("id=\"fires-none\">None: the job is paused.");
         // hello.due every 5 minutes from 12:05 to 12:55; the paused and the orphaned job not at all
@@ -460,7 +493,7 @@ class DashboardTest {
                 .isGreaterThan(due.indexOf("2027-03-27T12:05:00Z"));
         assertThat(due).contains("2027-03-27T12:55:00Z").doesNotContain("2027-03-27T13:00:00Z")
                 .doesNotContain("hello.tomorrow");
-        assertThat(overview).contains("All 12 fires within the hour:");
+        assertThat(overview).contains("All 12 fires within the hour:").contains("data-testid=\"chart-lag-summary\"");
     }
 
     @Test
