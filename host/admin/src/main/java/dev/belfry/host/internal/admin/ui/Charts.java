@@ -78,7 +78,9 @@ final class Charts {
                 continue;
             }
             double y = HEIGHT - (double) p99.get().toMillis() / max * (HEIGHT - 10);
-            path.append(drawing ? " L" : " M").append(round(i * w)).append(' ').append(round(y));
+            // Kept off the edges by the line's width, so that a lone minute's dot is not cut in half.
+            double x = Math.max(2, Math.min(WIDTH - 2, i * w));
+            path.append(drawing ? " L" : " M").append(round(x)).append(' ').append(round(Math.min(HEIGHT - 2, y)));
             if (!drawing) {
                 path.append(" l0 0"); // a minute alone between gaps shows as a dot (round line caps)
             }

@@ -373,18 +373,18 @@ public final class Dashboard implements AutoCloseable {
         if (done == null || !JobPage.ACTIONS.contains(done)) {
             return "";
         }
-        // Only the words an action can end with: a link must not make the page say what its author likes.
+        // Only the words this action can end with: a link must not make the page say what its author likes.
         String result = query.getOrDefault("result", "");
-        if (!RESULTS.contains(result)) {
+        if (!RESULTS.getOrDefault(done, Set.of()).contains(result)) {
             return "";
         }
         return "<p class=\"notice\" role=\"status\" id=\"notice\" data-testid=\"notice\">" + JobPage.label(done)
                 + ": " + result + ".</p>";
     }
 
-    /** What an action that was done can end with, as the notice says it. */
-    private static final Set<String> RESULTS = Set.of("started", "queued", "skipped", "paused", "resumed",
-            "cancelled");
+    /** What each action that was done can end with, as the notice says it. */
+    private static final Map<String, Set<String>> RESULTS = Map.of("trigger", Set.of("started", "queued", "skipped"),
+            "pause", Set.of("paused"), "resume", Set.of("resumed"), "cancel", Set.of("cancelled"));
 
     private static String alert(String message) {
         return "<p class=\"alert\" role=\"alert\" id=\"refusal\" data-testid=\"refusal\">" + text(message) + "</p>";
@@ -396,11 +396,11 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private UiResponse stream(UiRequest request, Sessions.Session session) {
-        if (events.streams() >= EventHub.MAX_STREAMS) {
-            return UiResponse.page(503, Layout.bare("Busy", "<p>Too many open dashboards.</p>"))
-                    .with("Retry-After", "30");
-        }
-        if (session.role() != Role.OPERATOR && events.streams() >= EventHub.MAX_STREAMS - STREAMS_KEPT_FOR_OPERATORS) {
+        // Checked here for a clear 503, and again as the stream opens (EventHub.open), where many opening at once
+        // cannot all pass.
+        int limit = session.role() == Role.OPERATOR ? EventHub.MAX_STREAMS
+                : EventHub.MAX_STREAMS - STREAMS_KEPT_FOR_OPERATORS;
+        if (events.streams() >= limit) {
             return UiResponse.page(503, Layout.bare("Busy", "<p>Too many open dashboards.</p>"))
                     .with("Retry-After", "30");
         }
@@ -434,7 +434,7 @@ public final class Dashboard implements AutoCloseable {
             if (oldest != null) {
                 oldest.close();
             }
-            if (!events.open(bounded, last)) {
+            if (!events.open(bounded, last, limit)) {
                 synchronized (mine) {
                     mine.remove(bounded);
                 }

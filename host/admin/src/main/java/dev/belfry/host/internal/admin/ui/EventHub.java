@@ -156,10 +156,12 @@ public final class EventHub implements AutoCloseable {
      *
      * @param sink        the connection
      * @param lastEventId the last event the browser saw, when it reconnects
-     * @return false if {@link #MAX_STREAMS} are open
+     * @param limit       how many streams may be open, this one included (at most {@link #MAX_STREAMS}): fewer
+     *                    for a viewer, so that some are always left for operators
+     * @return false if {@code limit} streams are open already
      */
-    public synchronized boolean open(Sink sink, Optional<Long> lastEventId) {
-        if (sinks.size() >= MAX_STREAMS) {
+    public synchronized boolean open(Sink sink, Optional<Long> lastEventId, int limit) {
+        if (sinks.size() >= Math.min(limit, MAX_STREAMS)) {
             return false;
         }
         // The retry line sets how soon the browser reconnects; the first event says where the stream stands.

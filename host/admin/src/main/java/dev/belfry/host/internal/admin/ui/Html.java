@@ -14,10 +14,10 @@ public final class Html {
 
     /**
      * @param c a character
-     * @return whether it is a control character a page shows as {@code U+FFFD} (all but new line and tab)
+     * @return whether it is a control character a page shows as {@code U+FFFD} (C0 but new line and tab, DEL, C1)
      */
     static boolean isControl(char c) {
-        return c < 0x20 && c != '\n' && c != '\t' || c == 0x7f;
+        return c < 0x20 && c != '\n' && c != '\t' || c >= 0x7f && c <= 0x9f;
     }
 
     /**

@@ -199,9 +199,11 @@ class DashboardTest {
 
         String done = browser.get("/ui/jobs/hello.greet?done=trigger&result=started").body();
         String forged = browser.get("/ui/jobs/hello.greet?done=trigger&result=Your+account+is+locked").body();
+        String mixed = browser.get("/ui/jobs/hello.greet?done=cancel&result=started").body();
 
         assertThat(done).contains("id=\"notice\"").contains("Trigger: started.");
         assertThat(forged).doesNotContain("id=\"notice\"").doesNotContain("account");
+        assertThat(mixed).doesNotContain("id=\"notice\"");
         assertThat(browser.get("/ui/jobs/nope.nope/confirm?action=trigger").statusCode()).isEqualTo(404);
         assertThat(browser.get("/ui/jobs/not%20a%20name/confirm?action=trigger").statusCode()).isEqualTo(404);
         assertThat(browser.get("/ui/plugins/nope/confirm").statusCode()).isEqualTo(404);

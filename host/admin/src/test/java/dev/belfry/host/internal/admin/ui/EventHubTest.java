@@ -46,7 +46,7 @@ class EventHubTest {
     @Test
     void shouldSendChangesInOneBatchWithIncreasingIds() {
         Recorder page = new Recorder();
-        hub.open(page, Optional.empty());
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
 
         hub.publish("job", "a.b", "running");
         hub.publish("run", "a.b", "failed");
@@ -60,7 +60,7 @@ class EventHubTest {
     @Test
     void shouldSendOnlyTheLatestProgressOfEachRunWithoutAnIdAndNotReplayIt() {
         Recorder page = new Recorder();
-        hub.open(page, Optional.empty());
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
 
         hub.publish("job", "a.b", "running");
         hub.progress("a.b", 7, 0.1, "record 10");
@@ -68,7 +68,7 @@ class EventHubTest {
         hub.progress("a.b", 7, 0.257, "record \"26\"");
         hub.flush();
         Recorder back = new Recorder();
-        hub.open(back, Optional.of(0L));
+        hub.open(back, Optional.of(0L), EventHub.MAX_STREAMS);
 
         assertThat(page.got.get(1)).isEqualTo("id: 1\nevent: job\ndata: {\"job\":\"a.b\",\"detail\":\"running\"}\n\n"
                 + "event: progress\ndata: {\"job\":\"a.b\",\"run\":7,\"percent\":26,\"message\":\"record \\\"26\\\"\"}\n\n"
@@ -79,7 +79,7 @@ class EventHubTest {
     @Test
     void shouldShowControlCharactersOfAProgressMessageAsTheJobPageDoes() {
         Recorder page = new Recorder();
-        hub.open(page, Optional.empty());
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
 
         hub.progress("a.b", 7, 0.5, "x\u0000\u001b[31my\tz");
         hub.flush();
@@ -97,12 +97,12 @@ class EventHubTest {
         Recorder back = new Recorder();
         Recorder lost = new Recorder();
 
-        hub.open(back, Optional.of(1L));
+        hub.open(back, Optional.of(1L), EventHub.MAX_STREAMS);
         for (int i = 0; i < EventHub.REPLAY + 5; i++) {
             hub.publish("job", "a.b", "running");
             hub.flush();
         }
-        hub.open(lost, Optional.of(2L));
+        hub.open(lost, Optional.of(2L), EventHub.MAX_STREAMS);
 
         assertThat(back.got.get(0)).doesNotContain("id: 1\n").contains("id: 2\n", "\"scheduled\"", "id: 3\n",
                 "\"paused\"");
@@ -112,7 +112,7 @@ class EventHubTest {
     @Test
     void shouldSendOneResetInsteadOfABatchTooLargeToUse() {
         Recorder page = new Recorder();
-        hub.open(page, Optional.empty());
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
 
         for (int i = 0; i < EventHub.MAX_BATCH * 3; i++) {
             hub.publish("job", "a.b" + i, "running");
@@ -140,7 +140,7 @@ class EventHubTest {
     @Test
     void shouldDropAndCloseAStreamThatCannotTakeMoreAndRefuseStreamsOverTheLimit() {
         Recorder slow = new Recorder();
-        hub.open(slow, Optional.empty());
+        hub.open(slow, Optional.empty(), EventHub.MAX_STREAMS);
         slow.full = true;
 
         hub.publish("job", "a.b", "running");
@@ -149,9 +149,32 @@ class EventHubTest {
         assertThat(slow.closed).isTrue();
         assertThat(hub.streams()).isZero();
         for (int i = 0; i < EventHub.MAX_STREAMS; i++) {
-            assertThat(hub.open(new Recorder(), Optional.empty())).isTrue();
+            assertThat(hub.open(new Recorder(), Optional.empty(), EventHub.MAX_STREAMS)).isTrue();
         }
-        assertThat(hub.open(new Recorder(), Optional.empty())).isFalse();
+        assertThat(hub.open(new Recorder(), Optional.empty(), EventHub.MAX_STREAMS)).isFalse();
+    }
+
+    @Test
+    void shouldOpenNoMoreThanItsLimitWhenManyStreamsOpenAtOnce() throws Exception {
+        int viewers = EventHub.MAX_STREAMS - 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Boolean>> opened = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            opened.add(pool.submit(() -> {
+                go.await();
+                return hub.open(new Recorder(), Optional.empty(), viewers);
+            }));
+        }
+        go.countDown();
+        int accepted = 0;
+        for (var f : opened) {
+            accepted += f.get() ? 1 : 0;
+        }
+        pool.shutdown();
+
+        assertThat(accepted).isEqualTo(viewers);
+        assertThat(hub.open(new Recorder(), Optional.empty(), EventHub.MAX_STREAMS)).as("an operator's").isTrue();
     }
 
     @Test
