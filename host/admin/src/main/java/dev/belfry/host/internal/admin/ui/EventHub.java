@@ -119,7 +119,7 @@ public final class EventHub implements AutoCloseable {
      * @param message  what it says it is doing
      */
     public void progress(String job, long runId, double fraction, String message) {
-        int percent = (int) Math.round(Math.max(0, Math.min(1, fraction)) * 100);
+        int percent = Fields.percent(fraction);
         synchronized (changes) {
             String key = runId + " " + job;
             if (progress.size() < MAX_BATCH || progress.containsKey(key)) {

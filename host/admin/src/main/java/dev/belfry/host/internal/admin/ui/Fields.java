@@ -66,4 +66,9 @@ final class Fields {
         return "<span class=\"status status-" + text(status) + "\" data-testid=\"status\">" + text(status)
                 + "</span>";
     }
+
+    /** @return a fraction from 0 to 1 as a whole percentage, as the progress bar and its live updates show it */
+    static int percent(double fraction) {
+        return (int) Math.round(Math.max(0, Math.min(1, fraction)) * 100);
+    }
 }

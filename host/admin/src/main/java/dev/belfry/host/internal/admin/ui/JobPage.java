@@ -71,7 +71,7 @@ final class JobPage {
             b.append("<p id=\"running-none\">No run is executing.</p>");
         }
         for (JobSnapshot.Running run : job.running()) {
-            int percent = (int) Math.round(Math.max(0, Math.min(1, run.progress())) * 100);
+            int percent = Fields.percent(run.progress());
             b.append("<div class=\"running\" data-run=\"").append(run.id()).append("\"><label for=\"progress-")
                     .append(run.id()).append("\">Run ").append(run.id()).append(", attempt ").append(run.attempt())
                     .append(", started ").append(Fields.time(run.firedAt())).append("</label> <progress id=\"progress-")

@@ -131,10 +131,8 @@ public record JobsQuery(String plugin, String status, String type, String search
         }
         Predicate<JobRecord> filter = keep;
         List<JobSnapshot> matched = jobs.stream().filter(j -> filter.test(j.record())).sorted(order()).toList();
-        int pages = Math.max(1, (matched.size() + size - 1) / size);
-        int shown = Math.min(page, pages);
-        int from = (shown - 1) * size;
-        return new Result(matched.subList(from, Math.min(matched.size(), from + size)), matched.size(), shown, pages);
+        Window w = window(matched.size());
+        return new Result(matched.subList(w.from(), w.to()), matched.size(), w.shown(), w.pages());
     }
 
     /** @return whether this query lists every job by name, which {@link #page} serves without reading every job */
@@ -153,16 +151,24 @@ public record JobsQuery(String plugin, String status, String type, String search
         if (!byNameOnly()) {
             throw new IllegalStateException("a filtered or sorted list needs every job: " + this);
         }
-        int pages = Math.max(1, (names.size() + size - 1) / size);
-        int shown = Math.min(page, pages);
-        int from = (shown - 1) * size;
-        int to = Math.min(names.size(), from + size);
-        List<QName> cut = new ArrayList<>(desc ? names.subList(names.size() - to, names.size() - from)
-                : names.subList(from, to));
+        Window w = window(names.size());
+        List<QName> cut = new ArrayList<>(desc ? names.subList(names.size() - w.to(), names.size() - w.from())
+                : names.subList(w.from(), w.to()));
         if (desc) {
             Collections.reverse(cut);
         }
-        return new Result(read.apply(cut), names.size(), shown, pages);
+        return new Result(read.apply(cut), names.size(), w.shown(), w.pages());
+    }
+
+    /** The page shown (clamped to the last), how many there are, and its place [from, to) among the matches. */
+    private record Window(int shown, int pages, int from, int to) {
+    }
+
+    private Window window(int matched) {
+        int pages = Math.max(1, (matched + size - 1) / size);
+        int shown = Math.min(page, pages);
+        int from = (shown - 1) * size;
+        return new Window(shown, pages, from, Math.min(matched, from + size));
     }
 
     private Comparator<JobSnapshot> order() {
