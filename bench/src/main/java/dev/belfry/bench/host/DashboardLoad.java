@@ -20,11 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,11 +34,11 @@ import java.util.stream.Stream;
 
 /**
  * Fire lag of a host at a steady fire rate without and with open dashboards, in rounds that take turns (each round
- * measures without, then opens the dashboards, measures, and closes them), after the engine and the dashboards
- * have warmed up. Each dashboard behaves as the
- * page's script (app.js) does: it holds an event stream open and, when events arrive, fetches its page again, at
- * most every 2 s, every 15 s while the host is busy (a third of them on the overview, a third on the jobs list, a
- * third on one job's page, which refreshes only for its own job).
+ * measures without and with dashboards open, in turn which first), after the engine and the dashboards have warmed
+ * up. Each dashboard behaves as the page's script (app.js) does: it holds an event stream open and, when events
+ * arrive, fetches its page again, at most every 2 s, every 15 s while the host is busy, a change within the gap
+ * reloading it when the gap is over (a third of them on the overview, a third on the jobs list, a third on one
+ * job's page, which refreshes only for its own job).
  *
  * <p>Run: {@code java -XX:+UseZGC -Xms2g -Xmx2g -DBELFRY_LOG_LEVEL=WARN -cp bench/target/benchmarks.jar
  * dev.belfry.bench.host.DashboardLoad JOBS PERIOD_SECONDS MEASURE_SECONDS DASHBOARDS ROUNDS [streams-only]}
@@ -95,27 +96,39 @@ public final class DashboardLoad {
             toBrowsers.println("close");
             System.out.println("warm-up, " + warmup + " s: " + fromBrowsers.readLine());
             Thread.sleep(5_000);
-            // Phases take turns, so that a drift of the machine (other tenants, the JIT) weighs on both alike.
+            // Phases take turns, and their order too (without first in odd rounds, with first in even ones), so
+            // that a drift of the machine (other tenants, the JIT) weighs on both alike.
             HostCost costAlone = new HostCost(0, 0);
             HostCost costOpen = new HostCost(0, 0);
+            List<Double> differences = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
-                lag.interval();
-                HostCost before = HostCost.now();
-                Thread.sleep(seconds * 1000L);
-                LagRecorder.Snapshot quiet = lag.interval();
-                costAlone = costAlone.plus(HostCost.now().minus(before));
-                toBrowsers.println("open");
-                Thread.sleep(5_000); // logged in, first pages drawn
-                lag.interval();
-                before = HostCost.now();
-                Thread.sleep(seconds * 1000L);
-                LagRecorder.Snapshot busy = lag.interval();
-                costOpen = costOpen.plus(HostCost.now().minus(before));
-                toBrowsers.println("close");
-                totals.add(fromBrowsers.readLine());
-                Thread.sleep(5_000); // streams closed
+                LagRecorder.Snapshot quiet = null;
+                LagRecorder.Snapshot busy = null;
+                for (int phase = 0; phase < 2; phase++) {
+                    boolean withDashboards = (phase == 0) == (round % 2 == 0);
+                    if (withDashboards) {
+                        toBrowsers.println("open");
+                        Thread.sleep(5_000); // logged in, first pages drawn
+                    }
+                    lag.interval();
+                    HostCost before = HostCost.now();
+                    Thread.sleep(seconds * 1000L);
+                    LagRecorder.Snapshot measured = lag.interval();
+                    HostCost cost = HostCost.now().minus(before);
+                    if (withDashboards) {
+                        toBrowsers.println("close");
+                        totals.add(fromBrowsers.readLine());
+                        Thread.sleep(5_000); // streams closed
+                        busy = measured;
+                        costOpen = costOpen.plus(cost);
+                    } else {
+                        quiet = measured;
+                        costAlone = costAlone.plus(cost);
+                    }
+                }
                 print("round " + round + " no dashboard", quiet);
                 print("round " + round + " " + dashboards + " dashboards", busy);
+                differences.add((busy.percentile(99) - quiet.percentile(99)) / 1000.0);
                 alone = alone == null ? quiet : alone.plus(quiet);
                 open = open == null ? busy : open.plus(busy);
             }
@@ -129,6 +142,7 @@ public final class DashboardLoad {
                     + " %d GC cycles%n", costAlone.cpuPercent(rounds * seconds), costAlone.gcCycles(),
                     costOpen.cpuPercent(rounds * seconds), costOpen.gcCycles());
             System.out.println("dashboards per round: " + String.join("; ", totals));
+            printDifferences(differences);
         }
     }
 
@@ -174,6 +188,7 @@ public final class DashboardLoad {
         LongAdder events = new LongAdder();
         AtomicLong slowest = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
+        ScheduledExecutorService reloads = Executors.newScheduledThreadPool(4);
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < dashboards; i++) {
             String page = switch (i % 3) {
@@ -181,8 +196,8 @@ public final class DashboardLoad {
                 case 1 -> "/ui/jobs";
                 default -> "/ui/jobs/" + BelfryRig.name(i);
             };
-            Thread t = new Thread(() -> dashboard(base, token, page, streamsOnly, stop, pages, events, slowest),
-                    "dashboard-" + i);
+            Thread t = new Thread(() -> dashboard(base, token, page, streamsOnly, stop, reloads, pages, events,
+                    slowest), "dashboard-" + i);
             t.start();
             threads.add(t);
         }
@@ -197,9 +212,34 @@ public final class DashboardLoad {
                 throw new IllegalStateException(t.getName() + " did not stop");
             }
         }
+        reloads.shutdownNow();
+        reloads.awaitTermination(20, TimeUnit.SECONDS);
         System.out.printf(Locale.ROOT, "%,d page loads, %,d events, slowest page %d ms%n", pages.sum(),
                 events.sum(), slowest.get());
         System.out.flush();
+    }
+
+    /**
+     * The rounds' p99 with dashboards minus without: their mean with a 95% confidence interval (Student's t), and in
+     * how many rounds the phase with dashboards was higher, to set an effect against the rounds' scatter.
+     */
+    private static void printDifferences(List<Double> differences) {
+        int n = differences.size();
+        double mean = differences.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        double variance = differences.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, n - 1);
+        double halfWidth = tQuantile975(n - 1) * Math.sqrt(variance / n);
+        System.out.printf(Locale.ROOT, "p99 with minus without, per round: mean %+.3f ms, 95%% CI [%+.3f, %+.3f],"
+                        + " higher in %d of %d rounds; each: %s%n", mean, mean - halfWidth, mean + halfWidth,
+                differences.stream().filter(d -> d > 0).count(), n,
+                differences.stream().map(d -> String.format(Locale.ROOT, "%+.3f", d)).toList());
+    }
+
+    /** The 97.5th percentile of Student's t with this many degrees of freedom (from a table; 1.96 past 30). */
+    private static double tQuantile975(int degrees) {
+        double[] table = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+                2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+                2.052, 2.048, 2.045, 2.042};
+        return degrees < 1 ? Double.NaN : degrees <= table.length ? table[degrees - 1] : 1.96;
     }
 
     private static void print(String name, LagRecorder.Snapshot lag) {
@@ -210,7 +250,8 @@ public final class DashboardLoad {
 
     /** One open page: logs in, holds the event stream, refreshes the page on events as app.js does. */
     private static void dashboard(URI base, String token, String page, boolean streamsOnly, AtomicBoolean stop,
-                                  LongAdder pages, LongAdder events, AtomicLong slowest) {
+                                  ScheduledExecutorService reloads, LongAdder pages, LongAdder events,
+                                  AtomicLong slowest) {
         HttpClient http = HttpClient.newHttpClient();
         try {
             String json = http.send(HttpRequest.newBuilder(base.resolve("/ui/codes"))
@@ -224,14 +265,24 @@ public final class DashboardLoad {
             http.send(pageRequest, HttpResponse.BodyHandlers.discarding());
             HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(base.resolve("/ui/events"))
                     .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofLines());
-            // As app.js: at most one refresh every 2 s, every 15 s for 30 s after a reset, each gap longer by a
-            // random part of up to half of it, a job's page only for changes of its own job.
             String ownJob = page.startsWith("/ui/jobs/") ? page.substring("/ui/jobs/".length()) : null;
-            Instant[] last = {Instant.EPOCH};
-            Instant[] busyUntil = {Instant.EPOCH};
+            Reloader reloader = new Reloader(() -> {
+                if (stop.get()) {
+                    return;
+                }
+                long t0 = System.nanoTime();
+                try {
+                    http.send(pageRequest, HttpResponse.BodyHandlers.discarding());
+                } catch (IOException e) {
+                    return; // the round is over
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+                pages.increment();
+            }, reloads);
             String[] type = {""};
-            Random random = new Random();
-            double[] jitter = {random.nextDouble()};
             try (Stream<String> lines = stream.body()) { // closed: the host sees the page go
                 lines.forEach(l -> {
                     if (stop.get()) {
@@ -241,31 +292,13 @@ public final class DashboardLoad {
                         type[0] = l.substring(7);
                         return;
                     }
-                    if (!l.startsWith("data: ")) {
+                    if (!l.startsWith("data: ") || type[0].equals("progress")) {
                         return;
                     }
                     events.increment();
-                    Instant now = Instant.now();
-                    if (type[0].equals("reset")) {
-                        busyUntil[0] = now.plusSeconds(30);
-                    } else if (ownJob != null && !l.contains("\"job\":\"" + ownJob + "\"")) {
-                        return;
-                    }
-                    long gap = (long) ((now.isBefore(busyUntil[0]) ? 15_000 : 2000) * (1 + jitter[0] / 2));
-                    if (!streamsOnly && Duration.between(last[0], now).toMillis() >= gap) {
-                        last[0] = now;
-                        jitter[0] = random.nextDouble();
-                        long t0 = System.nanoTime();
-                        try {
-                            http.send(pageRequest, HttpResponse.BodyHandlers.discarding());
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new UncheckedIOException(new IOException("interrupted"));
-                        }
-                        slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                        pages.increment();
+                    boolean reset = type[0].equals("reset");
+                    if ((reset || ownJob == null || l.contains("\"job\":\"" + ownJob + "\"")) && !streamsOnly) {
+                        reloader.changed(reset);
                     }
                 });
             }
@@ -273,6 +306,48 @@ public final class DashboardLoad {
             // the run is over, or the host cut the stream: this dashboard stops
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * When a page reloads, as app.js decides it: on a change, at most every 2 s, every 15 s for 30 s after a reset,
+     * each gap longer by a random part of up to half of it, drawn anew after each reload; a change within the gap
+     * reloads the page when the gap is over.
+     */
+    private static final class Reloader {
+        private final Runnable reload;
+        private final ScheduledExecutorService timer;
+        private final Random random = new Random();
+        private double jitter = random.nextDouble();
+        private long lastRun = Long.MIN_VALUE / 2;
+        private long busyUntil = Long.MIN_VALUE / 2;
+        private boolean scheduled;
+
+        Reloader(Runnable reload, ScheduledExecutorService timer) {
+            this.reload = reload;
+            this.timer = timer;
+        }
+
+        synchronized void changed(boolean reset) {
+            long now = System.nanoTime();
+            if (reset) {
+                busyUntil = now + TimeUnit.SECONDS.toNanos(30);
+            }
+            if (scheduled) {
+                return;
+            }
+            long gap = (long) ((now - busyUntil < 0 ? 15_000_000_000L : 2_000_000_000L) * (1 + jitter / 2));
+            scheduled = true;
+            timer.schedule(this::run, Math.max(0, lastRun + gap - now), TimeUnit.NANOSECONDS);
+        }
+
+        private void run() {
+            synchronized (this) {
+                scheduled = false;
+                lastRun = System.nanoTime();
+                jitter = random.nextDouble();
+            }
+            reload.run();
         }
     }
 }

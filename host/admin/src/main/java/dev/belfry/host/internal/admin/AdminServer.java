@@ -147,7 +147,11 @@ public final class AdminServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.io = new Thread(this::loop, "belfry-admin-io");
+        // The connections' reads and writes (event streams four times a second) wait for a core as the answers do.
+        this.io = new Thread(() -> {
+            BackgroundPriority.lowerCurrentThread();
+            loop();
+        }, "belfry-admin-io");
         this.io.setDaemon(true);
     }
 

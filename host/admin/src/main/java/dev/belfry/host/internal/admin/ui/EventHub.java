@@ -13,12 +13,13 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The dashboard's server-sent events: changes are gathered as the engine reports them (quickly, under its lock) and
  * sent to every open stream in one batch a few times a second, never once per change, so a busy host does not wake
  * the admin server per fire. When more changed in a batch than a page could use, the batch is one {@code reset}
- * event telling the pages to refresh. Streams are bounded in number, and each in what it may leave unread (the
+ * event telling the pages to refresh, and while the host stays that busy one such event every few seconds at most. Streams are bounded in number, and each in what it may leave unread (the
  * server cuts it; the browser reconnects with {@code Last-Event-ID} and catches up, or refreshes).
  */
 public final class EventHub implements AutoCloseable {
@@ -32,6 +33,12 @@ public final class EventHub implements AutoCloseable {
     static final Duration BUSY_FOR = Duration.ofSeconds(30);
     /** How often a batch goes out. */
     static final Duration FLUSH_EVERY = Duration.ofMillis(250);
+    /**
+     * How often a "many changes" reset goes out at most while the host stays busy: a page then reloads every 15 s
+     * at most (app.js, after its gap, whatever came meanwhile), so a reset four times a second would tell it nothing
+     * new, and cost the host a write to every stream each time.
+     */
+    static final Duration RESET_AT_MOST_EVERY = Duration.ofSeconds(5);
     /** How often an idle stream gets a comment line, so that proxies and the browser keep it open. */
     static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(15);
 
@@ -68,8 +75,11 @@ public final class EventHub implements AutoCloseable {
     /** The latest progress report of each run since the last batch, by run and job. */
     private Map<String, String> progress = new LinkedHashMap<>();
     private boolean overflowed;
-    /** When the last "many changes" reset went out ({@link System#nanoTime()}), or 0 before the first. */
+    /** When the last "many changes" reset went out ({@link #nanoTime}), or 0 before the first. */
     private volatile long manyChangesAt;
+    /** Whether changes were dropped since the last reset, which went out too recently for another. */
+    private volatile boolean resetOwed;
+    private final LongSupplier nanoTime;
     private long nextId = 1;
     private long lastSent;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -83,6 +93,12 @@ public final class EventHub implements AutoCloseable {
 
     /** Starts the hub's timer: batches and heartbeats. */
     public EventHub() {
+        this(System::nanoTime);
+    }
+
+    /** @param nanoTime the time the hub spaces its resets by (a test's own) */
+    EventHub(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         timer.scheduleWithFixedDelay(this::flush, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_EVERY.toMillis(), HEARTBEAT_EVERY.toMillis(),
@@ -211,7 +227,7 @@ public final class EventHub implements AutoCloseable {
      */
     public boolean busy() {
         long at = manyChangesAt;
-        return at != 0 && System.nanoTime() - at < BUSY_FOR.toNanos();
+        return at != 0 && nanoTime.getAsLong() - at < BUSY_FOR.toNanos();
     }
 
     void flush() {
@@ -219,7 +235,7 @@ public final class EventHub implements AutoCloseable {
         boolean tooMany;
         Map<String, String> reports;
         synchronized (changes) {
-            if (pending.isEmpty() && !overflowed && progress.isEmpty()) {
+            if (pending.isEmpty() && !overflowed && progress.isEmpty() && !resetOwed) {
                 return;
             }
             taken = pending;
@@ -231,16 +247,25 @@ public final class EventHub implements AutoCloseable {
         }
         synchronized (this) {
             StringBuilder batch = new StringBuilder();
-            if (tooMany) {
-                manyChangesAt = System.nanoTime();
-                batch.append(new String(event("reset", "{\"reason\":\"many changes\"}").bytes(),
-                        StandardCharsets.UTF_8));
+            long now = nanoTime.getAsLong();
+            if (tooMany || resetOwed) {
+                // A reset covers every change until it goes out: those of a batch in between are dropped with it.
+                boolean tooSoon = manyChangesAt != 0 && now - manyChangesAt < RESET_AT_MOST_EVERY.toNanos();
+                resetOwed = tooSoon;
+                if (!tooSoon) {
+                    manyChangesAt = now;
+                    batch.append(new String(event("reset", "{\"reason\":\"many changes\"}").bytes(),
+                            StandardCharsets.UTF_8));
+                }
             } else {
                 for (Change c : taken) {
                     batch.append(new String(event(c.type(), c.json()).bytes(), StandardCharsets.UTF_8));
                 }
             }
             reports.values().forEach(data -> batch.append("event: progress\ndata: ").append(data).append("\n\n"));
+            if (batch.isEmpty()) {
+                return;
+            }
             sendAll(batch.toString().getBytes(StandardCharsets.UTF_8));
         }
     }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -121,6 +122,58 @@ class EventHubTest {
 
         assertThat(page.got).hasSize(2);
         assertThat(page.got.get(1)).contains("event: reset").doesNotContain("event: job");
+    }
+
+    @Test
+    void shouldSendOneResetEveryFewSecondsAtMostWhileTheHostStaysBusyAndOweOneForChangesBetween() {
+        AtomicLong nanos = new AtomicLong(1_000_000_000L);
+        try (EventHub busyHub = new EventHub(nanos::get)) {
+            Recorder page = new Recorder();
+            busyHub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+            long step = EventHub.FLUSH_EVERY.toNanos();
+
+            overflow(busyHub);
+            busyHub.flush(); // the first reset goes out at once
+            nanos.addAndGet(step);
+            overflow(busyHub);
+            busyHub.flush();
+            nanos.addAndGet(step);
+            busyHub.publish("job", "a.quiet", "paused"); // covered by the reset owed
+            busyHub.flush();
+            int sentWhileOwed = page.got.size();
+            nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos()); // no change since: the owed reset goes out
+            busyHub.flush();
+            busyHub.flush();
+
+            assertThat(sentWhileOwed).as("the opening and one reset").isEqualTo(2);
+            assertThat(page.got).hasSize(3);
+            assertThat(page.got.get(2)).contains("event: reset").doesNotContain("a.quiet");
+            assertThat(busyHub.busy()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldSendChangesAgainOnceTheOwedResetWentOut() {
+        AtomicLong nanos = new AtomicLong(1_000_000_000L);
+        try (EventHub busyHub = new EventHub(nanos::get)) {
+            Recorder page = new Recorder();
+            busyHub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+            overflow(busyHub);
+            busyHub.flush();
+            nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos());
+
+            busyHub.publish("job", "a.b", "paused");
+            busyHub.flush();
+
+            assertThat(page.got).hasSize(3);
+            assertThat(page.got.get(2)).contains("event: job", "a.b").doesNotContain("reset");
+        }
+    }
+
+    private static void overflow(EventHub hub) {
+        for (int i = 0; i <= EventHub.MAX_BATCH; i++) {
+            hub.publish("job", "a.b" + i, "running");
+        }
     }
 
     @Test
