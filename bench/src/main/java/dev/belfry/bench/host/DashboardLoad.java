@@ -3,6 +3,7 @@ package dev.belfry.bench.host;
 import dev.belfry.host.Host;
 import dev.belfry.host.HostConfig;
 import dev.belfry.host.admin.AdminModule;
+import dev.belfry.host.internal.BackgroundPriority;
 import dev.belfry.host.internal.admin.AdminServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -69,6 +70,9 @@ public final class DashboardLoad {
         Path plugins = Files.createTempDirectory("belfry-bench-dashboard-plugins-");
         try (Host host = Host.start(HostConfig.builder().dataDir(data).pluginsDir(plugins)
                 .module(AdminModule.onPort(AdminModule.ANY_FREE_PORT)).pluginScanInterval(Duration.ZERO).build())) {
+            if (Boolean.parseBoolean(System.getProperty("belfry.bench.lowerJit", "true"))) {
+                System.out.println("JIT compiler threads lowered: " + BackgroundPriority.lowerCompilerThreads());
+            }
             host.register(BelfryRig.PLUGIN, BelfryRig.periodicPluginObjects(jobs, period, context ->
                     lag.record(Duration.between(context.scheduledFor(), clock.instant()).toNanos())));
             Thread.sleep(Duration.ofSeconds(Math.max(10, period.toSeconds() * 2)).toMillis()); // warm-up
@@ -98,12 +102,13 @@ public final class DashboardLoad {
             Thread.sleep(5_000);
             // Phases take turns, and their order too (without first in odd rounds, with first in even ones), so
             // that a drift of the machine (other tenants, the JIT) weighs on both alike.
-            HostCost costAlone = new HostCost(0, 0);
-            HostCost costOpen = new HostCost(0, 0);
+            HostCost costAlone = HostCost.NONE;
+            HostCost costOpen = HostCost.NONE;
             List<Double> differences = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
                 LagRecorder.Snapshot quiet = null;
                 LagRecorder.Snapshot busy = null;
+                long[] compileMillis = new long[2]; // without, with
                 for (int phase = 0; phase < 2; phase++) {
                     boolean withDashboards = (phase == 0) == (round % 2 == 0);
                     if (withDashboards) {
@@ -115,6 +120,7 @@ public final class DashboardLoad {
                     Thread.sleep(seconds * 1000L);
                     LagRecorder.Snapshot measured = lag.interval();
                     HostCost cost = HostCost.now().minus(before);
+                    compileMillis[withDashboards ? 1 : 0] = cost.compileMillis();
                     if (withDashboards) {
                         toBrowsers.println("close");
                         totals.add(fromBrowsers.readLine());
@@ -128,6 +134,8 @@ public final class DashboardLoad {
                 }
                 print("round " + round + " no dashboard", quiet);
                 print("round " + round + " " + dashboards + " dashboards", busy);
+                System.out.printf(Locale.ROOT, "round %d JIT compiling without %d ms, with %d ms%n", round,
+                        compileMillis[0], compileMillis[1]);
                 differences.add((busy.percentile(99) - quiet.percentile(99)) / 1000.0);
                 alone = alone == null ? quiet : alone.plus(quiet);
                 open = open == null ? busy : open.plus(busy);
@@ -138,16 +146,22 @@ public final class DashboardLoad {
             }
             print("all no dashboard", alone);
             print("all " + dashboards + " dashboards", open);
-            System.out.printf(Locale.ROOT, "host CPU without dashboards %.1f%% of a core, %d GC cycles; with %.1f%%,"
-                    + " %d GC cycles%n", costAlone.cpuPercent(rounds * seconds), costAlone.gcCycles(),
-                    costOpen.cpuPercent(rounds * seconds), costOpen.gcCycles());
+            System.out.printf(Locale.ROOT, "host without dashboards: %.1f%% of a core, %d GC cycles, %d ms JIT"
+                    + " compiling; with: %.1f%%, %d GC cycles, %d ms%n", costAlone.cpuPercent(rounds * seconds),
+                    costAlone.gcCycles(), costAlone.compileMillis(), costOpen.cpuPercent(rounds * seconds),
+                    costOpen.gcCycles(), costOpen.compileMillis());
             System.out.println("dashboards per round: " + String.join("; ", totals));
             printDifferences(differences);
         }
     }
 
-    /** The host process's CPU time and garbage collection cycles (the browsers are another process). */
-    private record HostCost(long cpuNanos, long gcCycles) {
+    /**
+     * The host process's CPU time, garbage collection cycles and the JIT's compile time (the browsers are another
+     * process).
+     */
+    private record HostCost(long cpuNanos, long gcCycles, long compileMillis) {
+        static final HostCost NONE = new HostCost(0, 0, 0);
+
         static HostCost now() {
             long cycles = 0;
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -156,15 +170,18 @@ public final class DashboardLoad {
                 }
             }
             return new HostCost(((com.sun.management.OperatingSystemMXBean)
-                    ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(), cycles);
+                    ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(), cycles,
+                    ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
         }
 
         HostCost minus(HostCost earlier) {
-            return new HostCost(cpuNanos - earlier.cpuNanos, gcCycles - earlier.gcCycles);
+            return new HostCost(cpuNanos - earlier.cpuNanos, gcCycles - earlier.gcCycles,
+                    compileMillis - earlier.compileMillis);
         }
 
         HostCost plus(HostCost other) {
-            return new HostCost(cpuNanos + other.cpuNanos, gcCycles + other.gcCycles);
+            return new HostCost(cpuNanos + other.cpuNanos, gcCycles + other.gcCycles,
+                    compileMillis + other.compileMillis);
         }
 
         double cpuPercent(long seconds) {

@@ -41,25 +41,67 @@ public final class BackgroundPriority {
         }
         try {
             Path self = THREAD_SELF.toRealPath(); // /proc/<pid>/task/<tid>, fixed for this thread
-            String tid = self.getFileName().toString();
-            int target = Math.min(MAX_NICE, nice(self) + NICENESS);
-            // Absolute value, positional form: util-linux and BSD read it the same way.
-            Process renice = new ProcessBuilder("renice", Integer.toString(target), "-p", tid)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return renice(self, Math.min(MAX_NICE, nice(self) + NICENESS));
+        } catch (IOException | RuntimeException e) {
+            log.debug("background threads keep the host's CPU priority: {}", e.toString());
+            return false;
+        }
+    }
+
+    /** Sets the nice value of the thread whose directory under /proc this is; whether it took. */
+    private static boolean renice(Path task, int target) throws IOException {
+        String tid = task.getFileName().toString();
+        // Absolute value, positional form: util-linux and BSD read it the same way.
+        Process renice = new ProcessBuilder("renice", Integer.toString(target), "-p", tid)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
             if (!renice.waitFor(5, TimeUnit.SECONDS)) {
                 renice.destroyForcibly();
             }
-            boolean lowered = nice(self) == target;
-            if (!lowered) {
-                log.debug("renice {} -p {} left the thread at nice {}", target, tid, nice(self));
-            }
-            return lowered;
-        } catch (IOException | RuntimeException e) {
-            log.debug("graph threads keep the host's CPU priority: {}", e.toString());
-            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+        boolean lowered = nice(task) == target;
+        if (!lowered) {
+            log.debug("renice {} -p {} left the thread at nice {}", target, tid, nice(task));
+        }
+        return lowered;
+    }
+
+    /**
+     * Makes the JVM's JIT compiler threads {@link #NICENESS} nicer, and so the compiler threads they start later: a
+     * method compiled while the host's cores are busy (a dashboard's page code, first used long after start) then
+     * waits for a core instead of taking one a fire needs. Compiled code runs the same; it only arrives later under
+     * load. For a process that is a Belfry host and nothing else ({@code belfry run}): an application that embeds
+     * Belfry decides this for its own JVM.
+     *
+     * @return how many compiler threads were lowered (0 where the JVM names them otherwise, or not on Linux)
+     */
+    public static int lowerCompilerThreads() {
+        Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks)) {
+            return 0;
+        }
+        int lowered = 0;
+        try (var threads = Files.list(tasks)) {
+            for (Path task : (Iterable<Path>) threads::iterator) {
+                if (isCompilerThread(task) && renice(task, Math.min(MAX_NICE, nice(task) + NICENESS))) {
+                    lowered++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("JIT compiler threads keep the host's CPU priority: {}", e.toString());
+        }
+        return lowered;
+    }
+
+    private static boolean isCompilerThread(Path task) {
+        try {
+            // HotSpot's "C1 CompilerThread0", "C2 CompilerThread1", cut to 15 characters by Linux
+            return Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).matches("C[12] CompilerThre.*\\s*");
+        } catch (IOException e) {
+            return false; // the thread ended
         }
     }
 

@@ -6,6 +6,7 @@ import dev.belfry.host.HostConfig;
 import dev.belfry.host.HostStartException;
 import dev.belfry.host.admin.AdminModule;
 import dev.belfry.host.graph.GraphConfig;
+import dev.belfry.host.internal.BackgroundPriority;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -161,6 +162,8 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("belfry: " + e.getMessage());
             return BelfryCli.EXIT_FAILED;
         }
+        // This JVM is the host alone: code compiled late (a dashboard's pages) waits for a core a fire needs.
+        BackgroundPriority.lowerCompilerThreads();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long signalled = System.nanoTime();
