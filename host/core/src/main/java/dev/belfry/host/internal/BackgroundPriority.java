@@ -4,14 +4,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lowers the CPU priority of background threads (the graph's, the journal's checkpoints), so that they take the
- * cores the engine's timer and workers leave, and a fire never waits behind a graph write or a checkpoint for a
- * core.
+ * Lowers the CPU priority of background threads (the graph's, the journal's checkpoints, the admin server's and the
+ * dashboard's, and in {@code belfry run} the JIT compiler's), so that they take the cores the engine's timer and
+ * workers leave, and a fire never waits behind a graph write, a checkpoint or a page for a core.
  *
  * <p>Linux keeps a nice value per thread and a new thread starts with its creator's, so lowering the thread that
  * starts Neo4j (or the mirror's thread, which creates the driver's I/O threads) lowers every thread it goes on to
@@ -83,26 +84,26 @@ public final class BackgroundPriority {
         if (!Files.isDirectory(tasks)) {
             return 0;
         }
+        List<Path> threads;
+        try (var listed = Files.list(tasks)) {
+            threads = listed.toList();
+        } catch (IOException e) {
+            log.debug("JIT compiler threads keep the host's CPU priority: {}", e.toString());
+            return 0;
+        }
         int lowered = 0;
-        try (var threads = Files.list(tasks)) {
-            for (Path task : (Iterable<Path>) threads::iterator) {
-                if (isCompilerThread(task) && renice(task, Math.min(MAX_NICE, nice(task) + NICENESS))) {
+        for (Path task : threads) {
+            try {
+                // HotSpot's "C1 CompilerThread0", "C2 CompilerThread1", cut to 15 characters by Linux
+                String name = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip();
+                if (name.matches("C[12] CompilerThre.*") && renice(task, Math.min(MAX_NICE, nice(task) + NICENESS))) {
                     lowered++;
                 }
+            } catch (IOException | RuntimeException e) {
+                log.debug("JIT compiler thread {} keeps the host's CPU priority: {}", task, e.toString());
             }
-        } catch (IOException | RuntimeException e) {
-            log.debug("JIT compiler threads keep the host's CPU priority: {}", e.toString());
         }
         return lowered;
-    }
-
-    private static boolean isCompilerThread(Path task) {
-        try {
-            // HotSpot's "C1 CompilerThread0", "C2 CompilerThread1", cut to 15 characters by Linux
-            return Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).matches("C[12] CompilerThre.*\\s*");
-        } catch (IOException e) {
-            return false; // the thread ended
-        }
     }
 
     /** The nice value in {@code stat}: the 19th field, the 17th after the command name (which may hold spaces). */

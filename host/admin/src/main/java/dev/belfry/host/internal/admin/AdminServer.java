@@ -147,7 +147,7 @@ public final class AdminServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // The connections' reads and writes (event streams four times a second) wait for a core as the answers do.
+        // The connections' reads and writes (the event streams' batches too) wait for a core as the answers do.
         this.io = new Thread(() -> {
             BackgroundPriority.lowerCurrentThread();
             loop();

@@ -19,8 +19,9 @@ import java.util.function.LongSupplier;
  * The dashboard's server-sent events: changes are gathered as the engine reports them (quickly, under its lock) and
  * sent to every open stream in one batch a few times a second, never once per change, so a busy host does not wake
  * the admin server per fire. When more changed in a batch than a page could use, the batch is one {@code reset}
- * event telling the pages to refresh, and while the host stays that busy one such event every few seconds at most. Streams are bounded in number, and each in what it may leave unread (the
- * server cuts it; the browser reconnects with {@code Last-Event-ID} and catches up, or refreshes).
+ * event telling the pages to refresh, and while the host stays that busy one such event every few seconds at most.
+ * Streams are bounded in number, and each in what it may leave unread (the server cuts it; the browser reconnects
+ * with {@code Last-Event-ID} and catches up, or refreshes).
  */
 public final class EventHub implements AutoCloseable {
     /** Streams open at once at most; more are refused with 503. */
