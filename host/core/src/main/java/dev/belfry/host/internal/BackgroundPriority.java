@@ -87,7 +87,7 @@ public final class BackgroundPriority {
         List<Path> threads;
         try (var listed = Files.list(tasks)) {
             threads = listed.toList();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // a thread ending while listed: UncheckedIOException
             log.debug("JIT compiler threads keep the host's CPU priority: {}", e.toString());
             return 0;
         }

@@ -162,16 +162,24 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("belfry: " + e.getMessage());
             return BelfryCli.EXIT_FAILED;
         }
-        // This JVM is the host alone: code compiled late (a dashboard's pages) waits for a core a fire needs.
-        BackgroundPriority.lowerCompilerThreads();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread stop = new Thread(() -> {
             long signalled = System.nanoTime();
             host.close();
             exitFailedIfStateUnsaved(host.unsavedChanges(), Runtime.getRuntime()::halt);
             haltIfHooksOverrun(signalled + config.shutdownGrace().toNanos());
             stopped.countDown();
-        }, "belfry-shutdown"));
+        }, "belfry-shutdown");
+        try {
+            Runtime.getRuntime().addShutdownHook(stop);
+        } catch (IllegalStateException shuttingDown) {
+            // SIGTERM came while the host was starting: the JVM is running its hooks and ends when they are done,
+            // so this thread stops the host as the hook would have, as far as it gets (what is committed is durable).
+            stop.run();
+            return 0;
+        }
+        // This JVM is the host alone: code compiled late (a dashboard's pages) waits for a core a fire needs.
+        BackgroundPriority.lowerCompilerThreads();
         stopped.await(); // until SIGTERM / Ctrl-C runs the hook
         return 0;
     }

@@ -2,6 +2,7 @@ package dev.belfry.host.internal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.belfry.host.testing.Eventually;
@@ -81,7 +82,12 @@ class LogFormatTest {
         // then: each line is a JSON object with a level, a logger and a message; the plugin's carry the MDC
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(err, StandardCharsets.UTF_8)) {
-            lines.add(JSON.readTree(line));
+            try {
+                lines.add(JSON.readTree(line));
+            } catch (JsonProcessingException e) {
+                throw new AssertionError("a line of standard error that is not JSON: " + line + "\nall of it:\n"
+                        + read(err), e);
+            }
         }
         assertThat(lines).allSatisfy(line -> assertThat(line.isObject()).as(line.toString()).isTrue())
                 .allSatisfy(line -> assertThat(line.path("level").asText()).isNotEmpty())
