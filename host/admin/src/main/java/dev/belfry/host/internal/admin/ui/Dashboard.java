@@ -483,7 +483,7 @@ public final class Dashboard implements AutoCloseable {
                     + " was used already or has expired (links last " + Sessions.CODE_TTL.toMinutes() + " minutes"
                     + " and work once). Run <code>belfry dashboard --data DIR</code> for a new one.</p>"));
         }
-        log.info("dashboard: a {} logged in", session.get().role().name().toLowerCase(Locale.ROOT));
+        log.info("dashboard: {} logged in", session.get().role() == Role.OPERATOR ? "an operator" : "a viewer");
         // No Secure flag: the server speaks plain HTTP on the loopback address, where the browser would drop it.
         return UiResponse.redirect("/ui/").with("Set-Cookie", COOKIE + "=" + session.get().id()
                 + "; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=" + Sessions.ABSOLUTE_TTL.toSeconds());

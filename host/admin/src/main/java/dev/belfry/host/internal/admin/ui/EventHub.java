@@ -6,10 +6,13 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -249,6 +252,9 @@ public final class EventHub implements AutoCloseable {
         synchronized (this) {
             StringBuilder batch = new StringBuilder();
             long now = nanoTime.getAsLong();
+            // On a busy host the pages reload every 15 s and draw each run's progress then: a report per run per
+            // batch would be hundreds of events a second to every stream.
+            boolean sendProgress = !tooMany && !resetOwed && !busy();
             if (tooMany || resetOwed) {
                 // A reset covers every change until it goes out: those of a batch in between are dropped with it.
                 boolean tooSoon = manyChangesAt != 0 && now - manyChangesAt < RESET_AT_MOST_EVERY.toNanos();
@@ -259,11 +265,23 @@ public final class EventHub implements AutoCloseable {
                             StandardCharsets.UTF_8));
                 }
             } else {
+                Map<String, Change> lastOfJob = new HashMap<>();
                 for (Change c : taken) {
-                    batch.append(new String(event(c.type(), c.json()).bytes(), StandardCharsets.UTF_8));
+                    if (!c.equals(lastOfJob.put(c.job(), c))) { // a job reported twice in a row in the same state
+                        batch.append(new String(event(c.type(), c.json()).bytes(), StandardCharsets.UTF_8));
+                    }
                 }
             }
-            reports.values().forEach(data -> batch.append("event: progress\ndata: ").append(data).append("\n\n"));
+            if (sendProgress) {
+                // A run that ended in this batch has its end on the page next: its last report would come after it.
+                Set<String> ended = new HashSet<>();
+                taken.stream().filter(c -> c.type().equals("run")).forEach(c -> ended.add(c.job()));
+                reports.forEach((runAndJob, data) -> {
+                    if (!ended.contains(runAndJob.substring(runAndJob.indexOf(' ') + 1))) {
+                        batch.append("event: progress\ndata: ").append(data).append("\n\n");
+                    }
+                });
+            }
             if (batch.isEmpty()) {
                 return;
             }

@@ -55,7 +55,9 @@ final class JobPage {
         b.append("<div id=\"job-live\" data-live data-job=\"").append(text(qname)).append("\">");
         b.append("<dl class=\"fields\" id=\"job-fields\">");
         term(b, "Plugin", "plugin", text(r.pluginId()));
-        term(b, "Status", "status", Fields.status(r.status().jsonName()) + (r.paused() ? " (paused)" : ""));
+        boolean saysPaused = r.status().jsonName().equals("paused");
+        term(b, "Status", "status", Fields.status(r.status().jsonName())
+                + (r.paused() && !saysPaused ? " (paused)" : ""));
         term(b, "Schedule", "schedule", "<code>" + text(scheduleText(r)) + "</code>");
         term(b, "In words", "schedule-words", text(words(r.schedule())));
         term(b, "Next fire", "next", Fields.time(Views.firesNextAt(r)));

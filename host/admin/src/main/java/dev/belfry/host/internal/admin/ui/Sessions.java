@@ -8,9 +8,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Login codes and sessions of the dashboard, in memory (a host restart logs everyone out). A code is single use and
@@ -24,8 +26,11 @@ public final class Sessions {
     public static final Duration IDLE_TTL = Duration.ofMinutes(30);
     /** How long a session lives at most. */
     public static final Duration ABSOLUTE_TTL = Duration.ofHours(12);
-    /** Sessions and codes held at most; the oldest goes first, so nobody can fill the memory with logins. */
-    static final int MAX_HELD = 256;
+    /**
+     * Sessions, and codes, held at most of each role; the oldest of the role goes first, so nobody can fill the memory
+     * with logins, and a viewer's logins never push out an operator's.
+     */
+    static final int MAX_HELD_PER_ROLE = 256;
 
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
@@ -68,7 +73,7 @@ public final class Sessions {
      */
     public synchronized String issueCode(Role role) {
         purge();
-        trim(codes);
+        trim(codes, role, Code::role);
         String code = secret();
         codes.put(hash(code), new Code(role, clock.instant().plus(CODE_TTL)));
         return code;
@@ -84,7 +89,7 @@ public final class Sessions {
         if (c == null || !clock.instant().isBefore(c.expiresAt())) {
             return Optional.empty();
         }
-        trim(sessions);
+        trim(sessions, c.role(), h -> h.session.role());
         Session s = new Session(secret(), c.role(), secret(), clock.instant());
         sessions.put(hash(s.id()), new Held(s, clock.instant()));
         return Optional.of(s);
@@ -135,9 +140,14 @@ public final class Sessions {
                 || !now.isBefore(h.lastSeen.plus(IDLE_TTL)));
     }
 
-    private <V> void trim(Map<String, V> held) {
-        while (held.size() >= MAX_HELD) {
-            held.remove(held.keySet().iterator().next());
+    /** Makes room for one more of the role, taking out its oldest. */
+    private static <V> void trim(Map<String, V> held, Role role, Function<V, Role> roleOf) {
+        long ofRole = held.values().stream().filter(v -> roleOf.apply(v) == role).count();
+        for (Iterator<V> oldestFirst = held.values().iterator(); ofRole >= MAX_HELD_PER_ROLE; ) {
+            if (roleOf.apply(oldestFirst.next()) == role) {
+                oldestFirst.remove();
+                ofRole--;
+            }
         }
     }
 

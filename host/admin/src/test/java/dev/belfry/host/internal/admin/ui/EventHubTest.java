@@ -170,6 +170,60 @@ class EventHubTest {
         }
     }
 
+    @Test
+    void shouldSendNoProgressWhileTheHostIsBusy() {
+        AtomicLong nanos = new AtomicLong(1_000_000_000L);
+        try (EventHub busyHub = new EventHub(nanos::get)) {
+            Recorder page = new Recorder();
+            busyHub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+            overflow(busyHub);
+            busyHub.progress("a.b", 7, 0.5, "half");
+            busyHub.flush();
+            nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos());
+            busyHub.publish("job", "a.b", "running"); // a quiet batch, but within the busy time after the reset
+            busyHub.progress("a.b", 7, 0.6, "more");
+            busyHub.flush();
+            nanos.addAndGet(EventHub.BUSY_FOR.toNanos());
+            busyHub.progress("a.b", 7, 0.7, "calm again");
+            busyHub.flush();
+
+            assertThat(page.all()).doesNotContain("half", "more").contains("calm again");
+        }
+    }
+
+    @Test
+    void shouldSendAJobsStateOnceWhenItWasReportedTwiceInARow() {
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+
+        hub.publish("job", "a.b", "running");
+        hub.publish("job", "a.b", "running");
+        hub.publish("run", "a.b", "succeeded");
+        hub.publish("job", "a.b", "scheduled");
+        hub.publish("job", "a.b", "running");
+        hub.flush();
+
+        assertThat(page.got.get(1).split("\n\n")).extracting(e -> e.replaceAll("id: \\d+\n", ""))
+                .containsExactly("event: job\ndata: {\"job\":\"a.b\",\"detail\":\"running\"}",
+                        "event: run\ndata: {\"job\":\"a.b\",\"detail\":\"succeeded\"}",
+                        "event: job\ndata: {\"job\":\"a.b\",\"detail\":\"scheduled\"}",
+                        "event: job\ndata: {\"job\":\"a.b\",\"detail\":\"running\"}");
+    }
+
+    @Test
+    void shouldNotSendTheProgressOfARunAfterItsEndInTheSameBatch() {
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+
+        hub.progress("a.b", 7, 0.9, "almost");
+        hub.publish("run", "a.b", "succeeded");
+        hub.progress("a.b", 7, 1.0, "done");
+        hub.progress("a.c", 8, 0.5, "half");
+        hub.flush();
+
+        assertThat(page.got.get(1)).contains("succeeded", "half").doesNotContain("almost", "done");
+    }
+
     private static void overflow(EventHub hub) {
         for (int i = 0; i <= EventHub.MAX_BATCH; i++) {
             hub.publish("job", "a.b" + i, "running");
