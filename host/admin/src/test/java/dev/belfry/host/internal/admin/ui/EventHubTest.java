@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /** The event stream's batching, replay and bounds, driven by calling the flush directly. */
 class EventHubTest {
-    private final EventHub hub = new EventHub();
+    /** The time the hub spaces its resets by, moved by the tests. */
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final EventHub hub = new EventHub(nanos::get);
 
     @AfterEach
     void close() {
@@ -126,69 +128,60 @@ class EventHubTest {
 
     @Test
     void shouldSendOneResetEveryFewSecondsAtMostWhileTheHostStaysBusyAndOweOneForChangesBetween() {
-        AtomicLong nanos = new AtomicLong(1_000_000_000L);
-        try (EventHub busyHub = new EventHub(nanos::get)) {
-            Recorder page = new Recorder();
-            busyHub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
-            long step = EventHub.FLUSH_EVERY.toNanos();
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+        long step = EventHub.FLUSH_EVERY.toNanos();
 
-            overflow(busyHub);
-            busyHub.flush(); // the first reset goes out at once
-            nanos.addAndGet(step);
-            overflow(busyHub);
-            busyHub.flush();
-            nanos.addAndGet(step);
-            busyHub.publish("job", "a.quiet", "paused"); // covered by the reset owed
-            busyHub.flush();
-            int sentWhileOwed = page.got.size();
-            nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos()); // no change since: the owed reset goes out
-            busyHub.flush();
-            busyHub.flush();
+        overflow(hub);
+        hub.flush(); // the first reset goes out at once
+        nanos.addAndGet(step);
+        overflow(hub);
+        hub.flush();
+        nanos.addAndGet(step);
+        hub.publish("job", "a.quiet", "paused"); // covered by the reset owed
+        hub.flush();
+        int sentWhileOwed = page.got.size();
+        nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos()); // no change since: the owed reset goes out
+        hub.flush();
+        hub.flush();
 
-            assertThat(sentWhileOwed).as("the opening and one reset").isEqualTo(2);
-            assertThat(page.got).hasSize(3);
-            assertThat(page.got.get(2)).contains("event: reset").doesNotContain("a.quiet");
-            assertThat(busyHub.busy()).isTrue();
-        }
+        assertThat(sentWhileOwed).as("the opening and one reset").isEqualTo(2);
+        assertThat(page.got).hasSize(3);
+        assertThat(page.got.get(2)).contains("event: reset").doesNotContain("a.quiet");
+        assertThat(hub.busy()).isTrue();
     }
 
     @Test
     void shouldSendChangesAgainOnceTheOwedResetWentOut() {
-        AtomicLong nanos = new AtomicLong(1_000_000_000L);
-        try (EventHub busyHub = new EventHub(nanos::get)) {
-            Recorder page = new Recorder();
-            busyHub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
-            overflow(busyHub);
-            busyHub.flush();
-            nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos());
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+        overflow(hub);
+        hub.flush();
+        nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos());
 
-            busyHub.publish("job", "a.b", "paused");
-            busyHub.flush();
+        hub.publish("job", "a.b", "paused");
+        hub.flush();
 
-            assertThat(page.got).hasSize(3);
-            assertThat(page.got.get(2)).contains("event: job", "a.b").doesNotContain("reset");
-        }
+        assertThat(page.got).hasSize(3);
+        assertThat(page.got.get(2)).contains("event: job", "a.b").doesNotContain("reset");
     }
 
     @Test
     void shouldSendNoProgressWhileTheHostIsBusy() {
-        AtomicLong nanos = new AtomicLong(1_000_000_000L);
-        try (EventHub busyHub = new EventHub(nanos::get)) {
-            Recorder page = new Recorder();
-            busyHub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
-            overflow(busyHub);
-            busyHub.progress("a.b", 7, 0.5, "half");
-            busyHub.flush();
-            nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos());
-            busyHub.publish("job", "a.b", "running"); // a quiet batch, but within the busy time after the reset
-            busyHub.progress("a.b", 7, 0.6, "more");
-            busyHub.flush();
-            nanos.addAndGet(EventHub.BUSY_FOR.toNanos());
-            busyHub.progress("a.b", 7, 0.7, "calm again");
-            busyHub.flush();
+        Recorder page = new Recorder();
+        hub.open(page, Optional.empty(), EventHub.MAX_STREAMS);
+        overflow(hub);
+        hub.progress("a.b", 7, 0.5, "half");
+        hub.flush();
+        nanos.addAndGet(EventHub.RESET_AT_MOST_EVERY.toNanos());
+        hub.publish("job", "a.b", "running"); // a quiet batch, but within the busy time after the reset
+        hub.progress("a.b", 7, 0.6, "more");
+        hub.flush();
+        nanos.addAndGet(EventHub.BUSY_FOR.toNanos());
+        hub.progress("a.b", 7, 0.7, "calm again");
+        hub.flush();
 
-            assertThat(page.all()).doesNotContain("half", "more").contains("calm again");
-        }
+        assertThat(page.all()).doesNotContain("half", "more").contains("calm again");
     }
 
     @Test
