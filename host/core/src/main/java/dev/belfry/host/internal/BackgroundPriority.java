@@ -42,15 +42,16 @@ public final class BackgroundPriority {
         }
         try {
             Path self = THREAD_SELF.toRealPath(); // /proc/<pid>/task/<tid>, fixed for this thread
-            return renice(self, Math.min(MAX_NICE, nice(self) + NICENESS));
+            return lower(self);
         } catch (IOException | RuntimeException e) {
             log.debug("background threads keep the host's CPU priority: {}", e.toString());
             return false;
         }
     }
 
-    /** Sets the nice value of the thread whose directory under /proc this is; whether it took. */
-    private static boolean renice(Path task, int target) throws IOException {
+    /** Makes the thread whose directory under /proc this is {@link #NICENESS} nicer; whether it took. */
+    private static boolean lower(Path task) throws IOException {
+        int target = Math.min(MAX_NICE, nice(task) + NICENESS);
         String tid = task.getFileName().toString();
         // Absolute value, positional form: util-linux and BSD read it the same way.
         Process renice = new ProcessBuilder("renice", Integer.toString(target), "-p", tid)
@@ -96,7 +97,7 @@ public final class BackgroundPriority {
             try {
                 // HotSpot's "C1 CompilerThread0", "C2 CompilerThread1", cut to 15 characters by Linux
                 String name = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip();
-                if (name.matches("C[12] CompilerThre.*") && renice(task, Math.min(MAX_NICE, nice(task) + NICENESS))) {
+                if (name.matches("C[12] CompilerThre.*") && lower(task)) {
                     lowered++;
                 }
             } catch (IOException | RuntimeException e) {
